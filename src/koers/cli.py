@@ -1,0 +1,241 @@
+"""The `koers` command line (../shared/spec/cli.md): a thin shell over the library."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from koers import output
+from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.kpis.compute import QueryError, compute
+from koers.periods import PeriodError, last_complete_month, parse_instant, parse_spec
+from koers.settings import SETTING_NAMES, parse_setting
+from koers.store import Workspace, WorkspaceError, now_utc
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Koers: the sales-KPI cockpit.")
+err = Console(stderr=True)
+out = Console()
+
+WorkspaceOpt = Annotated[
+    Optional[str],
+    typer.Option("--workspace", "-w", help="DuckDB file, spark:DIR (env KOERS_WORKSPACE; default ./koers.duckdb)"),
+]
+FormatOpt = Annotated[str, typer.Option("--format", help="table | csv | json")]
+LangOpt = Annotated[str, typer.Option("--lang", help="nl | en")]
+
+
+def usage_error(message: str) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False)
+    raise typer.Exit(2)
+
+
+def open_workspace(url: str | None) -> Workspace:
+    try:
+        return Workspace.open(url)
+    except WorkspaceError as e:
+        usage_error(str(e))
+
+
+def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        usage_error(f"--{name} must be one of: {', '.join(choices)} (got '{value}')")
+
+
+@app.command("import")
+def import_cmd(folder: Path, workspace: WorkspaceOpt = None) -> None:
+    """Import a canonical dataset folder: good rows land, rejected rows are reported."""
+    from koers.importers.canonical import ImportError_, import_folder
+
+    ws = open_workspace(workspace)
+    total = sum(p.stat().st_size for p in Path(folder).glob("*.csv")) if Path(folder).is_dir() else 0
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
+    ) as progress:
+        task = progress.add_task("importing", total=total or 1)
+
+        def advance(table: str, size: int) -> None:
+            progress.update(task, advance=size, description=f"imported {table}")
+
+        try:
+            result = import_folder(ws, Path(folder), on_table=advance)
+        except ImportError_ as e:
+            usage_error(str(e))
+    for w in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    table = Table("table", "read", "written", "rejected", title=f"import {result.import_id}")
+    for t in result.tables:
+        table.add_row(t.table, str(t.read), str(t.written), str(t.rejected))
+    err.print(table)
+    if result.rejected:
+        err.print(f"{result.rejected} rows rejected; see {result.rejects_path}", highlight=False)
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export_cmd(folder: Path, workspace: WorkspaceOpt = None) -> None:
+    """Write the workspace as a canonical dataset folder that import reads back."""
+    from koers.importers.canonical import export_folder
+
+    counts = export_folder(open_workspace(workspace), folder)
+    err.print(f"exported {sum(counts.values())} rows in {len(counts)} tables to {folder}", highlight=False)
+
+
+@app.command("kpis")
+def kpis_cmd(lang: LangOpt = "en", format: FormatOpt = "table") -> None:
+    """List the KPI catalogue."""
+    check_choice("lang", lang, ("nl", "en"))
+    check_choice("format", format, ("table", "csv", "json"))
+    import pandas as pd
+
+    rows = pd.DataFrame(
+        [
+            {
+                "id": k.id,
+                "name": k.name(lang),
+                "family": k.family,
+                "type": k.type.value,
+                "unit": k.unit.value,
+                "direction": k.direction.value,
+                "dimensions": " ".join(k.dimensions),
+                "definition": k.definition,
+            }
+            for k in CATALOG
+        ]
+    )
+    if format == "csv":
+        sys.stdout.write(output.to_csv(rows))
+    elif format == "json":
+        sys.stdout.write(output.to_json(rows) + "\n")
+    else:
+        t = Table("id", "name", "type", "unit", "better", title="Koers KPI catalogue")
+        for r in rows.itertuples():
+            t.add_row(r.id, r.name, r.type, r.unit, r.direction)
+        out.print(t)
+
+
+@app.command("kpi")
+def kpi_cmd(
+    ids: Annotated[list[str], typer.Argument(help="KPI ids (koers kpis lists them)")],
+    period: Annotated[Optional[str], typer.Option(help="2025, 2025-Q3, 2025-07, 2025-W14, 2025-07-15 or A..B")] = None,
+    grain: Annotated[Optional[str], typer.Option(help="day | week | month | quarter | year")] = None,
+    by: Annotated[Optional[str], typer.Option(help="dimensions, comma-separated")] = None,
+    where: Annotated[Optional[list[str]], typer.Option(help="DIM=VALUE (repeatable)")] = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="the moment the question is asked")] = None,
+    format: FormatOpt = "table",
+    lang: LangOpt = "en",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Compute KPIs per period, split and filtered by dimensions."""
+    check_choice("format", format, ("table", "csv", "json"))
+    check_choice("lang", lang, ("nl", "en"))
+    unknown = [k for k in ids if k not in CATALOG_BY_ID]
+    if unknown:
+        usage_error(f"unknown KPI {', '.join(unknown)}; valid KPIs: {', '.join(k.id for k in CATALOG)}")
+    by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
+    filters = {}
+    for w in where or []:
+        if "=" not in w:
+            usage_error(f"--where takes DIM=VALUE, got '{w}'")
+        dim, value = w.split("=", 1)
+        filters[dim.strip()] = value.strip()
+    ws = open_workspace(workspace)
+    settings = ws.settings()
+    try:
+        moment = parse_instant(as_of, settings.tz) if as_of else now_utc()
+        periods = parse_spec(period, grain) if period else (
+            parse_spec(last_complete_month(moment, settings.tz).label, grain)
+        )
+    except PeriodError as e:
+        usage_error(str(e))
+    from koers.engines import connect
+
+    try:
+        result = compute(connect(ws), settings, ids, periods, by_dims, filters, moment)
+    except QueryError as e:
+        usage_error(str(e))
+    for w in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    rows = result.rows
+    if format == "csv":
+        sys.stdout.write(output.to_csv(rows))
+    elif format == "json":
+        sys.stdout.write(output.to_json(rows) + "\n")
+    else:
+        _print_table(rows, lang, settings.currency)
+
+
+def _print_table(rows, lang: str, currency: str) -> None:
+    t = Table(*[c for c in rows.columns if c not in ("numerator", "denominator")], "numerator", "denominator")
+    for rec in rows.to_dict("records"):
+        cells = []
+        for c in rows.columns:
+            v = rec[c]
+            if c == "kpi":
+                cells.append(CATALOG_BY_ID[v].name(lang))
+            elif c == "value":
+                cells.append(output.format_value(rec["kpi"], v, lang, currency))
+            elif c in ("numerator", "denominator"):
+                continue
+            else:
+                cells.append(output.plain(v) or "–")
+        cells += [output.format_number(rec["numerator"], lang), output.format_number(rec["denominator"], lang)]
+        t.add_row(*cells)
+    out.print(t)
+
+
+@app.command("settings")
+def settings_cmd(
+    assignments: Annotated[Optional[list[str]], typer.Argument(help="NAME=VALUE to change a setting")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Show the workspace settings, or change them with NAME=VALUE."""
+    ws = open_workspace(workspace)
+    if assignments:
+        values = {}
+        for a in assignments:
+            if "=" not in a:
+                usage_error(f"write NAME=VALUE, got '{a}'; settings: {', '.join(SETTING_NAMES)}")
+            name, text = a.split("=", 1)
+            try:
+                values[name.strip()] = parse_setting(name.strip(), text.strip())
+            except ValueError as e:
+                usage_error(str(e))
+        ws.set_settings(**values)
+    for name, value in ws.settings().as_strings().items():
+        out.print(f"{name} = {value}", highlight=False)
+
+
+@app.command("demo")
+def demo_cmd(
+    size: Annotated[str, typer.Option(help="small | medium | large")] = "small",
+    seed: Annotated[int, typer.Option(help="same seed, same company")] = 42,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Build the demo company (a Dutch B2B seller) into the workspace."""
+    check_choice("size", size, ("small", "medium", "large"))
+    from koers.demo_load import load_demo
+
+    ws = open_workspace(workspace)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err,
+                  transient=True) as progress:
+        task = progress.add_task(f"building the {size} demo company", total=2)
+        counts = load_demo(ws, size, seed, on_step=lambda msg: progress.update(task, advance=1, description=msg))
+    err.print(
+        f"demo company ({size}, seed {seed}) in {ws.url}: "
+        + ", ".join(f"{n} {t}" for t, n in counts.items() if n),
+        highlight=False,
+    )
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

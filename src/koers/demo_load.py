@@ -1,0 +1,27 @@
+"""Put the demo company in a workspace through the ordinary import path,
+so the demo data is validated like any customer's."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from koers.importers.canonical import import_folder
+from koers.store import Workspace
+
+
+def load_demo(ws: Workspace, size: str, seed: int, on_step: Callable[[str], None] | None = None) -> dict[str, int]:
+    from koers.demo import build_demo, write_folder
+
+    tables = build_demo(size=size, seed=seed)
+    if on_step:
+        on_step("importing the demo company")
+    with tempfile.TemporaryDirectory(prefix="koers-demo-") as tmp:
+        write_folder(tables, Path(tmp))
+        result = import_folder(ws, Path(tmp))
+    if result.rejected:
+        raise RuntimeError(f"the demo company has {result.rejected} invalid rows: {result.rejects_path}")
+    if on_step:
+        on_step("done")
+    return ws.counts()

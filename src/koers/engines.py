@@ -1,0 +1,48 @@
+"""connect(workspace) -> an Ibis backend holding the canonical tables.
+
+The one module that names compute backends; KPI expressions never know which
+backend runs them.
+"""
+
+from __future__ import annotations
+
+import os
+
+import ibis
+
+from koers.model import TABLES
+from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace
+
+_spark_session = None
+
+
+def _spark():
+    global _spark_session
+    if _spark_session is None:
+        from pyspark.sql import SparkSession
+
+        _spark_session = (
+            SparkSession.builder.master(os.environ.get("KOERS_SPARK_MASTER", "local[2]"))
+            .appName("koers")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.driver.memory", os.environ.get("KOERS_SPARK_DRIVER_MEMORY", "2g"))
+            .config("spark.sql.ansi.enabled", "false")
+            .getOrCreate()
+        )
+        _spark_session.sparkContext.setLogLevel("ERROR")
+    return _spark_session
+
+
+def connect(ws: Workspace) -> ibis.BaseBackend:
+    if isinstance(ws, DuckDBWorkspace):
+        return ibis.duckdb.connect(str(ws.path), read_only=True)
+    if isinstance(ws, SparkWorkspace):
+        con = ibis.pyspark.connect(_spark())
+        for t in TABLES:
+            path = ws.parquet(t.name)
+            df = _spark().read.parquet(str(path))
+            df.createOrReplaceTempView(t.name)
+        return con
+    raise TypeError(f"no engine for workspace kind {ws.kind}")

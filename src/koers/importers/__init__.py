@@ -1,0 +1,1 @@
+"""Importers: everything that brings source data into the canonical tables."""

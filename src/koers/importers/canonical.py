@@ -1,0 +1,328 @@
+"""Import and export of a canonical dataset folder (data-model.md).
+
+One import is one transaction on the workspace: good rows land, every
+rejected row is reported (file, line, column, value, reason) and kept in a
+rejects folder, and re-importing the same folder writes nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from koers.model import LOAD_ORDER, TABLE_BY_NAME, ColType, Table
+from koers.importers.validate import column_rules, lit, q, raw, typed_expr
+from koers.settings import Settings
+from koers.store import Workspace, now_utc
+
+# The day an amount in a foreign currency is first looked at: its rate must
+# exist on or before it (every later day then has one too).
+_CURRENCY_DAY = {
+    "opportunities": "CAST(timezone({tz}, timezone('UTC', t.created_at)) AS DATE)",
+    "orders": "t.ordered_on",
+    "contracts": "t.start_on",
+    "costs": "t.month",
+}
+
+
+@dataclass
+class TableResult:
+    table: str
+    read: int = 0
+    written: int = 0
+    rejected: int = 0
+
+
+@dataclass
+class ImportResult:
+    import_id: str
+    tables: list[TableResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rejects_path: Path | None = None
+
+    @property
+    def rejected(self) -> int:
+        return sum(t.rejected for t in self.tables)
+
+    @property
+    def written(self) -> int:
+        return sum(t.written for t in self.tables)
+
+    @property
+    def read(self) -> int:
+        return sum(t.read for t in self.tables)
+
+
+class ImportError_(Exception):
+    """A usage error: the folder cannot be imported at all."""
+
+
+def _kpi_ids() -> list[str]:
+    from koers.kpis.catalog import CATALOG
+
+    return [k.id for k in CATALOG]
+
+
+def import_folder(
+    ws: Workspace, folder: Path, on_table: Callable[[str, int], None] | None = None
+) -> ImportResult:
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise ImportError_(f"'{folder}' is not a folder")
+    files = {name: folder / f"{name}.csv" for name in LOAD_ORDER if (folder / f"{name}.csv").exists()}
+    if not files:
+        expected = ", ".join(f"{n}.csv" for n in LOAD_ORDER)
+        raise ImportError_(f"'{folder}' holds none of the canonical files ({expected})")
+    result = ImportResult(import_id=now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6])
+    for extra in sorted(p.name for p in folder.glob("*.csv") if p.stem not in TABLE_BY_NAME):
+        result.warnings.append(f"{extra}: not a canonical table, ignored")
+    with ws.writer() as con:
+        settings = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall()))
+        con.execute(f"SET TimeZone = {lit(settings.time_zone)}")
+        con.execute(
+            "CREATE TEMP TABLE _rejects (file VARCHAR, line BIGINT, col VARCHAR, value VARCHAR, reason VARCHAR)"
+        )
+        for name in LOAD_ORDER:
+            if name in files:
+                tr = _import_table(con, TABLE_BY_NAME[name], files[name], settings, result)
+                result.tables.append(tr)
+                if on_table:
+                    on_table(name, files[name].stat().st_size)
+        _generate_missing_history(con, "stage_history" in files)
+        _snapshot_open_pipeline(con, result.import_id)
+        result.rejects_path = _write_rejects(con, ws, result, files) if result.rejected else None
+        con.execute(
+            "INSERT INTO koers_imports VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                result.import_id,
+                now_utc(),
+                str(folder.resolve()),
+                result.read,
+                result.written,
+                result.rejected,
+                str(result.rejects_path) if result.rejects_path else None,
+            ],
+        )
+    return result
+
+
+def _header(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return next(csv.reader(f), [])
+
+
+def _import_table(
+    con: duckdb.DuckDBPyConnection, table: Table, path: Path, settings: Settings, result: ImportResult
+) -> TableResult:
+    name, fname = table.name, path.name
+    tr = TableResult(name)
+    header = [h.strip() for h in _header(path)]
+    for extra in [h for h in header if h not in table.column_names]:
+        result.warnings.append(f"{fname}: column '{extra}' is not in the data model, ignored")
+    staged, typed = f"_staged_{name}", f"_typed_{name}"
+    # All text, so that a bad value is reported, never silently turned to null.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _csv AS SELECT * FROM read_csv({lit(str(path))}, header=true, "
+        "all_varchar=true, delim=',', quote='\"', escape='\"', store_rejects=true, "
+        "rejects_table='_csv_errors', rejects_scan='_csv_scans', strict_mode=false, null_padding=false)"
+    )
+    present = [c for c in table.column_names if c in header]
+    select = ", ".join(
+        (f'"{c}"' if c in present else f"NULL::VARCHAR AS {q(c)}") for c in table.column_names
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT row_number() OVER () + 1 AS _line, {select} FROM _csv")
+    for line, error in con.execute("SELECT line, error_message FROM _csv_errors").fetchall():
+        con.execute("INSERT INTO _rejects VALUES (?, ?, NULL, NULL, ?)", [fname, line, f"malformed CSV line: {error}"])
+        tr.rejected += 1
+    tr.read = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0] + tr.rejected
+    typed_cols = ", ".join(f"{typed_expr(c, settings.time_zone)} AS {q(c.name)}" for c in table.columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT _line, {typed_cols} FROM {staged}")
+
+    rules: list[str] = []
+    for col in table.columns:
+        if col.required and col.name not in present:
+            rules.append(
+                f"SELECT _line, {lit(col.name)}, NULL, 'the file has no column {col.name}, which is required' "
+                f"FROM {staged}"
+            )
+            continue
+        rules += column_rules(table, col, staged, typed)
+    rules += _table_rules(table, staged, typed, settings)
+    union = " UNION ALL ".join(rules)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _errors AS {union}")
+    con.execute(f"INSERT INTO _rejects SELECT {lit(fname)}, * FROM _errors")
+    bad = con.execute("SELECT count(DISTINCT _line) FROM _errors").fetchone()[0]
+    tr.rejected += bad
+
+    cols = ", ".join(q(c) for c in table.column_names)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT {cols} FROM {typed} "
+        f"WHERE _line NOT IN (SELECT _line FROM _errors) EXCEPT SELECT {cols} FROM {q(name)}"
+    )
+    key_match = " AND ".join(f"{q(name)}.{q(k)} IS NOT DISTINCT FROM _changed.{q(k)}" for k in table.key)
+    con.execute(f"DELETE FROM {q(name)} USING _changed WHERE {key_match}")
+    con.execute(f"INSERT INTO {q(name)} SELECT {cols} FROM _changed")
+    tr.written = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
+    if name == "stage_history":
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _history_opps AS SELECT DISTINCT opportunity_id FROM "
+            f"{typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
+        )
+    con.execute("DROP TABLE _csv")
+    return tr
+
+
+def _table_rules(table: Table, staged: str, typed: str, settings: Settings) -> list[str]:
+    name = table.name
+    rules = []
+    # Unique keys: the first row of a key lands, later ones are rejected.
+    key = ", ".join(q(k) for k in table.key)
+    key_text = " || '/' || ".join(f"coalesce(CAST(t.{q(k)} AS VARCHAR), '')" for k in table.key)
+    rules.append(
+        f"SELECT t._line, {lit(', '.join(table.key))}, {key_text}, "
+        f"'duplicate of line ' || CAST(t._first AS VARCHAR) FROM ("
+        f"SELECT *, min(_line) OVER (PARTITION BY {key}) AS _first FROM {typed}) t WHERE t._line > t._first"
+    )
+    for col in table.columns:
+        if not col.ref:
+            continue
+        target = TABLE_BY_NAME[col.ref]
+        tkey = target.key[0]
+        known = f"SELECT {q(tkey)} FROM {q(col.ref)}"
+        if col.ref == name:  # reps.manager_id may name a rep of the same file
+            known += f" UNION SELECT {q(tkey)} FROM {typed}"
+        rules.append(
+            f"SELECT t._line, {lit(col.name)}, t.{q(col.name)}, "
+            f"{lit(f'no {col.ref} row has this {tkey}')} FROM {typed} t "
+            f"WHERE t.{q(col.name)} IS NOT NULL AND t.{q(col.name)} NOT IN ({known})"
+        )
+    if name == "opportunities":
+        rules.append(
+            f"SELECT _line, 'closed_at', {raw('closed_at')}, 'required when status is won or lost' FROM {staged} "
+            f"WHERE {raw('status')} IN ('won', 'lost') AND {raw('closed_at')} IS NULL"
+        )
+        rules.append(
+            f"SELECT _line, 'closed_at', {raw('closed_at')}, 'must be empty while status is open' FROM {staged} "
+            f"WHERE {raw('status')} = 'open' AND {raw('closed_at')} IS NOT NULL"
+        )
+        rules.append(
+            f"SELECT _line, 'closed_at', CAST(closed_at AS VARCHAR), 'before created_at' FROM {typed} "
+            "WHERE closed_at < created_at"
+        )
+    if name == "customers":
+        rules.append(
+            f"SELECT _line, 'churned_on', CAST(churned_on AS VARCHAR), 'before acquired_on' FROM {typed} "
+            "WHERE churned_on < acquired_on"
+        )
+    if name == "contracts":
+        rules.append(
+            f"SELECT _line, 'end_on', CAST(end_on AS VARCHAR), 'before start_on' FROM {typed} WHERE end_on < start_on"
+        )
+    if name == "reps":
+        rules.append(
+            f"SELECT _line, 'left_on', CAST(left_on AS VARCHAR), 'before hired_on' FROM {typed} WHERE left_on < hired_on"
+        )
+    if name == "targets":
+        ids = ", ".join(lit(i) for i in _kpi_ids())
+        rules.append(
+            f"SELECT _line, 'kpi', kpi, 'not a KPI id of the catalogue (koers kpis lists them)' FROM {typed} "
+            f"WHERE kpi IS NOT NULL AND kpi NOT IN ({ids})"
+        )
+    if name in _CURRENCY_DAY:
+        day = _CURRENCY_DAY[name].format(tz=lit(settings.time_zone))
+        rules.append(
+            f"SELECT t._line, 'currency', t.currency, 'no exchange rate for ' || t.currency || "
+            f"' on or before ' || CAST({day} AS VARCHAR) FROM {typed} t "
+            f"WHERE t.currency IS NOT NULL AND t.currency <> {lit(settings.currency)} AND {day} IS NOT NULL "
+            f"AND NOT EXISTS (SELECT 1 FROM exchange_rates r WHERE r.currency = t.currency AND r.valid_from <= {day})"
+        )
+    return rules
+
+
+def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: bool) -> None:
+    """An opportunity without stage_history rows gets one: its current stage at created_at."""
+    if history_imported:
+        con.execute(
+            "DELETE FROM stage_history h USING koers_generated_history g, _history_opps o "
+            "WHERE h.opportunity_id = g.opportunity_id AND g.opportunity_id = o.opportunity_id "
+            "AND (h.opportunity_id, h.stage, h.entered_at) IN "
+            "(SELECT opportunity_id, stage, created_at FROM opportunities)"
+        )
+        con.execute("DELETE FROM koers_generated_history WHERE opportunity_id IN (SELECT opportunity_id FROM _history_opps)")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE _missing AS SELECT opportunity_id, stage, created_at FROM opportunities o "
+        "WHERE stage IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stage_history h WHERE h.opportunity_id = o.opportunity_id)"
+    )
+    con.execute("INSERT INTO stage_history SELECT * FROM _missing")
+    con.execute("INSERT INTO koers_generated_history SELECT opportunity_id FROM _missing")
+
+
+def _snapshot_open_pipeline(con: duckdb.DuckDBPyConnection, import_id: str) -> None:
+    con.execute(
+        "INSERT INTO koers_snapshots SELECT ?, ?, opportunity_id, stage, amount, currency, probability, "
+        "expected_close_on, forecast_category FROM opportunities WHERE status = 'open'",
+        [import_id, now_utc()],
+    )
+
+
+def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: ImportResult, files: dict) -> Path:
+    """rejects.csv (one line per problem) and, per table, the rejected rows as they came."""
+    out = ws.rejects_dir() / result.import_id
+    out.mkdir(parents=True, exist_ok=True)
+    report = out / "rejects.csv"
+    con.execute(
+        f"COPY (SELECT file, line, col AS column, value, reason FROM _rejects ORDER BY file, line, col) "
+        f"TO {lit(str(report))} (HEADER, DELIMITER ',')"
+    )
+    for name in files:
+        table = TABLE_BY_NAME[name]
+        cols = ", ".join(f"s.{q(c)}" for c in table.column_names)
+        n = con.execute(f"SELECT count(*) FROM _rejects WHERE file = {lit(name + '.csv')} AND line IS NOT NULL").fetchone()[0]
+        if n:
+            con.execute(
+                f"COPY (SELECT s._line AS line, {cols} FROM _staged_{name} s WHERE s._line IN "
+                f"(SELECT line FROM _rejects WHERE file = {lit(name + '.csv')}) ORDER BY s._line) "
+                f"TO {lit(str(out / (name + '.csv')))} (HEADER, DELIMITER ',')"
+            )
+    return report
+
+
+# -- export ----------------------------------------------------------------
+def _export_expr(col, tz: str) -> str:
+    c = q(col.name)
+    if col.type == ColType.TIMESTAMP:
+        local = f"timezone({lit(tz)}, timezone('UTC', {c}))"
+        minutes = f"CAST(date_diff('minute', {c}, {local}) AS INTEGER)"
+        sign = f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END"
+        offset = f"{sign} || lpad(CAST(abs({minutes}) // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST(abs({minutes}) % 60 AS VARCHAR), 2, '0')"
+        frac = f"CASE WHEN microsecond({c}) % 1000000 <> 0 THEN strftime({local}, '.%f') ELSE '' END"
+        return f"CASE WHEN {c} IS NOT NULL THEN strftime({local}, '%Y-%m-%dT%H:%M:%S') || {frac} || {offset} END AS {c}"
+    if col.type == ColType.MONTH:
+        return f"strftime({c}, '%Y-%m') AS {c}"
+    if col.type == ColType.DATE:
+        return f"strftime({c}, '%Y-%m-%d') AS {c}"
+    return c
+
+
+def export_folder(ws: Workspace, folder: Path) -> dict[str, int]:
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = {}
+    with ws.reader() as con:
+        tz = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall())).time_zone
+        con.execute(f"SET TimeZone = {lit(tz)}")
+        for name in LOAD_ORDER:
+            table = TABLE_BY_NAME[name]
+            exprs = ", ".join(_export_expr(c, tz) for c in table.columns)
+            order = ", ".join(q(k) for k in table.key)
+            con.execute(
+                f"COPY (SELECT {exprs} FROM {q(name)} ORDER BY {order}) TO {lit(str(folder / (name + '.csv')))} "
+                "(HEADER, DELIMITER ',')"
+            )
+            counts[name] = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0]
+    return counts

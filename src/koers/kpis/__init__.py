@@ -1,0 +1,1 @@
+"""The KPI catalogue and the engine that computes it."""

@@ -1,0 +1,18 @@
+"""Shorthand for declaring KPIs in the catalogue modules."""
+
+from __future__ import annotations
+
+from koers.kpis.model import Agg, Direction, Kpi, KpiType, Unit
+
+TYPES = {t.value: t for t in KpiType}
+UNITS = {u.value: u for u in Unit}
+DIRECTIONS = {"higher": Direction.HIGHER, "lower": Direction.LOWER, "closer to 0": Direction.CLOSER_TO_ZERO}
+
+
+def kpi(id, nl, en, family, kind, unit, better, dims, definition, agg, needs, population=None, combine=None,
+        additive=False, notes=()):
+    return Kpi(
+        id=id, name_nl=nl, name_en=en, family=family, type=TYPES[kind], unit=UNITS[unit],
+        direction=DIRECTIONS[better], dimensions=tuple(dims), definition=definition, agg=Agg(agg),
+        needs=tuple(needs), population=population, combine=combine, additive=additive, notes=tuple(notes),
+    )

@@ -1,0 +1,99 @@
+"""Pipeline: what is open, what is new, how old, how stuck, how covered."""
+
+from __future__ import annotations
+
+import ibis
+
+from koers.kpis.catalog._declare import kpi
+from koers.kpis.model import OPPORTUNITY_DIMS
+
+SECONDS_PER_DAY = 86400.0
+
+
+def _open_with_stage(ctx):
+    """Opportunities open at end(P), with their stage at end(P) and amount
+    converted at the rate of P's last day (or T's day)."""
+    t = ctx.stage_at(ctx.open_at_end())
+    return ctx.convert(t, "amount", "currency", "_rate_day", "_amount")
+
+
+def _open_value(ctx):
+    t = _open_with_stage(ctx)
+    return t.mutate(_x=t._amount)
+
+
+def _open_count(ctx):
+    return ctx.stage_at(ctx.open_at_end())
+
+
+def _weighted(ctx):
+    t = _open_with_stage(ctx)
+    p = t.probability.fill_null(t._stage_prob).fill_null(0)
+    return t.mutate(_x=t._amount * p / 100.0)
+
+
+def _new_value(ctx):
+    t = ctx.in_period(ctx.opps, "created_at")
+    t = ctx.convert(t, "amount", "currency", "created_at", "_amount", dated=False)
+    return t.mutate(_x=t._amount)
+
+
+def _age(ctx):
+    t = _open_count(ctx)
+    return t.mutate(_x=(t._e.epoch_seconds() - t.created_at.epoch_seconds()) / SECONDS_PER_DAY)
+
+
+def _stale(ctx):
+    t = _open_count(ctx)
+    limit = ctx.settings.stale_days * SECONDS_PER_DAY
+    return t.filter((t._e.epoch_seconds() - t._stage_entered.epoch_seconds()) > limit)
+
+
+def _coverage(engine, ctx, by, where):
+    from koers.kpis.catalog.targets import target_frame
+
+    value = engine.part(ctx_kpi("open_pipeline_value"), tuple(by), tuple(sorted(where.items())), ctx)
+    nxt = target_frame(engine, ctx, "won_value", by, where, shift=1)
+    keys = ["period", *by]
+    df = value.merge(nxt, on=keys, how="outer" if by else "left")
+    df["numerator"] = df["value"]
+    df["denominator"] = df["target"]
+    from koers.kpis.compute import divide
+
+    df["value"] = [divide(n, d) for n, d in zip(df["numerator"], df["denominator"])]
+    if by:
+        df = df[df["target"].notna() | df["numerator"].notna()]
+    return df[[*keys, "value", "numerator", "denominator"]]
+
+
+def ctx_kpi(kpi_id):
+    from koers.kpis.catalog import CATALOG_BY_ID
+
+    return CATALOG_BY_ID[kpi_id]
+
+
+F = "pipeline"
+KPIS = [
+    kpi("open_pipeline_value", "Open pijplijn (waarde)", "Open pipeline value", F, "result", "money", "higher",
+        OPPORTUNITY_DIMS, "sum of amount over opportunities open at end(P)", "sum", ["opportunities"], _open_value),
+    kpi("open_pipeline_count", "Open pijplijn (aantal)", "Open opportunities", F, "result", "count", "higher",
+        OPPORTUNITY_DIMS, "count of opportunities open at end(P)", "count", ["opportunities"], _open_count),
+    kpi("weighted_pipeline_value", "Gewogen pijplijn", "Weighted pipeline", F, "result", "money", "higher",
+        OPPORTUNITY_DIMS,
+        "sum of amount × p / 100 over opportunities open at end(P); p = the opportunity's probability, else the "
+        "probability of its stage at end(P)", "sum", ["opportunities"], _weighted),
+    kpi("new_pipeline_value", "Nieuwe pijplijn", "New pipeline", F, "result", "money", "higher", OPPORTUNITY_DIMS,
+        "sum of amount over opportunities created in P", "sum", ["opportunities"], _new_value, additive=True),
+    kpi("pipeline_age", "Gemiddelde leeftijd pijplijn", "Average pipeline age", F, "insight", "days", "lower",
+        OPPORTUNITY_DIMS, "mean of (end(P) − created_at) in days over opportunities open at end(P)", "mean",
+        ["opportunities"], _age),
+    kpi("pipeline_coverage", "Pijplijndekking", "Pipeline coverage", F, "insight", "ratio", "higher",
+        ("owner", "team"),
+        "open_pipeline_value at end(P) / the won_value target of the next period (see Targets); dimensions "
+        "`owner` and `team` only", "composite", ["opportunities", "targets"], combine=_coverage),
+    kpi("stale_opportunities", "Vastgelopen deals", "Stale deals", F, "insight", "count", "lower", OPPORTUNITY_DIMS,
+        "opportunities open at end(P) that entered their stage at end(P) more than N × 24 hours before end(P) "
+        "(N a setting, default 30)", "count", ["opportunities"], _stale),
+]
+
+

@@ -1,0 +1,108 @@
+"""Targets (kpis.md, "Targets") and target_attainment.
+
+A target row has a KPI, a scope (rep, else team, else company) and a period.
+Additive KPIs prorate a row by the days of its period inside P; any other
+KPI takes the overlap-weighted mean of the rows overlapping P.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from koers.kpis.catalog._declare import kpi
+from koers.periods import parse_one
+
+
+def _scope(by, where) -> str:
+    keys = set(by) | set(where)
+    if "owner" in keys:
+        return "owner"
+    if "team" in keys:
+        return "team"
+    return "company"
+
+
+def _target_rows(ctx, kpi_id: str | None = None) -> list[dict]:
+    cache = ctx.__dict__.setdefault("_target_rows", None)
+    if cache is None:
+        t = ctx.raw("targets").to_pyarrow().to_pylist()
+        reps = {r["rep_id"]: r["team"] for r in ctx.raw("reps").select("rep_id", "team").to_pyarrow().to_pylist()}
+        for row in t:
+            p = parse_one(row["period"])
+            row["_start"], row["_end"] = p.start, p.end
+            row["scope"] = "owner" if row["rep_id"] is not None else "team" if row["team"] is not None else "company"
+            if row["scope"] == "owner":
+                row["team"] = reps.get(row["rep_id"])  # a rep target belongs to the rep's team of today
+        ctx._target_rows = cache = t
+    return [r for r in cache if kpi_id is None or r["kpi"] == kpi_id]
+
+
+def target_frame(engine, ctx, kpi_id: str, by, where, shift: int = 0) -> pd.DataFrame:
+    """period, *by, target: the target of kpi_id over P (or the period
+    `shift` periods after P) for each scope that has one."""
+    from koers.kpis.catalog import CATALOG_BY_ID
+
+    additive = CATALOG_BY_ID[kpi_id].additive
+    scope = _scope(by, where)
+    rows = [r for r in _target_rows(ctx, kpi_id) if r["scope"] == scope]
+    for dim, value in where.items():
+        col = "rep_id" if dim == "owner" else dim
+        rows = [r for r in rows if (r.get(col) or "") == value]
+    out = []
+    for p in ctx.periods:
+        q = p
+        for _ in range(shift):
+            q = q.next()
+        groups: dict[tuple, list[tuple[float, int, int]]] = {}
+        for r in rows:
+            overlap = (min(r["_end"], q.end) - max(r["_start"], q.start)).days
+            if overlap <= 0:
+                continue
+            key = tuple(r["rep_id"] if d == "owner" else r.get(d) for d in by)
+            groups.setdefault(key, []).append((r["value"], overlap, (r["_end"] - r["_start"]).days))
+        for key, parts in groups.items():
+            if additive:
+                target = sum(v * o / days for v, o, days in parts)
+            else:
+                target = sum(v * o for v, o, _ in parts) / sum(o for _, o, _ in parts)
+            out.append({"period": p.start, **dict(zip(by, key)), "target": target})
+    return pd.DataFrame(out, columns=["period", *by, "target"])
+
+
+def _attainment(engine, ctx, by, where):
+    from koers.kpis.catalog import CATALOG_BY_ID
+    from koers.kpis.compute import divide
+
+    frames = []
+    scope = _scope(by, where)
+    kpi_ids = sorted({r["kpi"] for r in _target_rows(ctx) if r["scope"] == scope})
+    for kid in kpi_ids:
+        k = CATALOG_BY_ID[kid]
+        targets = target_frame(engine, ctx, kid, by, where)
+        if targets.empty:
+            continue
+        measurable = all(d in k.dimensions for d in list(by) + list(where)) and not engine.missing_tables(k)
+        if measurable:
+            actual = engine.part(k, tuple(by), tuple(sorted(where.items())), ctx)[["period", *by, "value"]]
+            df = targets.merge(actual, on=["period", *by], how="left")
+            if k.additive:
+                df["value"] = df["value"].astype(object).where(df["value"].notna(), 0.0)
+        else:
+            df = targets.assign(value=None)
+        df["numerator"] = df["value"]
+        df["denominator"] = df["target"]
+        df["value"] = [divide(n, d) for n, d in zip(df["numerator"], df["denominator"])]
+        df["target_kpi"] = kid
+        frames.append(df[["period", "target_kpi", *by, "value", "numerator", "denominator"]])
+    if not frames:
+        return pd.DataFrame(columns=["period", "target_kpi", *by, "value", "numerator", "denominator"])
+    return pd.concat(frames, ignore_index=True)
+
+
+KPIS = [
+    kpi("target_attainment", "Targetrealisatie", "Target attainment", "revenue", "result", "ratio", "higher",
+        ("owner", "team"),
+        "always split by `target_kpi`, the KPI K a target is set for: actual K over P / the target of K over P, "
+        "for the scope asked (`--by owner`: each rep; `--by team`: each team; neither: the company)",
+        "composite", ["targets"], combine=_attainment),
+]

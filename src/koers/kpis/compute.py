@@ -1,0 +1,227 @@
+"""compute(): (kpis, periods, by, where, as_of) -> one tidy table.
+
+The one entry point that CLI, web pages, API and alerts share. A ratio is a
+ratio of sums at every grain, never an average of ratios: every part returns
+its numerator and denominator and composite KPIs combine those.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.context import Context
+from koers.kpis.model import Agg, Kpi
+from koers.periods import Period, trailing_year
+
+
+class QueryError(ValueError):
+    """A question that cannot be asked: unknown KPI, dimension or value."""
+
+
+@dataclass
+class Result:
+    rows: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_query(kpi_ids: list[str], by: list[str], where: dict[str, str]) -> list[Kpi]:
+    unknown = [k for k in kpi_ids if k not in CATALOG_BY_ID]
+    if unknown:
+        raise QueryError(
+            f"unknown KPI {', '.join(unknown)}; valid KPIs: {', '.join(sorted(CATALOG_BY_ID))}"
+        )
+    kpis = [CATALOG_BY_ID[k] for k in kpi_ids]
+    for k in kpis:
+        for dim in list(by) + list(where):
+            if dim not in k.dimensions:
+                raise QueryError(
+                    f"'{dim}' is not a dimension of {k.id}; valid dimensions: {', '.join(k.dimensions)}"
+                )
+    if len(set(by)) != len(by):
+        raise QueryError("a dimension is named twice in --by")
+    return kpis
+
+
+class Engine:
+    """Computes KPIs for one set of periods as of one moment."""
+
+    def __init__(self, con, settings, periods: list[Period], as_of: datetime):
+        self.ctx = Context(con, settings, periods, as_of)
+        self.periods = periods
+        self._parts: dict = {}
+        self._sizes: dict[str, int] = {}
+        self._contexts: list[Context] = []  # kept alive: part() keys on id(ctx)
+        self.warnings: list[str] = []
+
+    def table_size(self, name: str) -> int:
+        if name not in self._sizes:
+            self._sizes[name] = int(self.ctx.raw(name).count().execute())
+        return self._sizes[name]
+
+    def missing_tables(self, kpi: Kpi) -> list[str]:
+        return [t for t in kpi.needs if self.table_size(t) == 0]
+
+    def part(self, kpi: Kpi, by: tuple[str, ...], where: tuple[tuple[str, str], ...], ctx=None) -> pd.DataFrame:
+        """period, *by, value, numerator, denominator for one KPI; every
+        period present when unsplit."""
+        key = (kpi.id, by, where, id(ctx))
+        if key not in self._parts:
+            ctx = ctx or self.ctx
+            if kpi.agg == Agg.COMPOSITE:
+                df = kpi.combine(self, ctx, list(by), dict(where))
+            else:
+                df = self._aggregate(kpi, ctx, list(by), dict(where))
+            if not by:
+                df = self._fill_periods(kpi, df, ctx)
+            self._parts[key] = df
+        return self._parts[key]
+
+    def shifted(self, ctx, kind: str):
+        """A context over other periods standing for ctx's: the previous
+        period, the period a year earlier, or the 12 months ending at end(P).
+        Returns it with the map from its `period` values back to ctx's."""
+        key = ("shifted", id(ctx), kind)
+        if key not in self._parts:
+            pairs = []
+            for p in ctx.periods:
+                if kind == "previous":
+                    q = p.previous()
+                elif kind == "year":
+                    q = p.year_earlier()
+                else:
+                    q = trailing_year(p)
+                if q is not None:
+                    pairs.append((p, q))
+            new = Context(ctx.con, ctx.settings, [q for _, q in pairs], ctx.as_of)
+            back = {getattr(q, "key", q.start): p.start for p, q in pairs}
+            self._contexts.append(new)
+            self._parts[key] = (new, back)
+        return self._parts[key]
+
+    def _aggregate(self, kpi: Kpi, ctx, by: list[str], where: dict[str, str]) -> pd.DataFrame:
+        pop = kpi.population(ctx)
+        pop = apply_where(pop, where)
+        keys = ["period"] + by
+        agg = kpi.agg
+        metrics = {}
+        if agg == Agg.COUNT:
+            metrics["numerator"] = pop.count()
+        elif agg == Agg.SUM:
+            metrics["numerator"] = pop._x.sum()
+        elif agg == Agg.MEAN:
+            metrics["numerator"] = pop._x.sum()
+            metrics["denominator"] = pop._x.count()
+        elif agg == Agg.RATIO:
+            metrics["numerator"] = pop._n.sum()
+            metrics["denominator"] = pop._d.sum()
+        elif agg == Agg.MEDIAN:
+            metrics["value"] = pop._x.median()
+            metrics["denominator"] = pop._x.count()
+        elif agg == Agg.NPS:
+            metrics["numerator"] = (pop._n - pop._x).sum()
+            metrics["denominator"] = pop.count()
+        df = pop.group_by(keys).aggregate(**metrics).execute()
+        df["period"] = as_dates(df["period"])
+        return finish(kpi, df, by)
+
+    def _fill_periods(self, kpi: Kpi, df: pd.DataFrame, ctx) -> pd.DataFrame:
+        periods = pd.DataFrame({"period": [getattr(p, "key", p.start) for p in ctx.periods]})
+        df = periods.merge(df, on="period", how="left")
+        if kpi.agg in (Agg.COUNT, Agg.SUM):
+            df["numerator"] = df["numerator"].fillna(0)
+            df["value"] = df["numerator"]
+        elif kpi.agg in (Agg.RATIO, Agg.MEAN, Agg.NPS):
+            df["numerator"] = df["numerator"].fillna(0)
+            df["denominator"] = df["denominator"].fillna(0)
+        return df
+
+    def compute(self, kpi_ids: list[str], by: list[str], where: dict[str, str]) -> Result:
+        kpis = check_query(kpi_ids, by, where)
+        frames = []
+        for k in kpis:
+            missing = self.missing_tables(k)
+            if missing:
+                self.warnings.append(
+                    f"{k.id}: needs the table{'s' if len(missing) > 1 else ''} {', '.join(missing)}, "
+                    "which is absent or empty; its values are empty"
+                )
+                df = pd.DataFrame({"period": [p.start for p in self.periods]}) if not by else pd.DataFrame(
+                    columns=["period", *by])
+                for c in ("value", "numerator", "denominator"):
+                    df[c] = None
+            else:
+                df = self.part(k, tuple(by), tuple(sorted(where.items())))
+            df = df.copy()
+            df.insert(0, "kpi", k.id)
+            if not k.is_ratio:
+                df["numerator"] = None
+                df["denominator"] = None
+            frames.append(df)
+        rows = tidy(frames, by)
+        return Result(rows, self.warnings)
+
+
+def as_dates(col: pd.Series) -> list:
+    return [None if v is None or v is pd.NaT else pd.Timestamp(v).date() for v in col]
+
+
+def apply_where(t, where: dict[str, str]):
+    for dim, value in where.items():
+        t = t.filter(t[dim].isnull() if value == "" else t[dim] == value)
+    return t
+
+
+def finish(kpi: Kpi, df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Add `value` from numerator and denominator by the KPI's aggregation."""
+    agg = kpi.agg
+    if agg in (Agg.COUNT, Agg.SUM):
+        df["value"] = df["numerator"]
+    elif agg in (Agg.MEAN, Agg.RATIO):
+        df["value"] = [divide(n, d) for n, d in zip(df["numerator"], df["denominator"])]
+    elif agg == Agg.NPS:
+        df["value"] = [None if not d else 100.0 * n / d for n, d in zip(df["numerator"], df["denominator"])]
+    for c in ("value", "numerator", "denominator"):
+        if c not in df:
+            df[c] = None
+    return df[["period", *by, "value", "numerator", "denominator"]]
+
+
+def divide(n, d):
+    if d is None or n is None or _isnan(d) or _isnan(n) or d == 0:
+        return None
+    return n / d
+
+
+def _isnan(x) -> bool:
+    try:
+        return x is pd.NA or x is pd.NaT or (isinstance(x, float) and math.isnan(x))
+    except TypeError:
+        return False
+
+
+def tidy(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
+    cols = ["kpi", "period"]
+    if any("target_kpi" in f.columns for f in frames):
+        cols.append("target_kpi")
+    cols += [*by, "value", "numerator", "denominator"]
+    if not frames:
+        return pd.DataFrame(columns=cols)
+    df = pd.concat([f.reindex(columns=cols) for f in frames], ignore_index=True)
+    df = df.astype(object).where(df.notna(), None)
+    sort = ["kpi", "period"] + (["target_kpi"] if "target_kpi" in cols else []) + by
+    df["_sort"] = list(zip(*[[("" if v is None else str(v)) for v in df[c]] for c in sort])) if len(df) else []
+    df = df.sort_values("_sort", kind="stable").drop(columns="_sort").reset_index(drop=True)
+    return df
+
+
+def compute(con, settings, kpi_ids, periods, by=(), where=None, as_of=None) -> Result:
+    from koers.store import now_utc
+
+    engine = Engine(con, settings, periods, as_of or now_utc())
+    return engine.compute(list(kpi_ids), list(by), dict(where or {}))
+

@@ -1,0 +1,284 @@
+"""The tables a KPI is computed from, as of the moment T, with dimensions.
+
+Every boundary rule of kpis.md that is not specific to one KPI lives here:
+- events at or after T are cut (their timestamp becomes null, a record whose
+  creation event is at or after T does not exist yet); due_at is a plan and
+  is never cut;
+- period bounds and the local midnights of dates are computed in Python as
+  UTC instants (periods.py), so the engine never does time-zone arithmetic
+  and a DST day has its real 23 or 25 hours;
+- amounts are converted to the workspace currency at the rate in force on
+  the day the KPI looks at;
+- dimensions come from the base records (a null opportunity source takes the
+  lead's; team is the owner's team in reps today).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cached_property
+
+import ibis
+import pyarrow as pa
+
+from koers.periods import Period, ceil_date, local_date, local_midnight_utc
+from koers.settings import Settings
+
+NULL_TS = ibis.null("timestamp")
+NULL_DATE = ibis.null("date")
+
+
+class Context:
+    def __init__(self, con, settings: Settings, periods: list[Period], as_of, extra_periods=()):
+        self.con = con
+        self.settings = settings
+        self.tz = settings.tz
+        self.as_of = as_of  # naive UTC
+        self.periods = periods
+        self.T = ibis.literal(as_of, type="timestamp")
+        self.T_date = ceil_date(as_of, self.tz)  # a date d is before T when d < T_date
+        self.Td = ibis.literal(self.T_date, type="date")
+        self.P = self.period_table(periods)
+
+    # -- periods -----------------------------------------------------------
+    def period_table(self, periods: list[Period]):
+        as_of_day = local_date(self.as_of, self.tz)
+        starts = [p.start_utc(self.tz) for p in periods]
+        ends = [p.end_utc(self.tz) for p in periods]
+        data = pa.table(
+            {
+                "period": pa.array([getattr(p, "key", p.start) for p in periods], pa.date32()),
+                "_p_start": pa.array(starts, pa.timestamp("us")),
+                "_p_end": pa.array(ends, pa.timestamp("us")),
+                "_d_start": pa.array([p.start for p in periods], pa.date32()),
+                "_d_end": pa.array([p.end for p in periods], pa.date32()),
+                # ages measured to end(P) run to T for a period not over at T
+                "_e": pa.array([min(e, self.as_of) for e in ends], pa.timestamp("us")),
+                # the open pipeline converts at the rate of P's last day, or T's day
+                "_rate_day": pa.array([min(p.end - timedelta(days=1), as_of_day) for p in periods], pa.date32()),
+                "_days": pa.array([p.days for p in periods], pa.int64()),
+            }
+        )
+        return ibis.memtable(data)
+
+    def in_period(self, t, col: str, dated: bool = False):
+        """Join each record to the period its event falls in."""
+        P = self.P
+        lo, hi = (P._d_start, P._d_end) if dated else (P._p_start, P._p_end)
+        return t.join(P, (t[col] >= lo) & (t[col] < hi))
+
+    # -- the raw tables ----------------------------------------------------
+    def raw(self, name: str):
+        return self.con.table(name)
+
+    @cached_property
+    def teams(self):
+        r = self.raw("reps")
+        return r.select(_team_rep=r.rep_id, team=r.team)
+
+    def with_team(self, t):
+        j = t.left_join(self.teams, t.owner == self.teams._team_rep)
+        return j.drop("_team_rep")
+
+    def cut(self, col):
+        return ibis.ifelse(col < self.T, col, NULL_TS)
+
+    def cut_date(self, col):
+        return ibis.ifelse(col < self.Td, col, NULL_DATE)
+
+    # -- exchange rates ----------------------------------------------------
+    @cached_property
+    def rates(self):
+        """Each rate with the dates and instants of its validity."""
+        r = self.raw("exchange_rates").to_pyarrow().to_pylist()
+        r.sort(key=lambda x: (x["currency"], x["valid_from"]))
+        rows = []
+        for i, x in enumerate(r):
+            nxt = r[i + 1] if i + 1 < len(r) and r[i + 1]["currency"] == x["currency"] else None
+            until = nxt["valid_from"] if nxt else date(9999, 1, 1)
+            rows.append(
+                {
+                    "_r_cur": x["currency"],
+                    "_r_from": x["valid_from"],
+                    "_r_until": until,
+                    "_r_from_ts": local_midnight_utc(x["valid_from"], self.tz),
+                    "_r_until_ts": local_midnight_utc(min(until, date(9000, 1, 1)), self.tz),
+                    "_r_rate": float(x["rate"]),
+                }
+            )
+        schema = pa.schema(
+            [("_r_cur", pa.string()), ("_r_from", pa.date32()), ("_r_until", pa.date32()),
+             ("_r_from_ts", pa.timestamp("us")), ("_r_until_ts", pa.timestamp("us")), ("_r_rate", pa.float64())]
+        )
+        return ibis.memtable(pa.Table.from_pylist(rows, schema=schema))
+
+    def convert(self, t, amount: str, currency: str, at: str, out: str, dated: bool = True):
+        """Add column `out`: amount in the workspace currency at the rate in
+        force on the day of `at` (a date column, or an instant when not dated).
+        A null amount counts as 0."""
+        r = self.rates
+        lo, hi = (r._r_from, r._r_until) if dated else (r._r_from_ts, r._r_until_ts)
+        foreign = t[currency].notnull() & (t[currency] != self.settings.currency)
+        j = t.left_join(r, foreign & (t[currency] == r._r_cur) & (t[at] >= lo) & (t[at] < hi))
+        foreign = j[currency].notnull() & (j[currency] != self.settings.currency)
+        value = ibis.ifelse(foreign, j[amount].fill_null(0) * j._r_rate, j[amount].fill_null(0))
+        return j.mutate(**{out: value}).drop("_r_cur", "_r_from", "_r_until", "_r_from_ts", "_r_until_ts", "_r_rate")
+
+    # -- canonical records as of T, with their dimensions ------------------
+    @cached_property
+    def leads(self):
+        ld = self.raw("leads")
+        ld = ld.filter(ld.created_at < self.T)
+        ld = ld.mutate(
+            owner=ld.owner_id,
+            qualified_at=self.cut(ld.qualified_at),
+            first_response_at=self.cut(ld.first_response_at),
+            converted_at=self.cut(ld.converted_at),
+            disqualified_at=self.cut(ld.disqualified_at),
+        )
+        return self.with_team(ld)
+
+    @cached_property
+    def stages(self):
+        s = self.raw("stages")
+        return s.select(_s_stage=s.stage, _s_seq=s.sequence, _s_prob=s.probability, _s_kind=s.kind)
+
+    @cached_property
+    def history(self):
+        """stage_history rows entered before T, with the stage's kind, sequence
+        and probability, the end of each stay, and the opportunity's dims."""
+        h = self.raw("stage_history")
+        h = h.filter(h.entered_at < self.T)
+        h = h.join(self.stages, h.stage == self.stages._s_stage).drop("_s_stage")
+        w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h._s_seq])
+        h = h.mutate(_next_at=h.entered_at.lead().over(w))
+        return h
+
+    @cached_property
+    def stage_at_t(self):
+        """The stage each opportunity is in at T (its current stage as of T)."""
+        h = self.history
+        w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at.desc(), h._s_seq.desc()])
+        h = h.mutate(_rn=ibis.row_number().over(w))
+        h = h.filter(h._rn == 0)
+        return h.select(_h_opp=h.opportunity_id, _h_stage=h.stage)
+
+    @cached_property
+    def opps(self):
+        o = self.raw("opportunities")
+        o = o.filter(o.created_at < self.T)
+        closed = o.closed_at < self.T
+        ld = self.raw("leads")
+        lead = ld.select(
+            _l_id=ld.lead_id, _l_created=ld.created_at, _l_source=ld.source, _l_campaign=ld.campaign,
+            _l_region=ld.region, _l_segment=ld.segment,
+        )
+        o = o.mutate(
+            closed_at=ibis.ifelse(closed, o.closed_at, NULL_TS),
+            status=ibis.ifelse(closed, o.status, "open"),
+            owner=o.owner_id,
+            deal_type=o.deal_type.fill_null("new_business"),
+        )
+        o = o.left_join(lead, o.lead_id == lead._l_id)
+        o = o.mutate(
+            source=o.source.fill_null(o._l_source),
+            campaign=o.campaign.fill_null(o._l_campaign),
+            region=o.region.fill_null(o._l_region),
+            segment=o.segment.fill_null(o._l_segment),
+            first_contact_at=ibis.ifelse(o._l_id.notnull(), o._l_created, o.created_at),
+        ).drop("_l_id", "_l_source", "_l_campaign", "_l_region", "_l_segment", "_l_created")
+        s = self.stage_at_t
+        o = o.left_join(s, o.opportunity_id == s._h_opp)
+        o = o.mutate(stage=o._h_stage.fill_null(o.stage)).drop("_h_opp", "_h_stage")
+        return self.with_team(o)
+
+    def stage_at(self, open_at_p):
+        """Add the stage at end(P) (`stage`, `_stage_entered`, `_stage_prob`)
+        to rows of (opportunity, period) with `_p_end`."""
+        h = self.history
+        hh = h.select(
+            _j_opp=h.opportunity_id, _j_stage=h.stage, _j_at=h.entered_at, _j_seq=h._s_seq, _j_prob=h._s_prob
+        )
+        j = open_at_p.join(hh, (open_at_p.opportunity_id == hh._j_opp) & (hh._j_at < open_at_p._p_end))
+        w = ibis.window(group_by=[j.opportunity_id, j.period], order_by=[j._j_at.desc(), j._j_seq.desc()])
+        j = j.mutate(_rn=ibis.row_number().over(w))
+        last = j.filter(j._rn == 0).select(
+            _k_opp=j.opportunity_id, _k_period=j.period, _k_stage=j._j_stage, _k_at=j._j_at, _k_prob=j._j_prob
+        )
+        out = open_at_p.left_join(
+            last, (open_at_p.opportunity_id == last._k_opp) & (open_at_p.period == last._k_period)
+        )
+        return out.mutate(
+            stage=out._k_stage.fill_null(out.stage),
+            _stage_entered=out._k_at.fill_null(out.created_at),
+            _stage_prob=out._k_prob,
+        ).drop("_k_opp", "_k_period", "_k_stage", "_k_at", "_k_prob")
+
+    def open_at_end(self):
+        """(opportunity, period) for every opportunity open at end(P)."""
+        o, P = self.opps, self.P
+        return o.join(P, (o.created_at < P._p_end) & (o.closed_at.isnull() | (o.closed_at >= P._p_end)))
+
+    def open_at_start(self):
+        o, P = self.opps, self.P
+        return o.join(P, (o.created_at < P._p_start) & (o.closed_at.isnull() | (o.closed_at >= P._p_start)))
+
+    @cached_property
+    def activities(self):
+        a = self.raw("activities")
+        a = a.mutate(owner=a.owner_id, done_at=self.cut(a.done_at))
+        return self.with_team(a)
+
+    @cached_property
+    def customers(self):
+        c = self.raw("customers")
+        c = c.filter(c.acquired_on < self.Td)
+        c = c.mutate(owner=c.owner_id, churned_on=self.cut_date(c.churned_on))
+        return self.with_team(c)
+
+    def customer_dims(self, t, key: str = "customer_id"):
+        """Give records of a customer the customer's dimensions."""
+        c = self.customers
+        cd = c.select(
+            _c_id=c.customer_id, owner=c.owner, team=c.team, source=c.source, region=c.region,
+            segment=c.segment, industry=c.industry, company_size=c.company_size,
+        )
+        drop = [n for n in ("owner", "team", "source", "region", "segment", "industry", "company_size") if n in t.columns]
+        t = t.drop(*drop) if drop else t
+        return t.join(cd, t[key] == cd._c_id).drop("_c_id")
+
+    @cached_property
+    def orders(self):
+        o = self.raw("orders")
+        o = o.filter(o.ordered_on < self.Td)
+        o = self.convert(o, "amount", "currency", "ordered_on", "_amount")
+        o = self.convert(o, "cost", "currency", "ordered_on", "_cost")
+        o = o.mutate(_cost=ibis.ifelse(o.cost.isnull(), ibis.null("float64"), o._cost))
+        return self.customer_dims(o.drop("owner_id"))
+
+    @cached_property
+    def reps(self):
+        r = self.raw("reps")
+        r = r.filter(r.hired_on < self.Td)
+        return r.mutate(left_on=self.cut_date(r.left_on))
+
+    # -- local days --------------------------------------------------------
+    def local_day(self, t, col: str, out: str):
+        """Add `out`: the local date of instant column `col` (via a calendar
+        of local midnights, so the engine does no time-zone arithmetic)."""
+        first = date(2000, 1, 1)
+        last = self.T_date + timedelta(days=1)
+        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        cal = ibis.memtable(
+            pa.table(
+                {
+                    "_cal_day": pa.array(days, pa.date32()),
+                    "_cal_from": pa.array([local_midnight_utc(d, self.tz) for d in days], pa.timestamp("us")),
+                    "_cal_to": pa.array(
+                        [local_midnight_utc(d + timedelta(days=1), self.tz) for d in days], pa.timestamp("us")
+                    ),
+                }
+            )
+        )
+        j = t.left_join(cal, (t[col] >= cal._cal_from) & (t[col] < cal._cal_to))
+        return j.mutate(**{out: j._cal_day}).drop("_cal_day", "_cal_from", "_cal_to")

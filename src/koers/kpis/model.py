@@ -1,0 +1,79 @@
+"""What a KPI is: one declaration feeds engine, labels, docs, API and alerts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable
+
+
+class KpiType(str, Enum):
+    ACTION = "action"
+    RESULT = "result"
+    INSIGHT = "insight"
+
+
+class Unit(str, Enum):
+    COUNT = "count"
+    MONEY = "money"
+    RATIO = "ratio"
+    HOURS = "hours"
+    DAYS = "days"
+    POINTS = "points"
+    SCORE = "score"
+    MONEY_PER_DAY = "money per day"
+
+
+class Direction(str, Enum):
+    HIGHER = "higher"
+    LOWER = "lower"
+    CLOSER_TO_ZERO = "closer to 0"
+
+
+class Agg(str, Enum):
+    """How a population's rows become a value (MetricFlow's small closed set)."""
+
+    COUNT = "count"  # number of rows
+    SUM = "sum"  # sum of _x
+    MEAN = "mean"  # sum(_x) / count(_x)
+    RATIO = "ratio"  # sum(_n) / sum(_d)
+    MEDIAN = "median"  # median of _x
+    NPS = "nps"  # 100 * (sum(_n) - sum(_x)) / count
+    COMPOSITE = "composite"  # from other KPIs' parts, in KPI.combine
+
+
+LEAD_DIMS = ("owner", "team", "source", "channel", "campaign", "region", "segment", "industry", "company_size", "product")
+OPPORTUNITY_DIMS = (
+    "owner", "team", "source", "campaign", "region", "segment", "product", "product_line", "deal_type", "stage",
+)
+ACTIVITY_DIMS = ("owner", "team", "type")
+CUSTOMER_DIMS = ("owner", "team", "source", "region", "segment", "industry", "company_size")
+ORDER_DIMS = CUSTOMER_DIMS + ("product", "product_line")
+REP_DIMS = ("team", "role")
+FORECAST_DIMS = ("owner", "team")
+
+
+@dataclass(frozen=True)
+class Kpi:
+    id: str
+    name_nl: str
+    name_en: str
+    family: str
+    type: KpiType
+    unit: Unit
+    direction: Direction
+    dimensions: tuple[str, ...]
+    definition: str
+    agg: Agg
+    needs: tuple[str, ...]  # canonical tables it cannot do without
+    population: Callable | None = None  # (Context) -> ibis table with period, dims, _x/_n/_d
+    combine: Callable | None = None  # for COMPOSITE: (Context, by) -> DataFrame
+    additive: bool = False  # a flow summed over P (targets prorate by days)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def name(self, lang: str) -> str:
+        return self.name_nl if lang == "nl" else self.name_en
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.unit == Unit.RATIO

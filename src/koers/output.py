@@ -1,0 +1,86 @@
+"""Render compute() results: csv and json for machines, tables for people."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from datetime import date
+
+import pandas as pd
+from babel.numbers import format_decimal, format_percent
+
+from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.model import Unit
+
+LOCALES = {"nl": "nl_NL", "en": "en_GB"}
+
+
+def plain(value) -> str:
+    """Numbers plain and full precision (1234.5), empty for null."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    return str(value)
+
+
+def _json_value(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def to_csv(rows: pd.DataFrame) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(list(rows.columns))
+    for rec in rows.itertuples(index=False):
+        w.writerow([plain(v) for v in rec])
+    return buf.getvalue()
+
+
+def to_json(rows: pd.DataFrame) -> str:
+    records = [{c: _json_value(v) for c, v in zip(rows.columns, rec)} for rec in rows.itertuples(index=False)]
+    return json.dumps(records, ensure_ascii=False, indent=1)
+
+
+def format_value(kpi_id: str, value, lang: str, currency: str = "EUR") -> str:
+    """A KPI value as people read it, in the language's conventions."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    locale = LOCALES[lang]
+    unit = CATALOG_BY_ID[kpi_id].unit if kpi_id in CATALOG_BY_ID else Unit.COUNT
+    if unit == Unit.RATIO:
+        return format_percent(value, format="#,##0.0%", locale=locale)
+    if unit in (Unit.MONEY, Unit.MONEY_PER_DAY):
+        from babel.numbers import format_currency
+
+        text = format_currency(value, currency, locale=locale)
+        return text + ("/dag" if lang == "nl" else "/day") if unit == Unit.MONEY_PER_DAY else text
+    if unit in (Unit.HOURS, Unit.DAYS):
+        word = {("nl", Unit.HOURS): "uur", ("en", Unit.HOURS): "h", ("nl", Unit.DAYS): "dagen",
+                ("en", Unit.DAYS): "days"}[(lang, unit)]
+        return f"{format_decimal(value, format='#,##0.0', locale=locale)} {word}"
+    if unit == Unit.COUNT and float(value).is_integer():
+        return format_decimal(value, format="#,##0", locale=locale)
+    return format_decimal(value, format="#,##0.##", locale=locale)
+
+
+def format_number(value, lang: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return format_decimal(value, format="#,##0.##", locale=LOCALES[lang])

@@ -1,0 +1,96 @@
+"""Workspace settings the KPI definitions use, with the spec's defaults."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_ACTIVITY_POINTS = {
+    "intake": 5,
+    "demo": 4,
+    "meeting": 3,
+    "quote": 3,
+    "call": 2,
+    "email": 1,
+    "linkedin": 1,
+    "voicemail": 1,
+    "other": 0,
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    time_zone: str = "Europe/Amsterdam"
+    currency: str = "EUR"
+    response_sla_hours: float = 2.0
+    stale_days: float = 30.0
+    outreach_types: tuple[str, ...] = ("call", "email", "meeting", "demo", "linkedin")
+    activity_points: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ACTIVITY_POINTS))
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def as_strings(self) -> dict[str, str]:
+        return {k: json.dumps(v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_strings(cls, stored: dict[str, str]) -> Settings:
+        values = {}
+        for f in fields(cls):
+            if f.name in stored:
+                v = json.loads(stored[f.name])
+                values[f.name] = tuple(v) if f.name == "outreach_types" else v
+        return cls(**values)
+
+
+SETTING_NAMES = tuple(f.name for f in fields(Settings))
+
+
+def parse_setting(name: str, text: str) -> object:
+    """A setting's value from the command line, checked."""
+    if name not in SETTING_NAMES:
+        raise ValueError(f"unknown setting '{name}'; valid settings: {', '.join(SETTING_NAMES)}")
+    if name == "time_zone":
+        try:
+            ZoneInfo(text)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{text}' is not an IANA time zone (e.g. Europe/Amsterdam)") from None
+        return text
+    if name == "currency":
+        if len(text) != 3 or not text.isalpha() or not text.isupper():
+            raise ValueError(f"'{text}' is not an ISO 4217 currency code (e.g. EUR)")
+        return text
+    if name in ("response_sla_hours", "stale_days"):
+        try:
+            value = float(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a number of {name.split('_')[-1]}, got '{text}'") from None
+        if value <= 0:
+            raise ValueError(f"{name} must be positive, got {text}")
+        return value
+    if name == "outreach_types":
+        from koers.model import ACTIVITY_TYPES
+
+        types = tuple(t.strip() for t in text.split(",") if t.strip())
+        bad = [t for t in types if t not in ACTIVITY_TYPES]
+        if bad or not types:
+            raise ValueError(f"outreach types must come from: {', '.join(ACTIVITY_TYPES)}")
+        return types
+    # activity_points: type=points,type=points
+    from koers.model import ACTIVITY_TYPES
+
+    points = {}
+    for part in text.split(","):
+        if "=" not in part:
+            raise ValueError("activity_points is written as type=points,type=points (e.g. intake=5,call=2)")
+        k, v = part.split("=", 1)
+        k = k.strip()
+        if k not in ACTIVITY_TYPES:
+            raise ValueError(f"'{k}' is not an activity type; valid types: {', '.join(ACTIVITY_TYPES)}")
+        try:
+            points[k] = float(v)
+        except ValueError:
+            raise ValueError(f"points for '{k}' must be a number, got '{v}'") from None
+    return points

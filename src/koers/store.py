@@ -1,0 +1,211 @@
+"""Open or create a workspace, the one writer of canonical tables.
+
+Every workspace is written through a DuckDB connection that holds the
+canonical tables (the file itself for a DuckDB workspace; an in-memory copy
+loaded from, and written back to, Parquet for a Spark workspace), so import
+validation and writing are one code path whatever the workspace kind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from koers.model import SQL_TYPES, TABLES, Table
+from koers.settings import Settings
+
+DEFAULT_WORKSPACE = "koers.duckdb"
+
+META_DDL = {
+    "koers_settings": "key VARCHAR PRIMARY KEY, value VARCHAR",
+    "koers_imports": (
+        "import_id VARCHAR, imported_at TIMESTAMP, source VARCHAR, rows_read BIGINT, "
+        "rows_written BIGINT, rows_rejected BIGINT, rejects_path VARCHAR"
+    ),
+    "koers_snapshots": (
+        "import_id VARCHAR, taken_at TIMESTAMP, opportunity_id VARCHAR, stage VARCHAR, amount DOUBLE, "
+        "currency VARCHAR, probability DOUBLE, expected_close_on DATE, forecast_category VARCHAR"
+    ),
+    # stage_history rows Koers made for opportunities that came without any,
+    # so a later import that brings real history can replace them
+    "koers_generated_history": "opportunity_id VARCHAR",
+}
+
+
+class WorkspaceError(Exception):
+    pass
+
+
+def table_ddl(table: Table) -> str:
+    cols = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in table.columns)
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({cols})'
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for t in TABLES:
+        con.execute(table_ddl(t))
+    for name, cols in META_DDL.items():
+        con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+
+
+class Workspace:
+    """A workspace named by its URL: a DuckDB file path or `spark:DIR`."""
+
+    kind: str
+
+    def __init__(self, url: str):
+        self.url = url
+
+    @staticmethod
+    def open(url: str | None = None) -> Workspace:
+        url = url or os.environ.get("KOERS_WORKSPACE") or DEFAULT_WORKSPACE
+        if url.startswith("spark:"):
+            return SparkWorkspace(url)
+        if url.startswith(("postgresql://", "postgres://")):
+            raise WorkspaceError(
+                "PostgreSQL workspaces are not available yet in this version; "
+                "use a DuckDB file or spark:DIR"
+            )
+        return DuckDBWorkspace(url)
+
+    # -- writing -----------------------------------------------------------
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        raise NotImplementedError
+
+    # -- reading -----------------------------------------------------------
+    def settings(self) -> Settings:
+        with self.reader() as con:
+            rows = con.execute("SELECT key, value FROM koers_settings").fetchall()
+        return Settings.from_strings(dict(rows))
+
+    def set_settings(self, **values: object) -> Settings:
+        new = replace(self.settings(), **values)
+        with self.writer() as con:
+            con.execute("DELETE FROM koers_settings")
+            con.executemany("INSERT INTO koers_settings VALUES (?, ?)", list(new.as_strings().items()))
+        return new
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        raise NotImplementedError
+
+    def version(self) -> str:
+        """Changes with every import, so cached results can be dropped."""
+        with self.reader() as con:
+            row = con.execute(
+                "SELECT count(*), coalesce(max(import_id), '') FROM koers_imports"
+            ).fetchone()
+        return f"{row[0]}-{row[1]}"
+
+    def rejects_dir(self) -> Path:
+        raise NotImplementedError
+
+    def counts(self) -> dict[str, int]:
+        with self.reader() as con:
+            return {t.name: con.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0] for t in TABLES}
+
+
+class DuckDBWorkspace(Workspace):
+    kind = "duckdb"
+
+    def __init__(self, url: str):
+        super().__init__(url)
+        self.path = Path(url)
+        if self.path.parent and not self.path.parent.exists():
+            raise WorkspaceError(f"the folder of workspace '{url}' does not exist")
+        con = duckdb.connect(str(self.path))
+        try:
+            ensure_schema(con)
+        finally:
+            con.close()
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect(str(self.path))
+        try:
+            con.execute("BEGIN TRANSACTION")
+            yield con
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        finally:
+            con.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = duckdb.connect(str(self.path), read_only=False)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def rejects_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".rejects")
+
+
+class SparkWorkspace(Workspace):
+    """Canonical tables as Parquet files under DIR, one per table."""
+
+    kind = "spark"
+
+    def __init__(self, url: str):
+        super().__init__(url)
+        self.dir = Path(url[len("spark:"):])
+        self.dir.mkdir(parents=True, exist_ok=True)
+        if not (self.dir / "koers_settings.parquet").exists():
+            with self.writer():
+                pass
+
+    def parquet(self, table: str) -> Path:
+        return self.dir / f"{table}.parquet"
+
+    def _load(self) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect()
+        ensure_schema(con)
+        for name in [t.name for t in TABLES] + list(META_DDL):
+            path = self.parquet(name)
+            if path.exists():
+                con.execute(f"INSERT INTO \"{name}\" SELECT * FROM read_parquet('{path}')")
+        return con
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._load()
+        try:
+            yield con
+            # Write every table beside the old files, then swap them in one
+            # rename each: a crash leaves the old workspace readable.
+            staging = self.dir / f".writing-{uuid.uuid4().hex}"
+            staging.mkdir()
+            for name in [t.name for t in TABLES] + list(META_DDL):
+                con.execute(f"COPY \"{name}\" TO '{staging / (name + '.parquet')}' (FORMAT parquet)")
+            for f in staging.iterdir():
+                os.replace(f, self.dir / f.name)
+            shutil.rmtree(staging)
+        finally:
+            con.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._load()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def rejects_dir(self) -> Path:
+        return self.dir / "rejects"
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
