@@ -19,6 +19,8 @@ _spark_session = None
 def _spark():
     global _spark_session
     if _spark_session is None:
+        # Koers runs offline: bind the local driver to loopback.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         from pyspark.sql import SparkSession
 
         _spark_session = (
@@ -26,6 +28,7 @@ def _spark():
             .appName("koers")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.driver.memory", os.environ.get("KOERS_SPARK_DRIVER_MEMORY", "2g"))
             .config("spark.sql.ansi.enabled", "false")

@@ -211,8 +211,11 @@ def tidy(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
     cols += [*by, "value", "numerator", "denominator"]
     if not frames:
         return pd.DataFrame(columns=cols)
-    df = pd.concat([f.reindex(columns=cols) for f in frames], ignore_index=True)
-    df = df.astype(object).where(df.notna(), None)
+    records = []
+    for f in frames:
+        f = f.reindex(columns=cols).astype(object)
+        records += f.where(f.notna(), None).to_dict("records")
+    df = pd.DataFrame(records, columns=cols, dtype=object)
     sort = ["kpi", "period"] + (["target_kpi"] if "target_kpi" in cols else []) + by
     df["_sort"] = list(zip(*[[("" if v is None else str(v)) for v in df[c]] for c in sort])) if len(df) else []
     df = df.sort_values("_sort", kind="stable").drop(columns="_sort").reset_index(drop=True)

@@ -25,6 +25,20 @@ from koers.periods import Period, ceil_date, local_date, local_midnight_utc
 from koers.settings import Settings
 
 NULL_TS = ibis.null("timestamp")
+
+
+def seconds_between(later, earlier):
+    """Real elapsed seconds, as a double on every backend (Spark would
+    otherwise divide decimals with a short scale)."""
+    return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64")
+
+
+def days_between(later, earlier):
+    return seconds_between(later, earlier) / ibis.literal(86400.0, type="float64")
+
+
+def hours_between(later, earlier):
+    return seconds_between(later, earlier) / ibis.literal(3600.0, type="float64")
 NULL_DATE = ibis.null("date")
 
 

@@ -6,9 +6,8 @@ import ibis
 import pandas as pd
 
 from koers.kpis.catalog._declare import kpi
+from koers.kpis.context import days_between
 from koers.kpis.model import CUSTOMER_DIMS, OPPORTUNITY_DIMS
-
-SECONDS_PER_DAY = 86400.0
 
 
 def _won_in_p(ctx):
@@ -33,7 +32,7 @@ def _win_rate(ctx):
 
 def _cycle(ctx):
     t = _won_in_p(ctx)
-    return t.mutate(_x=(t.closed_at.epoch_seconds() - t.first_contact_at.epoch_seconds()) / SECONDS_PER_DAY)
+    return t.mutate(_x=days_between(t.closed_at, t.first_contact_at))
 
 
 def _with_opp_dims(ctx, h):
@@ -53,7 +52,7 @@ def _stage_duration(ctx):
     h = h.mutate(_stay_end=ibis.coalesce(h._next_at, h._o_closed))
     h = h.filter(h._stay_end.notnull())
     t = ctx.in_period(h, "_stay_end")
-    return t.mutate(_x=(t._stay_end.epoch_seconds() - t.entered_at.epoch_seconds()) / SECONDS_PER_DAY)
+    return t.mutate(_x=days_between(t._stay_end, t.entered_at))
 
 
 def _stage_conversion(ctx):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis
 
 from koers.kpis.catalog._declare import kpi
+from koers.kpis.context import hours_between, seconds_between
 from koers.kpis.model import LEAD_DIMS
 
 
@@ -34,13 +35,13 @@ def _to_customer(ctx):
 
 
 def _response_seconds(t):
-    return t.first_response_at.epoch_seconds() - t.created_at.epoch_seconds()
+    return seconds_between(t.first_response_at, t.created_at)
 
 
 def _response_time(ctx):
     t = _created_in_p(ctx)
     t = t.filter(t.first_response_at.notnull())
-    return t.mutate(_x=_response_seconds(t) / 3600.0)
+    return t.mutate(_x=hours_between(t.first_response_at, t.created_at))
 
 
 def _response_sla(ctx):

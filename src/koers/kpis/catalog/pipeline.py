@@ -5,9 +5,8 @@ from __future__ import annotations
 import ibis
 
 from koers.kpis.catalog._declare import kpi
+from koers.kpis.context import days_between, seconds_between
 from koers.kpis.model import OPPORTUNITY_DIMS
-
-SECONDS_PER_DAY = 86400.0
 
 
 def _open_with_stage(ctx):
@@ -29,7 +28,7 @@ def _open_count(ctx):
 def _weighted(ctx):
     t = _open_with_stage(ctx)
     p = t.probability.fill_null(t._stage_prob).fill_null(0)
-    return t.mutate(_x=t._amount * p / 100.0)
+    return t.mutate(_x=t._amount.cast("float64") * p.cast("float64") / ibis.literal(100.0, type="float64"))
 
 
 def _new_value(ctx):
@@ -40,13 +39,13 @@ def _new_value(ctx):
 
 def _age(ctx):
     t = _open_count(ctx)
-    return t.mutate(_x=(t._e.epoch_seconds() - t.created_at.epoch_seconds()) / SECONDS_PER_DAY)
+    return t.mutate(_x=days_between(t._e, t.created_at))
 
 
 def _stale(ctx):
     t = _open_count(ctx)
-    limit = ctx.settings.stale_days * SECONDS_PER_DAY
-    return t.filter((t._e.epoch_seconds() - t._stage_entered.epoch_seconds()) > limit)
+    limit = ctx.settings.stale_days * 86400.0
+    return t.filter(seconds_between(t._e, t._stage_entered) > limit)
 
 
 def _coverage(engine, ctx, by, where):

@@ -30,8 +30,8 @@ def _acv(ctx):
     c = ctx.convert(c, "total_value", "currency", "start_on", "_value")
     c = ctx.customer_dims(c.drop("owner_id"))
     t = ctx.in_period(c, "start_on", dated=True)
-    years = t.end_on.delta(t.start_on, unit="day").cast("float64") / 365.25
-    return t.mutate(_x=t._value / ibis.greatest(ibis.literal(1.0), years))
+    years = t.end_on.delta(t.start_on, unit="day").cast("float64") / ibis.literal(365.25, type="float64")
+    return t.mutate(_x=t._value.cast("float64") / ibis.greatest(ibis.literal(1.0, type="float64"), years))
 
 
 def _growth(shift):

@@ -1,0 +1,51 @@
+# Koers: two commands do everything on a fresh machine.
+#   make demo   creates .venv, installs Koers, builds the demo company and shows its headline KPIs
+#   make test   installs what the tests need (system packages too) and runs the whole suite
+#   make bench  builds (and caches) the large demo and measures import, compute and memory
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/pip --disable-pip-version-check -q
+SIZE   ?= small
+DEMO_WS ?= demo.duckdb
+
+.PHONY: demo test bench lint docs venv install install-test system-packages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+venv: $(BIN)/python
+
+install: venv
+	$(PIP) install -e .
+
+install-test: venv
+	$(PIP) install -e ".[test,spark]"
+
+# Spark needs a Java runtime; Debian's headless JRE when there is none.
+system-packages:
+	@if ! command -v java >/dev/null 2>&1; then \
+		echo "installing a Java runtime for PySpark"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	fi
+
+demo: install
+	rm -f $(DEMO_WS)
+	$(BIN)/koers demo --size $(SIZE) --workspace $(DEMO_WS)
+	$(BIN)/koers kpi won_value win_rate open_pipeline_value lead_response_time revenue churn_rate \
+		--workspace $(DEMO_WS) --lang nl
+
+test: system-packages install-test
+	$(BIN)/ruff check src tests
+	$(BIN)/python -m pytest -q
+
+docs: install
+	$(BIN)/python -m koers.docs > docs/kpis.md
+
+bench: install-test
+	$(BIN)/python bench/bench.py
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .bench

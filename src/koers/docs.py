@@ -1,0 +1,41 @@
+"""Generate docs/kpis.md from the catalogue (`make docs`); a test keeps it current."""
+
+from __future__ import annotations
+
+from koers.kpis.catalog import CATALOG, FAMILIES
+from koers.kpis.model import KpiType
+
+INSIGHT_NOTE = "Insight KPIs are for understanding, not for judging a rep."
+
+
+def catalog_markdown() -> str:
+    lines = [
+        "# The Koers KPI catalogue",
+        "",
+        "Generated from `src/koers/kpis/catalog/` by `make docs`; do not edit by hand.",
+        "The contract these follow is `../shared/spec/kpis.md`; time, as-of, currency and",
+        "target rules are in `docs/engine.md`.",
+        "",
+        f"Types: *action* KPIs measure what reps do, *result* KPIs what it yields. {INSIGHT_NOTE}",
+        "",
+    ]
+    for family in FAMILIES:
+        kpis = [k for k in CATALOG if k.family == family]
+        lines += [f"## {family.capitalize()}", ""]
+        for k in kpis:
+            lines += [
+                f"### `{k.id}`: {k.name_en} / {k.name_nl}",
+                "",
+                f"- type: {k.type.value}" + (f" ({INSIGHT_NOTE.lower()[:-1]})" if k.type == KpiType.INSIGHT else ""),
+                f"- unit: {k.unit.value}; better: {k.direction.value}",
+                f"- dimensions: {', '.join(f'`{d}`' for d in k.dimensions)}",
+                f"- needs: {', '.join(k.needs)}",
+                "",
+                k.definition[0].upper() + k.definition[1:] + ".",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(catalog_markdown(), end="")

@@ -1,0 +1,36 @@
+"""Shared fixtures: workspaces on every engine, built from real files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from koers.engines import connect
+from koers.importers.canonical import import_folder
+from koers.store import Workspace
+
+GOLDEN = Path(__file__).parent / "golden" / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+
+
+def make_workspace(kind: str, folder: Path, tmp: Path) -> Workspace:
+    url = str(tmp / "ws.duckdb") if kind == "duckdb" else f"spark:{tmp / 'ws'}"
+    ws = Workspace.open(url)
+    result = import_folder(ws, folder)
+    assert result.rejected == 0, f"golden data has rejected rows: {result.rejects_path}"
+    return ws
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def golden(request, tmp_path_factory):
+    """(workspace, ibis backend) holding the golden dataset, per engine."""
+    ws = make_workspace(request.param, GOLDEN, tmp_path_factory.mktemp(f"golden-{request.param}"))
+    return ws, connect(ws)
+
+
+@pytest.fixture
+def tmp_ws(tmp_path) -> Workspace:
+    return Workspace.open(str(tmp_path / "ws.duckdb"))

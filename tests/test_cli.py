@@ -1,0 +1,131 @@
+"""The CLI contract (../shared/spec/cli.md), through the real command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from koers.cli import app
+from koers.kpis.catalog import CATALOG
+from tests.conftest import GOLDEN
+
+runner = CliRunner()
+AS_OF = "2026-01-01T00:00:00+01:00"
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("cli") / "ws.duckdb")
+    result = runner.invoke(app, ["import", str(GOLDEN), "--workspace", path])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def kpi(ws, *args):
+    return runner.invoke(app, ["kpi", *args, "--workspace", ws, "--as-of", AS_OF])
+
+
+def rows(output: str) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(output)))
+
+
+def test_kpis_lists_the_whole_catalogue():
+    result = runner.invoke(app, ["kpis", "--format", "csv"])
+    assert [r["id"] for r in rows(result.output)] == [k.id for k in CATALOG]
+    nl = runner.invoke(app, ["kpis", "--format", "json", "--lang", "nl"])
+    assert json.loads(nl.output)[0]["name"] == "Aantal leads"
+
+
+def test_csv_header_and_rows(ws):
+    result = kpi(ws, "win_rate", "leads", "--period", "2025-02..2025-03", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == "kpi,period,value,numerator,denominator"
+    got = rows(result.output)
+    assert [(r["kpi"], r["period"]) for r in got] == [
+        ("leads", "2025-02-01"), ("leads", "2025-03-01"), ("win_rate", "2025-02-01"), ("win_rate", "2025-03-01"),
+    ]
+    assert all(r["numerator"] == "" for r in got if r["kpi"] == "leads")
+    assert all(r["denominator"] != "" for r in got if r["kpi"] == "win_rate")
+
+
+def test_by_puts_dimensions_in_order(ws):
+    result = kpi(ws, "leads", "--period", "2025-03", "--by", "source,owner", "--format", "csv")
+    assert result.output.splitlines()[0] == "kpi,period,source,owner,value,numerator,denominator"
+    got = rows(result.output)
+    assert got == sorted(got, key=lambda r: (r["source"], r["owner"]))
+    total = kpi(ws, "leads", "--period", "2025-03", "--format", "csv")
+    assert sum(float(r["value"]) for r in got) == float(rows(total.output)[0]["value"])
+
+
+def test_target_attainment_carries_target_kpi(ws):
+    result = kpi(ws, "target_attainment", "leads", "--period", "2025-03", "--format", "csv")
+    header = result.output.splitlines()[0]
+    assert header == "kpi,period,target_kpi,value,numerator,denominator"
+    assert any(r["target_kpi"] for r in rows(result.output) if r["kpi"] == "target_attainment")
+    assert all(r["target_kpi"] == "" for r in rows(result.output) if r["kpi"] == "leads")
+
+
+def test_json_has_the_same_fields(ws):
+    as_csv = rows(kpi(ws, "win_rate", "--period", "2025-03", "--format", "csv").output)
+    as_json = json.loads(kpi(ws, "win_rate", "--period", "2025-03", "--format", "json").output)
+    assert list(as_json[0]) == list(as_csv[0])
+    assert float(as_csv[0]["value"]) == as_json[0]["value"]
+
+
+def test_table_format_is_localised(ws):
+    result = kpi(ws, "won_value", "--period", "2025-03", "--lang", "nl")
+    assert result.exit_code == 0
+    assert "Gerealiseerde verkoop" in result.output and "€" in result.output
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["no_such_kpi"], "valid KPIs: leads"),
+        (["leads", "--by", "colour"], "valid dimensions: owner"),
+        (["cac", "--by", "owner"], "valid dimensions: source"),
+        (["leads", "--period", "2025-13"], "not a valid month"),
+        (["leads", "--period", "last month"], "Valid notations"),
+        (["leads", "--grain", "fortnight", "--period", "2025"], "valid grains"),
+        (["leads", "--format", "xml"], "one of: table, csv, json"),
+    ],
+)
+def test_usage_errors_exit_2_with_the_choices(ws, args, needle):
+    result = kpi(ws, *args)
+    assert result.exit_code == 2
+    assert needle in result.output
+
+
+def test_empty_table_gives_empty_values_and_a_warning(tmp_path):
+    path = str(tmp_path / "empty.duckdb")
+    result = runner.invoke(app, ["kpi", "nps", "--period", "2025-03", "--format", "csv", "--workspace", path])
+    assert result.exit_code == 0
+    assert "needs the table nps" in result.output
+    assert "nps,2025-03-01,,," in result.output
+
+
+def test_settings_are_stored_and_checked(tmp_path):
+    path = str(tmp_path / "s.duckdb")
+    shown = runner.invoke(app, ["settings", "--workspace", path])
+    assert 'time_zone = "Europe/Amsterdam"' in shown.output
+    changed = runner.invoke(app, ["settings", "response_sla_hours=4", "currency=USD", "--workspace", path])
+    assert changed.exit_code == 0 and "response_sla_hours = 4.0" in changed.output
+    assert 'currency = "USD"' in runner.invoke(app, ["settings", "--workspace", path]).output
+    bad = runner.invoke(app, ["settings", "time_zone=Mars/Olympus", "--workspace", path])
+    assert bad.exit_code == 2 and "IANA" in bad.output
+
+
+def test_import_exit_codes(tmp_path):
+    path = str(tmp_path / "i.duckdb")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "reps.csv").write_text("rep_id,name,hired_on\nR1,Anna,2024-01-01\nR2,Bram,someday\n")
+    result = runner.invoke(app, ["import", str(bad), "--workspace", path])
+    assert result.exit_code == 1
+    assert "rejects.csv" in result.output.replace("\n", "")
+    assert runner.invoke(app, ["import", str(tmp_path / "nope"), "--workspace", path]).exit_code == 2

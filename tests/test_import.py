@@ -1,0 +1,185 @@
+"""Import and export of canonical folders: validation, idempotence, atomicity."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from koers.importers import canonical
+from koers.importers.canonical import export_folder, import_folder
+from koers.model import TABLES
+from tests.conftest import GOLDEN
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.csv").write_text(text.strip() + "\n", encoding="utf-8")
+
+
+def rejects(result) -> list[dict]:
+    with open(result.rejects_path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def table_rows(ws, name: str) -> list[tuple]:
+    with ws.reader() as con:
+        return con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall()
+
+
+BASE_REPS = """
+rep_id,name,email,team,role,manager_id,hired_on,left_on
+R1,Anna de Vries,anna@example.nl,Noord,sales_manager,,2024-01-01,
+R2,Bram Jansen,,Noord,inside_sales,R1,2024-02-01,
+"""
+
+
+def test_bad_rows_are_rejected_with_file_line_column_value_reason(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS + "R3,Cas,,Zuid,wizard,,2024-13-01,\nR2,Dup,,Noord,other,,2024-01-01,\n,Nameless,,,,,2024-01-01,")
+    write(src, "stages", "stage,sequence,probability,kind,forecast_category\nNew,1,10,open,pipeline\nWon,9,100,won,commit")
+    write(
+        src,
+        "leads",
+        "lead_id,created_at,owner_id,source\nL1,2025-03-04T09:15:00,R1,web\nL2,yesterday,R1,web\nL3,2025-03-04T09:15:00,R9,web",
+    )
+    write(
+        src,
+        "opportunities",
+        "opportunity_id,lead_id,owner_id,created_at,closed_at,status,stage,amount,currency\n"
+        "O1,L1,R1,2025-03-05T10:00:00,,open,New,1000,\n"
+        "O2,L1,R1,2025-03-05T10:00:00,,won,Won,1000,\n"
+        "O3,L1,R1,2025-03-05T10:00:00,,open,New,-5,\n"
+        "O4,L1,R1,2025-03-05T10:00:00,,open,New,100,USD\n"
+        "O5,L1,R1,2025-03-05T10:00:00,,open,New,\"1.000,50\",",
+    )
+    result = import_folder(tmp_ws, src)
+    found = {(r["file"], r["line"], r["column"]): r for r in rejects(result)}
+    assert found[("reps.csv", "4", "role")]["value"] == "wizard"
+    assert "not one of" in found[("reps.csv", "4", "role")]["reason"]
+    assert found[("reps.csv", "4", "hired_on")]["reason"].startswith("not a date")
+    assert "duplicate of line 3" in found[("reps.csv", "5", "rep_id")]["reason"]
+    assert found[("reps.csv", "6", "rep_id")]["reason"] == "required value missing"
+    assert found[("leads.csv", "3", "created_at")]["value"] == "yesterday"
+    assert found[("leads.csv", "4", "owner_id")]["reason"] == "no reps row has this rep_id"
+    assert "required when status is won" in found[("opportunities.csv", "3", "closed_at")]["reason"]
+    assert found[("opportunities.csv", "4", "amount")]["reason"] == "must be >= 0"
+    assert "no exchange rate for USD" in found[("opportunities.csv", "5", "currency")]["reason"]
+    assert found[("opportunities.csv", "6", "amount")]["value"] == "1.000,50"
+    # good rows landed, rejected ones are kept as they came
+    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R1", "R2"]
+    assert [r[0] for r in table_rows(tmp_ws, "opportunities")] == ["O1"]
+    kept = (result.rejects_path.parent / "opportunities.csv").read_text()
+    assert "O5" in kept and "1.000,50" in kept
+    assert result.rejected == 3 + 2 + 4
+
+
+def test_reimport_changes_nothing_and_newer_export_updates(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    first = import_folder(tmp_ws, src)
+    assert first.written == 2
+    before = table_rows(tmp_ws, "reps")
+    again = import_folder(tmp_ws, src)
+    assert again.written == 0 and again.rejected == 0
+    assert table_rows(tmp_ws, "reps") == before
+    write(src, "reps", BASE_REPS.replace("inside_sales,R1,2024-02-01,", "inside_sales,R1,2024-02-01,2025-06-01"))
+    newer = import_folder(tmp_ws, src)
+    assert newer.written == 1
+    rows = table_rows(tmp_ws, "reps")
+    assert len(rows) == 2 and str(rows[1][7]) == "2025-06-01"
+
+
+def test_an_import_killed_halfway_leaves_the_workspace_as_before(tmp_ws, tmp_path, monkeypatch):
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    import_folder(tmp_ws, src)
+    shutil.copytree(GOLDEN, tmp_path / "golden")
+    calls = []
+    real = canonical._import_table
+
+    def dying(con, table, *args):
+        calls.append(table.name)
+        if table.name == "opportunities":
+            raise KeyboardInterrupt("killed")
+        return real(con, table, *args)
+
+    monkeypatch.setattr(canonical, "_import_table", dying)
+    with pytest.raises(KeyboardInterrupt):
+        import_folder(tmp_ws, tmp_path / "golden")
+    assert "leads" in calls  # tables before it were written inside the transaction
+    assert table_rows(tmp_ws, "leads") == []
+    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R1", "R2"]
+
+
+def test_export_then_import_gives_the_same_workspace(tmp_path):
+    from koers.store import Workspace
+
+    a = Workspace.open(str(tmp_path / "a.duckdb"))
+    assert import_folder(a, GOLDEN).rejected == 0
+    export_folder(a, tmp_path / "out")
+    b = Workspace.open(str(tmp_path / "b.duckdb"))
+    assert import_folder(b, tmp_path / "out").rejected == 0
+    for t in TABLES:
+        assert table_rows(a, t.name) == table_rows(b, t.name), t.name
+    # and the exported folder is a fixed point
+    export_folder(b, tmp_path / "out2")
+    for t in TABLES:
+        assert (tmp_path / "out" / f"{t.name}.csv").read_text() == (tmp_path / "out2" / f"{t.name}.csv").read_text()
+
+
+def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(
+        src,
+        "leads",
+        "lead_id,created_at,owner_id\n"
+        "L1,2025-03-30T01:30:00,R1\n"  # before the spring change: +01:00
+        "L2,2025-03-30T03:30:00,R1\n"  # after it: +02:00
+        "L3,2025-10-26T02:30:00,R1\n"  # the repeated hour: first occurrence, +02:00
+        "L4,2025-03-04T09:15:00-05:00,R1\n"
+        "L5,2025-03-04T09:15:00Z,R1",
+    )
+    assert import_folder(tmp_ws, src).rejected == 0
+    got = {r[0]: r[1].isoformat() for r in table_rows(tmp_ws, "leads")}
+    assert got == {
+        "L1": "2025-03-30T00:30:00",
+        "L2": "2025-03-30T01:30:00",
+        "L3": "2025-10-26T00:30:00",
+        "L4": "2025-03-04T14:15:00",
+        "L5": "2025-03-04T09:15:00",
+    }
+
+
+def test_missing_required_column_and_extra_column(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    write(src, "reps", "rep_id,name,shoe_size\nR1,Anna,39")
+    result = import_folder(tmp_ws, src)
+    assert any("shoe_size" in w for w in result.warnings)
+    found = rejects(result)
+    assert found[0]["column"] == "hired_on" and "no column hired_on" in found[0]["reason"]
+    assert table_rows(tmp_ws, "reps") == []
+
+
+def test_stage_history_is_generated_and_later_replaced(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(src, "stages", "stage,sequence,probability,kind\nNew,1,10,open\nQuote,2,60,open")
+    write(src, "opportunities", "opportunity_id,owner_id,created_at,status,stage\nO1,R1,2025-03-05T10:00:00,open,Quote")
+    import_folder(tmp_ws, src)
+    assert [r[1] for r in table_rows(tmp_ws, "stage_history")] == ["Quote"]
+    write(src, "stage_history", "opportunity_id,stage,entered_at\nO1,New,2025-03-05T10:00:00\nO1,Quote,2025-03-09T10:00:00")
+    import_folder(tmp_ws, src)
+    assert [r[1] for r in table_rows(tmp_ws, "stage_history")] == ["New", "Quote"]
+    with tmp_ws.reader() as con:
+        snaps = con.execute("SELECT count(*), count(DISTINCT import_id) FROM koers_snapshots").fetchone()
+    assert snaps == (2, 2)  # every import records the open pipeline
+
+
+def test_a_folder_without_canonical_files_is_a_usage_error(tmp_ws, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(canonical.ImportError_, match="none of the canonical files"):
+        import_folder(tmp_ws, tmp_path / "empty")
