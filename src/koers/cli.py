@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,7 +23,7 @@ err = Console(stderr=True)
 out = Console()
 
 WorkspaceOpt = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--workspace", "-w", help="DuckDB file, spark:DIR (env KOERS_WORKSPACE; default ./koers.duckdb)"),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | csv | json")]
@@ -122,11 +122,11 @@ def kpis_cmd(lang: LangOpt = "en", format: FormatOpt = "table") -> None:
 @app.command("kpi")
 def kpi_cmd(
     ids: Annotated[list[str], typer.Argument(help="KPI ids (koers kpis lists them)")],
-    period: Annotated[Optional[str], typer.Option(help="2025, 2025-Q3, 2025-07, 2025-W14, 2025-07-15 or A..B")] = None,
-    grain: Annotated[Optional[str], typer.Option(help="day | week | month | quarter | year")] = None,
-    by: Annotated[Optional[str], typer.Option(help="dimensions, comma-separated")] = None,
-    where: Annotated[Optional[list[str]], typer.Option(help="DIM=VALUE (repeatable)")] = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of", help="the moment the question is asked")] = None,
+    period: Annotated[str | None, typer.Option(help="2025, 2025-Q3, 2025-07, 2025-W14, 2025-07-15 or A..B")] = None,
+    grain: Annotated[str | None, typer.Option(help="day | week | month | quarter | year")] = None,
+    by: Annotated[str | None, typer.Option(help="dimensions, comma-separated")] = None,
+    where: Annotated[list[str] | None, typer.Option(help="DIM=VALUE (repeatable)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="the moment the question is asked")] = None,
     format: FormatOpt = "table",
     lang: LangOpt = "en",
     workspace: WorkspaceOpt = None,
@@ -191,7 +191,7 @@ def _print_table(rows, lang: str, currency: str) -> None:
 
 @app.command("settings")
 def settings_cmd(
-    assignments: Annotated[Optional[list[str]], typer.Argument(help="NAME=VALUE to change a setting")] = None,
+    assignments: Annotated[list[str] | None, typer.Argument(help="NAME=VALUE to change a setting")] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Show the workspace settings, or change them with NAME=VALUE."""

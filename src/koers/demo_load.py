@@ -4,8 +4,8 @@ so the demo data is validated like any customer's."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from koers.importers.canonical import import_folder
 from koers.store import Workspace

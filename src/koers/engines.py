@@ -40,7 +40,8 @@ def _spark():
 
 def connect(ws: Workspace) -> ibis.BaseBackend:
     if isinstance(ws, DuckDBWorkspace):
-        return ibis.duckdb.connect(str(ws.path), read_only=True)
+        # the same configuration as the writer: DuckDB refuses mixed ones in a process
+        return ibis.duckdb.connect(str(ws.path))
     if isinstance(ws, SparkWorkspace):
         con = ibis.pyspark.connect(_spark())
         for t in TABLES:

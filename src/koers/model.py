@@ -7,10 +7,10 @@ declarations; nothing else lists columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 
-class ColType(str, Enum):
+class ColType(StrEnum):
     TEXT = "text"
     TIMESTAMP = "timestamp"  # stored as UTC without zone
     DATE = "date"
@@ -63,7 +63,7 @@ class Table:
         raise KeyError(name)
 
 
-T, TS, D, N, I = ColType.TEXT, ColType.TIMESTAMP, ColType.DATE, ColType.NUMBER, ColType.INTEGER
+TS, D, N, INT = ColType.TIMESTAMP, ColType.DATE, ColType.NUMBER, ColType.INTEGER
 CUR = ColType.CURRENCY
 
 ROLES = ("inside_sales", "account_manager", "field_sales", "sales_manager", "other")
@@ -99,7 +99,7 @@ TABLES: tuple[Table, ...] = (
         "stages",
         (
             Column("stage", required=True),
-            Column("sequence", I, required=True),
+            Column("sequence", INT, required=True),
             Column("probability", N, minimum=0, maximum=100),
             Column("kind", allowed=STAGE_KINDS),
             Column("forecast_category", allowed=FORECAST_CATEGORIES),
@@ -258,7 +258,7 @@ TABLES: tuple[Table, ...] = (
         (
             Column("customer_id", ref="customers", required=True),
             Column("responded_on", D, required=True),
-            Column("score", I, required=True, minimum=0, maximum=10),
+            Column("score", INT, required=True, minimum=0, maximum=10),
         ),
         key=("customer_id", "responded_on"),
     ),

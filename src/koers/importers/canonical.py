@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import csv
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import duckdb
 
-from koers.model import LOAD_ORDER, TABLE_BY_NAME, ColType, Table
 from koers.importers.validate import column_rules, lit, q, raw, typed_expr
+from koers.model import LOAD_ORDER, TABLE_BY_NAME, ColType, Table
 from koers.settings import Settings
 from koers.store import Workspace, now_utc
 

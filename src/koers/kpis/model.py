@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Callable
+from enum import StrEnum
 
 
-class KpiType(str, Enum):
+class KpiType(StrEnum):
     ACTION = "action"
     RESULT = "result"
     INSIGHT = "insight"
 
 
-class Unit(str, Enum):
+class Unit(StrEnum):
     COUNT = "count"
     MONEY = "money"
     RATIO = "ratio"
@@ -24,13 +24,13 @@ class Unit(str, Enum):
     MONEY_PER_DAY = "money per day"
 
 
-class Direction(str, Enum):
+class Direction(StrEnum):
     HIGHER = "higher"
     LOWER = "lower"
     CLOSER_TO_ZERO = "closer to 0"
 
 
-class Agg(str, Enum):
+class Agg(StrEnum):
     """How a population's rows become a value (MetricFlow's small closed set)."""
 
     COUNT = "count"  # number of rows

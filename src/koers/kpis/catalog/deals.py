@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ibis
-import pandas as pd
 
 from koers.kpis.catalog._declare import kpi
 from koers.kpis.context import days_between
