@@ -45,7 +45,7 @@ docs: install
 	$(BIN)/python -m koers.docs > docs/kpis.md
 
 bench: install-test
-	$(BIN)/python bench/bench.py
+	$(BIN)/python bench/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .bench

@@ -1,0 +1,180 @@
+"""`make bench`: import, whole-catalogue compute and pandas comparison on the
+large demo company, with peak memory. Figures go to stdout and .bench/results.json.
+
+    python bench/bench.py [--size large|medium|small] [--seed 42]
+
+The demo company and its export are built once and cached under .bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CACHE = ROOT / ".bench"
+
+
+def peak_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return own / 1024
+
+
+def run(cmd: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    return time.perf_counter() - start
+
+
+def build_export(size: str, seed: int) -> tuple[Path, dict]:
+    folder = CACHE / f"{size}-{seed}-export"
+    figures = {}
+    if not (folder / "opportunities.csv").exists():
+        ws = CACHE / f"{size}-{seed}-demo.duckdb"
+        ws.unlink(missing_ok=True)
+        koers = str(Path(sys.executable).with_name("koers"))
+        figures["demo_build_s"] = run([koers, "demo", "--size", size, "--seed", str(seed), "--workspace", str(ws)])
+        figures["export_s"] = run([koers, "export", str(folder), "--workspace", str(ws)])
+    return folder, figures
+
+
+def catalogue_queries():
+    from koers.kpis.catalog import CATALOG
+
+    for k in CATALOG:
+        yield k.id, (["owner"] if "owner" in k.dimensions else [])
+
+
+def compute_catalogue(ws, periods, as_of) -> tuple[float, int]:
+    from koers.engines import connect
+    from koers.kpis.compute import Engine
+
+    con = connect(ws)
+    start = time.perf_counter()
+    engine = Engine(con, ws.settings(), periods, as_of)
+    rows = 0
+    for kid, by in catalogue_queries():
+        rows += len(engine.compute([kid], by, {}).rows)
+    return time.perf_counter() - start, rows
+
+
+CORE = ["won_value", "win_rate", "lead_response_time", "activities", "open_pipeline_value"]
+
+
+def compute_core(ws, periods, as_of) -> float:
+    from koers.engines import connect
+    from koers.kpis.compute import Engine
+
+    con = connect(ws)
+    start = time.perf_counter()
+    engine = Engine(con, ws.settings(), periods, as_of)
+    for kid in CORE:
+        engine.compute([kid], ["owner"], {})
+    return time.perf_counter() - start
+
+
+def pandas_core(ws, periods, as_of) -> float:
+    """The same core KPIs the way an analyst would: load the tables, then pandas."""
+    import duckdb
+    import pandas as pd
+
+    start = time.perf_counter()
+    con = duckdb.connect(str(ws.path), read_only=True)
+    opps = con.execute("SELECT * FROM opportunities").df()
+    leads = con.execute("SELECT lead_id, created_at, owner_id, first_response_at FROM leads").df()
+    acts = con.execute("SELECT owner_id, done_at FROM activities").df()
+    rates = con.execute("SELECT * FROM exchange_rates").df()
+    con.close()
+    tz = ws.settings().time_zone
+    first, last = periods[0].start_utc(ws.settings().tz), periods[-1].end_utc(ws.settings().tz)
+
+    def month(ts):
+        return ts.dt.tz_localize("UTC").dt.tz_convert(tz).dt.tz_localize(None).dt.to_period("M")
+
+    opps = opps[opps.created_at < as_of]
+    closed = opps[(opps.closed_at < as_of) & opps.status.isin(["won", "lost"])].copy()
+    closed["month"] = month(closed.closed_at)
+    rate = rates.sort_values("valid_from").groupby("currency").rate.last()
+    closed["eur"] = closed.amount.fillna(0) * closed.currency.map(rate).fillna(1.0)
+    won = closed[closed.status == "won"]
+    won.groupby(["month", "owner_id"]).eur.sum()
+    closed.assign(w=closed.status.eq("won")).groupby(["month", "owner_id"]).w.mean()
+    leads = leads[leads.created_at < as_of].copy()
+    leads["month"] = month(leads.created_at)
+    leads["hours"] = (leads.first_response_at - leads.created_at).dt.total_seconds() / 3600
+    leads.groupby(["month", "owner_id"]).hours.median()
+    done = acts[acts.done_at < as_of].copy()
+    done["month"] = month(done.done_at)
+    done.groupby(["month", "owner_id"]).size()
+    for p in periods:
+        end = pd.Timestamp(p.end_utc(ws.settings().tz))
+        open_ = opps[(opps.created_at < end) & (opps.closed_at.isna() | (opps.closed_at >= end))]
+        open_.groupby("owner_id").amount.sum()
+    _ = first, last
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--size", default="large", choices=["small", "medium", "large"])
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+    CACHE.mkdir(exist_ok=True)
+    figures: dict = {"size": args.size, "seed": args.seed}
+
+    folder, built = build_export(args.size, args.seed)
+    figures.update(built)
+
+    from koers.importers.canonical import import_folder
+    from koers.periods import parse_spec
+    from koers.store import Workspace
+
+    target = CACHE / f"{args.size}-{args.seed}-import.duckdb"
+    target.unlink(missing_ok=True)
+    shutil.rmtree(target.with_name(target.name + ".rejects"), ignore_errors=True)
+    ws = Workspace.open(str(target))
+    start = time.perf_counter()
+    result = import_folder(ws, folder)
+    figures["import_s"] = round(time.perf_counter() - start, 2)
+    figures["import_rows"] = result.read
+    figures["import_rejected"] = result.rejected
+
+    counts = ws.counts()
+    figures["opportunities"], figures["activities"] = counts["opportunities"], counts["activities"]
+    with ws.reader() as con:
+        last = con.execute("SELECT max(created_at) FROM opportunities").fetchone()[0]
+    from koers.periods import Period, floor
+
+    end = Period(floor(last.date(), "month"), "month")
+    start_p = end
+    for _ in range(23):
+        start_p = start_p.previous()
+    periods = parse_spec(f"{start_p.label}..{end.label}")
+    as_of = end.end_utc(ws.settings().tz)
+
+    first, rows = compute_catalogue(ws, periods, as_of)
+    warm, _ = compute_catalogue(ws, periods, as_of)
+    figures["catalogue_rows"] = rows
+    figures["catalogue_first_s"] = round(first, 2)
+    figures["catalogue_warm_s"] = round(warm, 2)
+    core = min(compute_core(ws, periods, as_of) for _ in range(2))
+    pandas = min(pandas_core(ws, periods, as_of) for _ in range(2))
+    figures["core_koers_s"] = round(core, 3)
+    figures["core_pandas_s"] = round(pandas, 3)
+    figures["pandas_over_koers"] = round(pandas / core, 2)
+    figures["peak_memory_mb"] = round(peak_mb())
+    (CACHE / "results.json").write_text(json.dumps(figures, indent=1))
+    width = max(len(k) for k in figures)
+    for k, v in figures.items():
+        print(f"{k:<{width}}  {v}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "src"))
+    main()
