@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from koers.store import Workspace
 
 GOLDEN = Path(__file__).parent / "golden" / "data"
 SHARED = Path(__file__).resolve().parents[2] / "shared"
+
+# The golden data is tiny: one shuffle partition keeps Spark's per-query cost down.
+os.environ.setdefault("KOERS_SPARK_SHUFFLE_PARTITIONS", "1")
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
 

@@ -183,3 +183,12 @@ def test_a_folder_without_canonical_files_is_a_usage_error(tmp_ws, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(canonical.ImportError_, match="none of the canonical files"):
         import_folder(tmp_ws, tmp_path / "empty")
+
+
+def test_malformed_lines_are_reported_and_later_lines_keep_their_numbers(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    write(src, "reps", "rep_id,name,hired_on\nR1,Anna,2024-01-01\nR2,Bram,2024-01-01,extra\nR3,Cas,2024-01-01\nR5,Eva,bad")
+    result = import_folder(tmp_ws, src)
+    found = [(r["line"], r["column"], r["value"], r["reason"][:17]) for r in rejects(result)]
+    assert found == [("3", "", "R2,Bram,2024-01-01,extra", "malformed CSV lin"), ("5", "hired_on", "bad", "not a date (YYYY-")]
+    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R1", "R3"]

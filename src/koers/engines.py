@@ -29,7 +29,7 @@ def _spark():
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
-            .config("spark.sql.shuffle.partitions", "4")
+            .config("spark.sql.shuffle.partitions", os.environ.get("KOERS_SPARK_SHUFFLE_PARTITIONS", "4"))
             .config("spark.driver.memory", os.environ.get("KOERS_SPARK_DRIVER_MEMORY", "2g"))
             .config("spark.sql.ansi.enabled", "false")
             .getOrCreate()

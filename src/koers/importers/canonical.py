@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from koers.importers.validate import column_rules, lit, q, raw, typed_expr
+from koers.importers.validate import column_rules, lit, q, raw, raw_name, typed_expr
 from koers.model import LOAD_ORDER, TABLE_BY_NAME, ColType, Table
 from koers.settings import Settings
 from koers.store import Workspace, now_utc
@@ -125,22 +125,36 @@ def _import_table(
     for extra in [h for h in header if h not in table.column_names]:
         result.warnings.append(f"{fname}: column '{extra}' is not in the data model, ignored")
     staged, typed = f"_staged_{name}", f"_typed_{name}"
-    # All text, so that a bad value is reported, never silently turned to null.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _csv AS SELECT * FROM read_csv({lit(str(path))}, header=true, "
-        "all_varchar=true, delim=',', quote='\"', escape='\"', store_rejects=true, "
-        "rejects_table='_csv_errors', rejects_scan='_csv_scans', strict_mode=false, null_padding=false)"
-    )
     present = [c for c in table.column_names if c in header]
     select = ", ".join(
-        (f'"{c}"' if c in present else f"NULL::VARCHAR AS {q(c)}") for c in table.column_names
+        (q(c) if c in present else f"NULL::VARCHAR AS {q(c)}") for c in table.column_names
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT row_number() OVER () + 1 AS _line, {select} FROM _csv")
-    for line, error in con.execute("SELECT line, error_message FROM _csv_errors").fetchall():
-        con.execute("INSERT INTO _rejects VALUES (?, ?, NULL, NULL, ?)", [fname, line, f"malformed CSV line: {error}"])
-        tr.rejected += 1
+    # All text, so that a bad value is reported, never silently turned to null.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT row_number() OVER () + 1 AS _line, {select} "
+        f"FROM read_csv({lit(str(path))}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
+        "store_rejects=true, rejects_table='_csv_errors', rejects_scan='_csv_scans', strict_mode=true, "
+        "null_padding=false)"
+    )
+    malformed = con.execute("SELECT DISTINCT line, csv_line FROM _csv_errors ORDER BY line").fetchall()
+    for line, text in malformed:
+        con.execute(
+            "INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)",
+            [fname, line, text, f"malformed CSV line: not {len(header)} fields as the header has"],
+        )
+    bad_lines = sorted({line for line, _ in malformed})
+    tr.rejected += len(bad_lines)
+    if bad_lines:
+        # Rows after a skipped line move down: the j-th kept row is on the
+        # j-th line number (from 2) that was not skipped.
+        con.execute("CREATE OR REPLACE TEMP TABLE _skips (t BIGINT)")
+        con.executemany("INSERT INTO _skips VALUES (?)", [[r - m] for m, r in enumerate(bad_lines)])
+        con.execute(f"UPDATE {staged} SET _line = _line + (SELECT count(*) FROM _skips WHERE t <= _line)")
     tr.read = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0] + tr.rejected
-    typed_cols = ", ".join(f"{typed_expr(c, settings.time_zone)} AS {q(c.name)}" for c in table.columns)
+    typed_cols = ", ".join(
+        f"{typed_expr(c, settings.time_zone)} AS {q(c.name)}, {raw(c.name)} AS {raw_name(c.name)}"
+        for c in table.columns
+    )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT _line, {typed_cols} FROM {staged}")
 
     rules: list[str] = []
@@ -151,8 +165,8 @@ def _import_table(
                 f"FROM {staged}"
             )
             continue
-        rules += column_rules(table, col, staged, typed)
-    rules += _table_rules(table, staged, typed, settings)
+        rules += column_rules(table, col, typed)
+    rules += _table_rules(table, typed, settings)
     union = " UNION ALL ".join(rules)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _errors AS {union}")
     con.execute(f"INSERT INTO _rejects SELECT {lit(fname)}, * FROM _errors")
@@ -173,11 +187,10 @@ def _import_table(
             "CREATE OR REPLACE TEMP TABLE _history_opps AS SELECT DISTINCT opportunity_id FROM "
             f"{typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
         )
-    con.execute("DROP TABLE _csv")
     return tr
 
 
-def _table_rules(table: Table, staged: str, typed: str, settings: Settings) -> list[str]:
+def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
     name = table.name
     rules = []
     # Unique keys: the first row of a key lands, later ones are rejected.
@@ -203,15 +216,15 @@ def _table_rules(table: Table, staged: str, typed: str, settings: Settings) -> l
         )
     if name == "opportunities":
         rules.append(
-            f"SELECT _line, 'closed_at', {raw('closed_at')}, 'required when status is won or lost' FROM {staged} "
-            f"WHERE {raw('status')} IN ('won', 'lost') AND {raw('closed_at')} IS NULL"
+            f"SELECT _line, 'closed_at', NULL, 'required when status is won or lost' FROM {typed} "
+            "WHERE status IN ('won', 'lost') AND _raw_closed_at IS NULL"
         )
         rules.append(
-            f"SELECT _line, 'closed_at', {raw('closed_at')}, 'must be empty while status is open' FROM {staged} "
-            f"WHERE {raw('status')} = 'open' AND {raw('closed_at')} IS NOT NULL"
+            f"SELECT _line, 'closed_at', _raw_closed_at, 'must be empty while status is open' FROM {typed} "
+            "WHERE status = 'open' AND _raw_closed_at IS NOT NULL"
         )
         rules.append(
-            f"SELECT _line, 'closed_at', CAST(closed_at AS VARCHAR), 'before created_at' FROM {typed} "
+            f"SELECT _line, 'closed_at', _raw_closed_at, 'before created_at' FROM {typed} "
             "WHERE closed_at < created_at"
         )
     if name == "customers":

@@ -75,40 +75,38 @@ _TYPE_WORDS = {
 }
 
 
-def column_rules(table: Table, col: Column, staged: str, typed: str) -> list[str]:
-    """SELECT statements, each giving (_line, column, value, reason)."""
-    c, r = col.name, raw(col.name, "s")
-    head = f"SELECT s._line, {lit(c)} AS col, {r} AS value"
+def raw_name(col: str) -> str:
+    return q("_raw_" + col)
+
+
+def column_rules(table: Table, col: Column, checked: str) -> list[str]:
+    """SELECT statements over the checked table (typed columns beside their
+    raw text as `_raw_<name>`), each giving (_line, column, value, reason)."""
+    c, r = col.name, raw_name(col.name)
+    head = f"SELECT _line, {lit(c)} AS col, {r} AS value"
     rules = []
     if col.required:
-        rules.append(f"{head}, 'required value missing' FROM {staged} s WHERE {r} IS NULL")
+        rules.append(f"{head}, 'required value missing' FROM {checked} WHERE {r} IS NULL")
     if col.type == ColType.PERIOD:
         words = " or ".join(
             {"year": "YYYY", "quarter": "YYYY-Qn", "month": "YYYY-MM", "week": "YYYY-Www"}[n]
             for n in col.period_notations or ()
         )
-        rules.append(
-            f"{head}, 'not a period ({words})' FROM {staged} s JOIN {typed} t USING (_line) "
-            f"WHERE {r} IS NOT NULL AND t.{q(c)} IS NULL"
-        )
+        rules.append(f"{head}, 'not a period ({words})' FROM {checked} WHERE {r} IS NOT NULL AND {q(c)} IS NULL")
     elif col.type in _TYPE_WORDS:
         rules.append(
-            f"{head}, {lit(_TYPE_WORDS[col.type])} FROM {staged} s JOIN {typed} t USING (_line) "
-            f"WHERE {r} IS NOT NULL AND t.{q(c)} IS NULL"
+            f"{head}, {lit(_TYPE_WORDS[col.type])} FROM {checked} WHERE {r} IS NOT NULL AND {q(c)} IS NULL"
         )
     if col.allowed:
         choices = ", ".join(col.allowed)
         values = ", ".join(lit(v) for v in col.allowed)
         rules.append(
-            f"{head}, {lit('not one of: ' + choices)} FROM {staged} s "
-            f"WHERE {r} IS NOT NULL AND {r} NOT IN ({values})"
+            f"{head}, {lit('not one of: ' + choices)} FROM {checked} WHERE {r} IS NOT NULL AND {r} NOT IN ({values})"
         )
-    bounds = []
     if col.minimum is not None:
         op = "<=" if col.exclusive_minimum else "<"
-        bounds.append((f"t.{q(c)} {op} {col.minimum}", "must be " + (">" if col.exclusive_minimum else ">=") + f" {col.minimum:g}"))
+        word = ">" if col.exclusive_minimum else ">="
+        rules.append(f"{head}, {lit(f'must be {word} {col.minimum:g}')} FROM {checked} WHERE {q(c)} {op} {col.minimum}")
     if col.maximum is not None:
-        bounds.append((f"t.{q(c)} > {col.maximum}", f"must be <= {col.maximum:g}"))
-    for cond, reason in bounds:
-        rules.append(f"{head}, {lit(reason)} FROM {staged} s JOIN {typed} t USING (_line) WHERE {cond}")
+        rules.append(f"{head}, {lit(f'must be <= {col.maximum:g}')} FROM {checked} WHERE {q(c)} > {col.maximum}")
     return rules
