@@ -50,3 +50,20 @@ def connect(ws: Workspace) -> ibis.BaseBackend:
             df.createOrReplaceTempView(t.name)
         return con
     raise TypeError(f"no engine for workspace kind {ws.kind}")
+
+
+def temp_view(con, name: str, expr):
+    """A view that lives as long as the connection and never touches the
+    workspace file."""
+    if con.name == "duckdb":
+        con._register_in_memory_tables(expr)
+        con.raw_sql(f'CREATE TEMPORARY VIEW "{name}" AS {con.compile(expr)}')
+        return con.table(name)
+    return con.create_view(name, expr)
+
+
+def drop_temp_view(con, name: str) -> None:
+    if con.name == "duckdb":
+        con.raw_sql(f'DROP VIEW IF EXISTS "{name}"')
+    else:
+        con.drop_view(name, force=True)

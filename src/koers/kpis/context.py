@@ -16,11 +16,13 @@ Every boundary rule of kpis.md that is not specific to one KPI lives here:
 from __future__ import annotations
 
 from datetime import date, timedelta
+import uuid
 from functools import cached_property
 
 import ibis
 import pyarrow as pa
 
+from koers.engines import drop_temp_view, temp_view
 from koers.periods import Period, ceil_date, local_date, local_midnight_utc
 from koers.settings import Settings
 
@@ -53,6 +55,7 @@ class Context:
         self.T_date = ceil_date(as_of, self.tz)  # a date d is before T when d < T_date
         self.Td = ibis.literal(self.T_date, type="date")
         self.P = self.period_table(periods)
+        self._views: list[str] = []
 
     # -- periods -----------------------------------------------------------
     def period_table(self, periods: list[Period]):
@@ -99,6 +102,18 @@ class Context:
 
     def cut_date(self, col):
         return ibis.ifelse(col < self.Td, col, NULL_DATE)
+
+    def view(self, t):
+        """Name a base table as a temporary view: every KPI of a run starts
+        from it, so each KPI's expression stays shallow and quick to compile."""
+        name = f"_koers_{uuid.uuid4().hex[:12]}"
+        self._views.append(name)
+        return temp_view(self.con, name, t)
+
+    def release(self) -> None:
+        for name in self._views:
+            drop_temp_view(self.con, name)
+        self._views.clear()
 
     # -- exchange rates ----------------------------------------------------
     @cached_property
@@ -150,7 +165,7 @@ class Context:
             converted_at=self.cut(ld.converted_at),
             disqualified_at=self.cut(ld.disqualified_at),
         )
-        return self.with_team(ld)
+        return self.view(self.with_team(ld))
 
     @cached_property
     def stages(self):
@@ -166,7 +181,7 @@ class Context:
         h = h.join(self.stages, h.stage == self.stages._s_stage).drop("_s_stage")
         w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h._s_seq])
         h = h.mutate(_next_at=h.entered_at.lead().over(w))
-        return h
+        return self.view(h)
 
     @cached_property
     def stage_at_t(self):
@@ -204,7 +219,7 @@ class Context:
         s = self.stage_at_t
         o = o.left_join(s, o.opportunity_id == s._h_opp)
         o = o.mutate(stage=o._h_stage.fill_null(o.stage)).drop("_h_opp", "_h_stage")
-        return self.with_team(o)
+        return self.view(self.with_team(o))
 
     def stage_at(self, open_at_p):
         """Add the stage at end(P) (`stage`, `_stage_entered`, `_stage_prob`)
@@ -241,14 +256,14 @@ class Context:
     def activities(self):
         a = self.raw("activities")
         a = a.mutate(owner=a.owner_id, done_at=self.cut(a.done_at))
-        return self.with_team(a)
+        return self.view(self.with_team(a))
 
     @cached_property
     def customers(self):
         c = self.raw("customers")
         c = c.filter(c.acquired_on < self.Td)
         c = c.mutate(owner=c.owner_id, churned_on=self.cut_date(c.churned_on))
-        return self.with_team(c)
+        return self.view(self.with_team(c))
 
     def customer_dims(self, t, key: str = "customer_id"):
         """Give records of a customer the customer's dimensions."""
@@ -268,7 +283,7 @@ class Context:
         o = self.convert(o, "amount", "currency", "ordered_on", "_amount")
         o = self.convert(o, "cost", "currency", "ordered_on", "_cost")
         o = o.mutate(_cost=ibis.ifelse(o.cost.isnull(), ibis.null("float64"), o._cost))
-        return self.customer_dims(o.drop("owner_id"))
+        return self.view(self.customer_dims(o.drop("owner_id")))
 
     @cached_property
     def reps(self):
