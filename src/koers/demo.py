@@ -1,9 +1,10 @@
 """The synthetic demo company: Noordwind Systemen B.V.
 
 `build_demo(size, seed, until)` returns every canonical table of
-`../shared/spec/data-model.md` as a pandas DataFrame; `write_folder` writes
-them as a canonical dataset folder. Same (size, seed, until), same data: the
-only source of chance is `numpy.random.default_rng(seed)`.
+`../shared/spec/data-model.md` as a pandas DataFrame (keys and columns in the
+spec's order); `write_folder(tables, folder)` writes them as a canonical
+dataset folder. Same (size, seed, until), same data: the only source of chance
+is `numpy.random.default_rng(seed)`.
 
 The company
 -----------
@@ -20,67 +21,90 @@ Implementatie & Training   Diensten      one-off
 Support Plus               Diensten      subscription (1-3 year contract)
 =========================  ============  ================================
 
-Inside Sales answers inbound leads (website, paid_ads, ...) for SMB; Field
-Sales and Enterprise reps work Mid-market and Enterprise accounts, mostly
-outbound, events, referrals and partners; Account Management owns the
-customers: renewals of expiring contracts, upsells and cross-sells. A
-commercial director (R001) manages one sales manager per team. Reps join
-during the history and some leave (their open work passes to a successor
-hired a few weeks before they go), so `rep_retention` and `rep_ramp_time`
-have data. Leads follow seasonality (quiet July/August and late December,
-busy spring and Q4) and the company grows every year.
+Inside Sales answers inbound leads (website, paid_ads, ...), mostly SMB;
+Field Sales, Enterprise and Partner Sales reps work Mid-market and
+Enterprise accounts from outbound, events, referrals and partners; Account
+Management owns the customers: renewals of expiring contracts (a renewal deal
+75-100 days before the end; a lost renewal ends the customer), upsells and
+cross-sells. A commercial director (R001) manages one sales manager per team.
+Reps join during the history and some leave; a leaver's open work passes to
+a successor hired a few weeks earlier, so `rep_retention` and
+`rep_ramp_time` have data. Leads follow seasonality (quiet July/August and
+late December, busy spring and Q4) and the business grows every year.
+Subscriptions are invoiced monthly (quarterly for SMB), one-off deals when
+won; about 1% of orders get a credit. A few Mid-market/Enterprise deals are
+in USD, GBP or CHF (their orders and contracts too), LinkedIn Ads are paid in
+USD and the London fair in GBP; `exchange_rates` has monthly rates for these
+from before their first use.
+
+The window
+----------
+The tables cover the years before `until` (default: the first day of the
+current month): 1 (small), 3 (medium) or 5 (large). The business is
+simulated from two years earlier so that the window opens on a going concern;
+of those years the tables keep only what still runs at the window's start:
+deals open then (with their leads and stage history), leads with an event in
+the window, customers active then (with their running contracts). Orders,
+NPS answers, costs, targets and forecasts start in the window; an order or
+contract whose deal was won before the window has a null opportunity_id.
+Every event (created, closed, done, acquired, churned, left, ordered,
+submitted, answered, ...) lies before `until` (local midnight, Europe/
+Amsterdam); only plans look ahead: `activities.due_at` up to two weeks,
+contract end dates, targets (to the end of the quarter after next month) and
+the forecasts for the month starting at `until`.
 
 Sizes
 -----
-* small: 1 year, 8 selling reps at the start (3 Inside Sales, 3 Field Sales,
-  2 Account Management; one Inside Sales rep and one account manager leave
-  and are replaced) plus 3 sales managers, the director and a pre-sales
-  consultant; about 6k opportunities and 60k activities.
-* medium: 3 years, 40 selling reps in 6 teams at the end, ~100k
-  opportunities, ~1M activities.
-* large: 5 years, 200 selling reps in 14 teams at the end, ~1M
-  opportunities, ~10M activities.
+* small: 8 selling reps (3 Inside Sales, 3 Field Sales, 2 Account
+  Management; one inside sales rep and one account manager leave during the
+  year and are replaced) plus 3 sales managers, the director and a pre-sales
+  consultant (role other); ~6k opportunities, ~60k activities, <1 s.
+* medium: 40 selling reps in 6 teams at the end; ~107k opportunities,
+  ~1.07M activities, ~4 s, ~1 GB peak.
+* large: 200 selling reps in 14 teams at the end; ~1.04M opportunities,
+  ~10M activities, 20-26 s and ~3 GB peak on 2 cores.
 
 Reps with a deliberate profile (the same ids and names in every size and
 seed; `PROFILE_REPS` maps the profile to the rep_id):
 
-* R002 Sanne Visser (Field Sales / Field Sales Noord) -- the star: loses
-  less than half as often at every stage (highest win rate of all reps) and
-  logs about twice the activities per deal of her colleagues (most done
-  activities of her team).
-* R003 Bram de Boer (Inside Sales) -- the slow responder: a median of about
-  eight working hours before the first outreach to a new lead, so his median
-  `lead_response_time` is the worst (a day or so) and his
-  `lead_response_sla` the lowest; he also leaves a few leads unanswered.
-* R004 Joris Peeters (Field Sales / Field Sales Zuid) -- loses after the
-  quote: most of his deals that reach Offerte are lost there or in
-  Onderhandeling ("Te duur", "Concurrent gekozen"), so his win rate is the
-  lowest and his `stage_conversion_rate` from Offerte the poorest.
-* R005 Lotte Mulder (Inside Sales) -- the over-forecaster: her monthly
-  forecasts are about 40% above her won value (`forecast_accuracy` ~ +0.4);
-  the other reps forecast within a few per cent either way.
+* R002 Sanne Visser (Field Sales; medium/large Field Sales Noord) -- the
+  star: loses about a third as often at every stage, so she has the highest
+  win rate on new business (about twice her colleagues'), and logs about
+  twice the activities per deal (the most done activities of her team).
+* R003 Bram de Boer (Inside Sales; large Inside Sales Noord) -- the slow
+  responder: a median of eight working hours before the first outreach to a
+  new lead, so his median `lead_response_time` is the worst (about a day
+  against under an hour for the others) and his `lead_response_sla` the
+  lowest (~0.2); he also leaves a few more leads unanswered.
+* R004 Joris Peeters (Field Sales; medium/large Field Sales Zuid) -- loses
+  after the quote: most of his deals that reach Offerte are lost there or in
+  Onderhandeling, mostly "Te duur" or "Concurrent gekozen", so his win rate
+  is the lowest (~0.1) and his `stage_conversion_rate` from Offerte the
+  poorest (~0.3 against 0.6-0.9).
+* R005 Lotte Mulder (Inside Sales; large Inside Sales Noord) -- the
+  over-forecaster: her monthly forecasts are about 40% above her won value
+  (`forecast_accuracy` ~ +0.4) and she revises more often; the other reps
+  forecast within a few per cent either way.
 
 Returned dtypes
 ---------------
 * ids and text: object dtype holding Python `str` or None for small and
   medium; pandas `string[pyarrow]` (`pd.StringDtype("pyarrow")`, missing =
-  `pd.NA`) for large, which keeps 10M activities in a few hundred MB.
+  `pd.NA`) for large, which keeps 10M activities in about 1 GB.
 * timestamps: `datetime64[us, UTC]` (generated in Europe/Amsterdam working
-  hours, then converted), missing = NaT.
+  hours 08:30-17:30 on Dutch working days, then converted), missing = NaT.
 * dates: `datetime64[s]`, naive, at midnight; `costs.month` is the month's
   first day in this form (`write_folder` writes it as `YYYY-MM`).
 * numbers: float64 (missing = NaN); `stages.sequence` and `nps.score` int64.
 * `targets.period` and `forecasts.period`: text (`2025`, `2025-Q3`,
   `2025-07`).
-
-Every event (created, closed, done, acquired, churned, left, ordered,
-submitted, answered, ...) lies before `until` (local midnight, Europe/
-Amsterdam); only `activities.due_at` (a plan), contract end dates, targets
-and the forecast for the month starting at `until` look ahead.
+Ids: R001, L0000001, O0000001, A00000001, C000001, ORD00000001, CT000001
+(the widths hold the large size).
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as _dt
 import unicodedata
 from dataclasses import dataclass
@@ -91,6 +115,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+
+from koers.model import ACTIVITY_TYPES, TABLE_BY_NAME
+from koers.settings import DEFAULT_ACTIVITY_POINTS
 
 __all__ = ["build_demo", "write_folder", "PROFILE_REPS", "SIZES", "TABLE_ORDER"]
 
@@ -107,38 +134,8 @@ TABLE_ORDER = (
     "forecasts", "nps", "exchange_rates",
 )
 
-COLUMNS = {
-    "reps": ("rep_id", "name", "email", "team", "role", "manager_id", "hired_on", "left_on"),
-    "stages": ("stage", "sequence", "probability", "kind", "forecast_category"),
-    "leads": (
-        "lead_id", "created_at", "owner_id", "source", "channel", "campaign", "region",
-        "segment", "industry", "company_size", "product", "qualified_at",
-        "first_response_at", "converted_at", "disqualified_at", "referred_by_customer_id",
-    ),
-    "opportunities": (
-        "opportunity_id", "lead_id", "customer_id", "owner_id", "created_at", "closed_at",
-        "status", "stage", "amount", "currency", "probability", "expected_close_on",
-        "forecast_category", "product", "product_line", "region", "segment", "source",
-        "campaign", "deal_type", "lost_reason",
-    ),
-    "stage_history": ("opportunity_id", "stage", "entered_at"),
-    "activities": ("activity_id", "owner_id", "type", "lead_id", "opportunity_id", "customer_id", "due_at", "done_at"),
-    "activity_points": ("type", "points"),
-    "customers": (
-        "customer_id", "name", "acquired_on", "churned_on", "churn_reason", "owner_id",
-        "region", "segment", "industry", "company_size", "source",
-    ),
-    "orders": (
-        "order_id", "customer_id", "opportunity_id", "ordered_on", "amount", "currency",
-        "cost", "product", "product_line", "owner_id",
-    ),
-    "contracts": ("contract_id", "customer_id", "opportunity_id", "start_on", "end_on", "total_value", "currency", "owner_id"),
-    "costs": ("month", "category", "source", "campaign", "amount", "currency"),
-    "targets": ("period", "kpi", "rep_id", "team", "value"),
-    "forecasts": ("rep_id", "period", "submitted_on", "amount"),
-    "nps": ("customer_id", "responded_on", "score"),
-    "exchange_rates": ("currency", "valid_from", "rate"),
-}
+COLUMNS = {name: tuple(TABLE_BY_NAME[name].column_names) for name in TABLE_ORDER}
+
 
 # --------------------------------------------------------------------------
 # The company's vocabulary
@@ -159,9 +156,14 @@ STAGE_PROB = np.array([s[2] for s in STAGES])
 STAGE_DAYS = np.array([3.0, 5.0, 9.0, 8.0, 6.0])  # mean working days in each open stage (Mid-market)
 BASE_PASS = np.array([0.85, 0.80, 0.76, 0.66, 0.76])  # chance to move on from each open stage
 
-ACTIVITY_TYPES = ("call", "email", "meeting", "demo", "voicemail", "linkedin", "intake", "quote", "other")
-ACTIVITY_POINTS = (2.0, 1.0, 3.0, 4.0, 1.0, 1.0, 5.0, 3.0, 0.0)
-CALL, EMAIL, MEETING, DEMO, VOICEMAIL, LINKEDIN, INTAKE, QUOTE_ACT, OTHER = range(9)
+ACTIVITY_POINTS = tuple(float(DEFAULT_ACTIVITY_POINTS[t]) for t in ACTIVITY_TYPES)  # the spec's defaults
+DEMO, INTAKE, QUOTE_ACT = (ACTIVITY_TYPES.index(t) for t in ("demo", "intake", "quote"))
+
+
+def _by_type(**p: float) -> tuple[float, ...]:
+    """Weights per activity type, in ACTIVITY_TYPES order (0 for a type not named)."""
+    return tuple(p.get(t, 0.0) for t in ACTIVITY_TYPES)
+
 
 SOURCES = ("website", "referral", "paid_ads", "event", "outbound", "partner")
 WEBSITE, REFERRAL, PAID_ADS, EVENT, OUTBOUND, PARTNER = range(6)
@@ -209,6 +211,7 @@ CHURN_P = (0.22, 0.25, 0.14, 0.1, 0.09, 0.08, 0.12)
 NPS_GOOD = (0.02, 0.01, 0.01, 0.02, 0.03, 0.04, 0.06, 0.12, 0.2, 0.25, 0.24)
 NPS_BAD = (0.07, 0.05, 0.06, 0.08, 0.09, 0.11, 0.13, 0.15, 0.13, 0.08, 0.05)
 
+WARM_UP_DAYS = 730
 SEASON = np.array([0.95, 1.0, 1.12, 1.1, 1.05, 1.0, 0.62, 0.58, 1.05, 1.15, 1.2, 0.9])
 EVENTS = (
     (2, "Vakbeurs Logistiek"), (3, "Smart Industry Beurs"), (5, "Techniek Nederland Live"),
@@ -229,15 +232,15 @@ SOURCE_BY_KIND = (
     (1, 0, 0, 0, 0, 0),
 )
 SEGMENT_BY_KIND = ((0.82, 0.18, 0), (0.2, 0.6, 0.2), (0, 0.2, 0.8), (0.5, 0.4, 0.1), (1, 0, 0))
-ACT_TYPES_BY_KIND = (  # call, email, meeting, demo, voicemail, linkedin, intake, quote, other
-    (0.34, 0.34, 0.05, 0.03, 0.12, 0.07, 0, 0, 0.05),
-    (0.25, 0.30, 0.20, 0.05, 0.06, 0.09, 0, 0, 0.05),
-    (0.20, 0.30, 0.28, 0.06, 0.04, 0.08, 0, 0, 0.04),
-    (0.25, 0.30, 0.20, 0.05, 0.06, 0.09, 0, 0, 0.05),
-    (0.30, 0.30, 0.25, 0.03, 0.05, 0.02, 0, 0, 0.05),
+ACT_TYPES_BY_KIND = (  # the day-to-day work on a deal, by team kind
+    _by_type(call=0.34, email=0.34, meeting=0.05, demo=0.03, voicemail=0.12, linkedin=0.07, other=0.05),
+    _by_type(call=0.25, email=0.30, meeting=0.20, demo=0.05, voicemail=0.06, linkedin=0.09, other=0.05),
+    _by_type(call=0.20, email=0.30, meeting=0.28, demo=0.06, voicemail=0.04, linkedin=0.08, other=0.04),
+    _by_type(call=0.25, email=0.30, meeting=0.20, demo=0.05, voicemail=0.06, linkedin=0.09, other=0.05),
+    _by_type(call=0.30, email=0.30, meeting=0.25, demo=0.03, voicemail=0.05, linkedin=0.02, other=0.05),
 )
-ACT_BASE = np.array([2.0, 3.0, 4.0, 3.0, 2.5])  # activities per deal, plus per week open:
-ACT_WEEKLY = np.array([0.8, 1.1, 1.3, 1.0, 0.9])
+ACT_BASE = np.array([1.0, 1.6, 2.2, 1.6, 1.3])  # activities per deal, plus per week open:
+ACT_WEEKLY = np.array([0.45, 0.65, 0.75, 0.6, 0.5])
 SALARY = {"inside_sales": 4600.0, "field_sales": 6400.0, "account_manager": 5500.0, "sales_manager": 8200.0, "other": 5800.0}
 
 ALL_REGIONS = (0.42, 0.1, 0.15, 0.18, 0.11, 0.04)
@@ -349,7 +352,7 @@ SIZES = {
         ),
         profile_teams={"star": "Field Sales Noord", "slow_responder": "Inside Sales",
                        "quote_loser": "Field Sales Zuid", "over_forecaster": "Inside Sales"},
-        scale=1.0, growth=0.15, start_share=0.75, presales=2, attrition=0.12,
+        scale=1.35, growth=0.15, start_share=0.75, presales=2, attrition=0.12,
     ),
     "large": Size(
         years=5,
@@ -371,7 +374,7 @@ SIZES = {
         ),
         profile_teams={"star": "Field Sales Noord", "slow_responder": "Inside Sales Noord",
                        "quote_loser": "Field Sales Zuid", "over_forecaster": "Inside Sales Noord"},
-        scale=1.0, growth=0.15, start_share=0.75, presales=6, attrition=0.12,
+        scale=1.22, growth=0.15, start_share=0.75, presales=6, attrition=0.12,
     ),
 }
 
@@ -570,6 +573,15 @@ def _period_quarter(quarters) -> np.ndarray:
     return np.char.add(np.char.add((1970 + q // 4).astype(str), "-Q"), (q % 4 + 1).astype(str))
 
 
+def _release_memory() -> None:
+    """Hand freed memory back to the OS (glibc keeps freed heap otherwise); a no-op elsewhere."""
+    pa.default_memory_pool().release_unused()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
 def _ascii(s: str) -> str:
     return unicodedata.normalize("NFKD", s).encode("ascii", "ignore").decode()
 
@@ -589,8 +601,11 @@ class _Builder:
         except ValueError:  # 29 February
             start = until.replace(year=until.year - size.years, day=28)
         self.start_day = _day(start)
+        # The business runs two years before the window, so the window opens on a going concern
+        # (customers, contracts, open deals); `trim` keeps of those years only what is still running.
+        self.sim_day = self.start_day - WARM_UP_DAYS
         self.until = self.until_day * DAY  # local midnight: every event is before it
-        self.cal = Calendar(self.start_day - 400, self.until_day + 5 * 366)
+        self.cal = Calendar(self.sim_day - 400, self.until_day + 5 * 366)
         self.campaigns: list[str] = []
         self._campaign_code: dict[str, int] = {}
 
@@ -610,6 +625,12 @@ class _Builder:
         s = SEASON[month] * np.where((month == 11) & (dom >= 20), 0.3, 1.0)
         return s * (1 + self.cfg.growth) ** ((days - self.start_day) / 365.25)
 
+    @staticmethod
+    def day_start(days) -> np.ndarray:
+        """The first minute of each day (NEVER stays NEVER)."""
+        days = np.asarray(days, dtype="int64")
+        return np.where(days < NEVER // DAY, days * DAY, NEVER)
+
     def owner_at(self, rep, day) -> np.ndarray:
         """Who holds the work of `rep` on `day`: a leaver's work passes to the successor."""
         rep = np.array(rep, dtype="int64", copy=True)
@@ -627,7 +648,7 @@ class _Builder:
         i = np.clip(_month_no(day) - self.rate_month0, 0, self.rates.shape[1] - 1)
         return np.where(cur < 0, 1.0, self.rates[np.maximum(cur, 0), i])
 
-    def working_time(self, days, n=None) -> np.ndarray:
+    def working_time(self, days) -> np.ndarray:
         """A random moment within working hours on each (working) day."""
         days = np.asarray(days, dtype="int64")
         return days * DAY + WORK_START + self.rng.integers(0, WORK_LEN, len(days))
@@ -635,7 +656,7 @@ class _Builder:
     # -- reps ---------------------------------------------------------------
     def build_reps(self):
         cfg, rng = self.cfg, self.rng
-        start, until = self.start_day, self.until_day
+        start, until, sim = self.start_day, self.until_day, self.sim_day
         span = until - start
         used = set(PROFILE_NAMES.values())
         team_ix = {t.name: i for i, t in enumerate(cfg.teams)}
@@ -663,16 +684,16 @@ class _Builder:
             reps.append(r)
             return r
 
-        director = add(PROFILE_NAMES["director"], None, "sales_manager", monday(start - 3300), group="director")
+        director = add(PROFILE_NAMES["director"], None, "sales_manager", monday(sim - 3300), group="director")
         profiles = []
         for p in ("star", "slow_responder", "quote_loser", "over_forecaster"):
             t = team_ix[cfg.profile_teams[p]]
             profiles.append(add(PROFILE_NAMES[p], t, KIND_ROLE[cfg.teams[t].kind],
-                                monday(start - int(rng.integers(500, 2200))), cfg.teams[t].kind, p))
-        managers = [add(name_for(t), t, "sales_manager", monday(start - int(rng.integers(400, 3000))), group="manager")
+                                monday(sim - int(rng.integers(200, 1900))), cfg.teams[t].kind, p))
+        managers = [add(name_for(t), t, "sales_manager", monday(sim - int(rng.integers(100, 2700))), group="manager")
                     for t in range(len(cfg.teams))]
         field_team = next(i for i, t in enumerate(cfg.teams) if t.kind == FIELD)
-        presales = [add(name_for(field_team), field_team, "other", monday(start - int(rng.integers(200, 2500))),
+        presales = [add(name_for(field_team), field_team, "other", monday(sim - int(rng.integers(30, 2200))),
                         group="presales") for _ in range(cfg.presales)]
         others = []
         for t, team in enumerate(cfg.teams):
@@ -680,7 +701,7 @@ class _Builder:
             n_start = max(n_prof, int(round(team.headcount * cfg.start_share))) - n_prof
             for _ in range(n_start):
                 others.append(add(name_for(t), t, KIND_ROLE[team.kind],
-                                  monday(start - int(rng.integers(60, 2900))), team.kind))
+                                  monday(sim - int(rng.integers(30, 2600))), team.kind))
             for _ in range(team.headcount - n_prof - n_start):  # growth hires
                 others.append(add(name_for(t), t, KIND_ROLE[team.kind],
                                   monday(start + int(rng.uniform(0.05, 0.92) * span)), team.kind))
@@ -699,7 +720,7 @@ class _Builder:
             queue = list(others)
             while queue:
                 r = queue.pop(0)
-                begin = max(r["hired"] + 120, start)
+                begin = max(r["hired"] + 120, sim)
                 left = first_of_next_month(begin + rng.exponential(365.25 / cfg.attrition))
                 if left < until - 20:
                     queue.append(replace(r, left))
@@ -734,7 +755,7 @@ class _Builder:
         self.r_leads = np.exp(rng.normal(0, 0.1, n))
         self.r_quote_loser = np.zeros(n, dtype=bool)
         p = self.r_profile
-        self.r_loss[p["star"]], self.r_act[p["star"]], self.r_leads[p["star"]] = 0.4, 2.0, 1.1
+        self.r_loss[p["star"]], self.r_act[p["star"]], self.r_leads[p["star"]] = 0.35, 2.0, 1.1
         self.r_resp[p["slow_responder"]] = 480.0
         self.r_quote_loser[p["quote_loser"]] = True
         self.r_bias[p["over_forecaster"]] = 1.4
@@ -759,7 +780,7 @@ class _Builder:
         cfg, rng, cal = self.cfg, self.rng, self.cal
         sellers = np.flatnonzero(np.isin(self.r_kind, (INSIDE, FIELD, ENTERPRISE, PARTNER_K)))
         sellers = sellers[np.isin(self.r_role, ["inside_sales", "field_sales"])[sellers]]
-        days = np.arange(self.start_day, self.until_day)
+        days = np.arange(self.sim_day, self.until_day)
         kind = self.r_kind[sellers]
         lam = (LEADS_PER_DAY[kind] * self.r_leads[sellers] * cfg.scale)[None, :] * self.intensity(days)[:, None]
         bd = cal.business(days)
@@ -785,7 +806,7 @@ class _Builder:
                           WORK_START + rng.integers(0, WORK_LEN, n))
 
         # event leads are met at an event and entered within a few working days
-        y0, y1 = _date(self.start_day).year - 1, _date(self.until_day).year
+        y0, y1 = _date(self.sim_day).year - 1, _date(self.until_day).year
         ev_day, ev_code = [], []
         for y in range(y0, y1 + 1):
             for month, name in EVENTS:
@@ -800,7 +821,7 @@ class _Builder:
         is_ev = source == EVENT
         k = np.searchsorted(ev_day, day, side="right") - 1
         met = cal.bd_shift(ev_day[np.maximum(k, 0)], rng.geometric(0.45, n) - 1)
-        move = (is_ev & (k >= 0) & (met >= self.r_hired[rep] + 14) & (met >= self.start_day) & (met <= day)
+        move = (is_ev & (k >= 0) & (met >= self.r_hired[rep] + 14) & (met >= self.sim_day) & (met <= day)
                 & (met < self.r_left[rep] - 12))
         day = np.where(move, met, day)
         campaign = np.full(n, -1)
@@ -859,8 +880,11 @@ class _Builder:
         self.n_leads = n
 
     # -- the pipeline -------------------------------------------------------
-    def run_pipeline(self, created, first, loss_mult, scale, quote_loser, skip_p, seg):
+    def run_pipeline(self, created, first, loss_mult, scale, quote_loser, skip_p, lose_after=None):
         """Walk deals through the open stages; every deal starts at stage `first`.
+
+        A deal that would be won at or after `lose_after` (the customer has gone by then)
+        is lost in its last stage instead.
 
         Returns status (0 open, 1 won, 2 lost), closed (NEVER when open),
         current stage, exit stage and the history rows (deal, stage, entered).
@@ -889,6 +913,10 @@ class _Builder:
         cum = np.cumsum(dur, axis=1)
         start_w = w0[:, None] + cum - dur
         closed = cal.at(w0 + cum[:, -1])
+        if lose_after is not None:
+            late = ~lost & (closed >= lose_after)
+            lost |= late
+            exit_ = np.where(late, 4 - np.argmax(entered[:, ::-1], axis=1), exit_)
         ent_t = cal.at(start_w)
         ent_t[np.arange(n), first] = created  # the first stage is entered when the deal is created
         ent_t = np.where(entered & (ent_t < self.until), ent_t, NEVER)
@@ -921,7 +949,7 @@ class _Builder:
         scale = np.array([0.6, 1.0, 1.8])[seg]
         skip_p = np.array([0, 0.10, 0.08, 0, 0.12])
         pipe = self.run_pipeline(created, np.zeros(n, dtype="int64"), loss, scale, self.r_quote_loser[rep],
-                                 skip_p, seg)
+                                 skip_p)
         product = L["product"][li]
         term = np.where(SUBSCRIPTION[product], _pick(rng, (0.5, 0.25, 0.25), n=n) + 1, 1)
         eur = PRICE[product, seg] * rng.lognormal(0, 0.35, n) * term
@@ -1000,7 +1028,7 @@ class _Builder:
         rng, C = self.rng, self.c
         n = self.n_cust
         sub = SUBSCRIPTION[C["product"]]
-        yearly = np.where(sub, 0.015, np.array([0.16, 0.09, 0.05])[C["seg"]]) * np.where(C["unhappy"], 3, 1)
+        yearly = np.where(sub, 0.03, np.array([0.25, 0.12, 0.06])[C["seg"]]) * np.where(C["unhappy"], 3, 1)
         churn = C["acq"] + 30 + rng.exponential(365.25 / yearly).astype("int64")
         C["churn"] = np.where(churn < self.until_day, churn, NEVER)
         C["reason"] = np.where(C["churn"] < NEVER, _pick(rng, CHURN_P, n=n), -1)
@@ -1021,17 +1049,17 @@ class _Builder:
         while len(cust):
             end = _add_months(start, 12 * term)
             ct.append(dict(cust=cust, opp=cur_opp, start=start, end=end, total=total, term=term))
-            create_day = end - 75 - rng.integers(0, 25, len(cust))
+            create_day = self.cal.bd_shift(end - 75 - rng.integers(0, 25, len(cust)), 0)
             go = (create_day < self.until_day) & (create_day < C["churn"][cust])
             cust, end, total, term, create_day = cust[go], end[go], total[go], term[go], create_day[go]
             if not len(cust):
                 break
             m = len(cust)
-            created = self.working_time(self.cal.bd_shift(create_day, 0))
+            created = self.working_time(create_day)
             seg = C["seg"][cust]
-            loss = np.where(C["unhappy"][cust], 3.0, 1.0) * np.array([1.4, 1.0, 0.7])[seg] * 0.45
+            loss = np.where(C["unhappy"][cust], 3.0, 1.0) * np.array([1.6, 1.0, 0.7])[seg] * 0.4
             pipe = self.run_pipeline(created, np.full(m, 3), loss, np.full(m, 2.0), np.zeros(m, bool),
-                                     np.array([0, 0, 0, 0, 0.4]), seg)
+                                     np.array([0, 0, 0, 0, 0.4]), lose_after=self.day_start(C["churn"][cust]))
             new_term = _pick(rng, (0.5, 0.25, 0.25), n=m) + 1
             new_total = total / term * rng.uniform(1.02, 1.06, m) * new_term
             cur = C["cur"][cust]
@@ -1051,7 +1079,11 @@ class _Builder:
             C["reason"][lc[earlier]] = np.where(d["reason"][lost][earlier] == 1, 1,
                                                 _pick(rng, CHURN_P, n=int(earlier.sum())))
             cust, start, term, total, cur_opp = cust[won], end[won], new_term[won], d["amount"][won], ids[won]
-        self.ct = {k: np.concatenate([c[k] for c in ct]) for k in ct[0]} if ct else None
+        keys = ("cust", "opp", "start", "end", "total", "term")
+        ct = {k: np.concatenate([c[k] for c in ct] + [np.zeros(0, "int64")]) for k in keys}
+        keep = np.flatnonzero(ct["start"] < self.until_day)
+        keep = keep[np.lexsort((ct["cust"][keep], ct["start"][keep]))]
+        self.ct = {k: v[keep] for k, v in ct.items()}
         return deals, offset
 
     def upsells(self, opp_base):
@@ -1075,7 +1107,8 @@ class _Builder:
         rep0 = self.owner_at(C["am"][cust], day)
         loss = np.array([0.7, 0.6, 0.6])[seg] * self.r_loss[rep0]
         pipe = self.run_pipeline(created, np.where(rng.random(m) < 0.6, 1, 2), loss, np.full(m, 0.8),
-                                 np.zeros(m, bool), np.array([0, 0, 0.1, 0, 0.25]), seg)
+                                 np.zeros(m, bool), np.array([0, 0, 0.1, 0, 0.25]),
+                                 lose_after=self.day_start(C["churn"][cust]))
         eur = PRICE[product, seg] * np.where(cross, 0.8, 0.3) * rng.lognormal(0, 0.35, m)
         return self.deals(pipe, created=created, rep_orig=rep0, lead=np.full(m, -1), customer=cust,
                           product=product, seg=seg, eur=eur, cur=C["cur"][cust], term=np.ones(m, "int64"),
@@ -1090,40 +1123,41 @@ class _Builder:
         ups = self.upsells(offset)
         batches = [self.nb] + renewals + [ups]
         keys = [k for k in self.nb if k != "h"]
-        O = {k: np.concatenate([b[k] for b in batches]) for k in keys}
+        D = {k: np.concatenate([b[k] for b in batches]) for k in keys}
         base = np.cumsum([0] + [len(b["created"]) for b in batches])
         h_deal = np.concatenate([b["h"][0] + base[i] for i, b in enumerate(batches)])
         h_stage = np.concatenate([b["h"][1] for b in batches])
         h_at = np.concatenate([b["h"][2] for b in batches])
         # ids in order of creation
-        order = np.argsort(O["created"], kind="stable")
+        order = np.argsort(D["created"], kind="stable")
         inv = np.empty_like(order)
         inv[order] = np.arange(len(order))
-        O = {k: v[order] for k, v in O.items()}
+        D = {k: v[order] for k, v in D.items()}
         self.c["opp"] = inv[self.c["opp"]]
-        if self.ct is not None:
-            self.ct["opp"] = inv[self.ct["opp"]]
+        self.ct["opp"] = inv[self.ct["opp"]]
+        lead = D["lead"]
+        D["copy_lead"] = (lead >= 0) & (self.rng.random(len(lead)) < 0.3)  # some CRMs fill these in on the deal
         h_deal = inv[h_deal]
         ho = np.lexsort((h_at, h_deal))
         self.h = dict(deal=h_deal[ho], stage=h_stage[ho], at=h_at[ho])
-        O["rep"] = self.owner_at(O["rep_orig"], np.minimum(O["closed"], self.until) // DAY)
-        self.o = O
+        D["rep"] = self.owner_at(D["rep_orig"], np.minimum(D["closed"], self.until) // DAY)
+        self.o = D
         self.n_opps = len(order)
         # upsells and renewals bring the customer; won new business the customer it made
         del self.nb
 
     # -- orders and contracts -------------------------------------------------
     def build_orders(self):
-        rng, O, C = self.rng, self.o, self.c
+        rng, D, C = self.rng, self.o, self.c
         parts = []
         # one-off deals: an order when won
-        won = np.flatnonzero((O["status"] == 1) & ((O["deal_type"] == 1) | (O["deal_type"] == 2)
-                                                     | ~SUBSCRIPTION[O["product"]]) & (O["deal_type"] != 3))
-        parts.append(dict(cust=O["customer"][won], opp=won, day=O["closed"][won] // DAY, amount=O["amount"][won],
-                          product=O["product"][won], rep=O["rep"][won]))
+        won = np.flatnonzero((D["status"] == 1) & ((D["deal_type"] == 1) | (D["deal_type"] == 2)
+                                                     | ~SUBSCRIPTION[D["product"]]) & (D["deal_type"] != 3))
+        parts.append(dict(cust=D["customer"][won], opp=won, day=D["closed"][won] // DAY, amount=D["amount"][won],
+                          product=D["product"][won], rep=D["rep"][won]))
         # subscriptions: billed monthly (quarterly for SMB) while the contract runs
         ct = self.ct
-        if ct is not None:
+        if len(ct["cust"]):
             seg = C["seg"][ct["cust"]]
             step = np.where(seg == 0, 3, 1)
             stop = np.minimum(np.minimum(ct["end"], C["churn"][ct["cust"]]), self.until_day)
@@ -1161,96 +1195,104 @@ class _Builder:
 
     # -- activities ---------------------------------------------------------
     def build_activities(self):
-        rng, cal, L, O, C = self.rng, self.cal, self.l, self.o, self.c
+        rng, cal, L, D, C = self.rng, self.cal, self.l, self.o, self.c
         parts = []
+        horizon = self.until + 14 * DAY  # open work is planned up to two weeks ahead
 
-        def part(owner, typ, t, lead=None, opp=None, cust=None, planned=True):
+        def part(owner, typ, t, lead=-1, opp=-1, cust=-1, planned=True, due=None):
             m = len(t)
-            neg = np.full(m, -1)
-            parts.append(dict(owner=owner, type=typ, t=t, lead=neg if lead is None else lead,
-                              opp=neg if opp is None else opp, cust=neg if cust is None else cust,
-                              planned=np.broadcast_to(planned, (m,)).copy()))
+            parts.append(dict(
+                owner=np.asarray(owner, dtype="int32"), type=np.broadcast_to(typ, (m,)).astype("int8"),
+                t=np.asarray(t, dtype="int64"), lead=np.broadcast_to(lead, (m,)).astype("int32"),
+                opp=np.broadcast_to(opp, (m,)).astype("int32"), cust=np.broadcast_to(cust, (m,)).astype("int32"),
+                planned=np.broadcast_to(planned, (m,)).astype(bool),
+                due=np.broadcast_to(NEVER, (m,)).astype("int64") if due is None else due))
 
-        # first response: an SLA task for inbound leads, a logged call for outbound ones
+        # first response: an SLA task (due two hours after the lead came in) for inbound leads,
+        # a logged call or message for outbound ones
         li = np.flatnonzero(L["resp"] < NEVER)
         ob = L["outbound"][li]
-        typ = np.where(ob, _pick(rng, (0.6, 0.15, 0, 0, 0, 0.25), n=len(li)), _pick(rng, (0.55, 0.35, 0, 0, 0, 0.1),
-                                                                                       n=len(li)))
-        part(L["rep"][li], typ, L["resp"][li], lead=li, planned=False)
-        sla_due = L["created"][li] + 120
+        typ = np.where(ob, _pick(rng, _by_type(call=0.6, email=0.15, linkedin=0.25), n=len(li)),
+                       _pick(rng, _by_type(call=0.55, email=0.35, linkedin=0.1), n=len(li)))
+        part(L["rep"][li], typ, L["resp"][li], lead=li, planned=False,
+             due=np.where(ob, NEVER, L["created"][li] + 120))
         # follow-up attempts on inbound leads before they are qualified or dropped
         li2 = np.flatnonzero((L["resp"] < NEVER) & ~L["outbound"])
-        k = rng.poisson(0.8, len(li2))
-        idx, _ = _repeat_ranges(k)
+        idx, _ = _repeat_ranges(rng.poisson(0.35, len(li2)))
         lead = li2[idx]
         end = np.minimum(np.minimum(L["q_at"][lead], L["d_at"][lead]), cal.add(L["resp"][lead], 10 * WORK_LEN))
-        w0, w1 = cal.wm(L["resp"][lead]), cal.wm(np.minimum(end, self.until + 14 * DAY))
+        w0, w1 = cal.wm(L["resp"][lead]), cal.wm(np.minimum(end, horizon))
         t = cal.at(w0 + 1 + (rng.random(len(lead)) * np.maximum(w1 - w0 - 1, 1)).astype("int64"))
-        part(L["rep"][lead], _pick(rng, (0.3, 0.35, 0, 0, 0.35), n=len(lead)), t, lead=lead)
-        # intake at qualification
+        part(L["rep"][lead], _pick(rng, _by_type(call=0.3, email=0.35, voicemail=0.35), n=len(lead)), t, lead=lead)
+        # the intake meeting qualifies the lead
         lq = np.flatnonzero(L["q_at"] < NEVER)
-        part(L["rep"][lq], np.full(len(lq), INTAKE), L["q_at"][lq], lead=lq)
+        part(L["rep"][lq], INTAKE, L["q_at"][lq], lead=lq)
+        del li, ob, typ, li2, idx, lead, end, w0, w1, t, lq
 
-        # deal work
+        # deal work, spread over the life of the deal
         n = self.n_opps
-        end = np.where(O["closed"] < NEVER, O["closed"], self.until + 14 * DAY)
-        weeks = np.minimum((end - O["created"]) / (7 * DAY), 26)
-        rep0 = self.owner_at(O["rep_orig"], O["created"] // DAY)
-        k = rng.poisson(self.r_act[rep0] * (ACT_BASE[O["kind"]] + ACT_WEEKLY[O["kind"]] * weeks))
-        idx, _ = _repeat_ranges(k)
-        w0, w1 = cal.wm(O["created"][idx]), cal.wm(end[idx])
+        end = np.where(D["closed"] < NEVER, D["closed"], horizon)
+        weeks = np.minimum((end - D["created"]) / (7 * DAY), 26)
+        rep0 = self.owner_at(D["rep_orig"], D["created"] // DAY)
+        idx, _ = _repeat_ranges(rng.poisson(self.r_act[rep0] * (ACT_BASE[D["kind"]] + ACT_WEEKLY[D["kind"]] * weeks)))
+        w0, w1 = cal.wm(D["created"][idx]), cal.wm(end[idx])
         t = cal.at(w0 + (rng.random(len(idx)) * np.maximum(w1 - w0, 1)).astype("int64"))
-        part(O["rep_orig"][idx], _pick(rng, ACT_TYPES_BY_KIND, O["kind"][idx]), t, opp=idx,
-             cust=O["customer"][idx], planned=rng.random(len(idx)) < 0.9)
-        # a demo in needs analysis, quotes when the quote stage is reached
-        ent = O["ent_t"]
+        del w0, w1
+        part(D["rep_orig"][idx], _pick(rng, ACT_TYPES_BY_KIND, D["kind"][idx]), t, opp=idx,
+             cust=D["customer"][idx], planned=rng.random(len(idx)) < 0.9)
+        del idx, t, end, weeks, rep0
+        # a demo during needs analysis (field deals often by a pre-sales consultant), quotes at the quote stage
+        ent = D["ent_t"]
         dm = np.flatnonzero((ent[:, 2] < NEVER) & (rng.random(n) < 0.7))
         t = cal.add(ent[dm, 2], rng.integers(60, 3 * WORK_LEN, len(dm)))
-        owner = O["rep_orig"][dm]
-        field = np.isin(O["kind"][dm], (FIELD, ENTERPRISE)) & (rng.random(len(dm)) < 0.4) & (len(self.presales) > 0)
+        owner = D["rep_orig"][dm]
         if len(self.presales):
+            field = np.isin(D["kind"][dm], (FIELD, ENTERPRISE)) & (rng.random(len(dm)) < 0.4)
             owner = np.where(field, self.presales[rng.integers(0, len(self.presales), len(dm))], owner)
-        part(owner, np.full(len(dm), DEMO), t, opp=dm, cust=O["customer"][dm])
-        qt = np.flatnonzero(O["reached_quote"])
-        qn = 1 + rng.poisson(0.3, len(qt))
-        idx, j = _repeat_ranges(qn)
+        part(owner, DEMO, t, opp=dm, cust=D["customer"][dm])
+        qt = np.flatnonzero(D["reached_quote"])
+        idx, j = _repeat_ranges(1 + rng.poisson(0.3, len(qt)))
         t = cal.add(ent[qt[idx], 3], j * rng.integers(WORK_LEN, 4 * WORK_LEN, len(idx)))
-        part(O["rep_orig"][qt[idx]], np.full(len(idx), QUOTE_ACT), t, opp=qt[idx], cust=O["customer"][qt[idx]])
+        part(D["rep_orig"][qt[idx]], QUOTE_ACT, t, opp=qt[idx], cust=D["customer"][qt[idx]])
+        del dm, t, owner, qt, idx, j
 
         # account management check-ins with customers
         lo = C["acq"] + 14
         hi = np.minimum(C["churn"], self.until_day + 14)
-        k = rng.poisson(np.maximum(hi - lo, 0) / np.array([110.0, 55.0, 28.0])[C["seg"]])
-        cu, _ = _repeat_ranges(k)
-        day = lo[cu] + (rng.random(len(cu)) * (hi[cu] - lo[cu])).astype("int64")
-        day = cal.bd_shift(day, 0)
-        t = self.working_time(day)
-        part(C["am"][cu], _pick(rng, (0.35, 0.25, 0.3, 0, 0, 0, 0, 0, 0.1), n=len(cu)), t, cust=cu)
+        cu, _ = _repeat_ranges(rng.poisson(np.maximum(hi - lo, 0) / np.array([180.0, 90.0, 40.0])[C["seg"]]))
+        day = cal.bd_shift(lo[cu] + (rng.random(len(cu)) * (hi[cu] - lo[cu])).astype("int64"), 0)
+        part(C["am"][cu], _pick(rng, _by_type(call=0.35, email=0.25, meeting=0.3, other=0.1), n=len(cu)),
+             self.working_time(day), cust=cu)
+        del lo, hi, cu, day
 
-        A = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-        del parts
+        A = {}
+        for key in list(parts[0]):
+            A[key] = np.concatenate([p.pop(key) for p in parts])
+        parts.clear()
         m = len(A["t"])
-        # due and done: on time, late, or never
-        due = np.where(A["planned"], A["t"], NEVER)
-        n_resp = len(li)
-        due[:n_resp] = np.where(ob, NEVER, sla_due)
-        u = rng.random(m)
-        late = A["planned"] & (u < 0.11)
+        # planned work is due at its moment; done on time, late, or never
+        due = np.where(A["planned"], A["t"], A["due"])
+        del A["due"]
+        u = rng.random(m, dtype=np.float32)
+        late = np.flatnonzero(A["planned"] & (u < 0.11))
         never = A["planned"] & (u >= 0.11) & (u < 0.145)
-        done = np.where(late, cal.add(A["t"], rng.lognormal(np.log(WORK_LEN), 0.9, m).astype("int64") + 30), A["t"])
-        done[:n_resp] = A["t"][:n_resp]  # the response is the moment it was done
-        never[:n_resp] = False
-        done = np.where(never | (done >= self.until), NEVER, done)
-        keep = (done < NEVER) | (due < self.until + 14 * DAY)
-        for key in A:
+        del u
+        done = A.pop("t")
+        done[late] = cal.add(done[late], rng.lognormal(np.log(WORK_LEN), 0.9, len(late)).astype("int64") + 30)
+        done[never | (done >= self.until)] = NEVER
+        del late, never, A["planned"]
+        # keep what is done, or planned up to the horizon; ids in order of the moment
+        moment = np.minimum(done, due)
+        keep = np.flatnonzero(moment < horizon)
+        keep = keep[np.argsort(moment[keep], kind="stable")]
+        moment = np.where(done < NEVER, done, due)[keep]
+        for key in list(A):
             A[key] = A[key][keep]
-        due, done = due[keep], done[keep]
-        moment = np.where(done < NEVER, done, due)
-        A["owner"] = np.where(np.isin(A["owner"], self.presales), A["owner"], self.owner_at(A["owner"], moment // DAY))
-        order = np.argsort(np.where(done < NEVER, done, due), kind="stable")
-        self.a = {k: v[order] for k, v in A.items() if k not in ("planned", "t")}
-        self.a["due"] = due[order]
-        self.a["done"] = done[order]
+        A["due"], A["done"] = due[keep], done[keep]
+        del due, done, keep
+        ps = np.isin(A["owner"], self.presales)
+        A["owner"] = np.where(ps, A["owner"], self.owner_at(A["owner"], moment // DAY)).astype("int32")
+        self.a = A
 
     # -- nps ------------------------------------------------------------------
     def build_nps(self):
@@ -1270,7 +1312,7 @@ class _Builder:
     # -- money ----------------------------------------------------------------
     def build_rates(self):
         rng = self.rng
-        m0 = int(_month_no(self.start_day)) - 1
+        m0 = int(_month_no(self.sim_day)) - 1
         m1 = int(_month_no(self.until_day - 1))
         self.rate_month0 = m0
         k = m1 - m0 + 1
@@ -1281,11 +1323,11 @@ class _Builder:
 
     def build_costs(self):
         rng, L = self.rng, self.l
-        m_first = int(_month_no(self.start_day))
+        m_first = int(_month_no(self.start_day - 1)) + 1  # a cost counts at its month's first day
         m_last = int(_month_no(self.until_day - 1))
         rows = []  # month, category(0 marketing, 1 sales), source, campaign, amount, currency
         lm = _month_no(L["created"] // DAY)
-        cpl = np.array([45.0, 60.0, 130.0, 90.0, 35.0, 160.0])  # per lead
+        cpl = np.array([120.0, 150.0, 350.0, 250.0, 90.0, 400.0])  # per lead, by source
         key = (lm - m_first) * 10_000 + L["source"] * 1000 + (L["campaign"] + 1)
         uk, cnt = np.unique(key, return_counts=True)
         months = uk // 10_000 + m_first
@@ -1294,7 +1336,7 @@ class _Builder:
         amount = cnt * cpl[src] * rng.lognormal(0, 0.15, len(uk))
         ev_names = set(self.events[1].tolist())
         is_event_campaign = np.isin(camp, list(ev_names))
-        keep = ~is_event_campaign & (months <= m_last)
+        keep = ~is_event_campaign & (months <= m_last) & (months >= m_first)
         cat = np.where(src == OUTBOUND, 1, 0)
         cur = np.full(len(uk), -1)
         linkedin = np.array([self.campaigns[c].startswith("LinkedIn") if c >= 0 else False for c in camp])
@@ -1306,7 +1348,7 @@ class _Builder:
         em = _month_no(ev_day)
         ek = (em >= m_first) & (em <= m_last)
         foreign = np.array([self.campaigns[c].startswith(FOREIGN_EVENT) for c in ev_code])
-        ev_amt = rng.uniform(12000, 30000, len(ev_day)) * max(1.0, len(self.presales) / 1.5)
+        ev_amt = rng.uniform(25000, 60000, len(ev_day)) * max(1.0, len(self.presales) / 1.5)
         ev_amt = np.where(foreign, ev_amt / self.rate(1, ev_day), ev_amt)
         rows.append((em[ek], np.zeros(ek.sum(), int), np.full(ek.sum(), EVENT), ev_code[ek], ev_amt[ek],
                      np.where(foreign, 1, -1)[ek]))
@@ -1320,7 +1362,7 @@ class _Builder:
         pay = (emp * salary[None, :]).sum(axis=1) * rng.lognormal(0, 0.01, len(all_m))
         rows.append((all_m, np.ones(len(all_m), int), np.full(len(all_m), -1), np.full(len(all_m), -1), pay,
                      np.full(len(all_m), -1)))
-        website = np.full(len(all_m), 2500.0) * max(1.0, self.n_reps / 15) * rng.lognormal(0, 0.1, len(all_m))
+        website = np.full(len(all_m), 6000.0) * max(1.0, self.n_reps / 15) * rng.lognormal(0, 0.1, len(all_m))
         rows.append((all_m, np.zeros(len(all_m), int), np.full(len(all_m), WEBSITE),
                      np.full(len(all_m), self.campaign("Website & SEO")), website, np.full(len(all_m), -1)))
         cols = [np.concatenate([r[i] for r in rows]) for i in range(6)]
@@ -1335,13 +1377,12 @@ class _Builder:
 
     # -- targets and forecasts ------------------------------------------------
     def won_by_rep_month(self):
-        O = self.o
-        w = np.flatnonzero(O["status"] == 1)
-        eur = O["amount"][w] * self.rate(O["cur"][w], O["closed"][w] // DAY)
-        m = _month_no(O["closed"][w] // DAY) - self.m0
-        M = self.m_end - self.m0
-        A = np.zeros((self.n_reps, M))
-        np.add.at(A, (O["rep"][w], m), eur)
+        D = self.o
+        w = np.flatnonzero(D["status"] == 1)
+        eur = D["amount"][w] * self.rate(D["cur"][w], D["closed"][w] // DAY)
+        m = _month_no(D["closed"][w] // DAY) - self.m0
+        A = np.zeros((self.n_reps, self.m_end - self.m0))
+        np.add.at(A, (D["rep"][w][m >= 0], m[m >= 0]), eur[m >= 0])
         return A
 
     def build_targets_and_forecasts(self):
@@ -1387,12 +1428,13 @@ class _Builder:
             add(_period_month(months[mi]), "won_value", reps[ri], -1, tv[ri, mi])
         # activity points and qualified leads for inside sales, per month
         a = self.a
-        done = a["done"] < NEVER
+        done = a["done"] >= self.start_day * DAY
+        done &= a["done"] < NEVER
         P = np.zeros((self.n_reps, M))
         np.add.at(P, (a["owner"][done], _month_no(a["done"][done] // DAY) - self.m0),
                   np.array(ACTIVITY_POINTS)[a["type"][done]])
         L = self.l
-        qm = L["q_at"] < NEVER
+        qm = (L["q_at"] < NEVER) & (L["q_at"] >= self.start_day * DAY)
         Q = np.zeros((self.n_reps, M))
         np.add.at(Q, (self.owner_at(L["rep"][qm], L["q_at"][qm] // DAY), _month_no(L["q_at"][qm] // DAY) - self.m0), 1)
         inside = sellers[self.r_kind[sellers] == INSIDE]
@@ -1423,15 +1465,18 @@ class _Builder:
         y_text = [str(1970 + y) for y in years]
         covered = np.array([max(min(_day(_dt.date(1971 + y, 1, 1)), self.until_day)
                                 - max(_day(_dt.date(1970 + y, 1, 1)), self.start_day), 0) for y in years], float)
-        C = self.c
+        acq = self.c["acq"][self.c["acq"] >= self.start_day]
+        created = L["created"][L["created"] >= self.start_day * DAY] // DAY
         for kpi, ys, vals, step in (
             ("revenue", _month_no(orders["day"]) // 12, rev, 1000),
-            ("new_customers", _month_no(C["acq"]) // 12, None, 1),
-            ("leads", _month_no(L["created"] // DAY) // 12, None, 10),
+            ("new_customers", _month_no(acq) // 12, None, 1),
+            ("leads", _month_no(created) // 12, None, 10),
         ):
             tot = np.array([(vals[ys == y].sum() if vals is not None else (ys == y).sum()) for y in years], float)
-            annual = np.where(covered > 60, tot * 365.25 / np.maximum(covered, 1), np.nan)
-            annual = pd.Series(annual).ffill().bfill().to_numpy() * 1.08
+            annual = np.where(covered >= 90, tot * 365.25 / np.maximum(covered, 1), np.nan)
+            valid = np.flatnonzero(~np.isnan(annual))
+            near = valid[np.abs(np.arange(len(years))[:, None] - valid[None, :]).argmin(axis=1)]
+            annual = annual[near] * (1 + self.cfg.growth) ** (np.arange(len(years)) - near) * 1.08
             add(y_text, kpi, -1, -1, np.maximum(step, _round_to(annual, step)))
         in_year = np.array([((months // 12) == y).sum() for y in years])
         yv = np.array([team_target[:, (months // 12) == y].sum() for y in years]) * 12 / in_year
@@ -1444,7 +1489,7 @@ class _Builder:
         trailing = np.zeros_like(A)
         for j in range(M):
             trailing[:, j] = A[:, max(0, j - 3):j].mean(axis=1) if j else A[:, 0]
-        expect = np.where(data[None, :], 0.65 * A + 0.35 * trailing, trailing)
+        expect = np.where(data[None, :], 0.85 * A + 0.15 * trailing, trailing)  # reps know their pipeline
         final_day = cal.bd_shift(mstart, -1)
         ok = full & (final_day < self.until_day)[None, :] & (mstart > self.start_day)[None, :]
         ok[~np.isin(np.arange(self.n_reps), sellers)] = False
@@ -1468,6 +1513,73 @@ class _Builder:
         o = np.lexsort((fc["day"], fc["period"], fc["rep"]))
         self.forecasts = {k: v[o] for k, v in fc.items()}
 
+    # -- the window ----------------------------------------------------------
+    def trim(self):
+        """Drop what ended before the window; keep what was still running at its start.
+
+        Kept from the warm-up year: deals open at the start (with their leads and stage
+        history), leads with an event in the window, customers active at the start (and any
+        a kept record names) with their running contracts. A reference to a dropped
+        warm-up deal (an order or contract of a deal won before the window) becomes null.
+        """
+        S, s_day = self.start_day * DAY, self.start_day
+        L, D, C = self.l, self.o, self.c
+
+        def remap(keep):
+            new = np.full(len(keep) + 1, -1, dtype="int64")  # index -1 maps to -1
+            new[np.flatnonzero(keep)] = np.arange(int(keep.sum()))
+            return new
+
+        def ref(new, idx):
+            return new[np.where(idx < 0, -1, idx)]
+
+        keep_o = (D["created"] >= S) | (D["closed"] >= S)
+        keep_l = np.zeros(self.n_leads, bool)
+        keep_l[D["lead"][keep_o & (D["lead"] >= 0)]] = True
+        keep_l |= L["created"] >= S
+        for k in ("resp", "q_at", "c_at", "d_at"):
+            keep_l |= (L[k] >= S) & (L[k] < NEVER)
+        keep_c = C["churn"] >= s_day
+        keep_c[D["customer"][keep_o & (D["customer"] >= 0)]] = True
+        keep_c[L["referrer"][keep_l & (L["referrer"] >= 0)]] = True
+        new_o, new_l, new_c = remap(keep_o), remap(keep_l), remap(keep_c)
+
+        self.l = {k: v[keep_l] for k, v in L.items()}
+        self.l["referrer"] = ref(new_c, self.l["referrer"])
+        D = {k: v[keep_o] for k, v in D.items()}
+        D["lead"], D["customer"] = ref(new_l, D["lead"]), ref(new_c, D["customer"])
+        self.o = D
+        h = keep_o[self.h["deal"]]
+        self.h = {k: v[h] for k, v in self.h.items()}
+        self.h["deal"] = new_o[self.h["deal"]]
+        C["source"] = L["source"][C.pop("lead")]
+        C["name"] = np.array(C["name"].to_pylist(), dtype=object) if isinstance(C["name"], pa.Array) else C["name"]
+        self.c = {k: v[keep_c] for k, v in C.items()}
+        self.c["opp"] = ref(new_o, self.c["opp"])
+        ct = self.ct
+        k = (ct["end"] > s_day) & keep_c[ct["cust"]]
+        self.ct = {key: v[k] for key, v in ct.items()}
+        self.ct["cust"], self.ct["opp"] = new_c[self.ct["cust"]], ref(new_o, self.ct["opp"])
+        od = self.orders
+        k = (od["day"] >= s_day) & keep_c[od["cust"]]
+        self.orders = {key: v[k] for key, v in od.items()}
+        self.orders["cust"], self.orders["opp"] = new_c[self.orders["cust"]], ref(new_o, self.orders["opp"])
+        nps = self.nps
+        k = (nps["day"] >= s_day) & keep_c[nps["cust"]]
+        self.nps = {key: v[k] for key, v in nps.items()}
+        self.nps["cust"] = new_c[self.nps["cust"]]
+        a = self.a
+        moment = np.where(a["done"] < NEVER, a["done"], a["due"])
+        k = moment >= S
+        for key, new in (("lead", new_l), ("opp", new_o), ("cust", new_c)):
+            k &= (a[key] < 0) | (new[np.maximum(a[key], 0)] >= 0)
+        k = np.flatnonzero(k)
+        for key in list(a):
+            a[key] = a[key][k]
+        for key, new in (("lead", new_l), ("opp", new_o), ("cust", new_c)):
+            a[key] = ref(new, a[key]).astype("int32")
+        self.n_leads, self.n_opps, self.n_cust = int(keep_l.sum()), int(keep_o.sum()), int(keep_c.sum())
+
     # -- output ---------------------------------------------------------------
     def build(self) -> dict[str, pd.DataFrame]:
         self.build_reps()
@@ -1477,6 +1589,9 @@ class _Builder:
         self.build_orders()
         self.build_activities()
         self.build_nps()
+        self.c["name"] = self.customer_names()
+        self.trim()
+        _release_memory()
         self.build_costs()
         self.build_targets_and_forecasts()
         return self.frames()
@@ -1505,30 +1620,59 @@ class _Builder:
             if isinstance(v, tuple):
                 kind, data = v
                 out[name] = self.ts(data) if kind == "ts" else self.date(data)
-            elif isinstance(v, pd.Series):
-                out[name] = v
             elif isinstance(v, (pa.Array, pa.ChunkedArray)):
                 out[name] = self.text(v)
             else:
                 arr = np.asarray(v)
                 out[name] = pd.Series(arr.astype("int64") if arr.dtype.kind in "iu" else arr.astype("float64"))
-        return pd.DataFrame(out)
+        df = pd.DataFrame(out, copy=False)
+        _release_memory()
+        return df
 
     def frames(self) -> dict[str, pd.DataFrame]:
+        """Convert to DataFrames, biggest first, dropping each table's arrays once converted."""
         rep_ids = self.reps["rep_id"]
         lead_ids = _ids("L", self.n_leads, 7)
         opp_ids = _ids("O", self.n_opps, 7)
         cust_ids = _ids("C", self.n_cust, 6)
-        tables = {}
-        r = dict(self.reps)
-        r["manager_id"] = _take(rep_ids, self.r_manager)
-        tables["reps"] = self.frame("reps", r)
-        tables["stages"] = self.frame("stages", {
-            "stage": pa.array([s[0] for s in STAGES]), "sequence": np.array([s[1] for s in STAGES]),
-            "probability": STAGE_PROB, "kind": pa.array([s[3] for s in STAGES]),
-            "forecast_category": pa.array([s[4] for s in STAGES])})
         stage_names = pa.array([s[0] for s in STAGES])
-        L = self.l
+        products = [p[0] for p in PRODUCTS]
+        tables = {}
+        a = self.a
+        tables["activities"] = self.frame("activities", {
+            "activity_id": _ids("A", len(a["due"]), 8), "owner_id": _take(rep_ids, a.pop("owner")),
+            "type": _take(ACTIVITY_TYPES, a.pop("type")), "lead_id": _take(lead_ids, a.pop("lead")),
+            "opportunity_id": _take(opp_ids, a.pop("opp")), "customer_id": _take(cust_ids, a.pop("cust")),
+            "due_at": ("ts", a.pop("due")), "done_at": ("ts", a.pop("done"))})
+        del self.a, a
+        H = self.h
+        tables["stage_history"] = self.frame("stage_history", {
+            "opportunity_id": _take(opp_ids, H["deal"]), "stage": _take(stage_names, H["stage"]),
+            "entered_at": ("ts", H["at"])})
+        del self.h, H
+        L, D, C = self.l, self.o, self.c
+        lead = D["lead"]
+        li = np.maximum(lead, 0)
+        copy = D["copy_lead"]
+        ci = np.maximum(D["customer"], 0)
+        region = np.where(lead >= 0, np.where(copy, L["region"][li], -1), C["region"][ci])
+        segment = np.where(lead >= 0, np.where(copy, L["segment"][li], -1), C["seg"][ci])
+        tables["opportunities"] = self.frame("opportunities", {
+            "opportunity_id": opp_ids, "lead_id": _take(lead_ids, lead),
+            "customer_id": _take(cust_ids, D["customer"]), "owner_id": _take(rep_ids, D["rep"]),
+            "created_at": ("ts", D["created"]), "closed_at": ("ts", D["closed"]),
+            "status": _take(("open", "won", "lost"), D["status"]), "stage": _take(stage_names, D["stage"]),
+            "amount": D["amount"], "currency": _take(CURRENCIES, D["cur"]), "probability": D["prob"],
+            "expected_close_on": ("date", D["expected"]),
+            "forecast_category": _take(("pipeline", "best_case", "commit", "omitted"), D["fc"]),
+            "product": _take(products, D["product"]),
+            "product_line": _take(PRODUCT_LINES, LINE_OF_PRODUCT[D["product"]]),
+            "region": _take(REGIONS, region), "segment": _take(SEGMENTS, segment),
+            "source": _take(SOURCES, np.where(copy, L["source"][li], -1)),
+            "campaign": _take(self.campaigns, np.where(copy, L["campaign"][li], -1)),
+            "deal_type": _take(("new_business", "upsell", "cross_sell", "renewal"), D["deal_type"]),
+            "lost_reason": _take(LOST_REASONS, D["reason"])})
+        del self.o, D, lead, li, copy, ci, region, segment
         tables["leads"] = self.frame("leads", {
             "lead_id": lead_ids, "created_at": ("ts", L["created"]),
             "owner_id": _take(rep_ids, self.owner_at(
@@ -1538,74 +1682,43 @@ class _Builder:
             "campaign": _take(self.campaigns, L["campaign"]),
             "region": _take(REGIONS, L["region"]), "segment": _take(SEGMENTS, L["segment"]),
             "industry": _take(INDUSTRIES, L["industry"]), "company_size": _take(COMPANY_SIZES, L["size"]),
-            "product": _take([p[0] for p in PRODUCTS], L["product"]),
+            "product": _take(products, L["product"]),
             "qualified_at": ("ts", L["q_at"]), "first_response_at": ("ts", L["resp"]),
             "converted_at": ("ts", L["c_at"]), "disqualified_at": ("ts", L["d_at"]),
             "referred_by_customer_id": _take(cust_ids, L["referrer"])})
-        O = self.o
-        lead = O["lead"]
-        has_lead = lead >= 0
-        li = np.maximum(lead, 0)
-        copy = has_lead & (self.rng.random(self.n_opps) < 0.3)  # some sources fill these in themselves
-        C = self.c
-        ci = np.maximum(O["customer"], 0)
-        region = np.where(has_lead, np.where(copy, L["region"][li], -1), C["region"][ci])
-        segment = np.where(has_lead, np.where(copy, L["segment"][li], -1), C["seg"][ci])
-        source = np.where(copy, L["source"][li], -1)
-        campaign = np.where(copy, L["campaign"][li], -1)
-        tables["opportunities"] = self.frame("opportunities", {
-            "opportunity_id": opp_ids, "lead_id": _take(lead_ids, lead),
-            "customer_id": _take(cust_ids, O["customer"]), "owner_id": _take(rep_ids, O["rep"]),
-            "created_at": ("ts", O["created"]), "closed_at": ("ts", O["closed"]),
-            "status": _take(("open", "won", "lost"), O["status"]), "stage": _take(stage_names, O["stage"]),
-            "amount": O["amount"], "currency": _take(CURRENCIES, O["cur"]), "probability": O["prob"],
-            "expected_close_on": ("date", O["expected"]),
-            "forecast_category": _take(("pipeline", "best_case", "commit", "omitted"), O["fc"]),
-            "product": _take([p[0] for p in PRODUCTS], O["product"]),
-            "product_line": _take(PRODUCT_LINES, LINE_OF_PRODUCT[O["product"]]),
-            "region": _take(REGIONS, region), "segment": _take(SEGMENTS, segment),
-            "source": _take(SOURCES, source), "campaign": _take(self.campaigns, campaign),
-            "deal_type": _take(("new_business", "upsell", "cross_sell", "renewal"), O["deal_type"]),
-            "lost_reason": _take(LOST_REASONS, O["reason"])})
-        H = self.h
-        tables["stage_history"] = self.frame("stage_history", {
-            "opportunity_id": _take(opp_ids, H["deal"]), "stage": _take(stage_names, H["stage"]),
-            "entered_at": ("ts", H["at"])})
-        a = self.a
-        tables["activities"] = self.frame("activities", {
-            "activity_id": _ids("A", len(a["due"]), 8), "owner_id": _take(rep_ids, a["owner"]),
-            "type": _take(ACTIVITY_TYPES, a["type"]), "lead_id": _take(lead_ids, a["lead"]),
-            "opportunity_id": _take(opp_ids, a["opp"]), "customer_id": _take(cust_ids, a["cust"]),
-            "due_at": ("ts", a["due"]), "done_at": ("ts", a["done"])})
-        tables["activity_points"] = self.frame("activity_points", {
-            "type": pa.array(ACTIVITY_TYPES), "points": np.array(ACTIVITY_POINTS)})
-        cust_owner = self.owner_at(C["am"], np.minimum(C["churn"], self.until_day))
-        names = self.customer_names()
-        lead_src = L["source"][C["lead"]]
-        tables["customers"] = self.frame("customers", {
-            "customer_id": cust_ids, "name": names, "acquired_on": ("date", C["acq"]),
-            "churned_on": ("date", C["churn"]), "churn_reason": _take(CHURN_REASONS, C["reason"]),
-            "owner_id": _take(rep_ids, cust_owner), "region": _take(REGIONS, C["region"]),
-            "segment": _take(SEGMENTS, C["seg"]), "industry": _take(INDUSTRIES, C["industry"]),
-            "company_size": _take(COMPANY_SIZES, C["size"]), "source": _take(SOURCES, lead_src)})
+        del self.l, L, lead_ids
         od = self.orders
         tables["orders"] = self.frame("orders", {
             "order_id": _ids("ORD", len(od["day"]), 8), "customer_id": _take(cust_ids, od["cust"]),
             "opportunity_id": _take(opp_ids, od["opp"]), "ordered_on": ("date", od["day"]),
             "amount": od["amount"], "currency": _take(CURRENCIES, od["cur"]), "cost": od["cost"],
-            "product": _take([p[0] for p in PRODUCTS], od["product"]),
+            "product": _take(products, od["product"]),
             "product_line": _take(PRODUCT_LINES, LINE_OF_PRODUCT[od["product"]]),
             "owner_id": _take(rep_ids, od["rep"])})
+        del self.orders, od
+        r = dict(self.reps)
+        r["manager_id"] = _take(rep_ids, self.r_manager)
+        tables["reps"] = self.frame("reps", r)
+        tables["stages"] = self.frame("stages", {
+            "stage": stage_names, "sequence": np.array([s[1] for s in STAGES]),
+            "probability": STAGE_PROB, "kind": pa.array([s[3] for s in STAGES]),
+            "forecast_category": pa.array([s[4] for s in STAGES])})
+        tables["activity_points"] = self.frame("activity_points", {
+            "type": pa.array(ACTIVITY_TYPES), "points": np.array(ACTIVITY_POINTS)})
+        tables["customers"] = self.frame("customers", {
+            "customer_id": cust_ids, "name": pa.array(C["name"], pa.string()), "acquired_on": ("date", C["acq"]),
+            "churned_on": ("date", C["churn"]), "churn_reason": _take(CHURN_REASONS, C["reason"]),
+            "owner_id": _take(rep_ids, self.owner_at(C["am"], np.minimum(C["churn"], self.until_day))),
+            "region": _take(REGIONS, C["region"]), "segment": _take(SEGMENTS, C["seg"]),
+            "industry": _take(INDUSTRIES, C["industry"]), "company_size": _take(COMPANY_SIZES, C["size"]),
+            "source": _take(SOURCES, C["source"])})
         ct = self.ct
-        keep = ct["start"] < self.until_day
-        o = np.lexsort((ct["cust"][keep], ct["start"][keep]))
-        ctk = {k: v[keep][o] for k, v in ct.items()}
         tables["contracts"] = self.frame("contracts", {
-            "contract_id": _ids("CT", len(o), 6), "customer_id": _take(cust_ids, ctk["cust"]),
-            "opportunity_id": _take(opp_ids, ctk["opp"]), "start_on": ("date", ctk["start"]),
-            "end_on": ("date", ctk["end"]), "total_value": ctk["total"],
-            "currency": _take(CURRENCIES, C["cur"][ctk["cust"]]),
-            "owner_id": _take(rep_ids, self.owner_at(C["am"][ctk["cust"]], ctk["start"]))})
+            "contract_id": _ids("CT", len(ct["cust"]), 6), "customer_id": _take(cust_ids, ct["cust"]),
+            "opportunity_id": _take(opp_ids, ct["opp"]), "start_on": ("date", ct["start"]),
+            "end_on": ("date", ct["end"]), "total_value": ct["total"],
+            "currency": _take(CURRENCIES, C["cur"][ct["cust"]]),
+            "owner_id": _take(rep_ids, self.owner_at(C["am"][ct["cust"]], ct["start"]))})
         co = self.costs
         tables["costs"] = self.frame("costs", {
             "month": ("date", _month_first_day(co["month"])),
@@ -1614,11 +1727,11 @@ class _Builder:
             "currency": _take(CURRENCIES, co["cur"])})
         tg = self.targets
         tables["targets"] = self.frame("targets", {
-            "period": pa.array(tg["period"].astype(str)), "kpi": pa.array(tg["kpi"].astype(str)),
+            "period": pa.array(tg["period"]), "kpi": pa.array(tg["kpi"]),
             "rep_id": _take(rep_ids, tg["rep"]), "team": _take(self.team_names, tg["team"]), "value": tg["value"]})
         fc = self.forecasts
         tables["forecasts"] = self.frame("forecasts", {
-            "rep_id": _take(rep_ids, fc["rep"]), "period": pa.array(fc["period"].astype(str)),
+            "rep_id": _take(rep_ids, fc["rep"]), "period": pa.array(fc["period"]),
             "submitted_on": ("date", fc["day"]), "amount": fc["amount"]})
         nps = self.nps
         tables["nps"] = self.frame("nps", {
@@ -1672,47 +1785,63 @@ def build_demo(size: str = "small", seed: int = 42, until: _dt.date | None = Non
 # Writing a canonical dataset folder
 
 
+def _digits(out: np.ndarray, col: int, values: np.ndarray, width: int) -> None:
+    """Write zero-padded decimal digits of values into out[:, col:col + width] (ASCII)."""
+    v = values.astype("int64")
+    for i in range(width - 1, -1, -1):
+        out[:, col + i] = 48 + v % 10
+        v //= 10
+
+
 def _utc_us_to_text(values: np.ndarray) -> pa.Array:
-    """UTC microseconds to ISO 8601 local Europe/Amsterdam time with its offset."""
+    """UTC microseconds (int64 min = NaT) to `YYYY-MM-DDTHH:MM:SS+01:00`, Europe/Amsterdam local time.
+
+    Built as fixed-width bytes with numpy: pyarrow's strftime takes a microsecond or more per value.
+    Sub-second parts are dropped.
+    """
     nat = values == np.iinfo("int64").min
     ok = values[~nat]
+    summer = np.zeros(len(values), bool)
     if len(ok):
         lo, hi = int(ok.min() // 60_000_000 // DAY), int(ok.max() // 60_000_000 // DAY)
         years = range(_date(lo).year - 1, _date(hi).year + 2)
         bounds = _dst_bounds(years, utc=True) * 60_000_000
         summer = np.searchsorted(bounds, values, side="right") % 2 == 1
-    else:
-        summer = np.zeros(len(values), bool)
-    local = values + np.where(summer, 7_200_000_000, 3_600_000_000)
-    fmt = "%Y-%m-%dT%H:%M:%S"
-    arr = pa.array(local, type=pa.timestamp("us"), mask=nat)
-    if (local[~nat] % 1_000_000 == 0).all():
-        arr = arr.cast(pa.timestamp("s"))
-    else:
-        fmt = "%Y-%m-%dT%H:%M:%S"  # %S prints the fraction for sub-second units
-    text = pc.strftime(arr, format=fmt)
-    offset = pc.if_else(pa.array(summer), "+02:00", "+01:00")
-    return pc.binary_join_element_wise(text, offset, "")
+    sec = np.where(nat, 0, values // 1_000_000 + np.where(summer, 7200, 3600))
+    days = sec // 86400
+    tod = sec - days * 86400
+    d = days.astype("M8[D]")
+    year = d.astype("M8[Y]").astype("int64") + 1970
+    month = d.astype("M8[M]").astype("int64") % 12 + 1
+    dom = (d - d.astype("M8[M]").astype("M8[D]")).astype("int64") + 1
+    out = np.frombuffer(b"0000-00-00T00:00:00+01:00" * len(values), dtype=np.uint8).reshape(-1, 25).copy()
+    _digits(out, 0, year, 4)
+    _digits(out, 5, month, 2)
+    _digits(out, 8, dom, 2)
+    _digits(out, 11, tod // 3600, 2)
+    _digits(out, 14, tod // 60 % 60, 2)
+    _digits(out, 17, tod % 60, 2)
+    out[summer, 21] = ord("2")
+    valid = pa.py_buffer(np.packbits(~nat, bitorder="little"))
+    arr = pa.Array.from_buffers(pa.binary(25), len(values), [valid, pa.py_buffer(out)], null_count=int(nat.sum()))
+    return arr.cast(pa.string())
 
 
 def _number_column(s: pd.Series) -> pa.Array:
     """Plain numbers: integral columns without `.0`, never scientific notation."""
     v = s.to_numpy(dtype="float64", na_value=np.nan)
-    nan = np.isnan(v)
+    nan = ~np.isfinite(v)
     fin = v[~nan]
     if len(fin) == 0 or (np.all(fin == np.round(fin)) and np.abs(fin).max() < 2**53):
         return pa.array(np.where(nan, 0, v).astype("int64"), mask=nan)
-    nz = np.abs(fin[fin != 0])
-    if len(nz) == 0 or (nz.min() >= 1e-6 and nz.max() < 1e10):
-        return pa.array(v, mask=nan)
-    # fixed point with up to 9 decimals, trailing zeros dropped
-    scaled = np.round(np.abs(np.where(nan, 0, v)) * 1e9).astype("int64")
-    ip = pc.cast(pa.array(scaled // 10**9), pa.string())
-    fp = pc.utf8_lpad(pc.cast(pa.array(scaled % 10**9), pa.string()), 9, "0")
-    text = pc.binary_join_element_wise(ip, fp, ".")
-    text = pc.replace_substring_regex(text, r"\.?0+$", "")
-    text = pc.if_else(pa.array(v < 0), pc.binary_join_element_wise("-", text, ""), text)
-    return pc.if_else(pa.array(nan), pa.scalar(None, pa.string()), text)
+    text = pc.cast(pa.array(v, mask=nan), pa.string())  # shortest round-trip form
+    sci = np.asarray(pc.fill_null(pc.match_substring(text, "e"), False))
+    if not sci.any():
+        return text
+    # the rare very large or very small value, written out in full
+    out = text.to_numpy(zero_copy_only=False)
+    out[sci] = [np.format_float_positional(x, trim="-") for x in v[sci]]
+    return pa.array(out, pa.string())
 
 
 def write_folder(tables: dict[str, pd.DataFrame], folder: Path) -> None:
@@ -1747,8 +1876,7 @@ def write_folder(tables: dict[str, pd.DataFrame], folder: Path) -> None:
             elif pd.api.types.is_float_dtype(dt):
                 arr = _number_column(s)
             elif isinstance(dt, pd.StringDtype) and dt.storage == "pyarrow":
-                arr = pa.chunked_array(s.array._pa_array.chunks if hasattr(s.array, "_pa_array") else
-                                       [pa.array(s.to_numpy(dtype=object, na_value=None), pa.string())])
+                arr = pa.array(s.array)  # already Arrow: no copy through Python objects
             else:
                 arr = pa.array(s.to_numpy(dtype=object, na_value=None), pa.string(), from_pandas=True)
             cols.append(col)
