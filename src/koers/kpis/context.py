@@ -15,8 +15,8 @@ Every boundary rule of kpis.md that is not specific to one KPI lives here:
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 import uuid
+from datetime import date, timedelta
 from functools import cached_property
 
 import ibis
