@@ -44,9 +44,19 @@ def typed_expr(col: Column, tz: str) -> str:
         late = f"timezone('UTC', timezone({lit(tz)}, {local}))"
         early = f"({late} - INTERVAL 1 HOUR)"
         same = f"timezone({lit(tz)}, timezone('UTC', {early})) = {local}"
-        with_offset = f"timezone('UTC', try_cast({r} AS TIMESTAMPTZ))"
+        # `±HH:MM` and `Z`, the common forms, by arithmetic: no zone rules needed
+        body = f"try_cast(replace(left({r}, -6), 'T', ' ') AS TIMESTAMP)"
+        minutes = f"(try_cast(substr({r}, -5, 2) AS INTEGER) * 60 + try_cast(substr({r}, -2, 2) AS INTEGER))"
+        hhmm = f"substr({r}, -6, 1) IN ('+', '-') AND substr({r}, -3, 1) = ':'"
+        shifted = (
+            f"{body} - CASE WHEN substr({r}, -6, 1) = '-' THEN -1 ELSE 1 END * to_minutes({minutes})"
+        )
+        zulu = f"try_cast(replace(left({r}, -1), 'T', ' ') AS TIMESTAMP)"
+        other_offset = f"timezone('UTC', try_cast({r} AS TIMESTAMPTZ))"
         return (
-            f"CASE WHEN regexp_matches({r}, {lit(_OFFSET_RE)}) THEN {with_offset} "
+            f"CASE WHEN {hhmm} THEN {shifted} "
+            f"WHEN right({r}, 1) IN ('Z', 'z') THEN {zulu} "
+            f"WHEN regexp_matches({r}, {lit(_OFFSET_RE)}) THEN {other_offset} "
             f"WHEN {same} THEN {early} ELSE {late} END"
         )
     if t == ColType.DATE:
