@@ -53,17 +53,17 @@ def connect(ws: Workspace) -> ibis.BaseBackend:
 
 
 def temp_view(con, name: str, expr):
-    """A view that lives as long as the connection and never touches the
-    workspace file."""
+    """The result of a base expression, computed once per run: a temporary
+    table on DuckDB (never in the workspace file), a temporary view on Spark."""
     if con.name == "duckdb":
         con._register_in_memory_tables(expr)
-        con.raw_sql(f'CREATE TEMPORARY VIEW "{name}" AS {con.compile(expr)}')
+        con.raw_sql(f'CREATE TEMPORARY TABLE "{name}" AS {con.compile(expr)}')
         return con.table(name)
     return con.create_view(name, expr)
 
 
 def drop_temp_view(con, name: str) -> None:
     if con.name == "duckdb":
-        con.raw_sql(f'DROP VIEW IF EXISTS "{name}"')
+        con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
     else:
         con.drop_view(name, force=True)

@@ -174,14 +174,16 @@ def _import_table(
     tr.rejected += bad
 
     cols = ", ".join(q(c) for c in table.column_names)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _changed AS SELECT {cols} FROM {typed} "
-        f"WHERE _line NOT IN (SELECT _line FROM _errors) EXCEPT SELECT {cols} FROM {q(name)}"
-    )
-    key_match = " AND ".join(f"{q(name)}.{q(k)} IS NOT DISTINCT FROM _changed.{q(k)}" for k in table.key)
-    con.execute(f"DELETE FROM {q(name)} USING _changed WHERE {key_match}")
-    con.execute(f"INSERT INTO {q(name)} SELECT {cols} FROM _changed")
-    tr.written = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
+    good = f"SELECT {cols} FROM {typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
+    if con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0] == 0:
+        tr.written = con.execute(f"INSERT INTO {q(name)} {good}").fetchone()[0]
+    else:
+        # Only rows that are new or differ are written: a re-import writes nothing.
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _changed AS {good} EXCEPT SELECT {cols} FROM {q(name)}")
+        key_match = " AND ".join(f"{q(name)}.{q(k)} IS NOT DISTINCT FROM _changed.{q(k)}" for k in table.key)
+        con.execute(f"DELETE FROM {q(name)} USING _changed WHERE {key_match}")
+        con.execute(f"INSERT INTO {q(name)} SELECT {cols} FROM _changed")
+        tr.written = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
     if name == "stage_history":
         con.execute(
             "CREATE OR REPLACE TEMP TABLE _history_opps AS SELECT DISTINCT opportunity_id FROM "
@@ -196,10 +198,14 @@ def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
     # Unique keys: the first row of a key lands, later ones are rejected.
     key = ", ".join(q(k) for k in table.key)
     key_text = " || '/' || ".join(f"coalesce(CAST(t.{q(k)} AS VARCHAR), '')" for k in table.key)
+    # Find the repeated keys with a hash aggregate first: a window over every
+    # row would sort millions of ids to find none.
+    match = " AND ".join(f"t.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.key)
     rules.append(
         f"SELECT t._line, {lit(', '.join(table.key))}, {key_text}, "
-        f"'duplicate of line ' || CAST(t._first AS VARCHAR) FROM ("
-        f"SELECT *, min(_line) OVER (PARTITION BY {key}) AS _first FROM {typed}) t WHERE t._line > t._first"
+        f"'duplicate of line ' || CAST(d._first AS VARCHAR) FROM {typed} t JOIN ("
+        f"SELECT {key}, min(_line) AS _first FROM {typed} GROUP BY ALL HAVING count(*) > 1) d "
+        f"ON {match} WHERE t._line > d._first"
     )
     for col in table.columns:
         if not col.ref:

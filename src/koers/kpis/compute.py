@@ -97,7 +97,7 @@ class Engine:
                     q = trailing_year(p)
                 if q is not None:
                     pairs.append((p, q))
-            new = Context(ctx.con, ctx.settings, [q for _, q in pairs], ctx.as_of)
+            new = Context(ctx.con, ctx.settings, [q for _, q in pairs], ctx.as_of, shared=ctx._shared)
             back = {getattr(q, "key", q.start): p.start for p, q in pairs}
             self._contexts.append(new)
             self._parts[key] = (new, back)

@@ -16,8 +16,7 @@ Every boundary rule of kpis.md that is not specific to one KPI lives here:
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
-from functools import cached_property
+from datetime import date, datetime, timedelta
 
 import ibis
 import pyarrow as pa
@@ -42,10 +41,27 @@ def days_between(later, earlier):
 def hours_between(later, earlier):
     return seconds_between(later, earlier) / ibis.literal(3600.0, type="float64")
 NULL_DATE = ibis.null("date")
+# Stands for "never" in range joins, which an OR with IS NULL would turn into loops.
+FAR_FUTURE = ibis.literal(datetime(9999, 1, 1), type="timestamp")
+
+
+def shared(fn):
+    """A base table of the context: it depends on T alone, not on the
+    periods, so contexts over other periods (previous period, a year earlier,
+    trailing windows) with the same T share it."""
+    name = fn.__name__
+
+    def get(self):
+        if name not in self._shared:
+            self._shared[name] = fn(self)
+        return self._shared[name]
+
+    get.__doc__ = fn.__doc__
+    return property(get)
 
 
 class Context:
-    def __init__(self, con, settings: Settings, periods: list[Period], as_of, extra_periods=()):
+    def __init__(self, con, settings: Settings, periods: list[Period], as_of, shared: dict | None = None):
         self.con = con
         self.settings = settings
         self.tz = settings.tz
@@ -55,7 +71,8 @@ class Context:
         self.T_date = ceil_date(as_of, self.tz)  # a date d is before T when d < T_date
         self.Td = ibis.literal(self.T_date, type="date")
         self.P = self.period_table(periods)
-        self._views: list[str] = []
+        self._shared = shared if shared is not None else {"_views": []}
+        self._views: list[str] = self._shared["_views"]
 
     # -- periods -----------------------------------------------------------
     def period_table(self, periods: list[Period]):
@@ -88,7 +105,7 @@ class Context:
     def raw(self, name: str):
         return self.con.table(name)
 
-    @cached_property
+    @shared
     def teams(self):
         r = self.raw("reps")
         return r.select(_team_rep=r.rep_id, team=r.team)
@@ -116,7 +133,7 @@ class Context:
         self._views.clear()
 
     # -- exchange rates ----------------------------------------------------
-    @cached_property
+    @shared
     def rates(self):
         """Each rate with the dates and instants of its validity."""
         r = self.raw("exchange_rates").to_pyarrow().to_pylist()
@@ -154,7 +171,7 @@ class Context:
         return j.mutate(**{out: value}).drop("_r_cur", "_r_from", "_r_until", "_r_from_ts", "_r_until_ts", "_r_rate")
 
     # -- canonical records as of T, with their dimensions ------------------
-    @cached_property
+    @shared
     def leads(self):
         ld = self.raw("leads")
         ld = ld.filter(ld.created_at < self.T)
@@ -167,12 +184,12 @@ class Context:
         )
         return self.view(self.with_team(ld))
 
-    @cached_property
+    @shared
     def stages(self):
         s = self.raw("stages")
         return s.select(_s_stage=s.stage, _s_seq=s.sequence, _s_prob=s.probability, _s_kind=s.kind)
 
-    @cached_property
+    @shared
     def history(self):
         """stage_history rows entered before T, with the stage's kind, sequence
         and probability, the end of each stay, and the opportunity's dims."""
@@ -181,18 +198,17 @@ class Context:
         h = h.join(self.stages, h.stage == self.stages._s_stage).drop("_s_stage")
         w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h._s_seq])
         h = h.mutate(_next_at=h.entered_at.lead().over(w))
-        return self.view(h)
+        return self.view(h.mutate(_next_or_max=h._next_at.fill_null(FAR_FUTURE)))
 
-    @cached_property
+    @shared
     def stage_at_t(self):
-        """The stage each opportunity is in at T (its current stage as of T)."""
+        """The stage each opportunity is in at T (its current stage as of T):
+        history is cut at T, so it is the row with no next row."""
         h = self.history
-        w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at.desc(), h._s_seq.desc()])
-        h = h.mutate(_rn=ibis.row_number().over(w))
-        h = h.filter(h._rn == 0)
+        h = h.filter(h._next_at.isnull())
         return h.select(_h_opp=h.opportunity_id, _h_stage=h.stage)
 
-    @cached_property
+    @shared
     def opps(self):
         o = self.raw("opportunities")
         o = o.filter(o.created_at < self.T)
@@ -218,47 +234,48 @@ class Context:
         ).drop("_l_id", "_l_source", "_l_campaign", "_l_region", "_l_segment", "_l_created")
         s = self.stage_at_t
         o = o.left_join(s, o.opportunity_id == s._h_opp)
-        o = o.mutate(stage=o._h_stage.fill_null(o.stage)).drop("_h_opp", "_h_stage")
+        o = o.mutate(stage=o._h_stage.fill_null(o.stage), _closed_or_max=o.closed_at.fill_null(FAR_FUTURE))
+        o = o.drop("_h_opp", "_h_stage")
         return self.view(self.with_team(o))
 
     def stage_at(self, open_at_p):
         """Add the stage at end(P) (`stage`, `_stage_entered`, `_stage_prob`)
-        to rows of (opportunity, period) with `_p_end`."""
+        to rows of (opportunity, period) with `_p_end`: the history row
+        entered before end(P) whose next row (in entered_at, sequence order)
+        is not, so exactly one row per pair and no window over the rows.
+        Found with an inner join (hash on the id, then ranges) and joined
+        back on equality: a left join with ranges would loop over all rows."""
         h = self.history
         hh = h.select(
-            _j_opp=h.opportunity_id, _j_stage=h.stage, _j_at=h.entered_at, _j_seq=h._s_seq, _j_prob=h._s_prob
+            _k_opp=h.opportunity_id, _k_stage=h.stage, _k_at=h.entered_at, _k_next=h._next_or_max, _k_prob=h._s_prob
         )
-        j = open_at_p.join(hh, (open_at_p.opportunity_id == hh._j_opp) & (hh._j_at < open_at_p._p_end))
-        w = ibis.window(group_by=[j.opportunity_id, j.period], order_by=[j._j_at.desc(), j._j_seq.desc()])
-        j = j.mutate(_rn=ibis.row_number().over(w))
-        last = j.filter(j._rn == 0).select(
-            _k_opp=j.opportunity_id, _k_period=j.period, _k_stage=j._j_stage, _k_at=j._j_at, _k_prob=j._j_prob
-        )
-        out = open_at_p.left_join(
-            last, (open_at_p.opportunity_id == last._k_opp) & (open_at_p.period == last._k_period)
-        )
+        t = open_at_p
+        found = t.join(
+            hh, (t.opportunity_id == hh._k_opp) & (hh._k_at < t._p_end) & (hh._k_next >= t._p_end)
+        ).select("_k_opp", "_k_stage", "_k_at", "_k_prob", _k_period="period")
+        out = t.left_join(found, (t.opportunity_id == found._k_opp) & (t.period == found._k_period))
         return out.mutate(
             stage=out._k_stage.fill_null(out.stage),
             _stage_entered=out._k_at.fill_null(out.created_at),
             _stage_prob=out._k_prob,
-        ).drop("_k_opp", "_k_period", "_k_stage", "_k_at", "_k_prob")
+        ).drop("_k_opp", "_k_stage", "_k_at", "_k_prob", "_k_period")
 
     def open_at_end(self):
         """(opportunity, period) for every opportunity open at end(P)."""
         o, P = self.opps, self.P
-        return o.join(P, (o.created_at < P._p_end) & (o.closed_at.isnull() | (o.closed_at >= P._p_end)))
+        return o.join(P, (o.created_at < P._p_end) & (o._closed_or_max >= P._p_end))
 
     def open_at_start(self):
         o, P = self.opps, self.P
-        return o.join(P, (o.created_at < P._p_start) & (o.closed_at.isnull() | (o.closed_at >= P._p_start)))
+        return o.join(P, (o.created_at < P._p_start) & (o._closed_or_max >= P._p_start))
 
-    @cached_property
+    @shared
     def activities(self):
         a = self.raw("activities")
         a = a.mutate(owner=a.owner_id, done_at=self.cut(a.done_at))
         return self.view(self.with_team(a))
 
-    @cached_property
+    @shared
     def customers(self):
         c = self.raw("customers")
         c = c.filter(c.acquired_on < self.Td)
@@ -276,7 +293,7 @@ class Context:
         t = t.drop(*drop) if drop else t
         return t.join(cd, t[key] == cd._c_id).drop("_c_id")
 
-    @cached_property
+    @shared
     def orders(self):
         o = self.raw("orders")
         o = o.filter(o.ordered_on < self.Td)
@@ -285,7 +302,7 @@ class Context:
         o = o.mutate(_cost=ibis.ifelse(o.cost.isnull(), ibis.null("float64"), o._cost))
         return self.view(self.customer_dims(o.drop("owner_id")))
 
-    @cached_property
+    @shared
     def reps(self):
         r = self.raw("reps")
         r = r.filter(r.hired_on < self.Td)
