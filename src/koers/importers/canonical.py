@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from koers.importers.validate import column_rules, lit, q, raw, raw_name, typed_expr
+from koers.importers.validate import column_rules, keeps_raw, lit, q, raw, raw_name, typed_expr
 from koers.model import LOAD_ORDER, TABLE_BY_NAME, ColType, Table
 from koers.settings import Settings
 from koers.store import Workspace, now_utc
@@ -152,7 +152,7 @@ def _import_table(
         con.execute(f"UPDATE {staged} SET _line = _line + (SELECT count(*) FROM _skips WHERE t <= _line)")
     tr.read = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0] + tr.rejected
     typed_cols = ", ".join(
-        f"{typed_expr(c, settings.time_zone)} AS {q(c.name)}, {raw(c.name)} AS {raw_name(c.name)}"
+        f"{typed_expr(c, settings.time_zone)} AS {q(c.name)}" + (f", {raw(c.name)} AS {raw_name(c)}" if keeps_raw(c) else "")
         for c in table.columns
     )
     con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT _line, {typed_cols} FROM {staged}")

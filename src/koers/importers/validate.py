@@ -85,14 +85,20 @@ _TYPE_WORDS = {
 }
 
 
-def raw_name(col: str) -> str:
-    return q("_raw_" + col)
+def keeps_raw(col: Column) -> bool:
+    """Only a typed column needs its text kept beside it: a text column's
+    value is its text (trimmed, empty as null)."""
+    return col.type not in (ColType.TEXT,)
+
+
+def raw_name(col: Column) -> str:
+    return q("_raw_" + col.name) if keeps_raw(col) else q(col.name)
 
 
 def column_rules(table: Table, col: Column, checked: str) -> list[str]:
     """SELECT statements over the checked table (typed columns beside their
     raw text as `_raw_<name>`), each giving (_line, column, value, reason)."""
-    c, r = col.name, raw_name(col.name)
+    c, r = col.name, raw_name(col)
     head = f"SELECT _line, {lit(c)} AS col, {r} AS value"
     rules = []
     if col.required:
