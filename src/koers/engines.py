@@ -52,12 +52,14 @@ def connect(ws: Workspace) -> ibis.BaseBackend:
     raise TypeError(f"no engine for workspace kind {ws.kind}")
 
 
-def temp_view(con, name: str, expr):
-    """The result of a base expression, computed once per run: a temporary
-    table on DuckDB (never in the workspace file), a temporary view on Spark."""
+def temp_view(con, name: str, expr, materialise: bool):
+    """A base expression under a name, for the run: on DuckDB a temporary
+    table when it is costly and used often (computed once), else a temporary
+    view (never in the workspace file); on Spark a temporary view."""
     if con.name == "duckdb":
         con._register_in_memory_tables(expr)
-        con.raw_sql(f'CREATE TEMPORARY TABLE "{name}" AS {con.compile(expr)}')
+        kind = "TABLE" if materialise else "VIEW"
+        con.raw_sql(f'CREATE TEMPORARY {kind} "{name}" AS {con.compile(expr)}')
         return con.table(name)
     return con.create_view(name, expr)
 
@@ -65,5 +67,6 @@ def temp_view(con, name: str, expr):
 def drop_temp_view(con, name: str) -> None:
     if con.name == "duckdb":
         con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
+        con.raw_sql(f'DROP VIEW IF EXISTS "{name}"')
     else:
         con.drop_view(name, force=True)

@@ -120,12 +120,13 @@ class Context:
     def cut_date(self, col):
         return ibis.ifelse(col < self.Td, col, NULL_DATE)
 
-    def view(self, t):
-        """Name a base table as a temporary view: every KPI of a run starts
-        from it, so each KPI's expression stays shallow and quick to compile."""
+    def view(self, t, materialise: bool = False):
+        """Name a base table for the run: every KPI starts from it, so each
+        KPI's expression stays shallow and quick to compile. The costly ones
+        (windows over the stage history) are computed once."""
         name = f"_koers_{uuid.uuid4().hex[:12]}"
         self._views.append(name)
-        return temp_view(self.con, name, t)
+        return temp_view(self.con, name, t, materialise)
 
     def release(self) -> None:
         for name in self._views:
@@ -198,7 +199,7 @@ class Context:
         h = h.join(self.stages, h.stage == self.stages._s_stage).drop("_s_stage")
         w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h._s_seq])
         h = h.mutate(_next_at=h.entered_at.lead().over(w))
-        return self.view(h.mutate(_next_or_max=h._next_at.fill_null(FAR_FUTURE)))
+        return self.view(h.mutate(_next_or_max=h._next_at.fill_null(FAR_FUTURE)), materialise=True)
 
     @shared
     def stage_at_t(self):
@@ -236,7 +237,7 @@ class Context:
         o = o.left_join(s, o.opportunity_id == s._h_opp)
         o = o.mutate(stage=o._h_stage.fill_null(o.stage), _closed_or_max=o.closed_at.fill_null(FAR_FUTURE))
         o = o.drop("_h_opp", "_h_stage")
-        return self.view(self.with_team(o))
+        return self.view(self.with_team(o), materialise=True)
 
     def stage_at(self, open_at_p):
         """Add the stage at end(P) (`stage`, `_stage_entered`, `_stage_prob`)
@@ -280,7 +281,7 @@ class Context:
         c = self.raw("customers")
         c = c.filter(c.acquired_on < self.Td)
         c = c.mutate(owner=c.owner_id, churned_on=self.cut_date(c.churned_on))
-        return self.view(self.with_team(c))
+        return self.view(self.with_team(c), materialise=True)
 
     def customer_dims(self, t, key: str = "customer_id"):
         """Give records of a customer the customer's dimensions."""
@@ -300,7 +301,7 @@ class Context:
         o = self.convert(o, "amount", "currency", "ordered_on", "_amount")
         o = self.convert(o, "cost", "currency", "ordered_on", "_cost")
         o = o.mutate(_cost=ibis.ifelse(o.cost.isnull(), ibis.null("float64"), o._cost))
-        return self.view(self.customer_dims(o.drop("owner_id")))
+        return self.view(self.customer_dims(o.drop("owner_id")), materialise=True)
 
     @shared
     def reps(self):

@@ -62,10 +62,10 @@ def _per_rep_week(engine, ctx, by, where):
         rep_where = tuple((d, v) for d, v in w if d == "team")
         reps = engine.part(EMPLOYED, tuple(rep_dims), rep_where, ctx)[["period", *rep_dims, "value"]]
         reps = reps.rename(columns={"value": "reps"})
-        how = "outer" if rep_dims else "left"
+        # A team with reps but no activities still has a row, unless the
+        # split goes finer than teams (by type: only types that occurred).
+        how = "outer" if rep_dims and rep_dims == list(by) else "left"
         df = acts.rename(columns={"value": "n"}).merge(reps, on=["period", *rep_dims], how=how)
-        if by and not rep_dims:
-            pass
     df = df.astype(object).where(df.notna(), None)
     df["value"] = [
         divide(n or 0, (r or 0) * weeks[p]) for p, n, r in zip(df["period"], df["n"], df["reps"])
