@@ -129,3 +129,9 @@ def test_import_exit_codes(tmp_path):
     assert result.exit_code == 1
     assert "rejects.csv" in result.output.replace("\n", "")
     assert runner.invoke(app, ["import", str(tmp_path / "nope"), "--workspace", path]).exit_code == 2
+
+
+def test_target_attainment_has_no_row_for_a_period_without_target(ws):
+    result = kpi(ws, "target_attainment", "--period", "2027-01..2027-02", "--format", "csv")
+    assert result.exit_code == 0
+    assert result.output.splitlines() == ["kpi,period,target_kpi,value,numerator,denominator"]

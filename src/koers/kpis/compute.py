@@ -69,14 +69,15 @@ class Engine:
     def part(self, kpi: Kpi, by: tuple[str, ...], where: tuple[tuple[str, str], ...], ctx=None) -> pd.DataFrame:
         """period, *by, value, numerator, denominator for one KPI; every
         period present when unsplit."""
+        ctx = ctx or self.ctx
         key = (kpi.id, by, where, id(ctx))
         if key not in self._parts:
-            ctx = ctx or self.ctx
             if kpi.agg == Agg.COMPOSITE:
                 df = kpi.combine(self, ctx, list(by), dict(where))
             else:
                 df = self._aggregate(kpi, ctx, list(by), dict(where))
-            if not by:
+            # target_attainment has rows only where a target exists
+            if not by and "target_kpi" not in df.columns:
                 df = self._fill_periods(kpi, df, ctx)
             self._parts[key] = df
         return self._parts[key]
