@@ -85,7 +85,9 @@ def pandas_core(ws, periods, as_of) -> float:
     import pandas as pd
 
     start = time.perf_counter()
-    con = duckdb.connect(str(ws.path), read_only=True)
+    from koers.store import duckdb_config
+
+    con = duckdb.connect(str(ws.path), config=duckdb_config())
     opps = con.execute("SELECT * FROM opportunities").df()
     leads = con.execute("SELECT lead_id, created_at, owner_id, first_response_at FROM leads").df()
     acts = con.execute("SELECT owner_id, done_at FROM activities").df()

@@ -11,7 +11,7 @@ import os
 import ibis
 
 from koers.model import TABLES
-from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace
+from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace, duckdb_config
 
 _spark_session = None
 
@@ -41,7 +41,7 @@ def _spark():
 def connect(ws: Workspace) -> ibis.BaseBackend:
     if isinstance(ws, DuckDBWorkspace):
         # the same configuration as the writer: DuckDB refuses mixed ones in a process
-        return ibis.duckdb.connect(str(ws.path))
+        return ibis.duckdb.connect(str(ws.path), **duckdb_config())
     if isinstance(ws, SparkWorkspace):
         con = ibis.pyspark.connect(_spark())
         for t in TABLES:

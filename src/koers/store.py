@@ -24,6 +24,12 @@ from koers.settings import Settings
 
 DEFAULT_WORKSPACE = "koers.duckdb"
 
+
+def duckdb_config() -> dict[str, str]:
+    """DuckDB spills to disk past this, so a large import or catalogue run
+    stays within a laptop's memory (KOERS_DUCKDB_MEMORY_LIMIT, default 1.5GB)."""
+    return {"memory_limit": os.environ.get("KOERS_DUCKDB_MEMORY_LIMIT", "1.5GB")}
+
 META_DDL = {
     "koers_settings": "key VARCHAR PRIMARY KEY, value VARCHAR",
     "koers_imports": (
@@ -122,7 +128,7 @@ class DuckDBWorkspace(Workspace):
         self.path = Path(url)
         if self.path.parent and not self.path.parent.exists():
             raise WorkspaceError(f"the folder of workspace '{url}' does not exist")
-        con = duckdb.connect(str(self.path))
+        con = duckdb.connect(str(self.path), config=duckdb_config())
         try:
             ensure_schema(con)
         finally:
@@ -130,7 +136,7 @@ class DuckDBWorkspace(Workspace):
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(self.path))
+        con = duckdb.connect(str(self.path), config=duckdb_config())
         try:
             con.execute("BEGIN TRANSACTION")
             yield con
@@ -143,7 +149,7 @@ class DuckDBWorkspace(Workspace):
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(self.path), read_only=False)
+        con = duckdb.connect(str(self.path), config=duckdb_config())
         try:
             yield con
         finally:
