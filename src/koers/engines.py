@@ -69,4 +69,4 @@ def drop_temp_view(con, name: str) -> None:
         con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
         con.raw_sql(f'DROP VIEW IF EXISTS "{name}"')
     else:
-        con.drop_view(name, force=True)
+        _spark().catalog.dropTempView(name)

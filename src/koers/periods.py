@@ -136,10 +136,6 @@ def parse_one(text: str) -> Period:
     )
 
 
-def notation(text: str) -> str:
-    return parse_one(text).grain
-
-
 def parse_spec(spec: str, grain: str | None = None) -> list[Period]:
     """Every period of a SPEC, split by grain when one is given."""
     if grain is not None and grain not in GRAINS:
@@ -167,12 +163,6 @@ def last_complete_month(at: datetime, tz: ZoneInfo) -> Period:
     local = at.replace(tzinfo=timezone.utc).astimezone(tz) if at.tzinfo is None else at.astimezone(tz)
     this_month = Period(local.date().replace(day=1), "month")
     return this_month.previous()
-
-
-def period_range(text: str) -> tuple[date, date]:
-    """The [first day, first day after) of a period written in one notation."""
-    p = parse_one(text)
-    return p.start, p.end
 
 
 def parse_instant(text: str, tz: ZoneInfo) -> datetime:

@@ -58,6 +58,11 @@ class Engine:
         self._contexts: list[Context] = []  # kept alive: part() keys on id(ctx)
         self.warnings: list[str] = []
 
+    def release(self) -> None:
+        """Drop the run's temporary base tables: a long-lived connection
+        (tests, the server) would otherwise keep every run's copies."""
+        self.ctx.release()
+
     def table_size(self, name: str) -> int:
         if name not in self._sizes:
             self._sizes[name] = int(self.ctx.raw(name).count().execute())
@@ -227,5 +232,8 @@ def compute(con, settings, kpi_ids, periods, by=(), where=None, as_of=None) -> R
     from koers.store import now_utc
 
     engine = Engine(con, settings, periods, as_of or now_utc())
-    return engine.compute(list(kpi_ids), list(by), dict(where or {}))
+    try:
+        return engine.compute(list(kpi_ids), list(by), dict(where or {}))
+    finally:
+        engine.release()
 

@@ -110,6 +110,12 @@ class Context:
         r = self.raw("reps")
         return r.select(_team_rep=r.rep_id, team=r.team)
 
+    @shared
+    def rep_teams(self) -> dict[str, str | None]:
+        """rep_id -> team as reps says today, for KPIs finished in Python."""
+        rows = self.raw("reps").select("rep_id", "team").to_pyarrow().to_pylist()
+        return {r["rep_id"]: r["team"] for r in rows}
+
     def with_team(self, t):
         j = t.left_join(self.teams, t.owner == self.teams._team_rep)
         return j.drop("_team_rep")

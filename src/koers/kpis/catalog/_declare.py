@@ -9,6 +9,14 @@ UNITS = {u.value: u for u in Unit}
 DIRECTIONS = {"higher": Direction.HIGHER, "lower": Direction.LOWER, "closer to 0": Direction.CLOSER_TO_ZERO}
 
 
+def by_id(kpi_id: str) -> Kpi:
+    """A declared KPI, for composite KPIs that combine others' parts (the
+    catalogue imports the family modules, so it is looked up when called)."""
+    from koers.kpis.catalog import CATALOG_BY_ID
+
+    return CATALOG_BY_ID[kpi_id]
+
+
 def kpi(id, nl, en, family, kind, unit, better, dims, definition, agg, needs, population=None, combine=None,
         additive=False, notes=()):
     return Kpi(

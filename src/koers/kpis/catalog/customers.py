@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ibis
 
-from koers.kpis.catalog._declare import kpi
+from koers.kpis.catalog._declare import by_id, kpi
 from koers.kpis.model import CUSTOMER_DIMS
 
 
@@ -63,7 +63,7 @@ def _cac(engine, ctx, by, where):
     w = tuple(sorted(where.items()))
     keys = ["period", *by]
     cost = engine.part(COSTS, tuple(by), w, ctx)[[*keys, "value"]].rename(columns={"value": "cost"})
-    new = engine.part(_by_id("new_customers"), tuple(by), w, ctx)[[*keys, "value"]].rename(columns={"value": "n"})
+    new = engine.part(by_id("new_customers"), tuple(by), w, ctx)[[*keys, "value"]].rename(columns={"value": "n"})
     df = cost.merge(new, on=keys, how="outer" if by else "left")
     df = df.astype(object).where(df.notna(), None)
     df["numerator"] = df["cost"]
@@ -78,8 +78,8 @@ def _clv_parts(engine, ctx, by, where):
     keys = ["period", *by]
     wctx, back = engine.shifted(ctx, "window12")
     frames = {}
-    for name, k in (("rev", _by_id("revenue")), ("orders", ORDERS), ("active", ACTIVE_IN_WINDOW),
-                    ("churn", _by_id("churn_rate"))):
+    for name, k in (("rev", by_id("revenue")), ("orders", ORDERS), ("active", ACTIVE_IN_WINDOW),
+                    ("churn", by_id("churn_rate"))):
         part = engine.part(k, tuple(by), w, wctx)
         cols = {"value": name} if name != "churn" else {"numerator": "churned", "denominator": "base"}
         part = part[[*keys, *cols]].rename(columns=cols)
@@ -114,9 +114,9 @@ def _clv_cac(engine, ctx, by, where):
     from koers.kpis.compute import divide
 
     keys = ["period", *by]
-    clv = engine.part(_by_id("clv"), tuple(by), tuple(sorted(where.items())), ctx)[[*keys, "value"]]
+    clv = engine.part(by_id("clv"), tuple(by), tuple(sorted(where.items())), ctx)[[*keys, "value"]]
     wctx, back = engine.shifted(ctx, "window12")
-    cac = engine.part(_by_id("cac"), tuple(by), tuple(sorted(where.items())), wctx)[[*keys, "value"]]
+    cac = engine.part(by_id("cac"), tuple(by), tuple(sorted(where.items())), wctx)[[*keys, "value"]]
     cac = cac.assign(period=cac["period"].map(back))
     df = clv.rename(columns={"value": "clv"}).merge(cac.rename(columns={"value": "cac"}), on=keys,
                                                      how="outer" if by else "left")
@@ -133,12 +133,6 @@ def _nps(ctx):
     n = ctx.customer_dims(n)
     t = ctx.in_period(n, "responded_on", dated=True)
     return t.mutate(_n=(t.score >= 9).cast("int64"), _x=(t.score <= 6).cast("int64"))
-
-
-def _by_id(kpi_id):
-    from koers.kpis.catalog import CATALOG_BY_ID
-
-    return CATALOG_BY_ID[kpi_id]
 
 
 F = "customers"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ibis
 
-from koers.kpis.catalog._declare import kpi
+from koers.kpis.catalog._declare import by_id, kpi
 from koers.kpis.context import days_between, seconds_between
 from koers.kpis.model import OPPORTUNITY_DIMS
 
@@ -51,7 +51,7 @@ def _stale(ctx):
 def _coverage(engine, ctx, by, where):
     from koers.kpis.catalog.targets import target_frame
 
-    value = engine.part(ctx_kpi("open_pipeline_value"), tuple(by), tuple(sorted(where.items())), ctx)
+    value = engine.part(by_id("open_pipeline_value"), tuple(by), tuple(sorted(where.items())), ctx)
     nxt = target_frame(engine, ctx, "won_value", by, where, shift=1)
     keys = ["period", *by]
     df = value.merge(nxt, on=keys, how="outer" if by else "left")
@@ -63,12 +63,6 @@ def _coverage(engine, ctx, by, where):
     if by:
         df = df[df["target"].notna() | df["numerator"].notna()]
     return df[[*keys, "value", "numerator", "denominator"]]
-
-
-def ctx_kpi(kpi_id):
-    from koers.kpis.catalog import CATALOG_BY_ID
-
-    return CATALOG_BY_ID[kpi_id]
 
 
 F = "pipeline"

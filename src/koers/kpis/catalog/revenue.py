@@ -69,7 +69,7 @@ def _forecast_accuracy(engine, ctx, by, where):
 
     f = ctx.raw("forecasts")
     f = f.filter(f.submitted_on < ctx.Td).to_pyarrow().to_pylist()
-    teams = {r["rep_id"]: r["team"] for r in ctx.raw("reps").select("rep_id", "team").to_pyarrow().to_pylist()}
+    teams = ctx.rep_teams
     rows = []
     for p in ctx.periods:
         if p.grain not in ("month", "quarter"):

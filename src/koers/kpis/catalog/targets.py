@@ -26,13 +26,12 @@ def _target_rows(ctx, kpi_id: str | None = None) -> list[dict]:
     cache = ctx.__dict__.setdefault("_target_rows", None)
     if cache is None:
         t = ctx.raw("targets").to_pyarrow().to_pylist()
-        reps = {r["rep_id"]: r["team"] for r in ctx.raw("reps").select("rep_id", "team").to_pyarrow().to_pylist()}
         for row in t:
             p = parse_one(row["period"])
             row["_start"], row["_end"] = p.start, p.end
             row["scope"] = "owner" if row["rep_id"] is not None else "team" if row["team"] is not None else "company"
             if row["scope"] == "owner":
-                row["team"] = reps.get(row["rep_id"])  # a rep target belongs to the rep's team of today
+                row["team"] = ctx.rep_teams.get(row["rep_id"])  # a rep target belongs to the rep's team of today
         ctx._target_rows = cache = t
     return [r for r in cache if kpi_id is None or r["kpi"] == kpi_id]
 
