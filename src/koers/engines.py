@@ -66,7 +66,7 @@ def temp_view(con, name: str, expr, materialise: bool):
 
 def drop_temp_view(con, name: str) -> None:
     if con.name == "duckdb":
-        con.raw_sql(f'DROP TABLE IF EXISTS "{name}"')
-        con.raw_sql(f'DROP VIEW IF EXISTS "{name}"')
+        is_view = con.raw_sql(f"SELECT count(*) FROM duckdb_views() WHERE view_name = '{name}'").fetchone()[0]
+        con.raw_sql(f'DROP {"VIEW" if is_view else "TABLE"} IF EXISTS "{name}"')
     else:
         _spark().catalog.dropTempView(name)
