@@ -52,6 +52,14 @@ def connect(ws: Workspace) -> ibis.BaseBackend:
     raise TypeError(f"no engine for workspace kind {ws.kind}")
 
 
+def close(con) -> None:
+    """End a connection from connect(): a DuckDB file is let go (another
+    process may want to write it); the Spark session lives on, as starting
+    one costs seconds."""
+    if con.name == "duckdb":
+        con.disconnect()
+
+
 def temp_view(con, name: str, expr, materialise: bool):
     """A base expression under a name, for the run: on DuckDB a temporary
     table when it is costly and used often (computed once), else a temporary

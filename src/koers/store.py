@@ -115,6 +115,11 @@ class Workspace:
     def rejects_dir(self) -> Path:
         raise NotImplementedError
 
+    def fingerprint(self) -> str:
+        """Changes whenever the stored data or settings change; cheap enough
+        to ask before every cached answer (file metadata, no connection)."""
+        raise NotImplementedError
+
     def counts(self) -> dict[str, int]:
         with self.reader() as con:
             return {t.name: con.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0] for t in TABLES}
@@ -157,6 +162,9 @@ class DuckDBWorkspace(Workspace):
 
     def rejects_dir(self) -> Path:
         return self.path.with_name(self.path.name + ".rejects")
+
+    def fingerprint(self) -> str:
+        return _files_fingerprint([self.path, self.path.with_name(self.path.name + ".wal")])
 
 
 class SparkWorkspace(Workspace):
@@ -211,6 +219,20 @@ class SparkWorkspace(Workspace):
 
     def rejects_dir(self) -> Path:
         return self.dir / "rejects"
+
+    def fingerprint(self) -> str:
+        return _files_fingerprint(sorted(self.dir.glob("*.parquet")))
+
+
+def _files_fingerprint(paths: list[Path]) -> str:
+    parts = []
+    for p in paths:
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            continue
+        parts.append(f"{p.name}:{st.st_mtime_ns}:{st.st_size}")
+    return "|".join(parts)
 
 
 def now_utc() -> datetime:

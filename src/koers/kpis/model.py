@@ -70,6 +70,8 @@ class Kpi:
     combine: Callable | None = None  # for COMPOSITE: (Context, by) -> DataFrame
     additive: bool = False  # a flow summed over P (targets prorate by days)
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # COMPOSITE: the catalogue KPIs it is built from, where a drill-down goes on
+    parts: tuple[str, ...] = field(default_factory=tuple)
 
     def name(self, lang: str) -> str:
         return self.name_nl if lang == "nl" else self.name_en

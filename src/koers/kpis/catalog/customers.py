@@ -157,15 +157,15 @@ KPIS = [
         "ratio", ["customers"], _retention),
     kpi("cac", "Klantacquisitiekost", "Customer acquisition cost", F, "insight", "money", "lower", ("source",),
         "Σ costs (marketing and sales) of the months in P / new_customers(P); dimension `source` only: the costs "
-        "of that source / the new customers with that source", "composite", ["costs", "customers"], combine=_cac),
+        "of that source / the new customers with that source", "composite", ["costs", "customers"], combine=_cac, parts=["new_customers"]),
     kpi("clv", "Klantlevensduurwaarde", "Customer lifetime value", F, "result", "money", "higher", CUSTOMER_DIMS,
         "a × f × L over the window W = the 12 months ending at end(P): a = revenue / orders in W; f = orders in W "
         "/ customers active at some instant of W; L = 1 / c, capped at 10 years (10 when c = 0), c = of the "
         "customers active at W's start, the share churned in W; null when a or c is undefined", "composite",
-        ["orders", "customers"], combine=_clv),
+        ["orders", "customers"], combine=_clv, parts=["revenue", "active_customers", "churn_rate"]),
     kpi("clv_cac_ratio", "CLV:CAC-verhouding", "CLV to CAC ratio", F, "insight", "ratio", "higher", ("source",),
         "clv / cac, both over the 12 months ending at end(P); dimension `source` only; 3 or more is healthy",
-        "composite", ["orders", "customers", "costs"], combine=_clv_cac),
+        "composite", ["orders", "customers", "costs"], combine=_clv_cac, parts=["clv", "cac"]),
     kpi("nps", "Net Promoter Score", "Net Promoter Score", F, "result", "score", "higher", CUSTOMER_DIMS,
         "over the answers dated in P: (share scoring 9–10 − share scoring 0–6) × 100", "nps", ["nps"], _nps),
 ]

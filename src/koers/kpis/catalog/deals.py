@@ -169,7 +169,8 @@ KPIS = [
         OPPORTUNITY_DIMS,
         "open_pipeline_count at start(P) × win_rate(P) × average_deal_size(P) / sales_cycle_length(P), each "
         "factor split the same way; null when a factor is null or the cycle is 0", "composite",
-        ["opportunities"], combine=_velocity),
+        ["opportunities"], combine=_velocity,
+        parts=["open_pipeline_count", "win_rate", "average_deal_size", "sales_cycle_length"]),
     kpi("follow_ups_per_win", "Follow-ups per gewonnen deal", "Follow-ups per won deal", F, "insight", "count",
         "lower", OPPORTUNITY_DIMS,
         "mean, over opportunities won in P, of the number of distinct done activities linked to the opportunity "

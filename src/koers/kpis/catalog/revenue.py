@@ -102,10 +102,10 @@ KPIS = [
         "sum of orders.amount with ordered_on in P (credits included)", "sum", ["orders"], _revenue, additive=True),
     kpi("revenue_growth", "Omzetgroei", "Revenue growth", F, "result", "ratio", "higher", ORDER_DIMS,
         "(revenue(P) − revenue(previous period)) / revenue(previous period); null when the base is 0 or absent",
-        "composite", ["orders"], combine=_growth("previous")),
+        "composite", ["orders"], combine=_growth("previous"), parts=["revenue"]),
     kpi("revenue_growth_yoy", "Omzetgroei j-o-j", "Revenue growth year over year", F, "result", "ratio", "higher",
         ORDER_DIMS, "the same against the period a year earlier", "composite", ["orders"],
-        combine=_growth("year")),
+        combine=_growth("year"), parts=["revenue"]),
     kpi("average_order_value", "Gemiddelde orderwaarde", "Average order value", F, "result", "money", "higher",
         ORDER_DIMS, "revenue(P) / number of orders in P (credits count as orders)", "mean", ["orders"], _revenue),
     kpi("gross_margin", "Brutomarge", "Gross margin", F, "result", "ratio", "higher", ORDER_DIMS,
@@ -117,5 +117,5 @@ KPIS = [
         FORECAST_DIMS,
         "(F − A) / A per rep: F = the rep's forecast for P (the one with the latest submitted_on <= start(P)'s "
         "date, for a period of P's own notation), A = the rep's won_value in P; grouped, ΣF and ΣA over the reps "
-        "with such a forecast; positive = over-forecast", "composite", ["forecasts"], combine=_forecast_accuracy),
+        "with such a forecast; positive = over-forecast", "composite", ["forecasts"], combine=_forecast_accuracy, parts=["won_value"]),
 ]

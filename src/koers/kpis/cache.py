@@ -1,0 +1,125 @@
+"""ResultCache: answers per workspace state, for a long-running server.
+
+The key is the workspace's fingerprint (file metadata: an import or a
+settings change alters it) plus the whole question, as-of moment included.
+Results are kept per KPI, so a dashboard and a KPI page asking overlapping
+questions share them; the KPIs missing from the cache are computed together
+in one engine run, which shares its base tables between them.
+
+The connection is opened for a run and closed after it: a DuckDB file held
+open would keep `koers import` in another process out.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+import pandas as pd
+
+from koers.engines import close, connect
+from koers.kpis.compute import Engine, Result, check_query, tidy
+from koers.kpis.drill import Drill, drill
+from koers.periods import Period
+from koers.settings import Settings
+from koers.store import Workspace, now_utc
+
+
+class ResultCache:
+    def __init__(self, ws: Workspace, max_entries: int = 4096):
+        self.ws = ws
+        self.max_entries = max_entries
+        self._lock = threading.RLock()
+        self._entries: OrderedDict[tuple, object] = OrderedDict()
+        self._state: str | None = None
+        self._settings: Settings | None = None
+        self.hits = 0
+        self.misses = 0
+
+    # -- state ---------------------------------------------------------------
+    def state(self) -> str:
+        """The fingerprint the cached answers belong to; a change drops them."""
+        with self._lock:
+            state = self.ws.fingerprint()
+            if state != self._state:
+                self._entries.clear()
+                self._settings = None
+                self._state = state
+            return state
+
+    def settings(self) -> Settings:
+        with self._lock:
+            self.state()
+            if self._settings is None:
+                self._settings = self.ws.settings()
+            return self._settings
+
+    # -- answers ---------------------------------------------------------------
+    def compute(self, kpi_ids, periods: list[Period], by=(), where=None, as_of: datetime | None = None) -> Result:
+        """As compute(), from the cache where the question was asked before
+        in this workspace state."""
+        kpi_ids, by, where = list(kpi_ids), list(by), dict(where or {})
+        check_query(kpi_ids, by, where)
+        as_of = as_of or now_utc()
+        question = (tuple(periods), tuple(by), tuple(sorted(where.items())), as_of)
+        with self._lock:
+            self.state()
+            missing = [k for k in dict.fromkeys(kpi_ids) if (k, *question) not in self._entries]
+            self.hits += len(set(kpi_ids)) - len(missing)
+            if missing:
+                self.misses += len(missing)
+                self._run(missing, periods, by, where, as_of, question)
+            answers = [self._get((k, *question)) for k in kpi_ids]
+        frames = [rows for rows, _ in answers]
+        warnings = [w for _, ws in answers for w in ws]
+        return Result(tidy(frames, by), warnings)
+
+    def drill(self, kpi_id: str, period: Period, match=None, where=None, as_of: datetime | None = None,
+              limit: int = 100, offset: int = 0) -> Drill:
+        as_of = as_of or now_utc()
+        key = ("drill", kpi_id, period, tuple(sorted((match or {}).items())),
+               tuple(sorted((where or {}).items())), as_of, limit, offset)
+        with self._lock:
+            self.state()
+            if key in self._entries:
+                self.hits += 1
+            else:
+                self.misses += 1
+                con = self._connect()
+                try:
+                    self._put(key, drill(con, self.settings(), kpi_id, period, match, where, as_of, limit, offset))
+                finally:
+                    close(con)
+            found = self._get(key)
+        return Drill(found.kpi, found.table, found.rows.copy(), found.total, list(found.components))
+
+    # -- inside ----------------------------------------------------------------
+    def _run(self, kpi_ids, periods, by, where, as_of, question) -> None:
+        con = self._connect()
+        engine = Engine(con, self.settings(), periods, as_of)
+        try:
+            for k in kpi_ids:
+                seen = len(engine.warnings)
+                result = engine.compute([k], by, where)
+                self._put((k, *question), (result.rows, list(engine.warnings[seen:])))
+        finally:
+            engine.release()
+            close(con)
+
+    def _connect(self):
+        return connect(self.ws)
+
+    def _put(self, key, value) -> None:
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    def _get(self, key):
+        value = self._entries[key]
+        self._entries.move_to_end(key)
+        if isinstance(value, tuple):
+            rows, warnings = value
+            return rows.copy() if isinstance(rows, pd.DataFrame) else rows, list(warnings)
+        return value

@@ -1,0 +1,85 @@
+"""drill(): the records behind one figure.
+
+A figure is a KPI in one period, for one combination of dimension values
+(`match`) under the page's filters (`where`). Its records are the KPI's own
+population, the very rows the engine aggregates, so a drill-down can never
+disagree with the figure it explains. Composite KPIs have no population of
+their own: they point to the catalogue KPIs they are built from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from koers.kpis.compute import QueryError, apply_where, check_query
+from koers.kpis.context import Context
+from koers.kpis.model import Agg, Kpi
+from koers.model import TABLE_BY_NAME
+from koers.periods import Period
+
+# The population's own per-record contribution, under the names the tidy
+# result uses for the aggregate.
+CONTRIBUTION = {
+    Agg.SUM: {"_x": "value"},
+    Agg.MEAN: {"_x": "value"},
+    Agg.MEDIAN: {"_x": "value"},
+    Agg.RATIO: {"_n": "numerator", "_d": "denominator"},
+}
+
+
+@dataclass
+class Drill:
+    kpi: str
+    table: str | None  # the canonical table the records are rows of
+    rows: pd.DataFrame
+    total: int  # records matching, of which `rows` is one page
+    components: list[str] = field(default_factory=list)  # composite KPIs: where to drill on
+
+
+def source_table(kpi: Kpi, columns: list[str]) -> str | None:
+    """The table whose key identifies a population row: among the KPI's
+    tables, the one with the longest key present (a stage stay before its
+    opportunity, an NPS answer before its customer)."""
+    best, best_len = None, 0
+    for name in kpi.needs:
+        key = TABLE_BY_NAME[name].key
+        if set(key) <= set(columns) and len(key) > best_len:
+            best, best_len = name, len(key)
+    return best
+
+
+def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | None = None,
+          where: dict[str, str] | None = None, as_of: datetime | None = None,
+          limit: int = 100, offset: int = 0) -> Drill:
+    from koers.store import now_utc
+
+    match, where = dict(match or {}), dict(where or {})
+    if kpi_id == "target_attainment":
+        # attainment explains itself by the actuals of the KPI the target is for
+        target = match.pop("target_kpi", None)
+        if not target:
+            raise QueryError("a target_attainment figure is drilled through its target_kpi")
+        kpi_id = target
+    (kpi,) = check_query([kpi_id], [d for d in match if d != "period"], where)
+    if kpi.agg == Agg.COMPOSITE:
+        return Drill(kpi.id, None, pd.DataFrame(), 0, list(kpi.parts))
+    if limit < 0 or offset < 0:
+        raise QueryError("limit and offset cannot be negative")
+    ctx = Context(con, settings, [period], as_of or now_utc())
+    try:
+        pop = apply_where(apply_where(kpi.population(ctx), where), match)
+        table = source_table(kpi, list(pop.columns))
+        contribution = {k: v for k, v in CONTRIBUTION.get(kpi.agg, {}).items() if k in pop.columns}
+        if kpi.agg == Agg.NPS:
+            pop = pop.mutate(_v=pop._n - pop._x)  # +1 promoter, -1 detractor, 0 passive
+            contribution = {"_v": "value"}
+        public = [c for c in pop.columns if not c.startswith("_") and c != "period"]
+        order = list(TABLE_BY_NAME[table].key) if table else public[:1]
+        total = int(pop.count().execute())
+        page = pop.select(*public, *contribution).order_by(order).limit(limit, offset=offset).execute()
+    finally:
+        ctx.release()
+    return Drill(kpi.id, table, page.rename(columns=contribution), total)

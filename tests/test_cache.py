@@ -1,0 +1,94 @@
+"""ResultCache: the same answers as compute(), dropped when the workspace changes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from koers.engines import close, connect
+from koers.importers.canonical import import_folder
+from koers.kpis.cache import ResultCache
+from koers.kpis.compute import compute
+from koers.periods import parse_instant, parse_spec
+from tests.conftest import GOLDEN
+from tests.golden.cases import T0
+
+KPIS = ["won_value", "win_rate", "target_attainment", "lead_response_sla", "cac"]
+
+
+def _records(result):
+    return result.rows.to_dict("records")
+
+
+def _golden_ws(tmp_ws):
+    assert import_folder(tmp_ws, GOLDEN).rejected == 0
+    return tmp_ws
+
+
+def test_cached_answers_equal_computed_ones(tmp_ws):
+    ws = _golden_ws(tmp_ws)
+    cache = ResultCache(ws)
+    settings = ws.settings()
+    as_of = parse_instant(T0, settings.tz)
+    periods = parse_spec("2025-01..2025-04", "month")
+    con = connect(ws)
+    try:
+        for by in ([], ["owner"]):
+            want = compute(con, settings, KPIS[:3], periods, by, {}, as_of)
+            got = cache.compute(KPIS[:3], periods, by, {}, as_of)
+            assert _records(got) == _records(want) and list(got.rows.columns) == list(want.rows.columns)
+        both = cache.compute(["cac", "won_value"], periods, [], {}, as_of)
+        assert _records(both) == _records(compute(con, settings, ["cac", "won_value"], periods, [], {}, as_of))
+    finally:
+        close(con)
+
+
+def test_repeated_and_overlapping_questions_are_hits(tmp_ws):
+    ws = _golden_ws(tmp_ws)
+    cache = ResultCache(ws)
+    as_of = parse_instant(T0, ws.settings().tz)
+    periods = parse_spec("2025-Q1", "month")
+    first = cache.compute(["won_value", "win_rate"], periods, ["owner"], {}, as_of)
+    assert (cache.hits, cache.misses) == (0, 2)
+    again = cache.compute(["win_rate"], periods, ["owner"], {}, as_of)
+    assert (cache.hits, cache.misses) == (1, 2)
+    assert _records(again) == [r for r in _records(first) if r["kpi"] == "win_rate"]
+    again.rows.loc[:, "value"] = None  # a caller's change stays out of the cache
+    assert _records(cache.compute(["win_rate"], periods, ["owner"], {}, as_of)) == [
+        r for r in _records(first) if r["kpi"] == "win_rate"]
+    cache.compute(["win_rate"], periods, ["owner"], {}, parse_instant("2025-12-01", ws.settings().tz))
+    assert cache.misses == 3  # another as-of moment is another question
+
+
+def test_a_settings_change_or_an_import_drops_the_answers(tmp_ws, tmp_path):
+    ws = _golden_ws(tmp_ws)
+    cache = ResultCache(ws)
+    as_of = parse_instant(T0, ws.settings().tz)
+    periods = parse_spec("2025-Q1")
+    before = _records(cache.compute(["lead_response_sla"], periods, [], {}, as_of))[0]["value"]
+    ws.set_settings(response_sla_hours=1000.0)
+    after = _records(cache.compute(["lead_response_sla"], periods, [], {}, as_of))[0]["value"]
+    assert after > before and cache.misses == 2
+    assert cache.settings().response_sla_hours == 1000.0
+
+    state = cache.state()
+    folder = tmp_path / "more"
+    folder.mkdir()
+    (folder / "reps.csv").write_text((GOLDEN / "reps.csv").read_text())
+    lines = (GOLDEN / "leads.csv").read_text().splitlines()
+    head, first = lines[0], lines[1].split(",")
+    first[0] = "L_NEW"
+    (folder / "leads.csv").write_text(head + "\n" + ",".join(first) + "\n")
+    leads_before = cache.compute(["leads"], periods, [], {}, as_of).rows["value"][0]
+    assert import_folder(ws, folder).rejected == 0
+    assert cache.state() != state
+    assert cache.compute(["leads"], periods, [], {}, as_of).rows["value"][0] == leads_before + 1
+
+
+def test_the_workspace_is_free_for_another_process_between_runs(tmp_ws):
+    ws = _golden_ws(tmp_ws)
+    cache = ResultCache(ws)
+    cache.compute(["won_value"], parse_spec("2025-Q1"), [], {}, parse_instant(T0, ws.settings().tz))
+    writer = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); c.execute('CREATE TABLE x AS SELECT 1'); c.close()"
+    done = subprocess.run([sys.executable, "-c", writer, str(ws.path)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
