@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from koers.importers.validate import column_rules, keeps_raw, lit, q, raw, raw_name, typed_expr
 from koers.model import LOAD_ORDER, TABLE_BY_NAME, ColType, Table
@@ -68,6 +69,24 @@ def _kpi_ids() -> list[str]:
     return [k.id for k in CATALOG]
 
 
+@dataclass
+class Source:
+    """One table's incoming rows: a canonical CSV file, or the all-text rows
+    a mapping made from a customer's file (`rows`, with the source `_line`)."""
+
+    table: str
+    name: str  # the file named in reports
+    path: Path | None = None
+    rows: pd.DataFrame | None = None
+    size: int = 0  # bytes, for the progress bar
+    # canonical column -> the customer's column it came from, for reports
+    columns: dict[str, str] = field(default_factory=dict)
+    # problems found before the rows got here: (line, column, value, reason)
+    problems: list[tuple] = field(default_factory=list)
+    # writes the rejected lines as they came, into the rejects folder
+    keep_rejected: Callable[[set[int], Path], None] | None = None
+
+
 def import_folder(
     ws: Workspace, folder: Path, on_table: Callable[[str, int], None] | None = None
 ) -> ImportResult:
@@ -78,9 +97,24 @@ def import_folder(
     if not files:
         expected = ", ".join(f"{n}.csv" for n in LOAD_ORDER)
         raise ImportError_(f"'{folder}' holds none of the canonical files ({expected})")
+    warnings = [
+        f"{extra}: not a canonical table, ignored"
+        for extra in sorted(p.name for p in folder.glob("*.csv") if p.stem not in TABLE_BY_NAME)
+    ]
+    sources = [Source(n, f.name, path=f, size=f.stat().st_size) for n, f in files.items()]
+    return import_sources(ws, sources, str(folder.resolve()), on_table, warnings)
+
+
+def import_sources(
+    ws: Workspace, sources: list[Source], origin: str, on_table: Callable[[str, int], None] | None = None,
+    warnings: list[str] | None = None,
+) -> ImportResult:
+    """Import one source per table, in load order, as one transaction."""
+    by_table = {s.table: s for s in sources}
+    if len(by_table) != len(sources):
+        raise ImportError_("one source per table: two sources name the same table")
     result = ImportResult(import_id=now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6])
-    for extra in sorted(p.name for p in folder.glob("*.csv") if p.stem not in TABLE_BY_NAME):
-        result.warnings.append(f"{extra}: not a canonical table, ignored")
+    result.warnings += warnings or []
     with ws.writer() as con:
         settings = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall()))
         con.execute(f"SET TimeZone = {lit(settings.time_zone)}")
@@ -88,20 +122,20 @@ def import_folder(
             "CREATE TEMP TABLE _rejects (file VARCHAR, line BIGINT, col VARCHAR, value VARCHAR, reason VARCHAR)"
         )
         for name in LOAD_ORDER:
-            if name in files:
-                tr = _import_table(con, TABLE_BY_NAME[name], files[name], settings, result)
+            if name in by_table:
+                tr = _import_table(con, TABLE_BY_NAME[name], by_table[name], settings, result)
                 result.tables.append(tr)
                 if on_table:
-                    on_table(name, files[name].stat().st_size)
-        _generate_missing_history(con, "stage_history" in files)
+                    on_table(name, by_table[name].size)
+        _generate_missing_history(con, "stage_history" in by_table)
         _snapshot_open_pipeline(con, result.import_id)
-        result.rejects_path = _write_rejects(con, ws, result, files) if result.rejected else None
+        result.rejects_path = _write_rejects(con, ws, result, sources) if result.rejected else None
         con.execute(
             "INSERT INTO koers_imports VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
                 result.import_id,
                 now_utc(),
-                str(folder.resolve()),
+                origin,
                 result.read,
                 result.written,
                 result.rejected,
@@ -117,18 +151,48 @@ def _header(path: Path) -> list[str]:
 
 
 def _import_table(
-    con: duckdb.DuckDBPyConnection, table: Table, path: Path, settings: Settings, result: ImportResult
+    con: duckdb.DuckDBPyConnection, table: Table, source: Source, settings: Settings, result: ImportResult
 ) -> TableResult:
-    name, fname = table.name, path.name
+    name, fname = table.name, source.name
     tr = TableResult(name)
-    header = [h.strip() for h in _header(path)]
-    for extra in [h for h in header if h not in table.column_names]:
+    header = [h.strip() for h in _header(source.path)] if source.path else list(source.rows.columns)
+    for extra in [h for h in header if h not in table.column_names and h != "_line"]:
         result.warnings.append(f"{fname}: column '{extra}' is not in the data model, ignored")
     staged, typed = f"_staged_{name}", f"_typed_{name}"
     present = [c for c in table.column_names if c in header]
     select = ", ".join(
         (q(c) if c in present else f"NULL::VARCHAR AS {q(c)}") for c in table.column_names
     )
+    if source.rows is not None:
+        _stage_rows(con, staged, select, source, tr)
+    else:
+        _stage_csv(con, staged, select, source.path, len(header), tr)
+    tr.read = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0] + tr.rejected
+    _validate_and_write(con, table, fname, staged, typed, present, settings, tr)
+    for canonical, theirs in source.columns.items():
+        con.execute(
+            "UPDATE _rejects SET col = ? WHERE file = ? AND col = ?", [f"{theirs} ({canonical})", fname, canonical]
+        )
+    return tr
+
+
+def _stage_rows(con, staged: str, select: str, source: Source, tr: TableResult) -> None:
+    """Rows a mapping made: problems it met are reported under their own lines."""
+    for line, column, value, reason in source.problems:
+        con.execute("INSERT INTO _rejects VALUES (?, ?, ?, ?, ?)", [source.name, line, column, value, reason])
+    bad = {p[0] for p in source.problems}
+    tr.rejected += len(bad)
+    rows = source.rows[~source.rows["_line"].isin(bad)] if bad else source.rows
+    con.register("_mapped_rows", rows)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT CAST(_line AS BIGINT) AS _line, {select} "
+                    "FROM _mapped_rows")
+    finally:
+        con.unregister("_mapped_rows")
+
+
+def _stage_csv(con, staged: str, select: str, path: Path, fields: int, tr: TableResult) -> None:
+    fname = path.name
     # All text, so that a bad value is reported, never silently turned to null.
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT row_number() OVER () + 1 AS _line, {select} "
@@ -140,7 +204,7 @@ def _import_table(
     for line, text in malformed:
         con.execute(
             "INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)",
-            [fname, line, text, f"malformed CSV line: not {len(header)} fields as the header has"],
+            [fname, line, text, f"malformed CSV line: not {fields} fields as the header has"],
         )
     bad_lines = sorted({line for line, _ in malformed})
     tr.rejected += len(bad_lines)
@@ -150,7 +214,12 @@ def _import_table(
         con.execute("CREATE OR REPLACE TEMP TABLE _skips (t BIGINT)")
         con.executemany("INSERT INTO _skips VALUES (?)", [[r - m] for m, r in enumerate(bad_lines)])
         con.execute(f"UPDATE {staged} SET _line = _line + (SELECT count(*) FROM _skips WHERE t <= _line)")
-    tr.read = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0] + tr.rejected
+
+
+def _validate_and_write(con, table: Table, fname: str, staged: str, typed: str, present: list[str],
+                        settings: Settings, tr: TableResult) -> None:
+    """Type the staged text, run every rule, write the good rows."""
+    name = table.name
     typed_cols = ", ".join(
         f"{typed_expr(c, settings.time_zone)} AS {q(c.name)}" + (f", {raw(c.name)} AS {raw_name(c)}" if keeps_raw(c) else "")
         for c in table.columns
@@ -189,7 +258,6 @@ def _import_table(
             "CREATE OR REPLACE TEMP TABLE _history_opps AS SELECT DISTINCT opportunity_id FROM "
             f"{typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
         )
-    return tr
 
 
 def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
@@ -289,8 +357,8 @@ def _snapshot_open_pipeline(con: duckdb.DuckDBPyConnection, import_id: str) -> N
     )
 
 
-def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: ImportResult, files: dict) -> Path:
-    """rejects.csv (one line per problem) and, per table, the rejected rows as they came."""
+def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: ImportResult, sources: list[Source]) -> Path:
+    """rejects.csv (one line per problem) and, per file, the rejected rows as they came."""
     out = ws.rejects_dir() / result.import_id
     out.mkdir(parents=True, exist_ok=True)
     report = out / "rejects.csv"
@@ -298,16 +366,21 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
         f"COPY (SELECT file, line, col AS column, value, reason FROM _rejects ORDER BY file, line, col) "
         f"TO {lit(str(report))} (HEADER, DELIMITER ',')"
     )
-    for name in files:
-        table = TABLE_BY_NAME[name]
+    for source in sources:
+        lines = {r[0] for r in con.execute(
+            "SELECT DISTINCT line FROM _rejects WHERE file = ? AND line IS NOT NULL", [source.name]).fetchall()}
+        if not lines:
+            continue
+        if source.keep_rejected is not None:
+            source.keep_rejected(lines, out)
+            continue
+        table = TABLE_BY_NAME[source.table]
         cols = ", ".join(f"s.{q(c)}" for c in table.column_names)
-        n = con.execute(f"SELECT count(*) FROM _rejects WHERE file = {lit(name + '.csv')} AND line IS NOT NULL").fetchone()[0]
-        if n:
-            con.execute(
-                f"COPY (SELECT s._line AS line, {cols} FROM _staged_{name} s WHERE s._line IN "
-                f"(SELECT line FROM _rejects WHERE file = {lit(name + '.csv')}) ORDER BY s._line) "
-                f"TO {lit(str(out / (name + '.csv')))} (HEADER, DELIMITER ',')"
-            )
+        con.execute(
+            f"COPY (SELECT s._line AS line, {cols} FROM _staged_{source.table} s WHERE s._line IN "
+            f"(SELECT line FROM _rejects WHERE file = {lit(source.name)}) ORDER BY s._line) "
+            f"TO {lit(str(out / source.name))} (HEADER, DELIMITER ',')"
+        )
     return report
 
 

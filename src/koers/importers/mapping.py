@@ -1,0 +1,355 @@
+"""Import files as a CRM exports them, through a mapping onto the canonical tables.
+
+A mapping (YAML) says how to read each file and how each canonical column is
+made from it. It is checked against the files' headers before any row is
+mapped: a missing column is refused with the columns the file has. Each
+value is then read as its canonical type (dates in the file's order, numbers
+with its decimal mark); a value that cannot be read is reported under its
+file, line and column, and the row goes on to the same validation a
+canonical import does. Nothing is lost: rejected rows are kept as they came.
+
+    files:
+      pipeline: {path: sales_pipeline.csv, dates: day_first}
+      prices: {path: products.csv}
+    tables:
+      opportunities:
+        from: pipeline
+        columns:
+          opportunity_id: opportunity_id
+          status: {column: deal_stage, values: {Won: won, Lost: lost, "*": open}}
+          amount: {column: close_value, lookup: {file: prices, key: product, value: sales_price, match: product}}
+          currency: {value: EUR}
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from koers.importers.canonical import ImportResult, Source, import_sources
+from koers.importers.tabular import FileError, Tabular, read_tabular
+from koers.importers.values import DATE_ORDERS, parse_date, parse_number, parse_timestamp
+from koers.model import TABLE_BY_NAME, ColType
+from koers.store import Workspace
+
+FILE_KEYS = {"path", "sheet", "delimiter", "encoding", "decimal", "dates"}
+TABLE_KEYS = {"from", "columns", "unique", "rows"}
+COLUMN_KEYS = {"column", "template", "value", "values", "default", "lookup", "format"}
+LOOKUP_KEYS = {"file", "key", "value", "match"}
+_FIELD = re.compile(r"\{([^{}]+)\}")
+
+
+class MappingError(ValueError):
+    """The mapping cannot be applied to these files; nothing was imported."""
+
+
+@dataclass
+class FileSpec:
+    name: str
+    path: str
+    sheet: str | int | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    decimal: str | None = None
+    dates: str = "day_first"
+
+
+@dataclass
+class ColumnSpec:
+    target: str
+    column: list[str] = field(default_factory=list)  # alternatives, the first the file has
+    template: str | None = None
+    value: str | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    default: str | None = None
+    lookup: dict[str, str] | None = None
+    format: str | None = None
+
+
+@dataclass
+class TableSpec:
+    table: str
+    source: str | None
+    columns: list[ColumnSpec]
+    unique: bool = False
+    rows: list[dict] | None = None  # rows written in the mapping itself (stages, say)
+
+
+@dataclass
+class Mapping:
+    path: Path
+    files: dict[str, FileSpec]
+    tables: list[TableSpec]
+
+
+# -- reading the mapping -------------------------------------------------------
+def load_mapping(path: Path) -> Mapping:
+    import yaml
+
+    path = Path(path)
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MappingError(f"{path}: no such mapping file") from None
+    except yaml.YAMLError as e:
+        raise MappingError(f"{path}: not valid YAML: {e}") from None
+    return parse_mapping(doc, path)
+
+
+def parse_mapping(doc, path: Path) -> Mapping:
+    problems: list[str] = []
+
+    def where(*keys) -> str:
+        return f"{path.name}: " + ".".join(str(k) for k in keys)
+
+    if not isinstance(doc, dict) or not isinstance(doc.get("files"), dict) or not isinstance(doc.get("tables"), dict):
+        raise MappingError(f"{path.name}: a mapping has a `files:` and a `tables:` section")
+    files = {}
+    for name, spec in doc["files"].items():
+        spec = {"path": spec} if isinstance(spec, str) else spec
+        if not isinstance(spec, dict) or "path" not in spec:
+            problems.append(f"{where('files', name)}: give the file's path (its name among the files imported)")
+            continue
+        for k in set(spec) - FILE_KEYS:
+            problems.append(f"{where('files', name, k)}: unknown key; keys: {', '.join(sorted(FILE_KEYS))}")
+        dates = str(spec.get("dates", "day_first"))
+        if dates not in DATE_ORDERS and "%" not in dates:
+            problems.append(f"{where('files', name, 'dates')}: day_first, month_first or a format like %d-%m-%Y")
+        decimal = spec.get("decimal")
+        if decimal not in (None, ".", ","):
+            problems.append(f"{where('files', name, 'decimal')}: '.' or ','")
+        delimiter = {"tab": "\t", "\\t": "\t"}.get(spec.get("delimiter"), spec.get("delimiter"))
+        if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+            problems.append(f"{where('files', name, 'delimiter')}: one character, or tab")
+        files[name] = FileSpec(name, str(spec["path"]), spec.get("sheet"), delimiter, spec.get("encoding"),
+                               decimal, dates)
+    tables = []
+    for table, spec in doc["tables"].items():
+        if table not in TABLE_BY_NAME:
+            problems.append(f"{where('tables', table)}: not a canonical table; tables: {', '.join(TABLE_BY_NAME)}")
+            continue
+        canonical = TABLE_BY_NAME[table]
+        if isinstance(spec, dict) and isinstance(spec.get("rows"), list):
+            rows = spec["rows"]
+            for i, row in enumerate(rows, start=1):
+                bad = set(row) - set(canonical.column_names) if isinstance(row, dict) else {"(not a mapping)"}
+                if bad:
+                    problems.append(f"{where('tables', table, 'rows', i)}: not columns of {table}: {', '.join(bad)}")
+            tables.append(TableSpec(table, None, [], rows=rows))
+            continue
+        if not isinstance(spec, dict) or not isinstance(spec.get("columns"), dict):
+            problems.append(f"{where('tables', table)}: give `from:` (a file) and `columns:`, or `rows:`")
+            continue
+        for k in set(spec) - TABLE_KEYS:
+            problems.append(f"{where('tables', table, k)}: unknown key; keys: {', '.join(sorted(TABLE_KEYS))}")
+        if spec.get("from") not in files:
+            problems.append(f"{where('tables', table, 'from')}: one of the files: {', '.join(files)}")
+        columns = []
+        for target, cs in spec["columns"].items():
+            if target not in canonical.column_names:
+                problems.append(f"{where('tables', table, target)}: not a column of {table}; columns: "
+                                f"{', '.join(canonical.column_names)}")
+                continue
+            columns.append(_column_spec(target, cs, files, problems, where("tables", table, target)))
+        mapped = {c.target for c in columns}
+        for col in canonical.columns:
+            if col.required and col.name not in mapped:
+                problems.append(f"{where('tables', table)}: {col.name} is required and not mapped")
+        tables.append(TableSpec(table, spec.get("from"), columns, bool(spec.get("unique", False))))
+    if problems:
+        raise MappingError("the mapping has problems:\n  " + "\n  ".join(problems))
+    return Mapping(path, files, tables)
+
+
+def _column_spec(target: str, cs, files: dict, problems: list[str], at: str) -> ColumnSpec:
+    if isinstance(cs, str):
+        return ColumnSpec(target, column=[cs])
+    if not isinstance(cs, dict):
+        problems.append(f"{at}: a source column name, or a block with column/template/value")
+        return ColumnSpec(target)
+    for k in set(cs) - COLUMN_KEYS:
+        problems.append(f"{at}.{k}: unknown key; keys: {', '.join(sorted(COLUMN_KEYS))}")
+    column = cs.get("column")
+    column = [column] if isinstance(column, str) else list(column or [])
+    if sum(x is not None for x in (cs.get("column"), cs.get("template"), cs.get("value"))) > 1:
+        problems.append(f"{at}: give one of column, template and value")
+    lookup = cs.get("lookup")
+    if lookup is not None:
+        if not isinstance(lookup, dict) or set(lookup) != LOOKUP_KEYS:
+            problems.append(f"{at}.lookup: give file, key (its column), value (its column) and match "
+                            "(the column of this table whose value is looked up)")
+            lookup = None
+        elif lookup["file"] not in files:
+            problems.append(f"{at}.lookup.file: one of the files: {', '.join(files)}")
+    if not column and cs.get("template") is None and cs.get("value") is None and cs.get("default") is None \
+            and lookup is None:
+        problems.append(f"{at}: says nowhere where the value comes from")
+    values = {str(k): ("" if v is None else str(v)) for k, v in (cs.get("values") or {}).items()}
+    return ColumnSpec(
+        target, column=column, template=cs.get("template"),
+        value=None if cs.get("value") is None else str(cs.get("value")), values=values,
+        default=None if cs.get("default") is None else str(cs.get("default")), lookup=lookup,
+        format=cs.get("format"),
+    )
+
+
+# -- applying it ---------------------------------------------------------------
+def read_files(mapping: Mapping, paths: list[Path]) -> dict[str, Tabular]:
+    """Each file of the mapping, found among the paths by its name."""
+    found = {}
+    for spec in mapping.files.values():
+        hits = [p for p in paths if fnmatch.fnmatch(Path(p).name, spec.path)]
+        if not hits:
+            raise MappingError(
+                f"{mapping.path.name}: files.{spec.name}: no file named '{spec.path}' among "
+                f"{', '.join(Path(p).name for p in paths) or 'the files given'}"
+            )
+        if len(hits) > 1:
+            raise MappingError(f"{mapping.path.name}: files.{spec.name}: '{spec.path}' names "
+                               f"{len(hits)} files: {', '.join(Path(p).name for p in hits)}")
+        try:
+            found[spec.name] = read_tabular(hits[0], spec.sheet, spec.delimiter, spec.encoding)
+        except FileError as e:
+            raise MappingError(str(e)) from None
+    return found
+
+
+def check_columns(mapping: Mapping, data: dict[str, Tabular]) -> None:
+    problems = []
+    for t in [t for t in mapping.tables if t.rows is None]:
+        tab = data[t.source]
+        for c in t.columns:
+            needed = [_pick(c.column, tab.columns)] if c.column else []
+            if c.column and needed == [None]:
+                problems.append(f"tables.{t.table}.{c.target}: {tab.name} has no column "
+                                f"{' or '.join(repr(x) for x in c.column)}")
+            if c.template:
+                needed = _FIELD.findall(c.template)
+                problems += [f"tables.{t.table}.{c.target}: the template names '{n}', which {tab.name} lacks"
+                             for n in needed if n not in tab.columns]
+            if c.lookup:
+                other = data[c.lookup["file"]]
+                problems += [f"tables.{t.table}.{c.target}.lookup: {other.name} has no column '{n}'"
+                             for n in (c.lookup["key"], c.lookup["value"]) if n not in other.columns]
+                if c.lookup["match"] not in {x.target for x in t.columns}:
+                    problems.append(f"tables.{t.table}.{c.target}.lookup.match: '{c.lookup['match']}' is not a "
+                                    f"column this table maps")
+    if problems:
+        found = "; ".join(f"{tab.name}: {', '.join(tab.columns)}" for tab in data.values())
+        raise MappingError("the mapping does not fit the files:\n  " + "\n  ".join(problems)
+                           + f"\ncolumns found: {found}")
+
+
+def _pick(alternatives: list[str], columns: list[str]) -> str | None:
+    return next((a for a in alternatives if a in columns), None)
+
+
+def written_rows(spec: TableSpec, mapping: Mapping) -> Source:
+    """Rows the mapping writes itself: reported under the mapping file, by row number."""
+    table = TABLE_BY_NAME[spec.table]
+    records = [{c: ("" if r.get(c) is None else str(r.get(c))) for c in table.column_names if c in r} for r in spec.rows]
+    rows = pd.DataFrame(records, dtype=object).replace("", None)
+    rows["_line"] = range(1, len(records) + 1)
+    return Source(spec.table, mapping.path.name, rows=rows, size=len(records))
+
+
+def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSpec]) -> Source:
+    tab, fs = data[spec.source], files[spec.source]
+    table = TABLE_BY_NAME[spec.table]
+    rows = tab.rows
+    decimal = fs.decimal or ("," if tab.delimiter == ";" else ".")
+    out = pd.DataFrame({"_line": rows["_line"].to_numpy()})
+    problems: list[tuple] = []
+    origin: dict[str, str] = {}
+    ordered = sorted(spec.columns, key=lambda c: c.lookup is not None)  # look-ups match mapped values
+    for c in ordered:
+        col = table.column(c.target)
+        src = _pick(c.column, tab.columns) if c.column else None
+        label = f"{src} ({c.target})" if src and src != c.target else c.target
+        if src and src != c.target:
+            origin[c.target] = src
+        if src:
+            texts = rows[src].astype(str).str.strip()
+        elif c.template is not None:
+            texts = _fill(c.template, rows)
+        else:
+            texts = pd.Series([c.value or ""] * len(rows), dtype=object)
+        texts = texts.reset_index(drop=True)
+        if c.values:
+            default = c.values.get("*")
+            texts = texts.map(lambda v, m=c.values, d=default: m.get(v, d if d is not None and v != "" else v))
+        if c.lookup:
+            texts = _look_up(texts, out[c.lookup["match"]], data[c.lookup["file"]], c.lookup)
+        if c.default is not None:
+            texts = texts.where(texts != "", c.default)
+        values = []
+        for line, text in zip(out["_line"], texts):
+            if text == "":
+                values.append(None)
+                continue
+            try:
+                values.append(_read_value(col.type, text, decimal, c.format or fs.dates))
+            except ValueError as e:
+                problems.append((int(line), label, text, str(e)))
+                values.append(None)
+        out[c.target] = pd.Series(values, dtype=object)
+    if spec.unique:
+        key = list(table.key)
+        out = out[~out.duplicated(subset=[k for k in key if k in out.columns], keep="first")]
+    return Source(
+        spec.table, tab.name, rows=out.reset_index(drop=True), size=len(rows), columns=origin,
+        problems=problems, keep_rejected=_keeper(tab),
+    )
+
+
+def _fill(template: str, rows: pd.DataFrame) -> pd.Series:
+    names = _FIELD.findall(template)
+    out = []
+    for rec in rows[names].astype(str).itertuples(index=False):
+        values = dict(zip(names, (v.strip() for v in rec)))
+        out.append("" if not any(values.values()) else _FIELD.sub(lambda m, v=values: v[m.group(1)], template))
+    return pd.Series(out, dtype=object)
+
+
+def _look_up(texts: pd.Series, keys: pd.Series, other: Tabular, spec: dict) -> pd.Series:
+    """Empty values are taken from the other file's row whose key matches."""
+    table = dict(zip(other.rows[spec["key"]].astype(str).str.strip(), other.rows[spec["value"]].astype(str).str.strip()))
+    keys = keys.reset_index(drop=True)
+    return pd.Series([t if t != "" else table.get("" if k is None else str(k), "") for t, k in zip(texts, keys)],
+                     dtype=object)
+
+
+def _read_value(kind: ColType, text: str, decimal: str, dates: str) -> str:
+    order, fmt = (dates, None) if dates in DATE_ORDERS else ("day_first", dates)
+    if kind == ColType.TIMESTAMP:
+        return parse_timestamp(text, order, fmt)
+    if kind == ColType.DATE:
+        return parse_date(text, order, fmt)
+    if kind in (ColType.NUMBER, ColType.INTEGER):
+        return parse_number(text, decimal)
+    return text
+
+
+def _keeper(tab: Tabular) -> Callable[[set[int], Path], None]:
+    def keep(lines: set[int], out: Path) -> None:
+        rows = tab.rows[tab.rows["_line"].isin(lines)]
+        rows = rows[["_line", *tab.columns]].rename(columns={"_line": "line"})
+        rows.to_csv(out / f"{Path(tab.name).stem}.rejected.csv", index=False)
+
+    return keep
+
+
+def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
+                  on_table: Callable[[str, int], None] | None = None) -> ImportResult:
+    mapping = load_mapping(mapping_path)
+    data = read_files(mapping, [Path(p) for p in paths])
+    check_columns(mapping, data)
+    sources = [written_rows(t, mapping) if t.rows is not None else map_table(t, data, mapping.files)
+               for t in mapping.tables]
+    origin = f"{Path(mapping_path).resolve()}: " + ", ".join(str(Path(p).resolve()) for p in paths)
+    return import_sources(ws, sources, origin, on_table)

@@ -1,0 +1,166 @@
+"""Read a file as people export it: CSV in any common dialect, or a sheet of
+an Excel workbook, into text cells with the line each row came from.
+
+Nothing is typed here: a value stays the text the user sees, so a mapping
+can say how to read it and a bad value is reported as it was written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pandas as pd
+
+DELIMITERS = (",", ";", "\t")
+ENCODINGS = ("utf-8-sig", "utf-8", "cp1252")
+
+
+class FileError(ValueError):
+    """The file cannot be read at all (not one row of it)."""
+
+
+@dataclass
+class Tabular:
+    name: str  # the file name, as reports name it
+    columns: list[str]
+    rows: pd.DataFrame  # the columns as text ('' for an empty cell) and `_line`
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+
+
+def read_tabular(path: Path, sheet: str | int | None = None, delimiter: str | None = None,
+                 encoding: str | None = None) -> Tabular:
+    path = Path(path)
+    if not path.is_file():
+        raise FileError(f"{path}: no such file")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return _read_xlsx(path, sheet)
+    return _read_csv(path, delimiter, encoding)
+
+
+def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
+    if encoding:
+        try:
+            return data.decode(encoding), encoding
+        except (UnicodeDecodeError, LookupError) as e:
+            raise FileError(f"{name}: cannot be read as {encoding}: {e}") from None
+    for enc in ENCODINGS:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        # a BOM means UTF-8 with BOM; plain UTF-8 otherwise (cp1252 decodes anything)
+        if enc == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
+            enc = "utf-8"
+        return text, enc
+    raise FileError(f"{name}: not UTF-8 and not Windows-1252 text")  # pragma: no cover - cp1252 takes all bytes
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the header and the first rows into the same
+    number of fields, more than one; ties go to the order , ; tab."""
+    sample = text[:65536].splitlines()[:20]
+    best, best_score = ",", 0
+    for d in DELIMITERS:
+        counts = [len(r) for r in csv.reader(sample, delimiter=d)]
+        if not counts or counts[0] < 2:
+            continue
+        score = sum(1 for c in counts if c == counts[0])
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _read_csv(path: Path, delimiter: str | None, encoding: str | None) -> Tabular:
+    text, enc = _decode(path.read_bytes(), encoding, path.name)
+    delim = delimiter or sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise FileError(f"{path.name}: the file is empty") from None
+    columns = _columns(header, path.name)
+    records, lines, previous_end = [], [], reader.line_num
+    for record in reader:
+        start = previous_end + 1  # a quoted field may span lines: a row is where it starts
+        previous_end = reader.line_num
+        if not any(v.strip() for v in record):
+            continue
+        record = record + [""] * (len(columns) - len(record))
+        records.append(record[: len(columns)])
+        lines.append(start)
+    rows = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(columns=columns)
+    rows["_line"] = lines
+    return Tabular(path.name, columns, rows, encoding=enc, delimiter=delim)
+
+
+def _columns(header: list, name: str) -> list[str]:
+    columns = [("" if h is None else str(h)).strip() for h in header]
+    while columns and not columns[-1]:
+        columns.pop()
+    seen = set()
+    for c in columns:
+        if not c:
+            raise FileError(f"{name}: the header has an empty column name")
+        if c in seen:
+            raise FileError(f"{name}: the header names the column '{c}' twice")
+        seen.add(c)
+    return columns
+
+
+def cell_text(value) -> str:
+    """An Excel cell as the text a user would type for it."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds") if value.time() != time(0) else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip() if isinstance(value, str) else str(value)
+
+
+def _read_xlsx(path: Path, sheet: str | int | None) -> Tabular:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as e:  # openpyxl raises many kinds for a broken file
+        raise FileError(f"{path.name}: not a readable Excel workbook ({e})") from None
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif isinstance(sheet, int):
+            if not 0 <= sheet < len(book.worksheets):
+                raise FileError(f"{path.name}: no sheet {sheet}; sheets: {', '.join(book.sheetnames)}")
+            ws = book.worksheets[sheet]
+        elif sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            raise FileError(f"{path.name}: no sheet '{sheet}'; sheets: {', '.join(book.sheetnames)}")
+        it = ws.iter_rows(values_only=True)
+        header = next(it, None)
+        if header is None:
+            raise FileError(f"{path.name}: sheet '{ws.title}' is empty")
+        columns = _columns(list(header), path.name)
+        records, lines = [], []
+        for number, row in enumerate(it, start=2):
+            cells = [cell_text(v) for v in list(row)[: len(columns)]]
+            if not any(cells):
+                continue
+            records.append(cells + [""] * (len(columns) - len(cells)))
+            lines.append(number)
+        title = ws.title
+    finally:
+        book.close()
+    rows = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(columns=columns)
+    rows["_line"] = lines
+    return Tabular(path.name, columns, rows, sheet=title)

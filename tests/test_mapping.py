@@ -1,0 +1,198 @@
+"""Files as CRMs and spreadsheets export them, imported through a mapping."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from koers.engines import close, connect
+from koers.importers.mapping import MappingError, import_mapped
+from koers.importers.tabular import read_tabular
+from koers.importers.values import parse_date, parse_number, parse_timestamp
+from koers.kpis.compute import compute
+from koers.periods import parse_spec
+from tests.conftest import SHARED
+
+ROOT = Path(__file__).resolve().parents[1]
+MAVEN = SHARED / "data" / "maven-crm"
+
+def _figure(ws, kpi, spec, by=(), where=None):
+    con = connect(ws)
+    try:
+        return compute(con, ws.settings(), [kpi], parse_spec(spec), list(by), where or {}).rows
+    finally:
+        close(con)
+
+
+def _mapping(tmp_path, text: str) -> Path:
+    path = tmp_path / "mapping.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# -- reading numbers and dates as people write them ------------------------------
+@pytest.mark.parametrize(("text", "decimal", "want"), [
+    ("1.234,56", ",", "1234.56"), ("1234,5", ",", "1234.5"), ("€ 1.234", ",", "1234"), ("-12,50", ",", "-12.50"),
+    ("1,234.56", ".", "1234.56"), ("$1,000", ".", "1000"), ("12.5", ".", "12.5"), ("1 234,00", ",", "1234.00"),
+])
+def test_numbers_with_decimal_comma_and_thousands(text, decimal, want):
+    assert parse_number(text, decimal) == want
+
+
+@pytest.mark.parametrize(("text", "decimal"), [("1.23,4", ","), ("12,34,5", "."), ("twelve", "."), ("1,2", ".")])
+def test_numbers_that_cannot_be_read_are_refused(text, decimal):
+    with pytest.raises(ValueError):
+        parse_number(text, decimal)
+
+
+@pytest.mark.parametrize(("text", "order", "want"), [
+    ("2025-03-04", "day_first", "2025-03-04"), ("04-03-2025", "day_first", "2025-03-04"),
+    ("4/3/2025", "day_first", "2025-03-04"), ("3/4/2025", "month_first", "2025-03-04"),
+    ("45720", "day_first", "2025-03-04"), ("04.03.2025", "day_first", "2025-03-04"),
+])
+def test_dates_in_every_common_form(text, order, want):
+    assert parse_date(text, order) == want
+
+
+def test_timestamps_keep_their_offset_or_stay_local():
+    assert parse_timestamp("04-03-2025 09:15") == "2025-03-04T09:15:00"
+    assert parse_timestamp("2025-03-04T09:15:00+01:00") == "2025-03-04T09:15:00+01:00"
+    assert parse_timestamp("45720.5") == "2025-03-04T12:00:00"
+    for bad in ("31-02-2025", "2025-13-01", "next tuesday"):
+        with pytest.raises(ValueError):
+            parse_timestamp(bad)
+    with pytest.raises(ValueError, match="time of day"):
+        parse_date("04-03-2025 09:15")
+
+
+# -- files in every dialect -------------------------------------------------------
+@pytest.mark.parametrize(("encoding", "delimiter"), [("utf-8", ","), ("utf-8-sig", ";"), ("cp1252", ";"),
+                                                     ("utf-8", "\t")])
+def test_csv_dialects_and_encodings_are_sniffed(tmp_path, encoding, delimiter):
+    path = tmp_path / "reps.csv"
+    rows = [["rep_id", "name", "hired_on"], ["R1", "Zoë Müller", "01-02-2024"], ["R2", "Renée", "15-03-2024"]]
+    with open(path, "w", encoding=encoding, newline="") as f:
+        csv.writer(f, delimiter=delimiter).writerows(rows)
+    tab = read_tabular(path)
+    assert tab.delimiter == delimiter and tab.columns == ["rep_id", "name", "hired_on"]
+    assert list(tab.rows["name"]) == ["Zoë Müller", "Renée"] and list(tab.rows["_line"]) == [2, 3]
+
+
+def test_a_row_is_numbered_by_the_line_it_starts_on(tmp_path):
+    path = tmp_path / "notes.csv"
+    path.write_text('id,note\nA,"two\nlines"\nB,one\n', encoding="utf-8")
+    assert list(read_tabular(path).rows["_line"]) == [2, 4]
+
+
+# -- a Dutch spreadsheet export, through a mapping --------------------------------
+DUTCH_MAPPING = """
+files:
+  verkopers: {path: verkopers.csv}
+  kansen: {path: kansen.xlsx, sheet: Pijplijn}
+tables:
+  reps:
+    from: verkopers
+    columns: {rep_id: Code, name: Naam, hired_on: In dienst, role: {value: inside_sales}}
+  opportunities:
+    from: kansen
+    columns:
+      opportunity_id: ID
+      owner_id: Verkoper
+      created_at: Aangemaakt op
+      closed_at: Gesloten op
+      status: {column: Fase, values: {Gewonnen: won, Verloren: lost, "*": open}}
+      amount: {column: Verwachte omzet}
+      product: {column: Product, values: {GTXPro: GTX Pro}}
+      currency: {default: EUR}
+"""
+
+
+def _dutch_files(tmp_path) -> list[Path]:
+    reps = tmp_path / "verkopers.csv"
+    reps.write_bytes("Code;Naam;In dienst\nR1;Zoë Visser;01-02-2024\nR2;Jan Peeters;15-3-2024\n".encode("cp1252"))
+    book = Workbook()
+    book.active.title = "Overzicht"
+    sheet = book.create_sheet("Pijplijn")
+    sheet.append(["ID", "Verkoper", "Aangemaakt op", "Gesloten op", "Fase", "Verwachte omzet", "Product"])
+    sheet.append(["O1", "R1", datetime(2025, 3, 4, 9, 15), datetime(2025, 4, 1, 10, 0), "Gewonnen", 1234.5, "GTXPro"])
+    sheet.append(["O2", "R2", 45720, None, "Offerte", "2.500,00", "GTX Basic"])  # a serial and a Dutch number
+    sheet.append(["O3", "R9", datetime(2025, 3, 5), None, "Nieuw", 10, "GTX Basic"])  # an unknown rep
+    sheet.append(["O4", "R1", "morgen", None, "Nieuw", 10, "GTX Basic"])  # not a date
+    path = tmp_path / "kansen.xlsx"
+    book.save(path)
+    return [reps, path]
+
+
+def test_a_dutch_excel_export_imports_as_it_comes(tmp_ws, tmp_path):
+    files = _dutch_files(tmp_path)
+    mapping = _mapping(tmp_path, DUTCH_MAPPING)
+    result = import_mapped(tmp_ws, mapping, files)
+    assert [(t.table, t.read, t.written, t.rejected) for t in result.tables] == [
+        ("reps", 2, 2, 0), ("opportunities", 4, 1, 3)]
+    with tmp_ws.reader() as con:
+        names = con.execute("SELECT name, hired_on FROM reps ORDER BY rep_id").fetchall()
+        opp = con.execute("SELECT status, amount, product, created_at FROM opportunities").fetchall()
+    assert names == [("Zoë Visser", date(2024, 2, 1)), ("Jan Peeters", date(2024, 3, 15))]
+    assert opp == [("won", 1234.5, "GTX Pro", datetime(2025, 3, 4, 8, 15))]  # 09:15 in Amsterdam is 08:15 UTC
+    report = list(csv.DictReader(open(result.rejects_path, encoding="utf-8")))
+    got = {(r["file"], r["line"], r["column"], r["reason"]) for r in report}
+    assert ("kansen.xlsx", "3", "Verwachte omzet (amount)", "not a number (decimal '.')") in got
+    assert ("kansen.xlsx", "4", "Verkoper (owner_id)", "no reps row has this rep_id") in got
+    assert any(r[1] == "5" and r[2] == "Aangemaakt op (created_at)" and r[3].startswith("not a date") for r in got)
+    kept = list(csv.DictReader(open(result.rejects_path.parent / "kansen.rejected.csv", encoding="utf-8")))
+    assert [r["line"] for r in kept] == ["3", "4", "5"] and kept[2]["Aangemaakt op"] == "morgen"
+
+    again = import_mapped(tmp_ws, mapping, files)
+    assert again.written == 0
+
+
+def test_a_mapping_that_names_a_missing_column_is_refused_with_the_columns_found(tmp_ws, tmp_path):
+    files = _dutch_files(tmp_path)
+    mapping = _mapping(tmp_path, DUTCH_MAPPING.replace("owner_id: Verkoper", "owner_id: Verkoopster"))
+    with pytest.raises(MappingError) as e:
+        import_mapped(tmp_ws, mapping, files)
+    assert "kansen.xlsx has no column 'Verkoopster'" in str(e.value)
+    assert "kansen.xlsx: ID, Verkoper, Aangemaakt op" in str(e.value)
+    assert tmp_ws.counts()["reps"] == 0  # nothing was imported
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("tables:", "tables:\n  deals: {from: kansen, columns: {a: b}}"), "tables.deals: not a canonical table"),
+    (("      created_at: Aangemaakt op\n", ""), "created_at is required and not mapped"),
+    (("product: {column", "colour: {column"), "tables.opportunities.colour: not a column of opportunities"),
+    (("sheet: Pijplijn", "sheet: Blad9"), "no sheet 'Blad9'; sheets: Overzicht, Pijplijn"),
+    (("path: verkopers.csv", "path: medewerkers.csv"), "no file named 'medewerkers.csv'"),
+])
+def test_mapping_mistakes_are_named(tmp_ws, tmp_path, change, message):
+    files = _dutch_files(tmp_path)
+    with pytest.raises(MappingError, match=message):
+        import_mapped(tmp_ws, _mapping(tmp_path, DUTCH_MAPPING.replace(*change)), files)
+
+
+# -- a published dataset, through the recipe shipped in the docs -------------------
+def test_maven_crm_recipe_reproduces_the_published_figures(tmp_ws):
+    """Figures published in rutujads-1/CRM-Sales-Dashboard, README.md (commit
+    01da095ee6153a8b22ab394f5b68edb02dd00288), "Executive summary" and "Insights
+    deep dive": $10.01M total revenue from 4,238 won deals in 2017; West about
+    $3.6M, Central $3.3M, East $3.1M; Darcel Schlecht the highest closing
+    revenue at $1,153,214, Violet McLelland the lowest at $123,431."""
+    tmp_ws.set_settings(currency="USD", time_zone="UTC")
+    files = [MAVEN / f for f in ("sales_pipeline.csv", "sales_teams.csv", "accounts.csv", "products.csv")]
+    result = import_mapped(tmp_ws, ROOT / "docs" / "recipes" / "maven-crm.yaml", files)
+    # the 500 Prospecting deals have no engage date, so no start: rejected with that reason
+    assert [(t.table, t.rejected) for t in result.tables] == [
+        ("stages", 0), ("reps", 0), ("customers", 0), ("opportunities", 500)]
+    won = _figure(tmp_ws, "won_value", "2017")
+    assert round(won["value"][0] / 1e6, 2) == 10.01 and won["value"][0] == 10_005_534
+    assert _figure(tmp_ws, "won_deals", "2017")["value"][0] == 4238
+    by_region = {r["region"]: round(r["value"] / 1e6, 1) for r in _figure(tmp_ws, "won_value", "2017", ["region"])
+                 .to_dict("records")}
+    assert by_region == {"West": 3.6, "Central": 3.3, "East": 3.1}
+    by_agent = _figure(tmp_ws, "won_value", "2017", ["owner"]).set_index("owner")["value"]
+    assert by_agent.idxmax() == "Darcel Schlecht" and by_agent.max() == 1_153_214
+    assert by_agent.idxmin() == "Violet Mclelland" and by_agent.min() == 123_431
+    assert import_mapped(tmp_ws, ROOT / "docs" / "recipes" / "maven-crm.yaml", files).written == 0
