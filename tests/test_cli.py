@@ -5,13 +5,14 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from koers.cli import app
 from koers.kpis.catalog import CATALOG
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, SHARED
 
 runner = CliRunner()
 AS_OF = "2026-01-01T00:00:00+01:00"
@@ -135,3 +136,19 @@ def test_target_attainment_has_no_row_for_a_period_without_target(ws):
     result = kpi(ws, "target_attainment", "--period", "2027-01..2027-02", "--format", "csv")
     assert result.exit_code == 0
     assert result.output.splitlines() == ["kpi,period,target_kpi,value,numerator,denominator"]
+
+
+def test_import_through_a_mapping(tmp_path):
+    path = str(tmp_path / "m.duckdb")
+    maven = SHARED / "data" / "maven-crm"
+    files = [str(maven / f) for f in ("sales_pipeline.csv", "sales_teams.csv", "accounts.csv", "products.csv")]
+    recipe = str(Path(__file__).resolve().parents[1] / "docs" / "recipes" / "maven-crm.yaml")
+    assert runner.invoke(app, ["settings", "currency=USD", "time_zone=UTC", "--workspace", path]).exit_code == 0
+    result = runner.invoke(app, ["import", "--mapping", recipe, *files, "--workspace", path])
+    assert result.exit_code == 1 and "500 rows rejected" in result.output
+    won = runner.invoke(app, ["kpi", "won_value", "--period", "2017", "--format", "csv", "--workspace", path])
+    assert won.output.splitlines()[1].split(",")[2] in ("10005534", "10005534.0")
+    folder = runner.invoke(app, ["import", "--mapping", recipe, str(maven), "--workspace", path])
+    assert folder.exit_code == 2 and "not folders" in folder.output
+    missing = runner.invoke(app, ["import", "--mapping", recipe, files[0], "--workspace", path])
+    assert missing.exit_code == 2 and "no file named 'sales_teams.csv'" in missing.output

@@ -48,23 +48,40 @@ def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 
 
 @app.command("import")
-def import_cmd(folder: Path, workspace: WorkspaceOpt = None) -> None:
-    """Import a canonical dataset folder: good rows land, rejected rows are reported."""
+def import_cmd(
+    paths: Annotated[list[Path], typer.Argument(help="a canonical dataset folder; with --mapping, the exported files")],
+    mapping: Annotated[Path | None, typer.Option(help="a mapping (YAML) from exported files to the canonical tables")] = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Import a canonical dataset folder, or exported files through a mapping: good rows land,
+    rejected rows are reported."""
     from koers.importers.canonical import ImportError_, import_folder
+    from koers.importers.mapping import MappingError, import_mapped
 
+    if mapping is None and len(paths) != 1:
+        usage_error("give one canonical dataset folder, or --mapping M.yaml with the exported files")
+    if mapping is not None:
+        folders = [str(p) for p in paths if p.is_dir()]
+        if folders:
+            usage_error(f"with --mapping, give the exported files, not folders: {', '.join(folders)}")
     ws = open_workspace(workspace)
-    total = sum(p.stat().st_size for p in Path(folder).glob("*.csv")) if Path(folder).is_dir() else 0
+    folder = None if mapping else Path(paths[0])
+    # a folder's progress is in bytes; a mapping's in tables (its files are read first, whole)
+    total = sum(p.stat().st_size for p in folder.glob("*.csv")) or 1 if folder and folder.is_dir() else None
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as progress:
-        task = progress.add_task("importing", total=total or 1)
+        task = progress.add_task("importing", total=total)
 
         def advance(table: str, size: int) -> None:
             progress.update(task, advance=size, description=f"imported {table}")
 
         try:
-            result = import_folder(ws, Path(folder), on_table=advance)
-        except ImportError_ as e:
+            if mapping is not None:
+                result = import_mapped(ws, mapping, paths, on_table=lambda t, _: advance(t, 0))
+            else:
+                result = import_folder(ws, folder, on_table=advance)
+        except (ImportError_, MappingError) as e:
             usage_error(str(e))
     for w in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
