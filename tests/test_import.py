@@ -6,6 +6,7 @@ import csv
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from koers.importers import canonical
@@ -192,3 +193,14 @@ def test_malformed_lines_are_reported_and_later_lines_keep_their_numbers(tmp_ws,
     found = [(r["line"], r["column"], r["value"], r["reason"][:17]) for r in rejects(result)]
     assert found == [("3", "", "R2,Bram,2024-01-01,extra", "malformed CSV lin"), ("5", "hired_on", "bad", "not a date (YYYY-")]
     assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R1", "R3"]
+
+
+def test_rows_from_a_mapping_stay_text_when_a_column_is_empty_throughout(tmp_ws):
+    from koers.importers.canonical import Source, import_sources
+
+    rows = pd.DataFrame({"rep_id": ["R1", "R2"], "name": ["Ans", "Bo"], "hired_on": ["2024-01-01", "2024-02-01"],
+                         "left_on": [None, None], "email": [None, None], "_line": [2, 3]}, dtype=object)
+    result = import_sources(tmp_ws, [Source("reps", "team.xlsx", rows=rows)], "test")
+    assert (result.written, result.rejected) == (2, 0)
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT count(*) FROM reps WHERE left_on IS NULL AND email IS NULL").fetchone()[0] == 2

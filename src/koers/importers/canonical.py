@@ -183,6 +183,8 @@ def _stage_rows(con, staged: str, select: str, source: Source, tr: TableResult) 
     bad = {p[0] for p in source.problems}
     tr.rejected += len(bad)
     rows = source.rows[~source.rows["_line"].isin(bad)] if bad else source.rows
+    # text throughout, even for a column that is empty in every row
+    rows = rows.astype({c: "string" for c in rows.columns if c != "_line"})
     con.register("_mapped_rows", rows)
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT CAST(_line AS BIGINT) AS _line, {select} "
