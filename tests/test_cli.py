@@ -82,6 +82,7 @@ def test_table_format_is_localised(ws):
     result = kpi(ws, "won_value", "--period", "2025-03", "--lang", "nl")
     assert result.exit_code == 0
     assert "Gerealiseerde verkoop" in result.output and "€" in result.output
+    assert "Periode" in result.output and "Waarde" in result.output and "Noemer" in result.output
 
 
 @pytest.mark.parametrize(

@@ -39,3 +39,10 @@ def test_model_matches_the_spec():
             if m and m.group(1) not in ("column",):
                 names += [n.strip() for n in m.group(1).split(",")]
         assert names == t.column_names, t.name
+
+
+def test_every_dimension_has_a_dutch_and_english_label():
+    from koers.kpis.model import LABELS
+
+    dims = {d for k in CATALOG for d in k.dimensions}
+    assert dims <= set(LABELS), f"no label for {sorted(dims - set(LABELS))}"

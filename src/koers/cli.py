@@ -14,6 +14,7 @@ from rich.table import Table
 from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.compute import QueryError, compute
+from koers.kpis.model import label
 from koers.periods import PeriodError, last_complete_month, parse_instant, parse_spec
 from koers.settings import SETTING_NAMES, parse_setting
 from koers.store import Workspace, WorkspaceError, now_utc
@@ -188,7 +189,8 @@ def kpi_cmd(
 
 
 def _print_table(rows, lang: str, currency: str) -> None:
-    t = Table(*[c for c in rows.columns if c not in ("numerator", "denominator")], "numerator", "denominator")
+    columns = [c for c in rows.columns if c not in ("numerator", "denominator")] + ["numerator", "denominator"]
+    t = Table(*[label(c, lang) for c in columns])
     for rec in rows.to_dict("records"):
         cells = []
         for c in rows.columns:

@@ -52,6 +52,36 @@ ORDER_DIMS = CUSTOMER_DIMS + ("product", "product_line")
 REP_DIMS = ("team", "role")
 FORECAST_DIMS = ("owner", "team")
 
+# What a person reads for a dimension or a result column: (nl, en)
+LABELS = {
+    "kpi": ("KPI", "KPI"),
+    "period": ("Periode", "Period"),
+    "target_kpi": ("Doel-KPI", "Target KPI"),
+    "value": ("Waarde", "Value"),
+    "numerator": ("Teller", "Numerator"),
+    "denominator": ("Noemer", "Denominator"),
+    "owner": ("Verkoper", "Rep"),
+    "team": ("Team", "Team"),
+    "source": ("Bron", "Source"),
+    "channel": ("Kanaal", "Channel"),
+    "campaign": ("Campagne", "Campaign"),
+    "region": ("Regio", "Region"),
+    "segment": ("Segment", "Segment"),
+    "industry": ("Branche", "Industry"),
+    "company_size": ("Bedrijfsgrootte", "Company size"),
+    "product": ("Product", "Product"),
+    "product_line": ("Productlijn", "Product line"),
+    "deal_type": ("Soort deal", "Deal type"),
+    "stage": ("Fase", "Stage"),
+    "type": ("Soort activiteit", "Activity type"),
+    "role": ("Rol", "Role"),
+}
+
+
+def label(name: str, lang: str) -> str:
+    nl, en = LABELS.get(name, (name, name))
+    return nl if lang == "nl" else en
+
 
 @dataclass(frozen=True)
 class Kpi:
