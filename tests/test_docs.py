@@ -46,3 +46,14 @@ def test_every_dimension_has_a_dutch_and_english_label():
 
     dims = {d for k in CATALOG for d in k.dimensions}
     assert dims <= set(LABELS), f"no label for {sorted(dims - set(LABELS))}"
+
+
+def test_the_mapping_example_in_the_docs_is_a_valid_mapping():
+    import yaml
+
+    from koers.importers.mapping import parse_mapping
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "import.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    mapping = parse_mapping(yaml.safe_load(example), Path("import.md"))
+    assert [t.table for t in mapping.tables] == ["opportunities", "reps", "stages"]
