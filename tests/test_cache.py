@@ -37,6 +37,10 @@ def test_cached_answers_equal_computed_ones(tmp_ws):
             want = compute(con, settings, KPIS[:3], periods, by, {}, as_of)
             got = cache.compute(KPIS[:3], periods, by, {}, as_of)
             assert _records(got) == _records(want) and list(got.rows.columns) == list(want.rows.columns)
+        for single in ("target_attainment", "lead_response_sla"):
+            want = compute(con, settings, [single], periods, ["owner"], {}, as_of)
+            got = cache.compute([single], periods, ["owner"], {}, as_of)
+            assert _records(got) == _records(want) and list(got.rows.columns) == list(want.rows.columns)
         both = cache.compute(["cac", "won_value"], periods, [], {}, as_of)
         assert _records(both) == _records(compute(con, settings, ["cac", "won_value"], periods, [], {}, as_of))
     finally:

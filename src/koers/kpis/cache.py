@@ -73,7 +73,8 @@ class ResultCache:
             answers = [self._get((k, *question)) for k in kpi_ids]
         frames = [rows for rows, _ in answers]
         warnings = [w for _, ws in answers for w in ws]
-        return Result(tidy(frames, by), warnings)
+        # one KPI's answer is already tidy: merging is only for several
+        return Result(frames[0] if len(frames) == 1 else tidy(frames, by), warnings)
 
     def drill(self, kpi_id: str, period: Period, match=None, where=None, as_of: datetime | None = None,
               limit: int = 100, offset: int = 0) -> Drill:
