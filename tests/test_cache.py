@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 from koers.engines import close, connect
 from koers.importers.canonical import import_folder
@@ -89,10 +90,35 @@ def test_a_settings_change_or_an_import_drops_the_answers(tmp_ws, tmp_path):
     assert cache.compute(["leads"], periods, [], {}, as_of).rows["value"][0] == leads_before + 1
 
 
-def test_the_workspace_is_free_for_another_process_between_runs(tmp_ws):
-    ws = _golden_ws(tmp_ws)
-    cache = ResultCache(ws)
-    cache.compute(["won_value"], parse_spec("2025-Q1"), [], {}, parse_instant(T0, ws.settings().tz))
+def _write_from_another_process(ws):
     writer = "import duckdb, sys; c = duckdb.connect(sys.argv[1]); c.execute('CREATE TABLE x AS SELECT 1'); c.close()"
-    done = subprocess.run([sys.executable, "-c", writer, str(ws.path)], capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-c", writer, str(ws.path)], capture_output=True, text=True)
+
+
+def test_runs_for_one_moment_share_a_connection_let_go_when_idle(tmp_ws, monkeypatch):
+    import koers.kpis.cache as cache_module
+
+    ws = _golden_ws(tmp_ws)
+    opened = []
+    monkeypatch.setattr(cache_module, "connect", lambda w: opened.append(1) or connect(w))
+    cache = ResultCache(ws, keep_open=0.3)
+    as_of = parse_instant(T0, ws.settings().tz)
+    cache.compute(["won_value"], parse_spec("2025-Q1"), [], {}, as_of)
+    cache.compute(["win_rate"], parse_spec("2025-02"), ["owner"], {}, as_of)
+    cache.drill("leads", parse_spec("2025-03")[0], as_of=as_of)
+    assert len(opened) == 1  # one connection, its base tables built once
+    time.sleep(0.8)
+    done = _write_from_another_process(ws)
+    assert done.returncode == 0, done.stderr
+    cache.compute(["won_value"], parse_spec("2025-Q2"), [], {}, as_of)
+    cache.compute(["won_value"], parse_spec("2025-Q2"), [], {}, parse_instant("2025-12-01", ws.settings().tz))
+    assert len(opened) == 3  # reopened after the idle close, and for another moment
+    cache.release()
+
+
+def test_without_keep_open_the_workspace_is_free_after_every_run(tmp_ws):
+    ws = _golden_ws(tmp_ws)
+    cache = ResultCache(ws, keep_open=0)
+    cache.compute(["won_value"], parse_spec("2025-Q1"), [], {}, parse_instant(T0, ws.settings().tz))
+    done = _write_from_another_process(ws)
     assert done.returncode == 0, done.stderr

@@ -6,8 +6,11 @@ Results are kept per KPI, so a dashboard and a KPI page asking overlapping
 questions share them; the KPIs missing from the cache are computed together
 in one engine run, which shares its base tables between them.
 
-The connection is opened for a run and closed after it: a DuckDB file held
-open would keep `koers import` in another process out.
+Base tables (the records as of T, with their dimensions) depend on the as-of
+moment alone, so runs for the same moment share them: the connection and its
+base tables stay open between runs, and are let go after `keep_open` idle
+seconds, as a DuckDB file held open keeps `koers import` in another process
+out.
 """
 
 from __future__ import annotations
@@ -20,16 +23,35 @@ import pandas as pd
 
 from koers.engines import close, connect
 from koers.kpis.compute import Engine, Result, check_query, tidy
+from koers.kpis.context import release_views
 from koers.kpis.drill import Drill, drill
 from koers.periods import Period
 from koers.settings import Settings
 from koers.store import Workspace, now_utc
 
 
+class _Session:
+    """An open connection and the base tables built on it for one as-of moment."""
+
+    def __init__(self, key: tuple, con):
+        self.key = key
+        self.con = con
+        self.shared: dict = {"_views": []}
+
+    def close(self) -> None:
+        try:
+            release_views(self.con, self.shared["_views"])
+        finally:
+            close(self.con)
+
+
 class ResultCache:
-    def __init__(self, ws: Workspace, max_entries: int = 4096):
+    def __init__(self, ws: Workspace, max_entries: int = 4096, keep_open: float = 5.0):
         self.ws = ws
         self.max_entries = max_entries
+        self.keep_open = keep_open
+        self._session: _Session | None = None
+        self._timer: threading.Timer | None = None
         self._lock = threading.RLock()
         self._entries: OrderedDict[tuple, object] = OrderedDict()
         self._state: str | None = None
@@ -46,7 +68,18 @@ class ResultCache:
                 self._entries.clear()
                 self._settings = None
                 self._state = state
+                self.release()
             return state
+
+    def release(self) -> None:
+        """Let the workspace go: drop the base tables and close the connection."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+            if self._session is not None:
+                session, self._session = self._session, None
+                session.close()
 
     def settings(self) -> Settings:
         with self._lock:
@@ -87,29 +120,52 @@ class ResultCache:
                 self.hits += 1
             else:
                 self.misses += 1
-                con = self._connect()
+                settings = self.settings()  # before opening: it may find a new state and let go
+                session = self._open(as_of)
                 try:
-                    self._put(key, drill(con, self.settings(), kpi_id, period, match, where, as_of, limit, offset))
+                    self._put(key, drill(session.con, settings, kpi_id, period, match, where, as_of, limit, offset))
                 finally:
-                    close(con)
+                    self._idle_later()
             found = self._get(key)
         return Drill(found.kpi, found.table, found.rows.copy(), found.total, list(found.components))
 
     # -- inside ----------------------------------------------------------------
     def _run(self, kpi_ids, periods, by, where, as_of, question) -> None:
-        con = self._connect()
-        engine = Engine(con, self.settings(), periods, as_of)
+        settings = self.settings()  # before opening: it may find a new state and let go
+        session = self._open(as_of)
+        engine = Engine(session.con, settings, periods, as_of, shared=session.shared)
         try:
             for k in kpi_ids:
                 seen = len(engine.warnings)
                 result = engine.compute([k], by, where)
                 self._put((k, *question), (result.rows, list(engine.warnings[seen:])))
         finally:
-            engine.release()
-            close(con)
+            self._idle_later()
 
-    def _connect(self):
-        return connect(self.ws)
+    def _release_when_idle(self) -> None:
+        try:
+            self.release()
+        except Exception:  # noqa: BLE001 - at interpreter exit the connection may be gone already
+            pass
+
+    def _open(self, as_of) -> _Session:
+        key = (self._state, as_of)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._session is not None and self._session.key != key:
+            self.release()
+        if self._session is None:
+            self._session = _Session(key, connect(self.ws))
+        return self._session
+
+    def _idle_later(self) -> None:
+        if self.keep_open <= 0:
+            self.release()
+            return
+        self._timer = threading.Timer(self.keep_open, self._release_when_idle)
+        self._timer.daemon = True
+        self._timer.start()
 
     def _put(self, key, value) -> None:
         self._entries[key] = value

@@ -50,8 +50,9 @@ def check_query(kpi_ids: list[str], by: list[str], where: dict[str, str]) -> lis
 class Engine:
     """Computes KPIs for one set of periods as of one moment."""
 
-    def __init__(self, con, settings, periods: list[Period], as_of: datetime):
-        self.ctx = Context(con, settings, periods, as_of)
+    def __init__(self, con, settings, periods: list[Period], as_of: datetime, shared: dict | None = None):
+        # `shared`: base tables built for the same as-of moment by an earlier run
+        self.ctx = Context(con, settings, periods, as_of, shared=shared)
         self.periods = periods
         self._parts: dict = {}
         self._sizes: dict[str, int] = {}

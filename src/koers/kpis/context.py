@@ -60,6 +60,14 @@ def shared(fn):
     return property(get)
 
 
+def release_views(con, names: list[str]) -> None:
+    """Drop a run's temporary base tables (a long-lived connection would
+    otherwise keep every run's copies)."""
+    for name in names:
+        drop_temp_view(con, name)
+    names.clear()
+
+
 class Context:
     def __init__(self, con, settings: Settings, periods: list[Period], as_of, shared: dict | None = None):
         self.con = con
@@ -135,9 +143,7 @@ class Context:
         return temp_view(self.con, name, t, materialise)
 
     def release(self) -> None:
-        for name in self._views:
-            drop_temp_view(self.con, name)
-        self._views.clear()
+        release_views(self.con, self._views)
 
     # -- exchange rates ----------------------------------------------------
     @shared
