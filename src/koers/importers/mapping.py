@@ -19,6 +19,15 @@ canonical import does. Nothing is lost: rejected rows are kept as they came.
           status: {column: deal_stage, values: {Won: won, Lost: lost, "*": open}}
           amount: {column: close_value, lookup: {file: prices, key: product, value: sales_price, match: product}}
           currency: {value: EUR}
+          closed_at: {column: close_date, when: {status: [won, lost]}}   # only for closed deals
+
+`when:` keeps a column's value only on the rows that meet every condition;
+`cases:` picks a value by the first case whose conditions a row meets. A
+condition names a canonical column this table maps (its mapped value) or a
+column of the file, and lists the values it may have: compared without
+regard to case, and as numbers when both sides are numbers (`100` meets
+`100.0`). `optional: true` lets the file lack the column: it reads as empty,
+and a case on a column the file lacks is never met.
 """
 
 from __future__ import annotations
@@ -37,9 +46,9 @@ from koers.importers.values import DATE_ORDERS, parse_date, parse_number, parse_
 from koers.model import TABLE_BY_NAME, ColType
 from koers.store import Workspace
 
-FILE_KEYS = {"path", "sheet", "delimiter", "encoding", "decimal", "dates"}
+FILE_KEYS = {"path", "sheet", "delimiter", "encoding", "decimal", "dates", "ends_at_blank_line"}
 TABLE_KEYS = {"from", "columns", "unique", "rows"}
-COLUMN_KEYS = {"column", "template", "value", "values", "default", "lookup", "format"}
+COLUMN_KEYS = {"column", "template", "value", "values", "default", "lookup", "format", "optional", "when", "cases"}
 LOOKUP_KEYS = {"file", "key", "value", "match"}
 _FIELD = re.compile(r"\{([^{}]+)\}")
 
@@ -57,6 +66,7 @@ class FileSpec:
     encoding: str | None = None
     decimal: str | None = None
     dates: str = "day_first"
+    ends_at_blank_line: bool = False
 
 
 @dataclass
@@ -69,6 +79,18 @@ class ColumnSpec:
     default: str | None = None
     lookup: dict[str, str] | None = None
     format: str | None = None
+    optional: bool = False  # the file may lack the column: it then reads as empty
+    when: dict[str, list[str]] = field(default_factory=dict)  # keep the value only where these hold
+    cases: list[tuple[dict[str, list[str]], str]] = field(default_factory=list)  # first case met gives the value
+
+    def refers_to(self) -> set[str]:
+        """Names this column's value depends on (mapped columns or file columns)."""
+        names = set(self.when)
+        for conditions, _ in self.cases:
+            names |= set(conditions)
+        if self.lookup:
+            names.add(self.lookup["match"])
+        return names
 
 
 @dataclass
@@ -127,7 +149,7 @@ def parse_mapping(doc, path: Path) -> Mapping:
         if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
             problems.append(f"{where('files', name, 'delimiter')}: one character, or tab")
         files[name] = FileSpec(name, str(spec["path"]), spec.get("sheet"), delimiter, spec.get("encoding"),
-                               decimal, dates)
+                               decimal, dates, bool(spec.get("ends_at_blank_line", False)))
     tables = []
     for table, spec in doc["tables"].items():
         if table not in TABLE_BY_NAME:
@@ -176,8 +198,18 @@ def _column_spec(target: str, cs, files: dict, problems: list[str], at: str) -> 
         problems.append(f"{at}.{k}: unknown key; keys: {', '.join(sorted(COLUMN_KEYS))}")
     column = cs.get("column")
     column = [column] if isinstance(column, str) else list(column or [])
-    if sum(x is not None for x in (cs.get("column"), cs.get("template"), cs.get("value"))) > 1:
-        problems.append(f"{at}: give one of column, template and value")
+    if sum(x is not None for x in (cs.get("column"), cs.get("template"), cs.get("value"), cs.get("cases"))) > 1:
+        problems.append(f"{at}: give one of column, template, value and cases")
+    when = _conditions(cs.get("when"), problems, f"{at}.when")
+    cases = []
+    for i, case in enumerate(cs.get("cases") or [], start=1):
+        if not isinstance(case, dict) or "value" not in case or set(case) - {"when", "value"}:
+            problems.append(f"{at}.cases.{i}: give `value:` and, except for a last catch-all, `when:`")
+            continue
+        cases.append((_conditions(case.get("when"), problems, f"{at}.cases.{i}.when"),
+                      "" if case["value"] is None else str(case["value"])))
+    if cs.get("cases") is not None and not isinstance(cs.get("cases"), list):
+        problems.append(f"{at}.cases: a list of {{when: ..., value: ...}}")
     lookup = cs.get("lookup")
     if lookup is not None:
         if not isinstance(lookup, dict) or set(lookup) != LOOKUP_KEYS:
@@ -187,15 +219,33 @@ def _column_spec(target: str, cs, files: dict, problems: list[str], at: str) -> 
         elif lookup["file"] not in files:
             problems.append(f"{at}.lookup.file: one of the files: {', '.join(files)}")
     if not column and cs.get("template") is None and cs.get("value") is None and cs.get("default") is None \
-            and lookup is None:
+            and lookup is None and not cases:
         problems.append(f"{at}: says nowhere where the value comes from")
     values = {str(k): ("" if v is None else str(v)) for k, v in (cs.get("values") or {}).items()}
     return ColumnSpec(
         target, column=column, template=cs.get("template"),
         value=None if cs.get("value") is None else str(cs.get("value")), values=values,
         default=None if cs.get("default") is None else str(cs.get("default")), lookup=lookup,
-        format=cs.get("format"),
+        format=cs.get("format"), optional=bool(cs.get("optional", False)), when=when, cases=cases,
     )
+
+
+def _conditions(spec, problems: list[str], at: str) -> dict[str, list[str]]:
+    """{name: value or [values]} as {name: [texts]}; YAML's true/false read as the words."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict) or not spec:
+        problems.append(f"{at}: a mapping of column to the value (or list of values) it must have")
+        return {}
+    return {str(k): [_text(x) for x in (v if isinstance(v, list) else [v])] for k, v in spec.items()}
+
+
+def _text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
 
 
 # -- applying it ---------------------------------------------------------------
@@ -213,7 +263,7 @@ def read_files(mapping: Mapping, paths: list[Path]) -> dict[str, Tabular]:
             raise MappingError(f"{mapping.path.name}: files.{spec.name}: '{spec.path}' names "
                                f"{len(hits)} files: {', '.join(Path(p).name for p in hits)}")
         try:
-            found[spec.name] = read_tabular(hits[0], spec.sheet, spec.delimiter, spec.encoding)
+            found[spec.name] = read_tabular(hits[0], spec.sheet, spec.delimiter, spec.encoding, spec.ends_at_blank_line)
         except FileError as e:
             raise MappingError(str(e)) from None
     return found
@@ -225,13 +275,18 @@ def check_columns(mapping: Mapping, data: dict[str, Tabular]) -> None:
         tab = data[t.source]
         for c in t.columns:
             needed = [_pick(c.column, tab.columns)] if c.column else []
-            if c.column and needed == [None]:
+            if c.column and needed == [None] and not c.optional:
                 problems.append(f"tables.{t.table}.{c.target}: {tab.name} has no column "
                                 f"{' or '.join(repr(x) for x in c.column)}")
             if c.template:
                 needed = _FIELD.findall(c.template)
                 problems += [f"tables.{t.table}.{c.target}: the template names '{n}', which {tab.name} lacks"
-                             for n in needed if n not in tab.columns]
+                             for n in needed if n not in tab.columns and not c.optional]
+            mapped = {x.target for x in t.columns}
+            problems += [f"tables.{t.table}.{c.target}: a condition names '{n}', neither a column this table "
+                         f"maps nor a column of {tab.name}"
+                         for n in sorted(c.refers_to() - mapped - set(tab.columns))
+                         if not c.optional and not (c.lookup and n == c.lookup["match"])]
             if c.lookup:
                 other = data[c.lookup["file"]]
                 problems += [f"tables.{t.table}.{c.target}.lookup: {other.name} has no column '{n}'"
@@ -266,8 +321,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     out = pd.DataFrame({"_line": rows["_line"].to_numpy()})
     problems: list[tuple] = []
     origin: dict[str, str] = {}
-    ordered = sorted(spec.columns, key=lambda c: c.lookup is not None)  # look-ups match mapped values
-    for c in ordered:
+    for c in _in_order(spec):
         col = table.column(c.target)
         src = _pick(c.column, tab.columns) if c.column else None
         label = f"{src} ({c.target})" if src and src != c.target else c.target
@@ -277,6 +331,8 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
             texts = rows[src].astype(str).str.strip()
         elif c.template is not None:
             texts = _fill(c.template, rows)
+        elif c.cases:
+            texts = _first_case(c.cases, out, rows, decimal)
         else:
             texts = pd.Series([c.value or ""] * len(rows), dtype=object)
         texts = texts.reset_index(drop=True)
@@ -287,6 +343,8 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
             texts = _look_up(texts, out[c.lookup["match"]], data[c.lookup["file"]], c.lookup)
         if c.default is not None:
             texts = texts.where(texts != "", c.default)
+        if c.when:
+            texts = texts.where(_meets(c.when, out, rows, decimal), "")
         values = []
         for line, text in zip(out["_line"], texts):
             if text == "":
@@ -307,8 +365,58 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     )
 
 
+def _in_order(spec: TableSpec) -> list[ColumnSpec]:
+    """Columns after the mapped columns their look-ups and conditions read."""
+    targets = {c.target for c in spec.columns}
+    done: list[ColumnSpec] = []
+    waiting = list(spec.columns)
+    while waiting:
+        ready = [c for c in waiting if not (c.refers_to() & targets - {d.target for d in done} - {c.target})]
+        if not ready:
+            names = ", ".join(c.target for c in waiting)
+            raise MappingError(f"tables.{spec.table}: {names} depend on each other in a circle")
+        done += ready
+        waiting = [c for c in waiting if c not in ready]
+    return done
+
+
+def _meets(conditions: dict[str, list[str]], out: pd.DataFrame, rows: pd.DataFrame, decimal: str) -> pd.Series:
+    """Per row: does it meet every condition? A mapped column is judged by its
+    mapped value, else the file's column; a column the file lacks meets none."""
+    met = pd.Series(True, index=range(len(rows)))
+    for name, wanted in conditions.items():
+        if name in out.columns:
+            cells = out[name].reset_index(drop=True).map(lambda v: "" if v is None else str(v))
+        elif name in rows.columns:
+            cells = rows[name].astype(str).str.strip().reset_index(drop=True)
+        else:
+            return pd.Series(False, index=range(len(rows)))
+        met &= cells.map(lambda v, w=wanted: any(_same(v, x, decimal) for x in w))
+    return met
+
+
+def _same(cell: str, wanted: str, decimal: str) -> bool:
+    if cell.casefold() == wanted.strip().casefold():
+        return True
+    try:  # numbers compare by value: an export writes 100 as 100.0 or 100,00
+        return float(parse_number(cell, decimal)) == float(parse_number(wanted, "."))
+    except ValueError:
+        return False
+
+
+def _first_case(cases, out: pd.DataFrame, rows: pd.DataFrame, decimal: str) -> pd.Series:
+    texts = pd.Series([""] * len(rows), dtype=object)
+    open_ = pd.Series(True, index=range(len(rows)))
+    for conditions, value in cases:
+        hit = open_ & (_meets(conditions, out, rows, decimal) if conditions else True)
+        texts = texts.where(~hit, value)
+        open_ &= ~hit
+    return texts
+
+
 def _fill(template: str, rows: pd.DataFrame) -> pd.Series:
     names = _FIELD.findall(template)
+    rows = rows.reindex(columns=list(dict.fromkeys(names)), fill_value="")  # an optional field the file lacks
     out = []
     for rec in rows[names].astype(str).itertuples(index=False):
         values = dict(zip(names, (v.strip() for v in rec)))

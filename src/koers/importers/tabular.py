@@ -34,13 +34,15 @@ class Tabular:
 
 
 def read_tabular(path: Path, sheet: str | int | None = None, delimiter: str | None = None,
-                 encoding: str | None = None) -> Tabular:
+                 encoding: str | None = None, ends_at_blank_line: bool = False) -> Tabular:
+    """`ends_at_blank_line`: the rows end at the first blank line (a Salesforce
+    report export writes its footer after one)."""
     path = Path(path)
     if not path.is_file():
         raise FileError(f"{path}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         return _read_xlsx(path, sheet)
-    return _read_csv(path, delimiter, encoding)
+    return _read_csv(path, delimiter, encoding, ends_at_blank_line)
 
 
 def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
@@ -76,7 +78,7 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
-def _read_csv(path: Path, delimiter: str | None, encoding: str | None) -> Tabular:
+def _read_csv(path: Path, delimiter: str | None, encoding: str | None, ends_at_blank_line: bool = False) -> Tabular:
     text, enc = _decode(path.read_bytes(), encoding, path.name)
     delim = delimiter or sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
@@ -90,6 +92,8 @@ def _read_csv(path: Path, delimiter: str | None, encoding: str | None) -> Tabula
         start = previous_end + 1  # a quoted field may span lines: a row is where it starts
         previous_end = reader.line_num
         if not any(v.strip() for v in record):
+            if ends_at_blank_line:
+                break
             continue
         record = record + [""] * (len(columns) - len(record))
         records.append(record[: len(columns)])

@@ -13,7 +13,7 @@ _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, past Excel's 1900 le
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _SPLIT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _SERIAL = re.compile(r"^\d{1,6}(\.\d+)?$")
-_MONEY_MARKS = re.compile(r"[€$£\s\u00a0\u202f]|EUR|USD|GBP")
+_MONEY_MARKS = re.compile(r"[€$£%\s\u00a0\u202f]|EUR|USD|GBP")  # "%": a probability exported as 75%
 
 DATE_ORDERS = ("day_first", "month_first")
 
