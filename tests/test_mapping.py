@@ -196,3 +196,67 @@ def test_maven_crm_recipe_reproduces_the_published_figures(tmp_ws):
     assert by_agent.idxmax() == "Darcel Schlecht" and by_agent.max() == 1_153_214
     assert by_agent.idxmin() == "Violet Mclelland" and by_agent.min() == 123_431
     assert import_mapped(tmp_ws, ROOT / "docs" / "recipes" / "maven-crm.yaml", files).written == 0
+
+
+# -- values only where conditions hold, values by cases, optional columns ------------
+CONDITIONAL = """
+files:
+  deals: {path: deals.csv}
+tables:
+  reps:
+    from: deals
+    unique: true
+    columns: {rep_id: Owner, name: Owner, hired_on: {value: "2024-01-01"}}
+  opportunities:
+    from: deals
+    columns:
+      opportunity_id: ID
+      owner_id: Owner
+      created_at: Created
+      probability: Chance
+      status:
+        optional: true
+        cases:
+          - {when: {probability: 100}, value: won}
+          - {when: {probability: 0, Archived: true}, value: lost}
+          - {value: open}
+      closed_at: {column: Closed, when: {status: [won, lost]}}
+      lost_reason: {column: Reason, optional: true, when: {status: lost}}
+"""
+
+
+def test_when_cases_and_optional_columns(tmp_ws, tmp_path):
+    (tmp_path / "deals.csv").write_text(
+        "ID,Owner,Created,Chance,Closed,Archived,Reason\n"
+        "D1,R1,2025-01-02,100.0,2025-02-01,False,\n"  # 100.0 meets 100: won
+        "D2,R1,2025-01-03,0,2025-02-02,TRUE,Too dear\n"  # archived at 0: lost
+        "D3,R1,2025-01-04,0,2025-02-03,False,Ignored\n"  # at 0 but not archived: open, no close, no reason
+        "D4,R1,2025-01-05,40,,False,\n", encoding="utf-8")
+    tmp_ws.set_settings(time_zone="UTC")
+    import_mapped(tmp_ws, _mapping(tmp_path, CONDITIONAL), [tmp_path / "deals.csv"])
+    with tmp_ws.reader() as con:
+        got = con.execute("SELECT opportunity_id, status, strftime(closed_at, '%Y-%m-%d'), lost_reason "
+                          "FROM opportunities ORDER BY 1").fetchall()
+    assert got == [("D1", "won", "2025-02-01", None), ("D2", "lost", "2025-02-02", "Too dear"),
+                   ("D3", "open", None, None), ("D4", "open", None, None)]
+
+
+def test_a_case_on_a_column_the_file_lacks_is_never_met(tmp_ws, tmp_path):
+    (tmp_path / "deals.csv").write_text("ID,Owner,Created,Chance,Closed\nD1,R1,2025-01-02,0,2025-02-01\n",
+                                        encoding="utf-8")
+    import_mapped(tmp_ws, _mapping(tmp_path, CONDITIONAL), [tmp_path / "deals.csv"])
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT status, closed_at FROM opportunities").fetchall() == [("open", None)]
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("        optional: true\n", ""), "a condition names 'Archived', neither a column this table maps"),
+    (("when: {status: [won, lost]}", "when: {state: [won]}"), "a condition names 'state'"),
+    (("      probability: Chance", "      probability: {column: Chance, when: {closed_at: '2025-02-01'}}"),
+     "depend on each other in a circle"),
+    (("          - {value: open}", "          - {valeur: open}"), "cases.3: give `value:`"),
+])
+def test_condition_mistakes_are_named(tmp_ws, tmp_path, change, message):
+    (tmp_path / "deals.csv").write_text("ID,Owner,Created,Chance,Closed\nD1,R1,2025-01-02,0,\n", encoding="utf-8")
+    with pytest.raises(MappingError, match=message):
+        import_mapped(tmp_ws, _mapping(tmp_path, CONDITIONAL.replace(*change)), [tmp_path / "deals.csv"])
