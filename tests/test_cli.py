@@ -153,3 +153,17 @@ def test_import_through_a_mapping(tmp_path):
     assert folder.exit_code == 2 and "not folders" in folder.output
     missing = runner.invoke(app, ["import", "--mapping", recipe, files[0], "--workspace", path])
     assert missing.exit_code == 2 and "no file named 'sales_teams.csv'" in missing.output
+
+
+def test_import_through_a_preset(tmp_path):
+    path = str(tmp_path / "p.duckdb")
+    export = Path(__file__).resolve().parent / "data" / "exports" / "odoo_nl_crm.lead.xlsx"
+    result = runner.invoke(app, ["import", "--preset", "odoo", str(export), "--workspace", path])
+    assert result.exit_code == 0, result.output
+    assert "opportunities" in result.output
+    again = runner.invoke(app, ["import", "--preset", "odoo", str(export), "--workspace", path])
+    assert again.exit_code == 0
+    unknown = runner.invoke(app, ["import", "--preset", "zoho", str(export), "--workspace", path])
+    assert unknown.exit_code == 2 and "presets: hubspot, odoo, pipedrive, salesforce" in unknown.output
+    both = runner.invoke(app, ["import", "--preset", "odoo", "--mapping", "m.yaml", str(export), "--workspace", path])
+    assert both.exit_code == 2 and "not both" in both.output

@@ -52,15 +52,25 @@ def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
 def import_cmd(
     paths: Annotated[list[Path], typer.Argument(help="a canonical dataset folder; with --mapping, the exported files")],
     mapping: Annotated[Path | None, typer.Option(help="a mapping (YAML) from exported files to the canonical tables")] = None,
+    preset: Annotated[str | None, typer.Option(help="the mapping for a CRM's standard export: odoo, salesforce, "
+                                                    "hubspot, pipedrive")] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Import a canonical dataset folder, or exported files through a mapping: good rows land,
-    rejected rows are reported."""
+    """Import a canonical dataset folder, or exported files through a mapping or a preset:
+    good rows land, rejected rows are reported."""
     from koers.importers.canonical import ImportError_, import_folder
     from koers.importers.mapping import MappingError, import_mapped
+    from koers.importers.presets import preset_path
 
+    if mapping is not None and preset is not None:
+        usage_error("give --mapping or --preset, not both")
+    if preset is not None:
+        try:
+            mapping = preset_path(preset)
+        except MappingError as e:
+            usage_error(str(e))
     if mapping is None and len(paths) != 1:
-        usage_error("give one canonical dataset folder, or --mapping M.yaml with the exported files")
+        usage_error("give one canonical dataset folder, or --mapping M.yaml / --preset NAME with the exported files")
     if mapping is not None:
         folders = [str(p) for p in paths if p.is_dir()]
         if folders:
