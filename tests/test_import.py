@@ -204,3 +204,24 @@ def test_rows_from_a_mapping_stay_text_when_a_column_is_empty_throughout(tmp_ws)
     assert (result.written, result.rejected) == (2, 0)
     with tmp_ws.reader() as con:
         assert con.execute("SELECT count(*) FROM reps WHERE left_on IS NULL AND email IS NULL").fetchone()[0] == 2
+
+
+def test_what_runs_after_an_import_is_part_of_its_transaction(tmp_ws):
+    from koers.importers.canonical import Source, import_sources
+
+    rows = pd.DataFrame({"rep_id": ["R1"], "name": ["Ans"], "hired_on": ["2024-01-01"], "_line": [2]}, dtype=object)
+
+    def record(con, result):
+        con.execute("INSERT INTO koers_sync_state VALUES ('odoo', 'res.users', '2025-01-01 00:00:00')")
+
+    import_sources(tmp_ws, [Source("reps", "users", rows=rows)], "test", after=record)
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT marker FROM koers_sync_state").fetchall() == [("2025-01-01 00:00:00",)]
+
+    def fail(con, result):
+        raise RuntimeError("the network went away")
+
+    more = rows.assign(rep_id="R2")
+    with pytest.raises(RuntimeError):
+        import_sources(tmp_ws, [Source("reps", "users", rows=more)], "test", after=fail)
+    assert tmp_ws.counts()["reps"] == 1

@@ -43,6 +43,14 @@ META_DDL = {
     # stage_history rows Koers made for opportunities that came without any,
     # so a later import that brings real history can replace them
     "koers_generated_history": "opportunity_id VARCHAR",
+    # live syncs: how far each source model was read (its own change marker,
+    # e.g. Odoo's write_date), and one row per run and table
+    "koers_sync_state": "source VARCHAR, model VARCHAR, marker VARCHAR, PRIMARY KEY (source, model)",
+    "koers_sync_log": (
+        "run_id VARCHAR, source VARCHAR, started_at TIMESTAMP, finished_at TIMESTAMP, tbl VARCHAR, "
+        "rows_read BIGINT, rows_written BIGINT, rows_rejected BIGINT, import_id VARCHAR, status VARCHAR, "
+        "message VARCHAR"
+    ),
 }
 
 

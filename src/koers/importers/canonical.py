@@ -107,9 +107,10 @@ def import_folder(
 
 def import_sources(
     ws: Workspace, sources: list[Source], origin: str, on_table: Callable[[str, int], None] | None = None,
-    warnings: list[str] | None = None,
+    warnings: list[str] | None = None, after: Callable[[duckdb.DuckDBPyConnection, ImportResult], None] | None = None,
 ) -> ImportResult:
-    """Import one source per table, in load order, as one transaction."""
+    """Import one source per table, in load order, as one transaction.
+    `after` runs last inside that transaction (a sync records how far it read)."""
     by_table = {s.table: s for s in sources}
     if len(by_table) != len(sources):
         raise ImportError_("one source per table: two sources name the same table")
@@ -142,6 +143,8 @@ def import_sources(
                 str(result.rejects_path) if result.rejects_path else None,
             ],
         )
+        if after is not None:
+            after(con, result)
     return result
 
 
