@@ -262,6 +262,22 @@ def demo_cmd(
     )
 
 
+@app.command("serve")
+def serve_cmd(
+    workspace: WorkspaceOpt = None,
+    host: Annotated[str, typer.Option(help="the address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="the port to listen on")] = 8000,
+) -> None:
+    """Serve the web cockpit (dashboards, a page per KPI, the JSON API under /api/v1)."""
+    import uvicorn
+
+    from koers.web.app import create_app
+
+    ws = open_workspace(workspace)
+    err.print(f"Koers on http://{host}:{port}/  (workspace {ws.url}; API docs at /docs)", highlight=False)
+    uvicorn.run(create_app(ws.url), host=host, port=port, log_level="warning")
+
+
 def main() -> None:
     app()
 

@@ -9,7 +9,8 @@ import math
 from datetime import date
 
 import pandas as pd
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as babel_percent
 
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.model import Unit
@@ -19,7 +20,7 @@ LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 
 def plain(value) -> str:
     """Numbers plain and full precision (1234.5), empty for null."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return ""
     if isinstance(value, date):
         return value.isoformat()
@@ -35,7 +36,7 @@ def plain(value) -> str:
 
 
 def _json_value(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
         return None
     if isinstance(value, date):
         return value.isoformat()
@@ -65,7 +66,7 @@ def format_value(kpi_id: str, value, lang: str, currency: str = "EUR") -> str:
     locale = LOCALES[lang]
     unit = CATALOG_BY_ID[kpi_id].unit if kpi_id in CATALOG_BY_ID else Unit.COUNT
     if unit == Unit.RATIO:
-        return format_percent(value, format="#,##0.0%", locale=locale)
+        return babel_percent(value, format="#,##0.0%", locale=locale)
     if unit in (Unit.MONEY, Unit.MONEY_PER_DAY):
         from babel.numbers import format_currency
 
@@ -84,3 +85,10 @@ def format_number(value, lang: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return format_decimal(value, format="#,##0.##", locale=LOCALES[lang])
+
+
+def format_percent(value, lang: str) -> str:
+    """A fraction as a percentage with one decimal (0.125 -> 12,5% in Dutch)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return babel_percent(value, format="#,##0.0%", locale=LOCALES[lang])

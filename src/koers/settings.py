@@ -18,6 +18,11 @@ DEFAULT_ACTIVITY_POINTS = {
     "other": 0,
 }
 
+# The KPIs a sales leader opens the cockpit for: the Overview's cards until a
+# manager picks their own 3 to 7 (more than 7 is allowed, with a warning).
+DEFAULT_FOCUS_KPIS = ("won_value", "win_rate", "open_pipeline_value", "lead_response_time", "revenue", "churn_rate")
+FOCUS_ADVISED_MAX = 7
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -27,6 +32,7 @@ class Settings:
     stale_days: float = 30.0
     outreach_types: tuple[str, ...] = ("call", "email", "meeting", "demo", "linkedin")
     activity_points: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ACTIVITY_POINTS))
+    focus_kpis: tuple[str, ...] = DEFAULT_FOCUS_KPIS
 
     @property
     def tz(self) -> ZoneInfo:
@@ -41,7 +47,7 @@ class Settings:
         for f in fields(cls):
             if f.name in stored:
                 v = json.loads(stored[f.name])
-                values[f.name] = tuple(v) if f.name == "outreach_types" else v
+                values[f.name] = tuple(v) if f.name in ("outreach_types", "focus_kpis") else v
         return cls(**values)
 
 
@@ -78,6 +84,8 @@ def parse_setting(name: str, text: str) -> object:
         if bad or not types:
             raise ValueError(f"outreach types must come from: {', '.join(ACTIVITY_TYPES)}")
         return types
+    if name == "focus_kpis":
+        return parse_focus_kpis(text)
     # activity_points: type=points,type=points
     from koers.model import ACTIVITY_TYPES
 
@@ -94,3 +102,16 @@ def parse_setting(name: str, text: str) -> object:
         except ValueError:
             raise ValueError(f"points for '{k}' must be a number, got '{v}'") from None
     return points
+
+
+def parse_focus_kpis(text: str) -> tuple[str, ...]:
+    """KPI ids, comma-separated, each from the catalogue, each once."""
+    from koers.kpis.catalog import CATALOG_BY_ID
+
+    ids = tuple(dict.fromkeys(k.strip() for k in text.split(",") if k.strip()))
+    if not ids:
+        raise ValueError("focus_kpis needs at least one KPI id (koers kpis lists them), e.g. won_value,win_rate")
+    unknown = [k for k in ids if k not in CATALOG_BY_ID]
+    if unknown:
+        raise ValueError(f"unknown KPI {', '.join(unknown)} in focus_kpis; koers kpis lists the valid ids")
+    return ids

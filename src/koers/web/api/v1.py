@@ -1,0 +1,147 @@
+"""/api/v1: the same questions as `koers kpi`, answered from the same
+compute() (through the result cache), in the CLI's JSON form."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from koers import output
+from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.kpis.compute import QueryError
+from koers.kpis.model import Kpi
+from koers.periods import last_complete_month, parse_instant, parse_one, parse_spec
+from koers.store import now_utc
+from koers.web.params import FILTER_DIMS, BadRequest, minute
+from koers.web.render import cockpit_of
+
+router = APIRouter(tags=["api"])
+
+Lang = Annotated[str, Query(pattern="^(nl|en)$", description="nl | en: the language of names and labels")]
+Period = Annotated[str | None, Query(description="2025, 2025-Q3, 2025-07, 2025-W14, 2025-07-15 or a range A..B; "
+                                                 "default: the last complete month")]
+Grain = Annotated[str | None, Query(description="day | week | month | quarter | year: split the span")]
+Where = Annotated[list[str], Query(description="DIM=VALUE filter, repeatable (as --where)")]
+AsOf = Annotated[str | None, Query(description="the moment the question is asked (ISO 8601; local time without "
+                                               "offset); default: now, to the minute")]
+
+
+class KpiPublic(BaseModel):
+    id: str
+    name: str
+    name_nl: str
+    name_en: str
+    family: str
+    type: str = Field(description="action | result | insight")
+    unit: str
+    direction: str = Field(description="which way is better: higher | lower | closer to 0")
+    dimensions: list[str]
+    definition: str
+    notes: list[str]
+    parts: list[str] = Field(description="for a composite KPI, the catalogue KPIs it is built from")
+
+
+class ValuesPublic(BaseModel):
+    as_of: str = Field(description="the as-of moment used, UTC")
+    rows: list[dict] = Field(description="kpi, period, [target_kpi], <by dims>, value, numerator, denominator: "
+                                         "the rows of `koers kpi --format json`")
+    warnings: list[str]
+
+
+class DrillPublic(BaseModel):
+    kpi: str
+    period: str
+    table: str | None = Field(description="the canonical table the records are rows of")
+    total: int = Field(description="records behind the figure; `rows` is one page of them")
+    limit: int
+    offset: int
+    rows: list[dict]
+    components: list[str] = Field(description="a composite KPI's parts: drill into these instead")
+
+
+class DimensionValue(BaseModel):
+    value: str
+    label: str
+
+
+def public(kpi: Kpi, lang: str) -> KpiPublic:
+    return KpiPublic(id=kpi.id, name=kpi.name(lang), name_nl=kpi.name_nl, name_en=kpi.name_en, family=kpi.family,
+                     type=kpi.type.value, unit=kpi.unit.value, direction=kpi.direction.value,
+                     dimensions=list(kpi.dimensions), definition=kpi.definition, notes=list(kpi.notes),
+                     parts=list(kpi.parts))
+
+
+def pairs(items: list[str], name: str) -> dict[str, str]:
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise BadRequest(f"{name} takes DIM=VALUE, got '{item}'")
+        dim, value = item.split("=", 1)
+        out[dim.strip()] = value.strip()
+    return out
+
+
+@router.get("/kpis", response_model=list[KpiPublic], summary="The KPI catalogue")
+def catalogue(lang: Lang = "en") -> list[KpiPublic]:
+    return [public(k, lang) for k in CATALOG]
+
+
+@router.get("/kpis/{kpi_id}", response_model=KpiPublic, summary="One KPI's declaration")
+def one_kpi(kpi_id: str, lang: Lang = "en") -> KpiPublic:
+    if kpi_id not in CATALOG_BY_ID:
+        raise QueryError(f"unknown KPI {kpi_id}; valid KPIs: {', '.join(sorted(CATALOG_BY_ID))}")
+    return public(CATALOG_BY_ID[kpi_id], lang)
+
+
+@router.get("/values", response_model=ValuesPublic, summary="KPI values, as `koers kpi --format json`")
+def values(
+    request: Request,
+    kpi: Annotated[list[str], Query(description="KPI ids, repeatable or comma-separated")],
+    period: Period = None,
+    grain: Grain = None,
+    by: Annotated[str | None, Query(description="dimensions, comma-separated (as --by)")] = None,
+    where: Where = (),
+    as_of: AsOf = None,
+) -> ValuesPublic:
+    cockpit = cockpit_of(request)
+    settings = cockpit.settings()
+    ids = [k.strip() for item in kpi for k in item.split(",") if k.strip()]
+    moment = parse_instant(as_of, settings.tz) if as_of else minute(now_utc())
+    periods = parse_spec(period, grain) if period else parse_spec(last_complete_month(moment, settings.tz).label,
+                                                                  grain)
+    by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
+    result = cockpit.cache.compute(ids, periods, by_dims, pairs(list(where), "where"), moment)
+    return ValuesPublic(as_of=moment.isoformat(), rows=json.loads(output.to_json(result.rows)),
+                        warnings=result.warnings)
+
+
+@router.get("/drill", response_model=DrillPublic, summary="The records behind one figure")
+def drill(
+    request: Request,
+    kpi: Annotated[str, Query(description="a KPI id")],
+    period: Annotated[str, Query(description="one period: 2025, 2025-Q3, 2025-07, 2025-W14, 2025-07-15")],
+    match: Annotated[list[str], Query(description="DIM=VALUE of the figure's split, repeatable; an empty VALUE "
+                                                  "is a null dimension; target_attainment needs target_kpi=K")] = (),
+    where: Where = (),
+    as_of: AsOf = None,
+    limit: Annotated[int, Query(ge=0, le=10000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DrillPublic:
+    cockpit = cockpit_of(request)
+    settings = cockpit.settings()
+    moment = parse_instant(as_of, settings.tz) if as_of else minute(now_utc())
+    p = parse_one(period)
+    found = cockpit.cache.drill(kpi, p, pairs(list(match), "match"), pairs(list(where), "where"), moment,
+                                limit, offset)
+    return DrillPublic(kpi=found.kpi, period=p.label, table=found.table, total=found.total, limit=limit,
+                       offset=offset, rows=json.loads(output.to_json(found.rows)), components=found.components)
+
+
+@router.get("/dimensions", response_model=dict[str, list[DimensionValue]],
+            summary="The values each page filter offers (reps by name)")
+def dimensions(request: Request) -> dict[str, list[DimensionValue]]:
+    choices = cockpit_of(request).choices()
+    return {d: [DimensionValue(value=v, label=n) for v, n in choices.options(d)] for d in FILTER_DIMS}

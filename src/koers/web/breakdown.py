@@ -1,0 +1,71 @@
+"""A breakdown: KPIs side by side, one row per value of a dimension, each
+figure linking to its records; and the cards of a dashboard."""
+
+from __future__ import annotations
+
+from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.model import label
+from koers.web import charts
+from koers.web.choices import Choices
+from koers.web.figures import Asker, Card, card, is_null
+from koers.web.params import MATCH_PREFIX
+from koers.web.tables import Column, DataTable, make_table
+
+
+def cards(ask: Asker, kpi_ids) -> list[Card]:
+    return [card(ask, k, ask.view.url(f"/kpi/{k}")) for k in kpi_ids]
+
+
+def shared_filters(ask: Asker, kpi_ids) -> tuple[dict[str, str], list[str]]:
+    """The filters every KPI of a breakdown takes; the others are named on
+    the page, not silently dropped."""
+    kept = dict(ask.view.where)
+    for k in kpi_ids:
+        kept = {d: v for d, v in kept.items() if d in CATALOG_BY_ID[k].dimensions}
+    return kept, [d for d in ask.view.where if d not in kept]
+
+
+def drill_link(ask: Asker, kpi_id: str, match: dict, where: dict[str, str]) -> str:
+    extra = {f"{MATCH_PREFIX}{d}": ("" if is_null(v) else str(v)) for d, v in match.items()}
+    # the drill-down takes only the filters its KPI takes
+    dropped = {d: None for d in ask.view.where if d not in where}
+    return ask.view.url(f"/kpi/{kpi_id}/drill", period=ask.view.period.label, grain=None, **dropped, **extra)
+
+
+def order_values(values: list, dim: str, choices: Choices) -> list:
+    if dim == "stage":
+        rank = {s: i for i, (s, _) in enumerate(choices.stages)}
+        return sorted(values, key=lambda v: rank.get(v, len(rank)))
+    return values
+
+
+class Breakdown:
+    def __init__(self, ask: Asker, choices: Choices, name: str, title: str, kpi_ids: list[str], dim: str,
+                 sort_by: str | None = None, limit: int | None = None):
+        self.ask, self.name, self.title, self.kpi_ids, self.dim = ask, name, title, kpi_ids, dim
+        lang = ask.view.lang
+        self.where, self.ignored = shared_filters(ask, kpi_ids)
+        rows = ask.rows(kpi_ids, [ask.view.period], [dim], self.where)
+        values: dict = {}
+        for r in rows.to_dict("records"):
+            values.setdefault(r[dim], {})[r["kpi"]] = r["value"]
+        keys = list(values)
+        if sort_by:
+            keys.sort(key=lambda v: -(values[v].get(sort_by) if not is_null(values[v].get(sort_by)) else float("-inf")))
+        else:
+            keys = order_values(keys, dim, choices)
+        if limit:
+            keys = keys[:limit]
+        self.rows = [{"key": v, "name": choices.name(dim, v), **{k: values[v].get(k) for k in kpi_ids}} for v in keys]
+        links = [{k: drill_link(ask, k, {dim: r["key"]}, self.where) for k in kpi_ids} for r in self.rows]
+        columns = [Column("name", label(dim, lang))] + [Column(k, CATALOG_BY_ID[k].name(lang), "kpi", k)
+                                                         for k in kpi_ids]
+        self.table: DataTable = make_table(ask, name, title, columns, self.rows, links)
+
+    def chart(self, kpi_ids: list[str] | None = None, horizontal: bool = False, stacked: bool = False) -> dict:
+        kpi_ids = kpi_ids or self.kpi_ids
+        lang = self.ask.view.lang
+        unit = CATALOG_BY_ID[kpi_ids[0]].unit.value
+        return charts.bars(self.title, [r["name"] for r in self.rows],
+                           [(CATALOG_BY_ID[k].name(lang), [r[k] for r in self.rows]) for k in kpi_ids],
+                           unit, stacked=stacked, horizontal=horizontal)

@@ -1,0 +1,207 @@
+"""The figures a page shows, asked of the result cache. Nothing here
+computes a KPI: it picks values out of compute()'s answers and says how
+they compare (direction, target, pace)."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from koers import output
+from koers.kpis.cache import ResultCache
+from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.model import Direction, Kpi, Unit
+from koers.periods import Period
+from koers.settings import Settings
+from koers.web.i18n import word
+from koers.web.params import View
+
+log = logging.getLogger(__name__)
+TARGET_SCOPES = ("owner", "team")  # target_attainment's only dimensions
+
+
+def is_null(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+class Asker:
+    """One request's questions to the cache, with the warnings they raised."""
+
+    def __init__(self, cache: ResultCache, view: View, settings: Settings):
+        self.cache, self.view, self.settings = cache, view, settings
+        self.warnings: list[str] = []
+
+    def rows(self, kpi_ids, periods: list[Period], by=(), where=None) -> pd.DataFrame:
+        result = self.cache.compute(list(kpi_ids), periods, list(by), dict(where or {}), self.view.as_of)
+        for w in result.warnings:
+            if w not in self.warnings:
+                self.warnings.append(w)
+        return result.rows
+
+    def fmt(self, kpi_id: str, value) -> str:
+        return output.format_value(kpi_id, None if is_null(value) else value, self.view.lang, self.settings.currency)
+
+    def num(self, value) -> str:
+        return output.format_number(None if is_null(value) else value, self.view.lang)
+
+
+def value_at(rows: pd.DataFrame, period: Period | None):
+    if period is None:
+        return None
+    hit = rows[rows["period"] == period.start]
+    return None if hit.empty or is_null(hit["value"].iloc[0]) else hit["value"].iloc[0]
+
+
+def judge(kpi: Kpi, now, before) -> str:
+    """good / bad / flat / none: the colour of a change, from the KPI's direction."""
+    if is_null(now) or is_null(before):
+        return "none"
+    if now == before:
+        return "flat"
+    if kpi.direction == Direction.HIGHER:
+        better = now > before
+    elif kpi.direction == Direction.LOWER:
+        better = now < before
+    else:
+        better = abs(now) < abs(before)
+    return "good" if better else "bad"
+
+
+def change_text(kpi: Kpi, now, before, lang: str) -> str:
+    """Ratios change in percentage points (a win rate from 20% to 25% is +5 pp,
+    not +25%); everything else relative to where it was."""
+    if is_null(now) or is_null(before):
+        return "–"
+    if kpi.unit == Unit.RATIO:
+        diff = (now - before) * 100
+        return f"{'+' if diff >= 0 else '−'}{output.format_number(round(abs(diff), 1), lang)} pp"
+    if before == 0:
+        return "–"
+    rel = (now - before) / abs(before)
+    return ("+" if rel >= 0 else "−") + output.format_percent(abs(rel), lang)
+
+
+def elapsed_share(period: Period, as_of: datetime, settings: Settings) -> float:
+    """How much of P lies before the as-of moment, 0..1."""
+    start, end = period.start_utc(settings.tz), period.end_utc(settings.tz)
+    if as_of <= start:
+        return 0.0
+    if as_of >= end:
+        return 1.0
+    return (as_of - start) / (end - start)
+
+
+@dataclass
+class Target:
+    actual: str
+    target: str
+    attainment: str
+    pace: str | None  # "on pace for 92%" while P runs, for flows
+    judged: str
+
+
+@dataclass
+class Card:
+    kpi: Kpi
+    name: str
+    value: str
+    previous: str
+    previous_change: str
+    previous_judged: str
+    year: str
+    year_change: str
+    year_judged: str
+    spark: str  # SVG polyline points
+    spark_labels: str
+    url: str
+    ignored: list[str] = field(default_factory=list)
+    target: Target | None = None
+    target_note: str | None = None
+    error: str | None = None
+
+
+def card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
+    """A card, or a card that says why its figures could not be computed:
+    one KPI failing must not take the whole dashboard down."""
+    try:
+        return _card(ask, kpi_id, kpi_url)
+    except Exception as e:  # noqa: BLE001 - shown on the card and logged, never swallowed
+        log.exception("card %s failed", kpi_id)
+        kpi = CATALOG_BY_ID[kpi_id]
+        return Card(kpi, kpi.name(ask.view.lang), "–", "–", "–", "none", "–", "–", "none", "", "", kpi_url,
+                    error=f"{type(e).__name__}: {e}")
+
+
+def attainment_rows(ask: Asker, period: Period, scope_where: dict[str, str], by=()) -> pd.DataFrame:
+    return ask.rows(["target_attainment"], [period], by, scope_where)
+
+
+def target_for(ask: Asker, kpi: Kpi, period: Period, where: dict[str, str]) -> tuple[Target | None, str | None]:
+    """The KPI's target attainment under the page's filters, paced while P runs."""
+    lang = ask.view.lang
+    if any(d not in TARGET_SCOPES for d in where):
+        return None, word("target_not_scoped", lang)
+    rows = attainment_rows(ask, period, where)
+    rows = rows[rows["target_kpi"] == kpi.id]
+    if rows.empty:
+        return None, word("no_target", lang)
+    r = rows.iloc[0]
+    actual, target, attained = r["numerator"], r["denominator"], r["value"]
+    pace = None
+    share = elapsed_share(period, ask.view.as_of, ask.settings)
+    # Pacing is for flows summed over P: half-way through a month half the
+    # won value is on pace; a win rate or a pipeline stock is not prorated.
+    if kpi.additive and 0 < share < 1 and not is_null(actual) and target:
+        paced = actual / (target * share)
+        pace = f"{word('on_pace_for', lang)} {output.format_percent(paced, lang)}"
+    return Target(ask.fmt(kpi.id, actual), ask.fmt(kpi.id, target),
+                  output.format_percent(None if is_null(attained) else attained, lang),
+                  pace, "good" if not is_null(attained) and attained >= 1 else "bad"), None
+
+
+def sparkline(values: list, width: int = 120, height: int = 28) -> str:
+    """SVG polyline points for the values (nulls skipped)."""
+    known = [(i, v) for i, v in enumerate(values) if not is_null(v)]
+    if not known:
+        return ""
+    lo, hi = min(v for _, v in known), max(v for _, v in known)
+    span = (hi - lo) or 1
+    step = width / max(len(values) - 1, 1)
+    return " ".join(f"{i * step:.1f},{height - 2 - (v - lo) / span * (height - 4):.1f}" for i, v in known)
+
+
+def _card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
+    kpi = CATALOG_BY_ID[kpi_id]
+    view, lang = ask.view, ask.view.lang
+    where, ignored = view.applicable(kpi)
+    P = view.period
+    trail = trailing(P, 12)
+    year = P.year_earlier()
+    periods = sorted(set(trail) | ({year} if year else set()))
+    rows = ask.rows([kpi.id], periods, (), where)
+    if "target_kpi" in rows.columns:  # target_attainment itself: no single value per period
+        rows = rows.iloc[0:0]
+    now, before, last_year = value_at(rows, P), value_at(rows, P.previous()), value_at(rows, year)
+    spark_values = [value_at(rows, p) for p in trail]
+    target, note = target_for(ask, kpi, P, where) if kpi.id != "target_attainment" else (None, None)
+    return Card(
+        kpi=kpi, name=kpi.name(lang), value=ask.fmt(kpi.id, now),
+        previous=ask.fmt(kpi.id, before), previous_change=change_text(kpi, now, before, lang),
+        previous_judged=judge(kpi, now, before),
+        year=ask.fmt(kpi.id, last_year), year_change=change_text(kpi, now, last_year, lang),
+        year_judged=judge(kpi, now, last_year),
+        spark=sparkline(spark_values),
+        spark_labels=" · ".join(f"{p.label}: {ask.fmt(kpi.id, v)}" for p, v in zip(trail, spark_values)),
+        url=kpi_url, ignored=ignored, target=target, target_note=note,
+    )
+
+
+def trailing(p: Period, n: int) -> list[Period]:
+    out = [p]
+    while len(out) < n:
+        out.insert(0, out[0].previous())
+    return out

@@ -1,0 +1,136 @@
+"""The words of the web pages in Dutch and English; KPI names and dimension
+labels come from the catalogue (kpis.model) and are not repeated here."""
+
+from __future__ import annotations
+
+LANGS = ("nl", "en")
+
+WORDS: dict[str, tuple[str, str]] = {
+    # navigation
+    "overview": ("Overzicht", "Overview"),
+    "pipeline": ("Pijplijn", "Pipeline"),
+    "activities": ("Teamactiviteiten", "Team activities"),
+    "performance": ("Prestaties", "Performance"),
+    "stages": ("Fase-analyse", "Stage analysis"),
+    "leaderboard": ("Ranglijst", "Leaderboard"),
+    "catalogue": ("KPI's", "KPIs"),
+    "settings": ("Instellingen", "Settings"),
+    "api": ("API", "API"),
+    # filters
+    "period": ("Periode", "Period"),
+    "grain": ("Korrel", "Grain"),
+    "all": ("Alle", "All"),
+    "apply": ("Toepassen", "Apply"),
+    "reset": ("Wissen", "Reset"),
+    "day": ("dag", "day"),
+    "week": ("week", "week"),
+    "month": ("maand", "month"),
+    "quarter": ("kwartaal", "quarter"),
+    "year": ("jaar", "year"),
+    "as_of": ("stand per", "as of"),
+    "filters_not_applied": ("Filter geldt niet voor deze KPI", "Filter does not apply to this KPI"),
+    # cards
+    "vs_previous": ("t.o.v. vorige periode", "vs previous period"),
+    "vs_year": ("t.o.v. vorig jaar", "vs same period last year"),
+    "target": ("Doel", "Target"),
+    "actual": ("Realisatie", "Actual"),
+    "attainment": ("Realisatie t.o.v. doel", "Attainment"),
+    "on_pace_for": ("op koers voor", "on pace for"),
+    "of_target": ("van het doel", "of target"),
+    "no_target": ("geen doel gezet", "no target set"),
+    "target_not_scoped": ("doelen bestaan per verkoper, team of bedrijf; niet onder dit filter",
+                          "targets exist per rep, team or company, not under this filter"),
+    "definition": ("Definitie", "Definition"),
+    "details": ("Details", "Details"),
+    "last_12": ("laatste 12 perioden", "last 12 periods"),
+    "pp": ("pp", "pp"),
+    "no_data": ("geen gegevens", "no data"),
+    # roles
+    "role": ("Rol", "Role"),
+    "focus": ("Focus-KPI's", "Focus KPIs"),
+    "inside_sales": ("Binnendienst", "Inside sales"),
+    "account_manager": ("Accountmanager", "Account manager"),
+    "sales_manager": ("Salesmanager", "Sales manager"),
+    # KPI page
+    "type": ("Soort", "Type"),
+    "unit": ("Eenheid", "Unit"),
+    "better": ("Beter is", "Better is"),
+    "family": ("Familie", "Family"),
+    "dimensions": ("Dimensies", "Dimensions"),
+    "notes": ("Opmerkingen", "Notes"),
+    "trend": ("Verloop", "Trend"),
+    "split_by": ("Uitsplitsen naar", "Split by"),
+    "none": ("geen", "none"),
+    "insight_note": (
+        "Inzicht-KPI: om te begrijpen wat er gebeurt, niet om een verkoper op te beoordelen.",
+        "Insight KPI: for understanding what happens, not for judging a rep.",
+    ),
+    "action": ("actie", "action"),
+    "result": ("resultaat", "result"),
+    "insight": ("inzicht", "insight"),
+    "higher": ("hoger", "higher"),
+    "lower": ("lager", "lower"),
+    "closer to 0": ("dichter bij 0", "closer to 0"),
+    "records": ("Records", "Records"),
+    "drill": ("records", "records"),
+    "drill_title": ("De records achter het cijfer", "The records behind the figure"),
+    "built_from": ("Samengesteld uit", "Built from"),
+    "composite_note": (
+        "Deze KPI wordt berekend uit andere KPI's; bekijk de records van de onderdelen.",
+        "This KPI is computed from other KPIs; see the records of its parts.",
+    ),
+    "page": ("Pagina", "Page"),
+    "of": ("van", "of"),
+    "previous": ("Vorige", "Previous"),
+    "next": ("Volgende", "Next"),
+    "export": ("Exporteren", "Export"),
+    "warnings": ("Waarschuwingen", "Warnings"),
+    "matching": ("records", "records"),
+    # tables
+    "rank": ("#", "#"),
+    "rep": ("Verkoper", "Rep"),
+    "team": ("Team", "Team"),
+    "change": ("Verandering", "Change"),
+    "rank_by": ("Rangschikken", "Rank"),
+    "reps": ("verkopers", "reps"),
+    "teams": ("teams", "teams"),
+    "kpi": ("KPI", "KPI"),
+    "value": ("Waarde", "Value"),
+    "share_previous": ("% van vorige stap", "% of previous step"),
+    "share_first": ("% van eerste stap", "% of first step"),
+    "step": ("Stap", "Step"),
+    "funnel": ("Trechter", "Funnel"),
+    "funnel_note": (
+        "Elke stap telt wat in de periode gebeurde (leads aangemaakt, gekwalificeerd, deals die een fase "
+        "binnengingen, gewonnen); geen cohort: een deal kan in een eerdere periode als lead begonnen zijn.",
+        "Each step counts what happened in the period (leads created, qualified, deals entering a stage, won); "
+        "not a cohort: a deal may have started as a lead in an earlier period.",
+    ),
+    "entered_stage": ("Fase binnengegaan", "Entered stage"),
+    "team_total": ("Team (alle verkopers)", "Team (all reps)"),
+    "previous_year": ("Vorig jaar", "Previous year"),
+    "this_year": ("Deze periode", "This period"),
+    # settings
+    "save": ("Opslaan", "Save"),
+    "saved": ("Opgeslagen.", "Saved."),
+    "focus_help": (
+        "Kies 3 tot 7 KPI's voor de kaarten op het overzicht.",
+        "Pick 3 to 7 KPIs for the cards on the overview.",
+    ),
+    "too_many_focus": (
+        "Meer dan 7 focus-KPI's: het overzicht verliest zijn focus. Overweeg er minder te kiezen.",
+        "More than 7 focus KPIs: the overview loses its focus. Consider picking fewer.",
+    ),
+    "too_few_focus": ("Kies er minstens 3.", "Pick at least 3."),
+    "use_preset": ("Gebruik voorinstelling", "Use preset"),
+    "workspace_settings": ("Werkruimte-instellingen", "Workspace settings"),
+    "error": ("Dat kan niet", "That cannot be asked"),
+    "not_found": ("Niet gevonden", "Not found"),
+    "stale_deals": ("Vastgelopen deals", "Stale deals"),
+    "missing_figure": ("Ontbreekt in de catalogus", "Not in the catalogue"),
+}
+
+
+def word(key: str, lang: str) -> str:
+    nl, en = WORDS.get(key, (key, key))
+    return nl if lang == "nl" else en

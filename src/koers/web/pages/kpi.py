@@ -1,0 +1,153 @@
+"""The catalogue, a page per KPI (definition, trend, split, table with
+numerator and denominator) and the records behind any of its figures."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException
+
+from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.kpis.model import KpiType, label
+from koers.web import charts
+from koers.web.figures import Asker, is_null
+from koers.web.i18n import word
+from koers.web.params import MATCH_PREFIX, BadRequest, match_of
+from koers.web.render import ask_for, cockpit_of, page
+from koers.web.tables import Column, make_table
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+EXPORT_MAX = 100_000  # records in one drill-down export
+
+
+def kpi_or_404(kpi_id: str):
+    if kpi_id not in CATALOG_BY_ID:
+        raise HTTPException(404, f"unknown KPI '{kpi_id}'; the catalogue lists them at /kpis")
+    return CATALOG_BY_ID[kpi_id]
+
+
+@router.get("/kpis")
+def catalogue(request: Request) -> Response:
+    ask = ask_for(request)
+    lang = ask.view.lang
+    families: dict[str, list] = {}
+    for k in CATALOG:
+        families.setdefault(k.family, []).append(k)
+    return page(request, ask, "catalogue.html", "catalogue", word("catalogue", lang), families=families)
+
+
+def drill_url(ask: Asker, kpi_id: str, period_label: str, match: dict) -> str:
+    extra = {f"{MATCH_PREFIX}{d}": ("" if is_null(v) else str(v)) for d, v in match.items()}
+    return ask.view.url(f"/kpi/{kpi_id}/drill", period=period_label, grain=None, **extra)
+
+
+@router.get("/kpi/{kpi_id}")
+def kpi_page(request: Request, kpi_id: str) -> Response:
+    kpi = kpi_or_404(kpi_id)
+    ask = ask_for(request)
+    view, lang = ask.view, ask.view.lang
+    where, ignored = view.applicable(kpi)
+    split = request.query_params.get("split") or ""
+    if split and split not in kpi.dimensions:
+        raise BadRequest(f"'{split}' is not a dimension of {kpi.id}; valid dimensions: {', '.join(kpi.dimensions)}")
+    choices = cockpit_of(request).choices()
+    trend_periods = view.trailing(12)
+    trend = ask.rows([kpi.id], trend_periods, (), where)
+    has_target = "target_kpi" in trend.columns
+    ratio = kpi.is_ratio
+    by_period = {p.start: p for p in trend_periods}
+
+    def base_columns(first: list[Column]) -> list[Column]:
+        cols = first + ([Column("target_kpi", label("target_kpi", lang))] if has_target else [])
+        cols.append(Column("value", label("value", lang), "kpi", kpi.id))
+        if ratio:
+            cols += [Column("numerator", label("numerator", lang), "number"),
+                     Column("denominator", label("denominator", lang), "number")]
+        return cols
+
+    def records(frame, dims: list[str]) -> tuple[list[dict], list[dict]]:
+        rows, links = [], []
+        for r in frame.to_dict("records"):
+            p = by_period.get(r["period"]) or view.period
+            row = {**r, "period_label": p.label}
+            for d in dims:
+                row[f"{d}_name"] = choices.name(d, r[d])
+            if has_target:
+                row["target_kpi"] = CATALOG_BY_ID[r["target_kpi"]].name(lang)
+            match = {d: r[d] for d in dims}
+            if has_target:
+                match["target_kpi"] = r["target_kpi"]
+            rows.append(row)
+            links.append({"value": drill_url(ask, kpi.id, p.label, match)})
+        return rows, links
+
+    trend_rows, trend_links = records(trend, [])
+    tables = [make_table(ask, "trend", word("trend", lang), base_columns([Column("period_label", label("period", lang))]),
+                         trend_rows, trend_links)]
+    if has_target:
+        series = [(CATALOG_BY_ID[t].name(lang), [r["value"] for r in trend.to_dict("records") if r["target_kpi"] == t])
+                  for t in dict.fromkeys(trend["target_kpi"])]
+        x = [by_period[d].label for d in dict.fromkeys(trend["period"])]
+    else:
+        series = [(kpi.name(lang), list(trend["value"]))]
+        x = [p.label for p in trend_periods]
+    figures = {"trend": charts.line(f"{kpi.name(lang)} · {word('trend', lang)}", x, series, kpi.unit.value)}
+
+    if split:
+        split_frame = ask.rows([kpi.id], [view.period], [split], where)
+        split_rows, split_links = records(split_frame, [split])
+        tables.append(make_table(ask, "split", f"{kpi.name(lang)} · {label(split, lang)} · {view.period.label}",
+                                 base_columns([Column(f"{split}_name", label(split, lang))]), split_rows, split_links))
+        if not has_target:
+            ordered = sorted(split_rows, key=lambda r: -(r["value"] if not is_null(r["value"]) else float("-inf")))
+            figures["split"] = charts.bars(f"{kpi.name(lang)} · {label(split, lang)}",
+                                           [r[f"{split}_name"] for r in ordered],
+                                           [(kpi.name(lang), [r["value"] for r in ordered])],
+                                           kpi.unit.value, horizontal=True)
+    return page(request, ask, "kpi.html", "catalogue", kpi.name(lang), tables, kpi=kpi, ignored=ignored,
+                split=split, figures=figures, is_insight=kpi.type == KpiType.INSIGHT,
+                parts=[CATALOG_BY_ID[p] for p in kpi.parts if p in CATALOG_BY_ID])
+
+
+@router.get("/kpi/{kpi_id}/drill")
+def drill_page(request: Request, kpi_id: str) -> Response:
+    kpi = kpi_or_404(kpi_id)
+    ask = ask_for(request)
+    view, lang = ask.view, ask.view.lang
+    cockpit = cockpit_of(request)
+    choices = cockpit.choices()
+    where, ignored = view.applicable(kpi)
+    match = match_of(dict(request.query_params))
+    try:
+        number = max(1, int(request.query_params.get("page") or 1))
+    except ValueError:
+        raise BadRequest("page must be a whole number") from None
+    exporting = bool(request.query_params.get("export"))
+    limit, offset = (EXPORT_MAX, 0) if exporting else (PAGE_SIZE, (number - 1) * PAGE_SIZE)
+    found = cockpit.cache.drill(kpi.id, view.period, match, where, view.as_of, limit, offset)
+    value_kpi = found.kpi  # target_attainment drills into the KPI its target is for
+    columns = []
+    for c in found.rows.columns:
+        if c in ("value", "numerator", "denominator"):
+            columns.append(Column(c, label(c, lang), "kpi" if c == "value" and not CATALOG_BY_ID[value_kpi].is_ratio
+                                  else "number", value_kpi))
+        elif c == "owner":
+            columns.append(Column("owner_name", label("owner", lang)))
+            columns.append(Column("owner", "id"))
+        else:
+            columns.append(Column(c, label(c, lang)))
+    rows = []
+    for r in found.rows.to_dict("records"):
+        if "owner" in r:
+            r["owner_name"] = choices.name("owner", r["owner"])
+        rows.append(r)
+    table = make_table(ask, "records", word("drill_title", lang), columns, rows)
+    pages = max(1, -(-found.total // PAGE_SIZE))
+    match_text = ", ".join(f"{label(d, lang)}: {choices.name(d, v) if d != 'target_kpi' else CATALOG_BY_ID[v].name(lang)}"
+                           for d, v in match.items())
+    return page(request, ask, "drill.html", "catalogue", f"{kpi.name(lang)} · {word('records', lang)}", [table],
+                kpi=kpi, found=found, match_text=match_text, ignored=ignored, number=number, pages=pages,
+                page_size=PAGE_SIZE, components=[CATALOG_BY_ID[c] for c in found.components],
+                kpi_url=view.url(f"/kpi/{kpi.id}"))

@@ -1,0 +1,53 @@
+"""Settings: the focus KPIs of the overview (3 to 7 advised), from the
+catalogue or a role preset; the workspace's other settings for reference
+(`koers settings` changes them)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from koers.kpis.catalog import CATALOG
+from koers.settings import FOCUS_ADVISED_MAX, parse_setting
+from koers.web.i18n import word
+from koers.web.params import BadRequest
+from koers.web.render import ask_for, cockpit_of, page
+from koers.web.roles import PRESETS
+
+router = APIRouter(include_in_schema=False)
+FOCUS_ADVISED_MIN = 3
+
+
+@router.get("/settings")
+def settings_page(request: Request) -> Response:
+    ask = ask_for(request)
+    lang = ask.view.lang
+    families: dict[str, list] = {}
+    for k in CATALOG:
+        families.setdefault(k.family, []).append(k)
+    focus = ask.settings.focus_kpis
+    return page(request, ask, "settings.html", "settings", word("settings", lang), families=families, focus=focus,
+                too_many=len(focus) > FOCUS_ADVISED_MAX, too_few=len(focus) < FOCUS_ADVISED_MIN,
+                presets=PRESETS, saved=bool(request.query_params.get("saved")),
+                others={k: v for k, v in ask.settings.as_strings().items() if k != "focus_kpis"})
+
+
+@router.post("/settings")
+async def save_settings(request: Request) -> Response:
+    form = parse_qs((await request.body()).decode("utf-8"))
+    lang = (form.get("lang") or ["nl"])[0]
+    preset = (form.get("preset") or [""])[0]
+    if preset:
+        if preset not in PRESETS:
+            raise BadRequest(f"unknown role preset '{preset}'; presets: {', '.join(PRESETS)}")
+        ids = list(PRESETS[preset])
+    else:
+        ids = form.get("focus") or []
+    try:
+        value = parse_setting("focus_kpis", ",".join(ids))
+    except ValueError as e:
+        raise BadRequest(str(e)) from None
+    cockpit_of(request).ws.set_settings(focus_kpis=value)
+    return RedirectResponse(f"/settings?lang={lang if lang in ('nl', 'en') else 'nl'}&saved=1", status_code=303)

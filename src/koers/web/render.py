@@ -1,0 +1,89 @@
+"""Rendering a page: one Jinja environment, the context every page shares
+(language, filters, navigation), and the export of any table on a page
+(the page's own URL with export=csv|xlsx&table=NAME)."""
+
+from __future__ import annotations
+
+from datetime import timezone
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from koers.kpis.model import label
+from koers.web.cockpit import Cockpit
+from koers.web.figures import Asker
+from koers.web.i18n import word
+from koers.web.params import FILTER_DIMS, BadRequest, View, parse_view
+from koers.web.tables import XLSX_TYPE, DataTable, to_csv, to_xlsx
+
+env = Environment(loader=PackageLoader("koers.web", "templates"), autoescape=select_autoescape(["html"]))
+
+NAV = ("overview", "pipeline", "activities", "performance", "stages", "leaderboard", "catalogue", "settings")
+NAV_PATHS = {"overview": "/", "pipeline": "/pipeline", "activities": "/activities", "performance": "/performance",
+             "stages": "/stages", "leaderboard": "/leaderboard", "catalogue": "/kpis", "settings": "/settings"}
+
+
+def cockpit_of(request: Request) -> Cockpit:
+    return request.app.state.cockpit
+
+
+def ask_for(request: Request) -> Asker:
+    """The request's view (filters from the query string) and its asker."""
+    cockpit = cockpit_of(request)
+    settings = cockpit.settings()
+    view = parse_view(dict(request.query_params), settings)
+    return Asker(cockpit.cache, view, settings)
+
+
+def as_of_text(view: View, tz) -> str:
+    local = view.as_of.replace(tzinfo=timezone.utc).astimezone(tz)
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def page(request: Request, ask: Asker, template: str, active: str, title: str,
+         tables: list[DataTable] = (), **context) -> Response:
+    """The page, or one of its tables exported when the URL asks for it."""
+    export = request.query_params.get("export")
+    if export:
+        return export_table(request, ask, list(tables), export)
+    cockpit = cockpit_of(request)
+    view, lang = ask.view, ask.view.lang
+    choices = cockpit.choices()
+    filters = [
+        {"dim": d, "label": label(d, lang), "value": view.where.get(d, ""), "options": choices.options(d)}
+        for d in FILTER_DIMS
+    ]
+    html = env.get_template(template).render(
+        request=request, view=view, lang=lang, w=lambda key: word(key, lang), label=lambda d: label(d, lang),
+        nav=[(key, NAV_PATHS[key], word(key, lang)) for key in NAV], active=active, title=title,
+        filters=filters, choices=choices, as_of=as_of_text(view, ask.settings.tz), tz=ask.settings.time_zone,
+        warnings=ask.warnings, tables={t.name: t for t in tables},
+        other_lang="en" if lang == "nl" else "nl", path=request.url.path, **context,
+    )
+    return HTMLResponse(html)
+
+
+def export_table(request: Request, ask: Asker, tables: list[DataTable], export: str) -> Response:
+    name = request.query_params.get("table") or (tables[0].name if len(tables) == 1 else "")
+    found = {t.name: t for t in tables}
+    if name not in found:
+        raise BadRequest(f"no table '{name}' on this page; tables: {', '.join(found) or 'none'}")
+    table = found[name]
+    stem = f"koers-{request.url.path.strip('/').replace('/', '-') or 'overview'}-{name}-{ask.view.period.label}"
+    if export == "csv":
+        return Response(to_csv(table), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.csv"'})
+    if export == "xlsx":
+        return Response(to_xlsx(table, ask.settings.currency), media_type=XLSX_TYPE,
+                        headers={"Content-Disposition": f'attachment; filename="{stem}.xlsx"'})
+    raise BadRequest(f"export must be csv or xlsx (got '{export}')")
+
+
+def error_page(request: Request, status: int, message: str) -> HTMLResponse:
+    lang = request.query_params.get("lang") if request.query_params.get("lang") in ("nl", "en") else "nl"
+    html = env.get_template("error.html").render(
+        lang=lang, w=lambda key: word(key, lang), message=message, status=status,
+        nav=[(key, NAV_PATHS[key], word(key, lang)) for key in NAV], active="", title=word("error", lang),
+    )
+    return HTMLResponse(html, status_code=status)
