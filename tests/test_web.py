@@ -1,0 +1,348 @@
+"""The web app through FastAPI's test client, on the small demo company:
+every route answers, the API gives the CLI's numbers, pages show the
+catalogue's figures in the asked language, tables export, settings stick."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from koers import output
+from koers.cli import app as cli
+from koers.demo import build_demo, write_folder
+from koers.importers.canonical import import_folder
+from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.periods import last_complete_month, parse_instant
+from koers.store import Workspace
+from koers.web.app import create_app
+from koers.web.pages.dashboards import ACTIVITY_CARDS, PERFORMANCE_CARDS, PIPELINE_CARDS
+from koers.web.roles import PRESETS
+
+# The demo company's year ends at UNTIL, so the same figures come out whatever day the tests run.
+UNTIL = date(2026, 2, 1)
+AS_OF = "2026-01-15T12:00:00+01:00"
+PAGES = ["/", "/pipeline", "/activities", "/performance", "/stages", "/leaderboard", "/kpis", "/settings"]
+
+
+def build_small_demo(folder: Path) -> str:
+    """The small demo company (through the ordinary import), its year ending at UNTIL."""
+    write_folder(build_demo("small", 42, UNTIL), folder / "csv")
+    path = str(folder / "demo.duckdb")
+    assert import_folder(Workspace.open(path), folder / "csv").rejected == 0
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory) -> str:
+    return build_small_demo(tmp_path_factory.mktemp("web"))
+
+
+@pytest.fixture(scope="module")
+def client(demo_path):
+    with TestClient(create_app(demo_path)) as c:
+        yield c
+
+
+@pytest.fixture
+def own_client(demo_path, tmp_path):
+    """An app on a copy of the demo, for tests that change settings."""
+    path = str(tmp_path / "own.duckdb")
+    shutil.copy(demo_path, path)
+    with TestClient(create_app(path)) as c:
+        yield c
+
+
+def api_rows(client, **params) -> list[dict]:
+    r = client.get("/api/v1/values", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["rows"]
+
+
+def last_month(demo_path) -> str:
+    settings = Workspace.open(demo_path).settings()
+    return last_complete_month(parse_instant(AS_OF, settings.tz), settings.tz).label
+
+
+# -- every route ---------------------------------------------------------------
+
+@pytest.mark.parametrize("path", PAGES)
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_page_answers_in_its_language_without_outside_assets(client, path, lang):
+    r = client.get(path, params={"lang": lang})
+    assert r.status_code == 200, r.text
+    html = r.text
+    assert f'<html lang="{lang}">' in html
+    assert ("Overzicht" if lang == "nl" else "Overview") in html
+    assert 'src="/assets/plotly.min.js"' in html
+    # offline: nothing is loaded from another host
+    assert not re.search(r'(src|href)="(https?:)?//', html)
+    other = "en" if lang == "nl" else "nl"
+    assert f'data-lang="{other}"' in html and f"lang={other}" in html
+
+
+@pytest.mark.parametrize("kpi", [k.id for k in CATALOG])
+def test_every_kpi_has_a_page(client, kpi):
+    r = client.get(f"/kpi/{kpi}", params={"lang": "en", "as_of": AS_OF})
+    assert r.status_code == 200, r.text
+    k = CATALOG_BY_ID[kpi]
+    assert k.name("en") in r.text and "data-table=\"trend\"" in r.text
+    assert ("data-insight-note" in r.text) == (k.type.value == "insight")
+
+
+def test_role_presets_and_unknown_role(client):
+    for role, ids in PRESETS.items():
+        r = client.get("/", params={"role": role, "as_of": AS_OF})
+        assert r.status_code == 200
+        assert re.findall(r'data-card="([a-z_]+)"', r.text) == list(ids)
+    assert client.get("/", params={"role": "ceo"}).status_code == 400
+
+
+@pytest.mark.parametrize("path, kpis", [("/pipeline", PIPELINE_CARDS), ("/activities", ACTIVITY_CARDS),
+                                        ("/performance", PERFORMANCE_CARDS)])
+def test_dashboards_show_their_cards(client, path, kpis):
+    r = client.get(path, params={"as_of": AS_OF})
+    assert re.findall(r'data-card="([a-z_]+)"', r.text) == list(kpis)
+    assert "data-card-error" not in r.text
+
+
+def test_api_and_docs_are_described_and_work_offline(client):
+    spec = client.get("/openapi.json").json()
+    assert {"/api/v1/kpis", "/api/v1/kpis/{kpi_id}", "/api/v1/values", "/api/v1/drill",
+            "/api/v1/dimensions"} <= set(spec["paths"])
+    assert not any(p.startswith("/kpi/") or p == "/" for p in spec["paths"])  # pages stay out of the API docs
+    for page, asset in (("/docs", "/assets/docs/swagger-ui-bundle.js"), ("/redoc", "/assets/docs/redoc.standalone.js")):
+        html = client.get(page).text
+        assert asset in html and "cdn" not in html.lower()
+        assert client.get(asset).status_code == 200
+
+
+def test_plotly_is_served_from_the_installed_package(client):
+    served = client.get("/assets/plotly.min.js")
+    assert served.status_code == 200 and served.headers["content-type"].startswith("text/javascript")
+    assert served.content == resources.files("plotly").joinpath("package_data", "plotly.min.js").read_bytes()
+
+
+# -- the API gives the CLI's numbers ------------------------------------------------
+
+CLI_QUESTIONS = [
+    (["won_value", "win_rate"], ["--period", "2025-Q4", "--grain", "month"], {"period": "2025-Q4", "grain": "month"}),
+    (["win_rate"], ["--period", "2025-12", "--by", "owner,stage"], {"period": "2025-12", "by": "owner,stage"}),
+    (["target_attainment"], ["--period", "2025-12", "--by", "owner"], {"period": "2025-12", "by": "owner"}),
+    (["revenue", "churn_rate"], ["--period", "2025", "--where", "segment=SMB"], {"period": "2025", "where": "segment=SMB"}),
+    (["lead_response_time"], ["--period", "2025-11..2025-12", "--by", "team", "--where", "source=website"],
+     {"period": "2025-11..2025-12", "by": "team", "where": "source=website"}),
+    (["cac", "clv_cac_ratio"], ["--period", "2025-Q4", "--by", "source"], {"period": "2025-Q4", "by": "source"}),
+]
+
+
+@pytest.mark.parametrize("kpis, cli_args, params", CLI_QUESTIONS)
+def test_api_values_equal_the_cli(client, demo_path, kpis, cli_args, params):
+    result = CliRunner().invoke(cli, ["kpi", *kpis, *cli_args, "--format", "json", "--as-of", AS_OF,
+                                      "--workspace", demo_path])
+    assert result.exit_code == 0, result.output
+    want = json.loads(result.stdout)
+    assert want, "a question with no rows tests nothing"
+    got = api_rows(client, kpi=kpis, as_of=AS_OF, **params)
+    assert got == want
+
+
+def test_api_catalogue(client):
+    listed = client.get("/api/v1/kpis", params={"lang": "nl"}).json()
+    assert [k["id"] for k in listed] == [k.id for k in CATALOG]
+    one = client.get("/api/v1/kpis/win_rate").json()
+    assert one["name"] == "Win rate" and one["type"] == "insight" and "owner" in one["dimensions"]
+    assert next(k for k in listed if k["id"] == "win_rate")["name"] == "Winpercentage"
+    assert client.get("/api/v1/kpis/sales_velocity").json()["parts"] == list(CATALOG_BY_ID["sales_velocity"].parts)
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"kpi": "win_rat"}, "unknown KPI win_rat"),
+    ({"kpi": "win_rate", "by": "type"}, "not a dimension of win_rate"),
+    ({"kpi": "win_rate", "period": "2025-13"}, "not a valid month"),
+    ({"kpi": "win_rate", "grain": "decade"}, "unknown grain"),
+    ({"kpi": "win_rate", "where": "owner"}, "DIM=VALUE"),
+])
+def test_api_questions_that_cannot_be_asked_are_400_with_the_reason(client, params, message):
+    r = client.get("/api/v1/values", params=params)
+    assert r.status_code == 400 and message in r.json()["detail"]
+
+
+def test_drill_records_add_up_to_the_figure(client, demo_path):
+    period = last_month(demo_path)
+    value = api_rows(client, kpi="won_value", period=period, by="owner", as_of=AS_OF)
+    rep = max(value, key=lambda r: r["value"] or 0)
+    drill = client.get("/api/v1/drill", params={"kpi": "won_value", "period": period, "match": f"owner={rep['owner']}",
+                                                "as_of": AS_OF, "limit": 1000}).json()
+    assert drill["table"] == "opportunities" and drill["total"] == len(drill["rows"]) > 0
+    assert sum(r["value"] for r in drill["rows"]) == pytest.approx(rep["value"])
+    ratio = api_rows(client, kpi="win_rate", period=period, as_of=AS_OF)[0]
+    records = client.get("/api/v1/drill", params={"kpi": "win_rate", "period": period, "as_of": AS_OF,
+                                                  "limit": 10000}).json()["rows"]
+    assert sum(r["numerator"] for r in records) == ratio["numerator"]
+    assert sum(r["denominator"] for r in records) == ratio["denominator"]
+    page = client.get("/api/v1/drill", params={"kpi": "win_rate", "period": period, "as_of": AS_OF, "limit": 5,
+                                               "offset": 5}).json()
+    assert page["rows"] == records[5:10]
+    composite = client.get("/api/v1/drill", params={"kpi": "clv_cac_ratio", "period": period}).json()
+    assert composite["rows"] == [] and composite["components"] == ["clv", "cac"]
+
+
+# -- pages show the catalogue's figures -----------------------------------------------
+
+def test_kpi_page_shows_the_api_values_in_dutch(client, demo_path):
+    period = last_month(demo_path)
+    r = client.get("/kpi/won_value", params={"period": period, "split": "owner", "as_of": AS_OF})
+    value = api_rows(client, kpi="won_value", period=period, as_of=AS_OF)[0]["value"]
+    text = output.format_value("won_value", value, "nl")
+    assert text.startswith("€") and "," in text
+    assert text in r.text
+    assert 'data-table="split"' in r.text and "Sanne Visser" in r.text  # reps by name, not id
+    drill = re.search(r'href="(/kpi/won_value/drill\?[^"]*m_owner=R002[^"]*)"', r.text).group(1)
+    followed = client.get(drill.replace("&amp;", "&"))
+    assert followed.status_code == 200 and "Sanne Visser" in followed.text
+
+
+def test_ratio_table_has_numerator_and_denominator(client):
+    r = client.get("/kpi/win_rate", params={"export": "csv", "table": "trend", "lang": "en", "as_of": AS_OF,
+                                            "period": "2025-07..2025-12"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    assert list(rows[0]) == ["Period", "Value", "Numerator", "Denominator"]
+    api = api_rows(client, kpi="win_rate", period="2025-07..2025-12", as_of=AS_OF)
+    assert [r["Period"] for r in rows] == ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12"]
+    assert [float(r["Value"]) for r in rows] == [a["value"] for a in api]
+    assert [float(r["Numerator"]) for r in rows] == [a["numerator"] for a in api]
+
+
+def test_filter_that_a_kpi_does_not_take_is_named_not_dropped(client):
+    page = client.get("/kpi/rep_retention", params={"region": "Randstad", "lang": "en", "as_of": AS_OF}).text
+    assert "Filter does not apply to this KPI" in page and "Region" in page
+    overview = client.get("/performance", params={"owner": "R002", "lang": "en", "as_of": AS_OF}).text
+    cac = overview[overview.index('data-card="cac"'):]
+    cac = cac[:cac.index("</article>")]
+    assert "Filter does not apply" in cac
+    won = overview[overview.index('data-card="won_value"'):]
+    assert "Filter does not apply" not in won[:won.index("</article>")]
+
+
+def test_filters_change_the_figures(client, demo_path):
+    period = last_month(demo_path)
+    whole = api_rows(client, kpi="won_value", period=period, as_of=AS_OF)[0]["value"]
+    one = api_rows(client, kpi="won_value", period=period, where="owner=R002", as_of=AS_OF)[0]["value"]
+    assert 0 < one < whole
+    page = client.get("/", params={"owner": "R002", "period": period, "as_of": AS_OF, "lang": "nl"}).text
+    card = page[page.index('data-card="won_value"'):]
+    assert output.format_value("won_value", one, "nl") in card[:card.index("</article>")]
+    assert '<option value="R002" selected>' in page  # the filter bar shows what is asked
+
+
+def test_overview_card_compares_and_paces(client):
+    # mid-January: the month runs, so a flow with a target is paced
+    r = client.get("/", params={"period": "2026-01", "as_of": AS_OF, "lang": "en"}).text
+    card = r[r.index('data-card="won_value"'):]
+    card = card[:card.index("</article>")]
+    assert "data-pace" in card and "on pace for" in card
+    assert re.search(r'data-change="previous">[+−]', card)
+    assert "<polyline points=" in card
+
+
+def test_leaderboard_ranks_by_direction(client):
+    r = client.get("/leaderboard", params={"kpi": "lead_response_time", "export": "csv", "period": "2025-Q4",
+                                            "as_of": AS_OF, "lang": "en"})
+    rows = list(csv.DictReader(io.StringIO(r.text)))
+    values = [float(r["Lead response time"]) for r in rows if r["Lead response time"]]
+    assert len(values) > 2 and values == sorted(values)  # lower is better: fastest first
+    won = list(csv.DictReader(io.StringIO(client.get("/leaderboard", params={
+        "kpi": "won_value", "export": "csv", "period": "2025-Q4", "as_of": AS_OF, "lang": "en"}).text)))
+    assert [int(r["#"]) for r in won] == list(range(1, len(won) + 1))
+    values = [float(r["Closed won value"]) for r in won]
+    assert values == sorted(values, reverse=True)
+    assert "Target" in won[0] and "Attainment" in won[0]  # the demo sets won_value targets per rep
+    assert client.get("/leaderboard", params={"kpi": "cac"}).status_code == 400
+
+
+def test_funnel_steps_are_the_catalogue_figures(client):
+    r = client.get("/stages", params={"export": "csv", "table": "funnel", "period": "2025-Q4", "as_of": AS_OF,
+                                      "lang": "en"})
+    steps = list(csv.DictReader(io.StringIO(r.text)))
+    leads = api_rows(client, kpi="leads", period="2025-Q4", as_of=AS_OF)[0]["value"]
+    won = api_rows(client, kpi="won_deals", period="2025-Q4", as_of=AS_OF)[0]["value"]
+    assert steps[0]["Step"] == "New leads" and float(steps[0]["Value"]) == leads
+    assert steps[-1]["Step"] == "Deals won" and float(steps[-1]["Value"]) == won
+    assert float(steps[0]["% of first step"]) == 1
+    assert float(steps[1]["% of previous step"]) == pytest.approx(float(steps[1]["Value"]) / leads)
+
+
+# -- exports ---------------------------------------------------------------------------
+
+def test_tables_export_as_csv_and_xlsx(client):
+    params = {"as_of": AS_OF, "period": "2025-Q4", "lang": "en", "table": "by_rep"}
+    as_csv = list(csv.DictReader(io.StringIO(client.get("/pipeline", params={**params, "export": "csv"}).text)))
+    got = client.get("/pipeline", params={**params, "export": "xlsx"})
+    assert got.headers["content-disposition"].endswith('.xlsx"')
+    sheet = load_workbook(io.BytesIO(got.content)).active
+    table = list(sheet.values)
+    assert list(table[0]) == list(as_csv[0])
+    assert len(table) - 1 == len(as_csv) > 3
+    value = table[1][1]
+    assert isinstance(value, float) and value == float(as_csv[0]["Open pipeline value"])
+    assert client.get("/pipeline", params={**params, "export": "pdf"}).status_code == 400
+    assert client.get("/pipeline", params={**params, "export": "csv", "table": "nope"}).status_code == 400
+
+
+def test_drill_page_paginates_and_exports_every_record(client):
+    params = {"as_of": AS_OF, "period": "2025-Q4", "lang": "en"}
+    first = client.get("/kpi/activities/drill", params=params).text
+    total = int(re.search(r'data-total="(\d+)"', first).group(1))
+    assert total > 100 and 'rel="next"' in first
+    second = client.get("/kpi/activities/drill", params={**params, "page": 2}).text
+    assert 'rel="prev"' in second
+    ids = lambda html: re.findall(r"<td class=\" \">(A\d+)</td>", html)  # noqa: E731
+    assert ids(first) and set(ids(first)).isdisjoint(ids(second))
+    exported = list(csv.DictReader(io.StringIO(client.get("/kpi/activities/drill",
+                                                          params={**params, "export": "csv"}).text)))
+    assert len(exported) == total
+
+
+def test_composite_kpi_drills_into_its_parts(client):
+    r = client.get("/kpi/sales_velocity/drill", params={"as_of": AS_OF, "lang": "en"}).text
+    assert re.findall(r'data-component="([a-z_]+)"', r) == list(CATALOG_BY_ID["sales_velocity"].parts)
+
+
+# -- settings ----------------------------------------------------------------------------
+
+def test_focus_kpis_are_picked_on_the_settings_page(own_client):
+    chosen = ["won_value", "win_rate", "revenue", "nps"]
+    r = own_client.post("/settings", data={"focus": chosen, "lang": "en"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert "data-saved" in own_client.get(r.headers["location"]).text
+    overview = own_client.get("/", params={"as_of": AS_OF}).text
+    assert re.findall(r'data-card="([a-z_]+)"', overview) == chosen
+    assert "data-too-many" not in overview
+    eight = [k.id for k in CATALOG[:8]]
+    own_client.post("/settings", data={"focus": eight})
+    assert "data-too-many" in own_client.get("/", params={"as_of": AS_OF}).text
+    assert "data-too-many" in own_client.get("/settings").text
+    own_client.post("/settings", data={"preset": "account_manager"})
+    assert re.findall(r'data-card="([a-z_]+)"', own_client.get("/").text) == list(PRESETS["account_manager"])
+    assert own_client.post("/settings", data={"focus": ["nope"]}).status_code == 400
+    assert own_client.post("/settings", data={}).status_code == 400
+
+
+def test_unknown_pages_and_bad_filters_are_explained(client):
+    missing = client.get("/kpi/nope")
+    assert missing.status_code == 404 and "unknown KPI" in missing.text
+    bad = client.get("/kpi/win_rate", params={"split": "type"})
+    assert bad.status_code == 400 and "valid dimensions" in bad.text
+    assert client.get("/", params={"period": "last year"}).status_code == 400
+    assert client.get("/", params={"lang": "de"}).status_code == 400
