@@ -1,7 +1,7 @@
 # Koers: two commands do everything on a fresh machine.
-#   make demo   creates .venv, installs Koers, builds the demo company and shows its headline KPIs
+#   make demo   creates .venv, installs Koers, builds the demo company, shows its headline KPIs and serves the web cockpit
 #   make test   installs what the tests need (system packages too) and runs the whole suite
-#   make bench  builds (and caches) the large demo and measures import, compute and memory
+#   make bench  builds (and caches) the large demo and measures import, compute and memory; and the web pages' server time
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,6 +9,8 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/pip --disable-pip-version-check -q
 SIZE   ?= small
 DEMO_WS ?= demo.duckdb
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: demo test bench lint docs venv install install-test system-packages clean
 
@@ -25,10 +27,15 @@ install-test: venv
 	$(PIP) install -e ".[test,spark]"
 
 # Spark needs a Java runtime; Debian's headless JRE when there is none.
+# The browser tests drive Debian's chromium (never a browser Playwright downloads).
 system-packages:
 	@if ! command -v java >/dev/null 2>&1; then \
 		echo "installing a Java runtime for PySpark"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	fi
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 demo: install
@@ -36,6 +43,8 @@ demo: install
 	$(BIN)/koers demo --size $(SIZE) --workspace $(DEMO_WS)
 	$(BIN)/koers kpi won_value win_rate open_pipeline_value lead_response_time revenue churn_rate \
 		--workspace $(DEMO_WS) --lang nl
+	@echo "Koers cockpit: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
+	$(BIN)/koers serve --workspace $(DEMO_WS) --host $(HOST) --port $(PORT)
 
 test: system-packages install-test
 	$(BIN)/ruff check src tests
@@ -46,6 +55,7 @@ docs: install
 
 bench: install-test
 	$(BIN)/python bench/bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/web.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache .bench

@@ -66,6 +66,7 @@ class Breakdown:
         kpi_ids = kpi_ids or self.kpi_ids
         lang = self.ask.view.lang
         unit = CATALOG_BY_ID[kpi_ids[0]].unit.value
-        return charts.bars(self.title, [r["name"] for r in self.rows],
+        title = f"{', '.join(CATALOG_BY_ID[k].name(lang) for k in kpi_ids)} · {label(self.dim, lang)}"
+        return charts.bars(title, [r["name"] for r in self.rows],
                            [(CATALOG_BY_ID[k].name(lang), [r[k] for r in self.rows]) for k in kpi_ids],
                            unit, stacked=stacked, horizontal=horizontal)

@@ -18,6 +18,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "api": ("API", "API"),
     # filters
     "period": ("Periode", "Period"),
+    "filters": ("Filters", "Filters"),
     "grain": ("Korrel", "Grain"),
     "all": ("Alle", "All"),
     "apply": ("Toepassen", "Apply"),

@@ -1,0 +1,86 @@
+"""Koers in a real browser: each dashboard opens and draws its charts with no
+console error and fits a laptop and a phone; a filter, a drill-down, the
+language switch and the downloads work as a user clicks them."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+PAGES = {"overview": "/", "pipeline": "/pipeline", "activities": "/activities", "performance": "/performance",
+         "stages": "/stages", "leaderboard": "/leaderboard", "catalogue": "/kpis", "kpi-win-rate":
+         "/kpi/win_rate?split=owner", "drill-won-value": "/kpi/won_value/drill", "settings": "/settings"}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_opens_draws_and_fits(tab, name):
+    page = tab.open(PAGES[name])
+    assert page.locator("h1").inner_text()
+    assert "data-card-error" not in page.content()
+    # nothing wider than the screen: wide tables scroll inside their own box
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"{name} is {width}px wide on a {tab.viewport}"
+    tab.screenshot(name)
+
+
+def test_a_filter_changes_the_url_and_the_figures(laptop):
+    page = laptop.open("/kpi/won_value?lang=en")
+    whole = page.locator('table[data-table="trend"] tbody tr').last.inner_text()
+    with page.expect_navigation():
+        page.select_option('form.filters select[name="owner"]', "R002")  # submits on change
+    assert "owner=R002" in page.url
+    laptop.charts_drawn()
+    one = page.locator('table[data-table="trend"] tbody tr').last.inner_text()
+    assert one != whole
+    assert page.locator('form.filters select[name="owner"]').input_value() == "R002"
+
+
+def test_follow_a_drill_down_and_page_through_it(laptop):
+    page = laptop.open("/kpi/activities?split=owner&lang=en")
+    with page.expect_navigation():
+        page.locator('table[data-table="split"] tbody tr').first.locator("a").first.click()
+    assert "/kpi/activities/drill" in page.url and "m_owner=" in page.url
+    total = int(page.locator("[data-total]").get_attribute("data-total"))
+    assert total == int(re.search(r"\d+", page.locator("[data-total]").inner_text()).group())
+    assert page.locator('table[data-table="records"] tbody tr').count() == min(total, 50)
+    if total > 50:
+        with page.expect_navigation():
+            page.locator('a[rel="next"]').click()
+        assert "page=2" in page.url
+    laptop.screenshot("drill-followed")
+
+
+def test_switch_language_keeps_the_filters(laptop):
+    page = laptop.open("/pipeline?region=Randstad&lang=nl")
+    assert page.locator("html").get_attribute("lang") == "nl"
+    assert page.locator("h1").inner_text() == "Pijplijn"
+    with page.expect_navigation():
+        page.locator('a[data-lang="en"]').click()
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("h1").inner_text() == "Pipeline"
+    assert "region=Randstad" in page.url
+    assert re.search(r"€\d{1,3}(,\d{3})*\.\d\d", page.locator('[data-card="open_pipeline_value"] [data-value]').inner_text())
+
+
+def test_download_a_table_as_csv_and_a_chart_as_png(laptop, tmp_path):
+    page = laptop.open("/pipeline?lang=en")
+    with page.expect_download() as got:
+        page.locator('#table-by_rep a[data-export="csv"]').click()
+    path = tmp_path / got.value.suggested_filename
+    got.value.save_as(path)
+    rows = list(csv.DictReader(io.StringIO(path.read_text())))
+    assert rows and "Open pipeline value" in rows[0]
+    chart = page.locator('.chart[data-name="pipeline-by-stage"]')
+    chart.hover()
+    with page.expect_download() as png:
+        chart.locator('.modebar-btn[data-title^="Download plot"]').click()
+    assert png.value.suggested_filename == "koers-pipeline-by-stage.png"
+    png.value.save_as(tmp_path / "chart.png")
+    assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # nothing on the modebar sends a chart off this machine
+    assert chart.locator('.modebar-btn[data-title^="Share"]').count() == 0
