@@ -3,17 +3,37 @@ figure linking to its records; and the cards of a dashboard."""
 
 from __future__ import annotations
 
+import logging
+
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.model import label
 from koers.web import charts
 from koers.web.choices import Choices
-from koers.web.figures import Asker, Card, card, is_null
+from koers.web.figures import Asker, Card, card, card_periods, is_null
 from koers.web.params import MATCH_PREFIX
 from koers.web.tables import Column, DataTable, make_table
 
+log = logging.getLogger(__name__)
+
 
 def cards(ask: Asker, kpi_ids) -> list[Card]:
+    prefetch(ask, kpi_ids)
     return [card(ask, k, ask.view.url(f"/kpi/{k}")) for k in kpi_ids]
+
+
+def prefetch(ask: Asker, kpi_ids) -> None:
+    """Ask the cards' KPIs together, per set of filters they take: one engine
+    run shares its base tables between them, and each card then reads its
+    answer from the cache."""
+    groups: dict[tuple, list[str]] = {}
+    for k in kpi_ids:
+        where, _ = ask.view.applicable(CATALOG_BY_ID[k])
+        groups.setdefault(tuple(sorted(where.items())), []).append(k)
+    for where, ids in groups.items():
+        try:
+            ask.each(ids, card_periods(ask.view.period), (), dict(where))
+        except Exception:  # noqa: BLE001 - each card asks again alone and shows its own failure
+            log.warning("asking %s failed; the cards ask one by one", ids, exc_info=True)
 
 
 def shared_filters(ask: Asker, kpi_ids) -> tuple[dict[str, str], list[str]]:
@@ -45,10 +65,10 @@ class Breakdown:
         self.ask, self.name, self.title, self.kpi_ids, self.dim = ask, name, title, kpi_ids, dim
         lang = ask.view.lang
         self.where, self.ignored = shared_filters(ask, kpi_ids)
-        rows = ask.rows(kpi_ids, [ask.view.period], [dim], self.where)
         values: dict = {}
-        for r in rows.to_dict("records"):
-            values.setdefault(r[dim], {})[r["kpi"]] = r["value"]
+        for k, rows in ask.each(kpi_ids, [ask.view.period], [dim], self.where).items():
+            for key, value in zip(rows[dim], rows["value"]):
+                values.setdefault(key, {})[k] = value
         keys = list(values)
         if sort_by:
             keys.sort(key=lambda v: -(values[v].get(sort_by) if not is_null(values[v].get(sort_by)) else float("-inf")))

@@ -12,7 +12,7 @@ from koers.kpis.model import label
 from koers.settings import FOCUS_ADVISED_MAX
 from koers.web import charts
 from koers.web.breakdown import Breakdown, cards, drill_link, shared_filters
-from koers.web.figures import Asker, is_null, trailing, value_at
+from koers.web.figures import Asker, by_period, is_null, trailing, value_at
 from koers.web.i18n import word
 from koers.web.params import BadRequest
 from koers.web.render import ask_for, cockpit_of, page
@@ -143,7 +143,7 @@ def performance(request: Request) -> Response:
     where, ignored = shared_filters(ask, ["revenue"])
     current = trailing(view.period, 12)
     earlier = [p.year_earlier() for p in current]
-    rows = ask.rows(["revenue"], sorted(set(current) | {p for p in earlier if p}), (), where)
+    rows = by_period(ask.rows(["revenue"], sorted(set(current) | {p for p in earlier if p}), (), where))
     figures = {"revenue_trend": charts.line(
         CATALOG_BY_ID["revenue"].name(lang), [p.label for p in current],
         [(word("this_year", lang), [value_at(rows, p) for p in current]),
@@ -217,7 +217,7 @@ def funnel_steps(ask: Asker, choices) -> list[dict]:
         if kind == "open":
             steps.append({"step": f"{word('entered_stage', lang)}: {stage}", "count": counts.get(stage, 0),
                           "url": drill_link(ask, "stage_conversion_rate", {"stage": stage}, opp_where)})
-    won = ask.rows(["won_deals"], [P], (), opp_where)
+    won = by_period(ask.rows(["won_deals"], [P], (), opp_where))
     steps.append({"step": CATALOG_BY_ID["won_deals"].name(lang), "count": value_at(won, P),
                   "url": drill_link(ask, "won_deals", {}, opp_where)})
     return steps
