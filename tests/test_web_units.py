@@ -1,0 +1,119 @@
+"""The pieces under the pages: the focus_kpis setting, how a change is
+judged and written, pacing, the cache following the workspace, exports'
+number formats."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from koers import output
+from koers.kpis.catalog import CATALOG_BY_ID
+from koers.periods import Period
+from koers.settings import DEFAULT_FOCUS_KPIS, Settings, parse_setting
+from koers.store import Workspace
+from koers.web.app import create_app
+from koers.web.figures import change_text, elapsed_share, judge, sparkline
+from koers.web.params import BadRequest, parse_view
+from koers.web.tables import Column, DataTable, to_xlsx
+from tests.conftest import GOLDEN
+from tests.golden.cases import T0
+
+
+def test_focus_kpis_setting_is_checked_and_stored(tmp_ws):
+    assert parse_setting("focus_kpis", " won_value, win_rate,won_value ") == ("won_value", "win_rate")
+    with pytest.raises(ValueError, match="unknown KPI win_rat"):
+        parse_setting("focus_kpis", "won_value,win_rat")
+    with pytest.raises(ValueError, match="at least one"):
+        parse_setting("focus_kpis", " , ")
+    assert tmp_ws.settings().focus_kpis == DEFAULT_FOCUS_KPIS
+    assert all(k in CATALOG_BY_ID for k in DEFAULT_FOCUS_KPIS)
+    tmp_ws.set_settings(focus_kpis=("nps", "revenue", "cac"))
+    assert Workspace.open(tmp_ws.url).settings().focus_kpis == ("nps", "revenue", "cac")
+    assert Settings.from_strings(Settings().as_strings()) == Settings()
+
+
+@pytest.mark.parametrize("kpi, now, before, judged", [
+    ("won_value", 120, 100, "good"), ("won_value", 80, 100, "bad"),
+    ("lead_response_time", 1.5, 2.0, "good"), ("churn_rate", 0.04, 0.02, "bad"),
+    ("forecast_accuracy", -0.05, 0.2, "good"), ("forecast_accuracy", 0.3, -0.1, "bad"),
+    ("win_rate", 0.3, 0.3, "flat"), ("win_rate", None, 0.3, "none"),
+])
+def test_a_change_is_coloured_by_the_kpis_direction(kpi, now, before, judged):
+    assert judge(CATALOG_BY_ID[kpi], now, before) == judged
+
+
+def test_a_change_is_written_in_points_for_ratios_and_relative_otherwise():
+    assert change_text(CATALOG_BY_ID["win_rate"], 0.25, 0.20, "nl") == "+5 pp"
+    assert change_text(CATALOG_BY_ID["win_rate"], 0.2, 0.225, "en") == "−2.5 pp"
+    assert change_text(CATALOG_BY_ID["won_value"], 150, 120, "nl") == "+25,0%"
+    assert change_text(CATALOG_BY_ID["won_value"], 90, 120, "en") == "−25.0%"
+    assert change_text(CATALOG_BY_ID["won_value"], 90, 0, "en") == "–"  # no base, no relative change
+
+
+def test_elapsed_share_of_a_period_in_the_workspace_zone():
+    july = Period(date(2025, 7, 1), "month")
+    settings = Settings()  # Europe/Amsterdam: July starts at 2025-06-30 22:00 UTC
+    assert elapsed_share(july, datetime(2025, 6, 30, 21, 0), settings) == 0
+    assert elapsed_share(july, datetime(2025, 7, 16, 22, 0), settings) == pytest.approx(16 / 31)
+    assert elapsed_share(july, datetime(2025, 8, 1, 0, 0), settings) == 1
+
+
+def test_sparkline_spans_the_box_and_skips_gaps():
+    points = sparkline([1, None, 3], width=100, height=20).split()
+    assert points == ["0.0,18.0", "100.0,2.0"]
+    assert sparkline([None, None]) == ""
+
+
+def test_percentages_in_both_languages():
+    assert output.format_percent(0.125, "nl") == "12,5%"
+    assert output.format_percent(0.125, "en") == "12.5%"
+    assert output.format_percent(None, "en") == "–"
+    assert output.format_value("won_value", 1234.56, "nl") == "€\xa01.234,56"
+
+
+def test_a_view_is_read_from_the_query_string():
+    view = parse_view({"period": "2025-Q3", "grain": "month", "owner": "R1", "stage": "x", "lang": "en",
+                       "as_of": "2025-10-01"}, Settings())
+    assert [p.label for p in view.periods] == ["2025-07", "2025-08", "2025-09"]
+    assert view.period.label == "2025-09" and view.where == {"owner": "R1"}  # stage is no page filter
+    assert view.as_of == datetime(2025, 9, 30, 22, 0)
+    assert view.url("/pipeline", split="owner") == (
+        "/pipeline?period=2025-Q3&grain=month&owner=R1&stage=x&lang=en&as_of=2025-10-01&split=owner")
+    default = parse_view({}, Settings(), now=datetime(2025, 8, 14, 10, 30, 59))
+    assert default.period_text == "2025-07" and default.as_of == datetime(2025, 8, 14, 10, 30)
+    for bad in ({"lang": "fr"}, {"grain": "hour"}, {"period": "2025-02-30"}, {"period": "2020-01-01..2025-01-01",
+                                                                             "grain": "day"}):
+        with pytest.raises(BadRequest):
+            parse_view(bad, Settings())
+
+
+def test_xlsx_keeps_numbers_as_numbers_with_the_units_format():
+    table = DataTable("t", "t", [Column("name", "Name"), Column("won_value", "Won", "kpi", "won_value"),
+                                 Column("win_rate", "Win rate", "kpi", "win_rate"), Column("share", "Share", "percent")],
+                      [{"name": "A", "won_value": 1234.5, "win_rate": 0.25, "share": None}])
+    sheet = load_workbook(io.BytesIO(to_xlsx(table, "EUR"))).active
+    assert [c.value for c in sheet[1]] == ["Name", "Won", "Win rate", "Share"]
+    name, won, rate, share = sheet[2]
+    assert (won.value, rate.value, share.value) == (1234.5, 0.25, None)
+    assert "EUR" in won.number_format and rate.number_format == "0.0%"
+
+
+def test_answers_follow_the_workspace_state(tmp_ws):
+    """A settings change (like an import) changes the workspace's fingerprint:
+    the server's cached answers are dropped, not served stale."""
+    from koers.importers.canonical import import_folder
+
+    assert import_folder(tmp_ws, GOLDEN).rejected == 0
+    params = {"kpi": "lead_response_sla", "period": "2025-01..2025-03", "as_of": T0}
+    with TestClient(create_app(tmp_ws.url)) as client:
+        before = client.get("/api/v1/values", params=params).json()["rows"]
+        assert client.get("/api/v1/values", params=params).json()["rows"] == before
+        tmp_ws.set_settings(response_sla_hours=1000.0)
+        after = client.get("/api/v1/values", params=params).json()["rows"]
+    assert [r["numerator"] for r in after] != [r["numerator"] for r in before]
+    assert [r["denominator"] for r in after] == [r["denominator"] for r in before]
