@@ -27,6 +27,7 @@ from koers.periods import last_complete_month, parse_instant
 from koers.store import Workspace
 from koers.web.app import create_app
 from koers.web.pages.dashboards import ACTIVITY_CARDS, PERFORMANCE_CARDS, PIPELINE_CARDS
+from koers.web.params import FILTER_DIMS
 from koers.web.roles import PRESETS
 
 # The demo company's year ends at UNTIL, so the same figures come out whatever day the tests run.
@@ -346,3 +347,18 @@ def test_unknown_pages_and_bad_filters_are_explained(client):
     assert bad.status_code == 400 and "valid dimensions" in bad.text
     assert client.get("/", params={"period": "last year"}).status_code == 400
     assert client.get("/", params={"lang": "de"}).status_code == 400
+
+
+def test_every_page_endpoint_and_filter_is_documented(client):
+    """docs/web.md names every page, API endpoint and URL parameter: a new one
+    without a line there fails here."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "web.md").read_text()
+    for path in client.get("/openapi.json").json()["paths"]:
+        assert f"`GET {path}`" in doc, path
+    for path in PAGES + ["/kpi/{id}", "/kpi/{id}/drill", "/docs"]:
+        assert f"`{path}`" in doc, path
+    for param in (*FILTER_DIMS, "period", "grain", "lang", "as_of"):
+        assert f"`{param}`" in doc, param
+    page_routes = {r.path for r in client.app.routes if getattr(r, "include_in_schema", True) is False
+                   and not r.path.startswith(("/assets", "/static", "/docs", "/redoc", "/favicon", "/openapi"))}
+    assert page_routes <= set(PAGES) | {"/kpi/{kpi_id}", "/kpi/{kpi_id}/drill"}, page_routes

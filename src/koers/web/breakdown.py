@@ -9,7 +9,7 @@ from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.model import label
 from koers.web import charts
 from koers.web.choices import Choices
-from koers.web.figures import Asker, Card, card, card_periods, is_null
+from koers.web.figures import Asker, Card, card, card_questions, is_null
 from koers.web.params import MATCH_PREFIX
 from koers.web.tables import Column, DataTable, make_table
 
@@ -30,10 +30,11 @@ def prefetch(ask: Asker, kpi_ids) -> None:
         where, _ = ask.view.applicable(CATALOG_BY_ID[k])
         groups.setdefault(tuple(sorted(where.items())), []).append(k)
     for where, ids in groups.items():
-        try:
-            ask.each(ids, card_periods(ask.view.period), (), dict(where))
-        except Exception:  # noqa: BLE001 - each card asks again alone and shows its own failure
-            log.warning("asking %s failed; the cards ask one by one", ids, exc_info=True)
+        for periods in card_questions(ask.view.period):
+            try:
+                ask.each(ids, periods, (), dict(where))
+            except Exception:  # noqa: BLE001 - each card asks again alone and shows its own failure
+                log.warning("asking %s failed; the cards ask one by one", ids, exc_info=True)
 
 
 def shared_filters(ask: Asker, kpi_ids) -> tuple[dict[str, str], list[str]]:

@@ -15,6 +15,7 @@ import pandas as pd
 from koers import output
 from koers.kpis.cache import ResultCache
 from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.compute import QueryError
 from koers.kpis.model import Direction, Kpi, Unit
 from koers.periods import Period
 from koers.settings import Settings
@@ -205,11 +206,22 @@ def _card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
     view, lang = ask.view, ask.view.lang
     where, ignored = view.applicable(kpi)
     P = view.period
-    trail = trailing(P, 12)
-    year = P.year_earlier()
-    rows = ask.rows([kpi.id], card_periods(P), (), where)
-    # target_attainment itself has a row per target KPI, no single value per period
-    values = {} if "target_kpi" in rows.columns else by_period(rows)
+    trail, year = trailing(P, 12), P.year_earlier()
+    values, problems = {}, []
+    # the year-earlier period on its own: a failure there (a period before
+    # the data, say) leaves the rest of the card standing
+    for periods in card_questions(P):
+        try:
+            rows = ask.rows([kpi.id], periods, (), where)
+        except QueryError:
+            raise
+        except Exception as e:  # noqa: BLE001 - named on the card and logged
+            log.exception("card %s for %s failed", kpi_id, [p.label for p in periods])
+            problems.append(f"{periods[0].label}..{periods[-1].label}: {type(e).__name__}: {e}")
+            continue
+        # target_attainment itself has a row per target KPI, no single value per period
+        if "target_kpi" not in rows.columns:
+            values.update(by_period(rows))
     now, before, last_year = value_at(values, P), value_at(values, P.previous()), value_at(values, year)
     spark_values = [value_at(values, p) for p in trail]
     target, note = target_for(ask, kpi, P, where) if kpi.id != "target_attainment" else (None, None)
@@ -221,15 +233,15 @@ def _card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
         year_judged=judge(kpi, now, last_year),
         spark=sparkline(spark_values),
         spark_labels=" · ".join(f"{p.label}: {ask.fmt(kpi.id, v)}" for p, v in zip(trail, spark_values)),
-        url=kpi_url, ignored=ignored, target=target, target_note=note,
+        url=kpi_url, ignored=ignored, target=target, target_note=note, error="; ".join(problems) or None,
     )
 
 
-def card_periods(p: Period) -> list[Period]:
-    """What a card shows: the 12 periods ending at P (its sparkline and the
-    previous period) and the same period a year earlier."""
+def card_questions(p: Period) -> list[list[Period]]:
+    """What a card asks: the 12 periods ending at P (its sparkline and the
+    previous period), and the same period a year earlier."""
     year = p.year_earlier()
-    return sorted(set(trailing(p, 12)) | ({year} if year else set()))
+    return [trailing(p, 12)] + ([[year]] if year else [])
 
 
 def trailing(p: Period, n: int) -> list[Period]:
