@@ -9,9 +9,10 @@ import io
 import json
 import re
 import shutil
-from datetime import date
+from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -362,3 +363,16 @@ def test_every_page_endpoint_and_filter_is_documented(client):
     page_routes = {r.path for r in client.app.routes if getattr(r, "include_in_schema", True) is False
                    and not r.path.startswith(("/assets", "/static", "/docs", "/redoc", "/favicon", "/openapi"))}
     assert page_routes <= set(PAGES) | {"/kpi/{kpi_id}", "/kpi/{kpi_id}/drill"}, page_routes
+
+
+def test_drill_down_shows_instants_in_the_workspace_zone_and_dates_as_dates(client):
+    params = {"kpi": "won_value", "period": "2025-07", "as_of": AS_OF}
+    api = client.get("/api/v1/drill", params={**params, "limit": 1}).json()["rows"][0]
+    page = list(csv.DictReader(io.StringIO(client.get("/kpi/won_value/drill", params={
+        "period": "2025-07", "as_of": AS_OF, "lang": "en", "export": "csv"}).text)))[0]
+    assert page["Deal"] == api["opportunity_id"] and float(page["Value"]) == api["value"]
+    closed_utc = datetime.fromisoformat(api["closed_at"]).replace(tzinfo=timezone.utc)
+    assert page["Closed"] == closed_utc.astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None).isoformat()
+    if api["expected_close_on"]:
+        assert page["Expected close"] == api["expected_close_on"][:10]
+    assert page["Rep"] == "Sanne Visser" if api["owner"] == "R002" else page["Rep"] != api["owner"]

@@ -132,6 +132,39 @@ WORDS: dict[str, tuple[str, str]] = {
 }
 
 
+# The columns of the records a drill-down lists (dimensions are labelled in kpis.model.LABELS).
+RECORD_COLUMNS: dict[str, tuple[str, str]] = {
+    "activity_id": ("Activiteit", "Activity"), "contract_id": ("Contract", "Contract"),
+    "customer_id": ("Klant", "Customer"), "lead_id": ("Lead", "Lead"), "opportunity_id": ("Deal", "Deal"),
+    "order_id": ("Order", "Order"), "rep_id": ("Verkoper-id", "Rep id"), "owner_id": ("Verkoper-id", "Rep id"),
+    "manager_id": ("Manager", "Manager"), "referred_by_customer_id": ("Verwezen door", "Referred by"),
+    "name": ("Naam", "Name"), "email": ("E-mail", "Email"), "status": ("Status", "Status"),
+    "amount": ("Bedrag", "Amount"), "currency": ("Valuta", "Currency"), "cost": ("Kosten", "Cost"),
+    "total_value": ("Totale waarde", "Total value"), "probability": ("Kans (%)", "Probability (%)"),
+    "forecast_category": ("Prognosecategorie", "Forecast category"), "lost_reason": ("Reden verlies", "Lost reason"),
+    "churn_reason": ("Reden vertrek", "Churn reason"), "score": ("Score", "Score"),
+    "created_at": ("Aangemaakt", "Created"), "closed_at": ("Gesloten", "Closed"),
+    "qualified_at": ("Gekwalificeerd", "Qualified"), "first_response_at": ("Eerste reactie", "First response"),
+    "first_contact_at": ("Eerste contact", "First contact"), "converted_at": ("Geconverteerd", "Converted"),
+    "disqualified_at": ("Gediskwalificeerd", "Disqualified"), "due_at": ("Gepland", "Due"),
+    "done_at": ("Gedaan", "Done"), "entered_at": ("Fase in", "Entered stage"),
+    "expected_close_on": ("Verwachte sluiting", "Expected close"), "acquired_on": ("Klant sinds", "Customer since"),
+    "churned_on": ("Vertrokken op", "Churned on"), "ordered_on": ("Besteld op", "Ordered on"),
+    "start_on": ("Start", "Start"), "end_on": ("Einde", "End"), "hired_on": ("In dienst", "Hired"),
+    "left_on": ("Uit dienst", "Left"), "responded_on": ("Beantwoord op", "Answered on"),
+}
+
+
+def column_label(name: str, lang: str) -> str:
+    """A record column's heading: the catalogue's label for a dimension, else ours, else its name."""
+    from koers.kpis.model import LABELS, label
+
+    if name in LABELS:
+        return label(name, lang)
+    nl, en = RECORD_COLUMNS.get(name, (name, name))
+    return nl if lang == "nl" else en
+
+
 def word(key: str, lang: str) -> str:
     nl, en = WORDS.get(key, (key, key))
     return nl if lang == "nl" else en

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime
 
 from openpyxl import Workbook
 
@@ -56,8 +56,7 @@ def cell_text(ask: Asker, col: Column, value, row: dict) -> str:
     if col.kind == "percent":
         return output.format_percent(None if is_null(value) else value, ask.view.lang)
     if isinstance(value, datetime) and not is_null(value):
-        # records keep instants in UTC; people read them in the workspace's zone
-        return value.replace(tzinfo=timezone.utc).astimezone(ask.settings.tz).strftime("%Y-%m-%d %H:%M")
+        return value.strftime("%Y-%m-%d %H:%M")
     return "–" if is_null(value) or value == "" else output.plain(value)
 
 
@@ -81,8 +80,8 @@ def to_xlsx(table: DataTable, currency: str) -> bytes:
         for c, fmt in zip(table.columns, formats):
             v = r.get(c.key)
             v = None if is_null(v) else (v.item() if hasattr(v, "item") else v)
-            if v is not None and not isinstance(v, int | float | str):
-                v = output.plain(v)
+            if v is not None and not isinstance(v, int | float | str | date):
+                v = output.plain(v)  # a datetime or date stays one: Excel reads it as such
             cell = WriteOnlyCell(ws, value=v)
             if fmt and isinstance(v, int | float):
                 cell.number_format = fmt

@@ -3,6 +3,8 @@ numerator and denominator) and the records behind any of its figures."""
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
@@ -11,7 +13,7 @@ from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.model import KpiType, label
 from koers.web import charts
 from koers.web.figures import Asker, is_null
-from koers.web.i18n import word
+from koers.web.i18n import column_label, word
 from koers.web.params import MATCH_PREFIX, BadRequest, match_of
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
@@ -111,6 +113,45 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
                 parts=[CATALOG_BY_ID[p] for p in kpi.parts if p in CATALOG_BY_ID])
 
 
+REP_COLUMNS = ("owner", "owner_id", "rep_id", "manager_id")  # rep ids, shown with the rep's name beside
+
+
+def local_record(record: dict, choices, tz) -> dict:
+    """A record as people read it: instants (`*_at`, kept in UTC) in the
+    workspace's zone, dates (`*_on`) as dates, reps with their names."""
+    out = {}
+    for c, v in record.items():
+        if isinstance(v, datetime) and not is_null(v):
+            v = v.replace(tzinfo=timezone.utc).astimezone(tz).replace(tzinfo=None) if c.endswith("_at") else v.date()
+        out[c] = None if is_null(v) else v
+        if c in REP_COLUMNS:
+            out[f"{c}_name"] = choices.name("owner", v)
+    return out
+
+
+def record_columns(found, lang: str) -> list[Column]:
+    """A drill-down's columns: the record's id, then what it adds to the
+    figure (formatted as the KPI), then the rest; numbers as numbers, rep ids
+    with the rep's name."""
+    value_kpi = CATALOG_BY_ID[found.kpi]  # target_attainment drills into the KPI its target is for
+    lead, contribution, rest = [], [], []
+    for i, c in enumerate(found.rows.columns):
+        if c == "owner_id" and "owner" in found.rows.columns:
+            continue  # the same rep as `owner`, the KPI's dimension
+        if c == "value" and not value_kpi.is_ratio:
+            contribution.append(Column(c, label(c, lang), "kpi", value_kpi.id))
+        elif c in ("value", "numerator", "denominator"):
+            contribution.append(Column(c, label(c, lang), "number"))
+        elif found.rows[c].dtype.kind in "if" and not c.endswith(("_at", "_on")):
+            rest.append(Column(c, column_label(c, lang), "number"))
+        elif c in REP_COLUMNS:
+            rest.append(Column(f"{c}_name", label("owner", lang) if c in ("owner", "owner_id") else column_label(c, lang)))
+            rest.append(Column(c, "id"))
+        else:
+            (lead if i == 0 else rest).append(Column(c, column_label(c, lang)))
+    return lead + contribution + rest
+
+
 @router.get("/kpi/{kpi_id}/drill")
 def drill_page(request: Request, kpi_id: str) -> Response:
     kpi = kpi_or_404(kpi_id)
@@ -127,22 +168,8 @@ def drill_page(request: Request, kpi_id: str) -> Response:
     exporting = bool(request.query_params.get("export"))
     limit, offset = (EXPORT_MAX, 0) if exporting else (PAGE_SIZE, (number - 1) * PAGE_SIZE)
     found = cockpit.cache.drill(kpi.id, view.period, match, where, view.as_of, limit, offset)
-    value_kpi = found.kpi  # target_attainment drills into the KPI its target is for
-    columns = []
-    for c in found.rows.columns:
-        if c in ("value", "numerator", "denominator"):
-            columns.append(Column(c, label(c, lang), "kpi" if c == "value" and not CATALOG_BY_ID[value_kpi].is_ratio
-                                  else "number", value_kpi))
-        elif c == "owner":
-            columns.append(Column("owner_name", label("owner", lang)))
-            columns.append(Column("owner", "id"))
-        else:
-            columns.append(Column(c, label(c, lang)))
-    rows = []
-    for r in found.rows.to_dict("records"):
-        if "owner" in r:
-            r["owner_name"] = choices.name("owner", r["owner"])
-        rows.append(r)
+    columns = record_columns(found, lang)
+    rows = [local_record(r, choices, ask.settings.tz) for r in found.rows.to_dict("records")]
     table = make_table(ask, "records", word("drill_title", lang), columns, rows)
     pages = max(1, -(-found.total // PAGE_SIZE))
     match_text = ", ".join(f"{label(d, lang)}: {choices.name(d, v) if d != 'target_kpi' else CATALOG_BY_ID[v].name(lang)}"
