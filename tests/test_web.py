@@ -376,3 +376,17 @@ def test_drill_down_shows_instants_in_the_workspace_zone_and_dates_as_dates(clie
     if api["expected_close_on"]:
         assert page["Expected close"] == api["expected_close_on"][:10]
     assert page["Rep"] == "Sanne Visser" if api["owner"] == "R002" else page["Rep"] != api["owner"]
+
+
+def test_period_steps_and_the_activity_table_per_type(client):
+    page = client.get("/kpi/win_rate", params={"period": "2025-10", "lang": "en", "as_of": AS_OF}).text
+    assert re.search(r'href="/kpi/win_rate\?period=2025-09&amp;lang=en[^"]*" data-step="previous"', page)
+    assert re.search(r'href="/kpi/win_rate\?period=2025-11&amp;lang=en[^"]*" data-step="next"', page)
+    span = client.get("/kpi/win_rate", params={"period": "2025-Q3", "grain": "month", "as_of": AS_OF}).text
+    assert "data-step" not in span  # a span of periods is changed in the period field
+    rows = list(csv.DictReader(io.StringIO(client.get("/activities", params={
+        "export": "csv", "table": "per_type", "period": "2025-10", "lang": "en", "as_of": AS_OF}).text)))
+    api = api_rows(client, kpi="activities_per_rep_week", period="2025-10", by="owner,type", as_of=AS_OF)
+    sanne = next(r for r in rows if r["Rep"] == "Sanne Visser")
+    want = {a["type"]: a["value"] for a in api if a["owner"] == "R002"}
+    assert {t: float(v) for t, v in sanne.items() if t != "Rep" and v} == want

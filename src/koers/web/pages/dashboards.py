@@ -100,6 +100,12 @@ def activities(request: Request) -> Response:
     figures = {"per_type": charts.bars(CATALOG_BY_ID["activities_per_rep_week"].name(lang),
                                        [choices.name("owner", r) for r in reps],
                                        [(t, [lookup.get((r, t)) for r in reps]) for t in types], stacked=True)}
+    per_type_table = make_table(
+        ask, "per_type", f"{CATALOG_BY_ID['activities_per_rep_week'].name(lang)} · {label('type', lang)}",
+        [Column("name", label("owner", lang))] + [Column(t, t, "kpi", "activities_per_rep_week") for t in types],
+        [{"name": choices.name("owner", r), **{t: lookup.get((r, t)) for t in types}} for r in reps],
+        # the records behind a rep's weekly rate of a type are that rep's activities of that type
+        [{t: drill_link(ask, "activities", {"owner": r, "type": t}, where) for t in types} for r in reps])
     per_rep = Breakdown(ask, choices, "per_rep", f"{word('activities', lang)} · {label('owner', lang)}",
                         ["activities", "activities_per_rep_week", "activity_points", "activity_completion_rate",
                          "overdue_activities"], "owner", sort_by="activities")
@@ -108,7 +114,8 @@ def activities(request: Request) -> Response:
                          sort_by="leads")
     points = target_table(ask, choices, "activity_points", "points_target")
     return page(request, ask, "activities.html", "activities", word("activities", lang),
-                [per_rep.table, points, response.table], cards=cards(ask, ACTIVITY_CARDS), figures=figures,
+                [per_type_table, per_rep.table, points, response.table], cards=cards(ask, ACTIVITY_CARDS),
+                figures=figures,
                 ignored=sorted(set(ignored) | set(per_rep.ignored)), response_ignored=response.ignored)
 
 
