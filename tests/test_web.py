@@ -390,3 +390,18 @@ def test_period_steps_and_the_activity_table_per_type(client):
     sanne = next(r for r in rows if r["Rep"] == "Sanne Visser")
     want = {a["type"]: a["value"] for a in api if a["owner"] == "R002"}
     assert {t: float(v) for t, v in sanne.items() if t != "Rep" and v} == want
+
+
+def test_overview_cards_export_as_numbers(client, demo_path):
+    period = last_month(demo_path)
+    rows = list(csv.DictReader(io.StringIO(client.get("/", params={
+        "export": "csv", "period": period, "as_of": AS_OF, "lang": "en"}).text)))
+    assert [r["KPI"] for r in rows] == [CATALOG_BY_ID[k].name("en") for k in Workspace.open(demo_path).settings()
+                                        .focus_kpis]
+    won = next(r for r in rows if r["KPI"] == "Closed won value")
+    api = api_rows(client, kpi="won_value", period=period, as_of=AS_OF)[0]
+    assert float(won["Value"]) == pytest.approx(api["value"], rel=1e-12)  # summed over other periods: float order
+    target = next(r for r in api_rows(client, kpi="target_attainment", period=period, as_of=AS_OF)
+                  if r["target_kpi"] == "won_value")
+    assert float(won["Target"]) == pytest.approx(target["denominator"], rel=1e-12)
+    assert float(won["Attainment"]) == pytest.approx(target["value"], rel=1e-12)

@@ -20,7 +20,7 @@ from koers.kpis.model import Direction, Kpi, Unit
 from koers.periods import Period
 from koers.settings import Settings
 from koers.web.i18n import word
-from koers.web.params import View
+from koers.web.params import View, trailing
 
 log = logging.getLogger(__name__)
 TARGET_SCOPES = ("owner", "team")  # target_attainment's only dimensions
@@ -129,6 +129,7 @@ class Target:
     attainment: str
     pace: str | None  # "on pace for 92%" while P runs, for flows
     judged: str
+    raw: dict = field(default_factory=dict)  # target and attainment as numbers, for exports
 
 
 @dataclass
@@ -149,6 +150,7 @@ class Card:
     target: Target | None = None
     target_note: str | None = None
     error: str | None = None
+    raw: dict = field(default_factory=dict)  # value, previous, year as numbers, for exports
 
 
 def card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
@@ -163,16 +165,12 @@ def card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
                     error=f"{type(e).__name__}: {e}")
 
 
-def attainment_rows(ask: Asker, period: Period, scope_where: dict[str, str], by=()) -> pd.DataFrame:
-    return ask.rows(["target_attainment"], [period], by, scope_where)
-
-
 def target_for(ask: Asker, kpi: Kpi, period: Period, where: dict[str, str]) -> tuple[Target | None, str | None]:
     """The KPI's target attainment under the page's filters, paced while P runs."""
     lang = ask.view.lang
     if any(d not in TARGET_SCOPES for d in where):
         return None, word("target_not_scoped", lang)
-    rows = attainment_rows(ask, period, where)
+    rows = ask.rows(["target_attainment"], [period], (), where)
     rows = rows[rows["target_kpi"] == kpi.id]
     if rows.empty:
         return None, word("no_target", lang)
@@ -187,7 +185,8 @@ def target_for(ask: Asker, kpi: Kpi, period: Period, where: dict[str, str]) -> t
         pace = f"{word('on_pace_for', lang)} {output.format_percent(paced, lang)}"
     return Target(ask.fmt(kpi.id, actual), ask.fmt(kpi.id, target),
                   output.format_percent(None if is_null(attained) else attained, lang),
-                  pace, "good" if not is_null(attained) and attained >= 1 else "bad"), None
+                  pace, "good" if not is_null(attained) and attained >= 1 else "bad",
+                  {"target": target, "attainment": None if is_null(attained) else attained}), None
 
 
 def sparkline(values: list, width: int = 120, height: int = 28) -> str:
@@ -234,6 +233,7 @@ def _card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
         spark=sparkline(spark_values),
         spark_labels=" · ".join(f"{p.label}: {ask.fmt(kpi.id, v)}" for p, v in zip(trail, spark_values)),
         url=kpi_url, ignored=ignored, target=target, target_note=note, error="; ".join(problems) or None,
+        raw={"value": now, "previous": before, "year": last_year},
     )
 
 
@@ -243,9 +243,3 @@ def card_questions(p: Period) -> list[list[Period]]:
     year = p.year_earlier()
     return [trailing(p, 12)] + ([[year]] if year else [])
 
-
-def trailing(p: Period, n: int) -> list[Period]:
-    out = [p]
-    while len(out) < n:
-        out.insert(0, out[0].previous())
-    return out

@@ -1,6 +1,6 @@
 """What a page is asked: every filter lives in the query string, so a view
 can be bookmarked and shared. One parse for every page; the API takes the
-CLI's own parameter names instead (api/values.py)."""
+CLI's own parameter names instead (api/v1.py)."""
 
 from __future__ import annotations
 
@@ -33,7 +33,6 @@ class View:
     periods: list[Period]
     where: dict[str, str]
     as_of: datetime  # naive UTC
-    as_of_given: bool
     query: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -43,12 +42,7 @@ class View:
 
     def trailing(self, n: int = 12) -> list[Period]:
         """The n periods ending at P, of P's grain; a range spec stands for itself."""
-        if len(self.periods) > 1:
-            return self.periods
-        out = [self.period]
-        while len(out) < n:
-            out.insert(0, out[0].previous())
-        return out
+        return self.periods if len(self.periods) > 1 else trailing(self.period, n)
 
     def url(self, path: str, keep_page_params: bool = False, **changes) -> str:
         """This view's filters on another path, with some parameters changed
@@ -88,7 +82,15 @@ def parse_view(query: dict[str, str], settings: Settings, now: datetime | None =
         raise BadRequest(f"'{period_text}' at grain {grain} is {len(periods)} periods; ask for at most 400")
     where = {d: query[d] for d in FILTER_DIMS if query.get(d)}
     kept = {k: v for k, v in query.items() if v != "" or k.startswith(MATCH_PREFIX)}
-    return View(lang, period_text, grain or periods[-1].grain, periods, where, as_of, bool(as_of_text), kept)
+    return View(lang, period_text, grain or periods[-1].grain, periods, where, as_of, kept)
+
+
+def trailing(p: Period, n: int) -> list[Period]:
+    """The n periods of p's grain ending at p."""
+    out = [p]
+    while len(out) < n:
+        out.insert(0, out[0].previous())
+    return out
 
 
 def minute(t: datetime) -> datetime:

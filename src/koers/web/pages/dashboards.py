@@ -12,9 +12,9 @@ from koers.kpis.model import label
 from koers.settings import FOCUS_ADVISED_MAX
 from koers.web import charts
 from koers.web.breakdown import Breakdown, cards, drill_link, shared_filters
-from koers.web.figures import Asker, by_period, is_null, trailing, value_at
+from koers.web.figures import Asker, by_period, is_null, value_at
 from koers.web.i18n import word
-from koers.web.params import BadRequest
+from koers.web.params import BadRequest, trailing
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.roles import PRESETS
 from koers.web.tables import Column, DataTable, make_table
@@ -23,14 +23,14 @@ router = APIRouter(include_in_schema=False)
 
 
 def card_table(ask: Asker, cards_) -> DataTable:
+    """The cards as one table (exports keep the numbers as numbers)."""
     lang = ask.view.lang
-    columns = [Column("kpi", word("kpi", lang)), Column("value", word("value", lang)),
-               Column("previous", word("vs_previous", lang)), Column("previous_change", word("change", lang)),
-               Column("year", word("vs_year", lang)), Column("year_change", word("change", lang)),
-               Column("target", word("target", lang)), Column("attainment", word("attainment", lang))]
-    rows = [{"kpi": c.name, "value": c.value, "previous": c.previous, "previous_change": c.previous_change,
-             "year": c.year, "year_change": c.year_change, "target": c.target.target if c.target else "",
-             "attainment": c.target.attainment if c.target else ""} for c in cards_]
+    columns = [Column("name", word("kpi", lang)), Column("value", word("value", lang), "kpi"),
+               Column("previous", word("vs_previous", lang), "kpi"), Column("previous_change", word("change", lang)),
+               Column("year", word("vs_year", lang), "kpi"), Column("year_change", word("change", lang)),
+               Column("target", word("target", lang), "kpi"), Column("attainment", word("attainment", lang), "percent")]
+    rows = [{"kpi": c.kpi.id, "name": c.name, **c.raw, "previous_change": c.previous_change,
+             "year_change": c.year_change, **(c.target.raw if c.target else {})} for c in cards_]
     return make_table(ask, "cards", word("overview", lang), columns, rows)
 
 

@@ -88,13 +88,13 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
     trend_rows, trend_links = records(trend, [])
     tables = [make_table(ask, "trend", word("trend", lang), base_columns([Column("period_label", label("period", lang))]),
                          trend_rows, trend_links)]
-    if has_target:
-        series = [(CATALOG_BY_ID[t].name(lang), [r["value"] for r in trend.to_dict("records") if r["target_kpi"] == t])
+    x = [p.label for p in trend_periods]
+    if has_target:  # a line per KPI with a target; a period without its target is a gap
+        value = {(t, d): v for t, d, v in zip(trend["target_kpi"], trend["period"], trend["value"])}
+        series = [(CATALOG_BY_ID[t].name(lang), [value.get((t, p.start)) for p in trend_periods])
                   for t in dict.fromkeys(trend["target_kpi"])]
-        x = [by_period[d].label for d in dict.fromkeys(trend["period"])]
     else:
         series = [(kpi.name(lang), list(trend["value"]))]
-        x = [p.label for p in trend_periods]
     figures = {"trend": charts.line(f"{kpi.name(lang)} · {word('trend', lang)}", x, series, kpi.unit.value)}
 
     if split:
