@@ -405,3 +405,20 @@ def test_overview_cards_export_as_numbers(client, demo_path):
                   if r["target_kpi"] == "won_value")
     assert float(won["Target"]) == pytest.approx(target["denominator"], rel=1e-12)
     assert float(won["Attainment"]) == pytest.approx(target["value"], rel=1e-12)
+
+
+def test_leaderboard_lists_every_rep_with_a_target_and_paces_a_running_period(client):
+    params = {"period": "2026-01", "as_of": AS_OF, "lang": "en"}
+    rows = list(csv.DictReader(io.StringIO(client.get("/leaderboard", params={
+        **params, "kpi": "won_value", "export": "csv"}).text)))
+    targets = [r for r in api_rows(client, kpi="target_attainment", period="2026-01", by="owner", as_of=AS_OF)
+               if r["target_kpi"] == "won_value"]
+    assert targets
+    listed = {r["Rep"]: r for r in rows}
+    reps = client.get("/api/v1/dimensions").json()["owner"]
+    names = {d["value"]: d["label"] for d in reps}
+    for t in targets:
+        r = listed[names[t["owner"]]]
+        assert float(r["Target"]) == t["denominator"] and float(r["Closed won value"]) == t["numerator"]
+        # 14.5 of January's 31 days had passed at AS_OF (noon, 15 January)
+        assert float(r["on pace for"]) == pytest.approx(t["value"] / (14.5 / 31))

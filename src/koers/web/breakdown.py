@@ -46,11 +46,13 @@ def shared_filters(ask: Asker, kpi_ids) -> tuple[dict[str, str], list[str]]:
     return kept, [d for d in ask.view.where if d not in kept]
 
 
-def drill_link(ask: Asker, kpi_id: str, match: dict, where: dict[str, str]) -> str:
+def drill_link(ask: Asker, kpi_id: str, match: dict, where: dict[str, str], period: str | None = None) -> str:
+    """The drill-down of one figure: its period (P unless given), its split's
+    values, and the page's filters the figure was asked with."""
     extra = {f"{MATCH_PREFIX}{d}": ("" if is_null(v) else str(v)) for d, v in match.items()}
-    # the drill-down takes only the filters its KPI takes
     dropped = {d: None for d in ask.view.where if d not in where}
-    return ask.view.url(f"/kpi/{kpi_id}/drill", period=ask.view.period.label, grain=None, **dropped, **extra)
+    return ask.view.url(f"/kpi/{kpi_id}/drill", period=period or ask.view.period.label, grain=None, **dropped,
+                        **extra)
 
 
 def order_values(values: list, dim: str, choices: Choices) -> list:

@@ -12,9 +12,10 @@ from starlette.exceptions import HTTPException
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.model import KpiType, label
 from koers.web import charts
-from koers.web.figures import Asker, is_null
+from koers.web.breakdown import drill_link
+from koers.web.figures import is_null
 from koers.web.i18n import column_label, word
-from koers.web.params import MATCH_PREFIX, BadRequest, match_of
+from koers.web.params import BadRequest, match_of
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
 
@@ -38,11 +39,6 @@ def catalogue(request: Request) -> Response:
     for k in CATALOG:
         families.setdefault(k.family, []).append(k)
     return page(request, ask, "catalogue.html", "catalogue", word("catalogue", lang), families=families)
-
-
-def drill_url(ask: Asker, kpi_id: str, period_label: str, match: dict) -> str:
-    extra = {f"{MATCH_PREFIX}{d}": ("" if is_null(v) else str(v)) for d, v in match.items()}
-    return ask.view.url(f"/kpi/{kpi_id}/drill", period=period_label, grain=None, **extra)
 
 
 @router.get("/kpi/{kpi_id}")
@@ -82,7 +78,7 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
             if has_target:
                 match["target_kpi"] = r["target_kpi"]
             rows.append(row)
-            links.append({"value": drill_url(ask, kpi.id, p.label, match)})
+            links.append({"value": drill_link(ask, kpi.id, match, where, p.label)})
         return rows, links
 
     trend_rows, trend_links = records(trend, [])

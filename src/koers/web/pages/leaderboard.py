@@ -56,9 +56,13 @@ def leaderboard(request: Request) -> Response:
         att = ask.rows(["target_attainment"], [P], [by], where)
         targets = {r[by]: r for r in att[att["target_kpi"] == kpi.id].to_dict("records")}
     share = elapsed_share(P, view.as_of, ask.settings)
+    values = dict(zip(now[by], now["value"]))
+    for key, t in targets.items():
+        # a rep with a target and nothing done yet ranks too: target_attainment's
+        # actual for a flow summed over P is then 0
+        values.setdefault(key, t["numerator"])
     rows, links, classes = [], [], []
-    for r in now.to_dict("records"):
-        key, value = r[by], r["value"]
+    for key, value in values.items():
         t = targets.get(key)
         target = None if t is None else t["denominator"]
         attained = None if t is None else t["value"]
