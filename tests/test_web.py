@@ -174,6 +174,8 @@ def test_api_catalogue(client):
     ({"kpi": "win_rate", "period": "2025-13"}, "not a valid month"),
     ({"kpi": "win_rate", "grain": "decade"}, "unknown grain"),
     ({"kpi": "win_rate", "where": "owner"}, "DIM=VALUE"),
+    ({"kpi": ","}, "at least one KPI"),
+    ({"kpi": "leads", "period": "2020..2025", "grain": "day"}, "at most 1000"),
 ])
 def test_api_questions_that_cannot_be_asked_are_400_with_the_reason(client, params, message):
     r = client.get("/api/v1/values", params=params)

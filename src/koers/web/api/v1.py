@@ -19,6 +19,7 @@ from koers.web.params import FILTER_DIMS, BadRequest, minute
 from koers.web.render import cockpit_of
 
 router = APIRouter(tags=["api"])
+MAX_PERIODS = 1000  # a server answers many people: ten years of days at most in one question
 
 Lang = Annotated[str, Query(pattern="^(nl|en)$", description="nl | en: the language of names and labels")]
 Period = Annotated[str | None, Query(description="2025, 2025-Q3, 2025-07, 2025-W14, 2025-07-15 or a range A..B; "
@@ -109,9 +110,14 @@ def values(
     cockpit = cockpit_of(request)
     settings = cockpit.settings()
     ids = [k.strip() for item in kpi for k in item.split(",") if k.strip()]
+    if not ids:
+        raise BadRequest("name at least one KPI (kpi=won_value); /api/v1/kpis lists them")
     moment = parse_instant(as_of, settings.tz) if as_of else minute(now_utc())
     periods = parse_spec(period, grain) if period else parse_spec(last_complete_month(moment, settings.tz).label,
                                                                   grain)
+    if len(periods) > MAX_PERIODS:
+        raise BadRequest(f"{len(periods)} periods asked at once; the API answers at most {MAX_PERIODS} "
+                         "(ask a coarser grain or a shorter span)")
     by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
     result = cockpit.cache.compute(ids, periods, by_dims, pairs(list(where), "where"), moment)
     return ValuesPublic(as_of=moment.isoformat(), rows=json.loads(output.to_json(result.rows)),
