@@ -8,7 +8,9 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from koers import output
 from koers.kpis.catalog import CATALOG_BY_ID
@@ -61,8 +63,6 @@ def cell_text(ask: Asker, col: Column, value, row: dict) -> str:
 
 
 def to_csv(table: DataTable) -> str:
-    import pandas as pd
-
     frame = pd.DataFrame([[r.get(c.key) for c in table.columns] for r in table.rows],
                          columns=[c.label for c in table.columns])
     return output.to_csv(frame)
@@ -73,8 +73,6 @@ def to_xlsx(table: DataTable, currency: str) -> bytes:
     ws = wb.create_sheet(table.name[:31])
     ws.append([c.label for c in table.columns])
     formats = [number_format(c, currency) for c in table.columns]
-    from openpyxl.cell import WriteOnlyCell
-
     for r in table.rows:
         line = []
         for c, fmt in zip(table.columns, formats):
