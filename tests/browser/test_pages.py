@@ -84,3 +84,11 @@ def test_download_a_table_as_csv_and_a_chart_as_png(laptop, tmp_path):
     assert (tmp_path / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # nothing on the modebar sends a chart off this machine
     assert chart.locator('.modebar-btn[data-title^="Share"]').count() == 0
+
+
+def test_api_docs_render_offline(laptop):
+    page = laptop.page
+    assert page.goto(laptop.base + "/docs").status == 200
+    page.locator(".swagger-ui .opblock").first.wait_for(timeout=15_000)
+    assert "/api/v1/values" in page.content()
+    laptop.screenshot("api-docs")

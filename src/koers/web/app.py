@@ -1,7 +1,7 @@
 """create_app(workspace_url): the Koers web app (FastAPI).
 
 Everything it needs is served from installed packages, so it works
-offline: plotly.js from the plotly package, Swagger UI and ReDoc from
+offline: plotly.js from the plotly package, Swagger UI from
 fastapi-offline, the rest from koers/web/static.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -52,7 +52,7 @@ def create_app(workspace_url: str, keep_open: float = 5.0) -> FastAPI:
         summary="The sales-KPI cockpit: KPI catalogue, values and the records behind them.",
         version="1",
         docs_url=None,  # FastAPI's own pages load Swagger UI from a CDN; ours below do not
-        redoc_url=None,
+        redoc_url=None,  # ReDoc fetches its logo from its CDN whatever it is told
         lifespan=lifespan,
     )
     app.state.cockpit = cockpit
@@ -69,13 +69,9 @@ def create_app(workspace_url: str, keep_open: float = 5.0) -> FastAPI:
         return get_swagger_ui_html(openapi_url=app.openapi_url, title="Koers API",
                                    swagger_js_url="/assets/docs/swagger-ui-bundle.js",
                                    swagger_css_url="/assets/docs/swagger-ui.css",
-                                   swagger_favicon_url="/static/favicon.svg")
-
-    @app.get("/redoc", include_in_schema=False)
-    def redoc() -> HTMLResponse:
-        return get_redoc_html(openapi_url=app.openapi_url, title="Koers API",
-                              redoc_js_url="/assets/docs/redoc.standalone.js",
-                              redoc_favicon_url="/static/favicon.svg", with_google_fonts=False)
+                                   swagger_favicon_url="/static/favicon.svg",
+                                   # no badge from the online validator: the docs work offline
+                                   swagger_ui_parameters={"validatorUrl": None})
 
     @app.get("/favicon.ico", include_in_schema=False)
     def favicon() -> Response:
