@@ -123,6 +123,7 @@ def test_api_and_docs_are_described_and_work_offline(client):
     assert {"/api/v1/kpis", "/api/v1/kpis/{kpi_id}", "/api/v1/values", "/api/v1/drill",
             "/api/v1/dimensions"} <= set(spec["paths"])
     assert not any(p.startswith("/kpi/") or p == "/" for p in spec["paths"])  # pages stay out of the API docs
+    assert "400" in spec["paths"]["/api/v1/values"]["get"]["responses"]
     html = client.get("/docs").text
     assert "/assets/docs/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
     assert '"validatorUrl": null' in html  # no badge from the online validator
@@ -424,3 +425,25 @@ def test_leaderboard_lists_every_rep_with_a_target_and_paces_a_running_period(cl
         assert float(r["Target"]) == t["denominator"] and float(r["Closed won value"]) == t["numerator"]
         # 14.5 of January's 31 days had passed at AS_OF (noon, 15 January)
         assert float(r["on pace for"]) == pytest.approx(t["value"] / (14.5 / 31))
+
+
+def test_stage_analysis_sets_each_rep_beside_the_team(client):
+    params = {"period": "2025-Q4", "as_of": AS_OF, "lang": "en", "export": "csv"}
+    for table, kpi in (("rep_vs_team", "stage_conversion_rate"), ("rep_vs_team_duration", "stage_duration")):
+        rows = list(csv.DictReader(io.StringIO(client.get("/stages", params={**params, "table": table}).text)))
+        team = {a["stage"]: a["value"] for a in api_rows(client, kpi=kpi, period="2025-Q4", by="stage", as_of=AS_OF)}
+        assert rows[0]["Rep"] == "Team (all reps)"
+        assert {s: float(v) for s, v in rows[0].items() if s != "Rep" and v} == pytest.approx({
+            s: v for s, v in team.items() if s in rows[0]}, rel=1e-12)  # float sums in another order
+        joris = next(r for r in rows if r["Rep"] == "Joris Peeters")
+        api = {a["stage"]: a["value"] for a in api_rows(client, kpi=kpi, period="2025-Q4", by="owner,stage",
+                                                        where="owner=R004", as_of=AS_OF)}
+        assert {s: float(v) for s, v in joris.items() if s != "Rep" and v} == pytest.approx(
+            {s: v for s, v in api.items() if s in joris}, rel=1e-12)
+    # Joris Peeters loses deals after the quote (the demo's profile): his Offerte cell is red
+    page = client.get("/stages", params={"period": "2025-Q4", "as_of": AS_OF}).text
+    table = page[page.index('data-table="rep_vs_team"'):]
+    row = table[table.index("Joris Peeters"):]
+    row = row[:row.index("</tr>")]
+    stages = [r for r in rows[0] if r != "Rep"]
+    assert re.findall(r'<td class="num ([a-z]*) *">', row)[stages.index("Offerte")] == "bad"

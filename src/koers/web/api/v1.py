@@ -18,7 +18,14 @@ from koers.store import now_utc
 from koers.web.params import FILTER_DIMS, BadRequest, minute
 from koers.web.render import cockpit_of
 
-router = APIRouter(tags=["api"])
+
+class Problem(BaseModel):
+    detail: str = Field(description="why the question cannot be answered, with the valid choices")
+
+
+router = APIRouter(tags=["api"], responses={
+    400: {"model": Problem, "description": "a question that cannot be asked: unknown KPI, dimension, period "
+                                           "notation or grain (the CLI exits 2 for these)"}})
 MAX_PERIODS = 1000  # a server answers many people: ten years of days at most in one question
 
 Lang = Annotated[str, Query(pattern="^(nl|en)$", description="nl | en: the language of names and labels")]

@@ -12,7 +12,7 @@ from koers.kpis.model import label
 from koers.settings import FOCUS_ADVISED_MAX
 from koers.web import charts
 from koers.web.breakdown import Breakdown, cards, drill_link, shared_filters
-from koers.web.figures import Asker, by_period, is_null, value_at
+from koers.web.figures import Asker, by_period, is_null, judge, value_at
 from koers.web.i18n import word
 from koers.web.params import BadRequest, trailing
 from koers.web.render import ask_for, cockpit_of, page
@@ -194,10 +194,11 @@ def stages(request: Request) -> Response:
                           ["stage_conversion_rate", "stage_duration"], "stage")
     figures["conversion"] = per_stage.chart(["stage_conversion_rate"])
     figures["duration"] = per_stage.chart(["stage_duration"])
-    reps = rep_vs_team(ask, choices)
+    conversion = rep_vs_team(ask, choices, "stage_conversion_rate", "rep_vs_team", 0.05)
+    duration = rep_vs_team(ask, choices, "stage_duration", "rep_vs_team_duration", 2.0)
     _, ignored = shared_filters(ask, ["leads", "stage_conversion_rate"])
     return page(request, ask, "stages.html", "stages", word("stages", lang),
-                [funnel_table, per_stage.table, reps], figures=figures, ignored=ignored)
+                [funnel_table, per_stage.table, conversion, duration], figures=figures, ignored=ignored)
 
 
 def funnel_table_col(table: DataTable, i: int) -> list[str]:
@@ -230,38 +231,36 @@ def funnel_steps(ask: Asker, choices) -> list[dict]:
     return steps
 
 
-def rep_vs_team(ask: Asker, choices) -> DataTable:
-    """Stage conversion per rep and stage beside the team's (everyone under
-    the page's filters): where a rep loses deals."""
+def rep_vs_team(ask: Asker, choices, kpi_id: str, name: str, margin: float) -> DataTable:
+    """A stage KPI per rep and stage beside the team's (everyone under the
+    page's filters): where a rep loses deals, or keeps them waiting. A rep
+    `margin` or more worse than the team is red, better is green."""
     lang = ask.view.lang
     P = ask.view.period
-    where, _ = shared_filters(ask, ["stage_conversion_rate"])
-    team = ask.rows(["stage_conversion_rate"], [P], ["stage"], where)
-    per_rep = ask.rows(["stage_conversion_rate"], [P], ["owner", "stage"], where)
+    kpi = CATALOG_BY_ID[kpi_id]
+    where, _ = shared_filters(ask, [kpi_id])
+    team = ask.rows([kpi_id], [P], ["stage"], where)
+    per_rep = ask.rows([kpi_id], [P], ["owner", "stage"], where)
     stages = [s for s, kind in choices.stages if kind == "open"]
-    team_value = {r["stage"]: r["value"] for r in team.to_dict("records")}
+    team_value = dict(zip(team["stage"], team["value"]))
     rows = [{"name": word("team_total", lang), **{s: team_value.get(s) for s in stages}}]
     classes: list[dict] = [{}]
-    links = [{s: drill_link(ask, "stage_conversion_rate", {"stage": s}, where) for s in stages}]
+    links = [{s: drill_link(ask, kpi_id, {"stage": s}, where) for s in stages}]
     by_rep: dict = {}
-    for r in per_rep.to_dict("records"):
-        by_rep.setdefault(r["owner"], {})[r["stage"]] = r["value"]
+    for rep, stage, value in zip(per_rep["owner"], per_rep["stage"], per_rep["value"]):
+        by_rep.setdefault(rep, {})[stage] = value
     for rep in sorted(by_rep, key=lambda r: choices.name("owner", r)):
         values = by_rep[rep]
         rows.append({"name": choices.name("owner", rep), **{s: values.get(s) for s in stages}})
-        classes.append({s: _versus(values.get(s), team_value.get(s)) for s in stages})
-        links.append({s: drill_link(ask, "stage_conversion_rate", {"owner": rep, "stage": s}, where) for s in stages})
-    columns = [Column("name", label("owner", lang))] + [Column(s, s, "kpi", "stage_conversion_rate") for s in stages]
-    return make_table(ask, "rep_vs_team", f"{CATALOG_BY_ID['stage_conversion_rate'].name(lang)}: "
-                      f"{label('owner', lang)} / {word('team_total', lang)}", columns, rows, links, classes)
+        classes.append({s: versus(kpi, values.get(s), team_value.get(s), margin) for s in stages})
+        links.append({s: drill_link(ask, kpi_id, {"owner": rep, "stage": s}, where) for s in stages})
+    columns = [Column("name", label("owner", lang))] + [Column(s, s, "kpi", kpi_id) for s in stages]
+    return make_table(ask, name, f"{kpi.name(lang)}: {label('owner', lang)} / {word('team_total', lang)}",
+                      columns, rows, links, classes)
 
 
-def _versus(rep, team) -> str:
-    """Five points below the team is where a manager looks (stage conversion: higher is better)."""
-    if is_null(rep) or is_null(team):
+def versus(kpi, rep, team, margin: float) -> str:
+    """good / bad when the rep is `margin` or more better / worse than the team, by the KPI's direction."""
+    if is_null(rep) or is_null(team) or abs(rep - team) < margin:
         return ""
-    if rep < team - 0.05:
-        return "bad"
-    if rep > team + 0.05:
-        return "good"
-    return ""
+    return judge(kpi, rep, team)
