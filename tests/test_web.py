@@ -447,3 +447,13 @@ def test_stage_analysis_sets_each_rep_beside_the_team(client):
     row = row[:row.index("</tr>")]
     stages = [r for r in rows[0] if r != "Rep"]
     assert re.findall(r'<td class="num ([a-z]*) *">', row)[stages.index("Offerte")] == "bad"
+
+
+def test_an_empty_workspace_serves_every_page_and_names_what_is_missing(tmp_path):
+    with TestClient(create_app(str(tmp_path / "empty.duckdb"))) as empty:
+        for path in PAGES + ["/kpi/target_attainment?split=owner", "/kpi/won_value/drill"]:
+            r = empty.get(path, params={"lang": "en"})
+            assert r.status_code == 200, (path, r.text[-500:])
+        page = empty.get("/pipeline", params={"lang": "en"}).text
+        assert "needs the table opportunities" in page
+        assert empty.get("/api/v1/values", params={"kpi": "nps"}).json()["warnings"]

@@ -26,7 +26,6 @@ SOURCES = {
 class Choices:
     reps: dict[str, str] = field(default_factory=dict)  # rep_id -> name
     rep_team: dict[str, str | None] = field(default_factory=dict)
-    rep_role: dict[str, str | None] = field(default_factory=dict)
     teams: list[str] = field(default_factory=list)
     values: dict[str, list[str]] = field(default_factory=dict)  # product, region, source, segment
     stages: list[tuple[str, str]] = field(default_factory=list)  # (stage, kind) in funnel order
@@ -51,11 +50,10 @@ class Choices:
 def read_choices(ws: Workspace) -> Choices:
     con = connect(ws)
     try:
-        reps = con.table("reps").select("rep_id", "name", "team", "role").execute()
+        reps = con.table("reps").select("rep_id", "name", "team").execute()
         found = Choices(
             reps=dict(zip(reps["rep_id"], reps["name"])),
             rep_team=dict(zip(reps["rep_id"], reps["team"])),
-            rep_role=dict(zip(reps["rep_id"], reps["role"])),
             teams=sorted({t for t in reps["team"] if isinstance(t, str)}),
         )
         for dim, places in SOURCES.items():

@@ -79,6 +79,12 @@ def by_period(rows: pd.DataFrame) -> dict:
     return {p: (None if is_null(v) else v) for p, v in zip(rows["period"], rows["value"])}
 
 
+def targets_of(rows: pd.DataFrame, kpi_id: str) -> pd.DataFrame:
+    """target_attainment's rows for one KPI (none when the workspace has no
+    targets: the answer then comes without its target_kpi column)."""
+    return rows[rows["target_kpi"] == kpi_id] if "target_kpi" in rows.columns else rows.iloc[0:0]
+
+
 def value_at(values: dict, period: Period | None):
     return None if period is None else values.get(period.start)
 
@@ -170,8 +176,7 @@ def target_for(ask: Asker, kpi: Kpi, period: Period, where: dict[str, str]) -> t
     lang = ask.view.lang
     if any(d not in TARGET_SCOPES for d in where):
         return None, word("target_not_scoped", lang)
-    rows = ask.rows(["target_attainment"], [period], (), where)
-    rows = rows[rows["target_kpi"] == kpi.id]
+    rows = targets_of(ask.rows(["target_attainment"], [period], (), where), kpi.id)
     if rows.empty:
         return None, word("no_target", lang)
     r = rows.iloc[0]

@@ -12,7 +12,7 @@ from koers.kpis.model import label
 from koers.settings import FOCUS_ADVISED_MAX
 from koers.web import charts
 from koers.web.breakdown import Breakdown, cards, drill_link, shared_filters
-from koers.web.figures import Asker, by_period, is_null, judge, value_at
+from koers.web.figures import Asker, by_period, is_null, judge, targets_of, value_at
 from koers.web.i18n import word
 from koers.web.params import BadRequest, trailing
 from koers.web.render import ask_for, cockpit_of, page
@@ -124,8 +124,7 @@ def target_table(ask: Asker, choices, kpi_id: str, name: str, by: str = "owner")
     lang = ask.view.lang
     kpi = CATALOG_BY_ID[kpi_id]
     scope = {d: v for d, v in ask.view.where.items() if d in ("owner", "team")}
-    rows = ask.rows(["target_attainment"], [ask.view.period], [by], scope)
-    rows = rows[rows["target_kpi"] == kpi_id]
+    rows = targets_of(ask.rows(["target_attainment"], [ask.view.period], [by], scope), kpi_id)
     data = [{"name": choices.name(by, r[by]), "actual": r["numerator"], "target": r["denominator"],
              "attainment": r["value"]} for r in rows.to_dict("records")]
     data.sort(key=lambda r: -(r["attainment"] if not is_null(r["attainment"]) else float("-inf")))

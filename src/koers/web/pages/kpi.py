@@ -53,7 +53,9 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
     choices = cockpit_of(request).choices()
     trend_periods = view.trailing(12)
     trend = ask.rows([kpi.id], trend_periods, (), where)
-    has_target = "target_kpi" in trend.columns
+    has_target = kpi.id == "target_attainment"
+    if has_target and "target_kpi" not in trend.columns:  # no targets in the workspace: no rows either
+        trend = trend.assign(target_kpi=None).iloc[0:0]
     ratio = kpi.is_ratio
     by_period = {p.start: p for p in trend_periods}
 

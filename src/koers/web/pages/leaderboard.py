@@ -10,7 +10,7 @@ from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.model import Direction, label
 from koers.web import charts
 from koers.web.breakdown import drill_link
-from koers.web.figures import change_text, elapsed_share, is_null, judge
+from koers.web.figures import change_text, elapsed_share, is_null, judge, targets_of
 from koers.web.i18n import word
 from koers.web.params import BadRequest
 from koers.web.render import ask_for, cockpit_of, page
@@ -54,7 +54,7 @@ def leaderboard(request: Request) -> Response:
     scoped = all(d in ("owner", "team") for d in where)
     if scoped:
         att = ask.rows(["target_attainment"], [P], [by], where)
-        targets = {r[by]: r for r in att[att["target_kpi"] == kpi.id].to_dict("records")}
+        targets = {r[by]: r for r in targets_of(att, kpi.id).to_dict("records")}
     share = elapsed_share(P, view.as_of, ask.settings)
     values = dict(zip(now[by], now["value"]))
     for key, t in targets.items():
