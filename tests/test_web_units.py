@@ -117,3 +117,11 @@ def test_answers_follow_the_workspace_state(tmp_ws):
         after = client.get("/api/v1/values", params=params).json()["rows"]
     assert [r["numerator"] for r in after] != [r["numerator"] for r in before]
     assert [r["denominator"] for r in after] == [r["denominator"] for r in before]
+
+
+def test_every_family_and_unit_has_words_in_both_languages():
+    from koers.kpis.catalog import CATALOG
+    from koers.web.i18n import WORDS
+
+    for k in CATALOG:
+        assert f"family_{k.family}" in WORDS and f"unit_{k.unit.value}" in WORDS, k.id

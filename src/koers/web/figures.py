@@ -212,8 +212,6 @@ def _card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
     P = view.period
     trail, year = trailing(P, 12), P.year_earlier()
     values, problems = {}, []
-    # the year-earlier period on its own: a failure there (a period before
-    # the data, say) leaves the rest of the card standing
     for periods in card_questions(P):
         try:
             rows = ask.rows([kpi.id], periods, (), where)
@@ -244,7 +242,9 @@ def _card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
 
 def card_questions(p: Period) -> list[list[Period]]:
     """What a card asks: the 12 periods ending at P (its sparkline and the
-    previous period), and the same period a year earlier."""
+    previous period), and the same period a year earlier, on its own: a
+    failure there (a period before the data, say) leaves the rest of the
+    card standing."""
     year = p.year_earlier()
     return [trailing(p, 12)] + ([[year]] if year else [])
 

@@ -129,6 +129,14 @@ WORDS: dict[str, tuple[str, str]] = {
     "not_found": ("Niet gevonden", "Not found"),
     "stale_deals": ("Vastgelopen deals", "Stale deals"),
     "missing_figure": ("Ontbreekt in de catalogus", "Not in the catalogue"),
+    # KPI families and units (ids in the catalogue)
+    "family_leads": ("Leads", "Leads"), "family_pipeline": ("Pijplijn", "Pipeline"),
+    "family_deals": ("Deals", "Deals"), "family_revenue": ("Omzet", "Revenue"),
+    "family_customers": ("Klanten", "Customers"), "family_activities": ("Activiteiten", "Activities"),
+    "family_reps": ("Verkopers", "Reps"),
+    "unit_count": ("aantal", "count"), "unit_money": ("bedrag", "money"), "unit_ratio": ("verhouding", "ratio"),
+    "unit_hours": ("uren", "hours"), "unit_days": ("dagen", "days"), "unit_points": ("punten", "points"),
+    "unit_score": ("score", "score"), "unit_money per day": ("bedrag per dag", "money per day"),
 }
 
 
