@@ -74,6 +74,10 @@ def test_percentages_in_both_languages():
     assert output.format_percent(0.125, "en") == "12.5%"
     assert output.format_percent(None, "en") == "–"
     assert output.format_value("won_value", 1234.56, "nl") == "€\xa01.234,56"
+    assert output.format_short("won_value", 4875868.71, "nl") == "€\xa04,9\xa0mln."
+    assert output.format_short("won_value", 4875868.71, "en") == "€4.9M"
+    assert output.format_short("won_value", 9999.5, "en") == "€9,999.50"  # small amounts in full
+    assert output.format_short("win_rate", 0.125, "nl") == "12,5%"
 
 
 def test_a_view_is_read_from_the_query_string():

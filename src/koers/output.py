@@ -92,3 +92,15 @@ def format_percent(value, lang: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
     return babel_percent(value, format="#,##0.0%", locale=LOCALES[lang])
+
+
+def format_short(kpi_id: str, value, lang: str, currency: str = "EUR") -> str:
+    """A KPI value for a dashboard card: money from 10,000 up shortened
+    (€ 4,9 mln., €4.9M), everything else as format_value writes it."""
+    unit = CATALOG_BY_ID[kpi_id].unit if kpi_id in CATALOG_BY_ID else Unit.COUNT
+    if unit == Unit.MONEY and value is not None and not (isinstance(value, float) and math.isnan(value)) \
+            and abs(value) >= 10_000:
+        from babel.numbers import format_compact_currency
+
+        return format_compact_currency(value, currency, locale=LOCALES[lang], fraction_digits=1)
+    return format_value(kpi_id, value, lang, currency)

@@ -64,7 +64,9 @@ def test_switch_language_keeps_the_filters(laptop):
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Pipeline"
     assert "region=Randstad" in page.url
-    assert re.search(r"€\d{1,3}(,\d{3})*\.\d\d", page.locator('[data-card="open_pipeline_value"] [data-value]').inner_text())
+    value = page.locator('[data-card="open_pipeline_value"] [data-value]')
+    assert re.fullmatch(r"€\d+(\.\d)?[KMB]", value.inner_text())  # short on the card ...
+    assert re.fullmatch(r"€\d{1,3}(,\d{3})*\.\d\d", value.get_attribute("title"))  # ... in full on hover
 
 
 def test_download_a_table_as_csv_and_a_chart_as_png(laptop, tmp_path):

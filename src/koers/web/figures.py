@@ -149,6 +149,7 @@ class Card:
     year: str
     year_change: str
     year_judged: str
+    exact: str  # the value in full, where `value` is shortened
     spark: str  # SVG polyline points
     spark_labels: str
     url: str
@@ -167,7 +168,7 @@ def card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
     except Exception as e:  # noqa: BLE001 - shown on the card and logged, never swallowed
         log.exception("card %s failed", kpi_id)
         kpi = CATALOG_BY_ID[kpi_id]
-        return Card(kpi, kpi.name(ask.view.lang), "–", "–", "–", "none", "–", "–", "none", "", "", kpi_url,
+        return Card(kpi, kpi.name(ask.view.lang), "–", "–", "–", "none", "–", "–", "none", "–", "", "", kpi_url,
                     error=f"{type(e).__name__}: {e}")
 
 
@@ -228,7 +229,8 @@ def _card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
     spark_values = [value_at(values, p) for p in trail]
     target, note = target_for(ask, kpi, P, where) if kpi.id != "target_attainment" else (None, None)
     return Card(
-        kpi=kpi, name=kpi.name(lang), value=ask.fmt(kpi.id, now),
+        kpi=kpi, name=kpi.name(lang), value=output.format_short(kpi.id, now, lang, ask.settings.currency),
+        exact=ask.fmt(kpi.id, now),
         previous=ask.fmt(kpi.id, before), previous_change=change_text(kpi, now, before, lang),
         previous_judged=judge(kpi, now, before),
         year=ask.fmt(kpi.id, last_year), year_change=change_text(kpi, now, last_year, lang),
