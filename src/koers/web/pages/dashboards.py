@@ -165,8 +165,13 @@ def performance(request: Request) -> Response:
     churn = Breakdown(ask, choices, "churn", f"{CATALOG_BY_ID['churn_rate'].name(lang)} · {label('segment', lang)}",
                       ["churn_rate", "customer_retention_rate", "active_customers", "new_customers"], "segment")
     tables.append(churn.table)
+    # acquisition cost and its payback per lead source: the only split CAC has
+    acquisition = Breakdown(ask, choices, "acquisition", f"{CATALOG_BY_ID['cac'].name(lang)} · {label('source', lang)}",
+                            ["new_customers", "cac", "clv", "clv_cac_ratio"], "source", sort_by="new_customers")
+    tables.append(acquisition.table)
     return page(request, ask, "performance.html", "performance", word("performance", lang), tables,
-                cards=cards(ask, PERFORMANCE_CARDS), figures=figures, ignored=ignored)
+                cards=cards(ask, PERFORMANCE_CARDS), figures=figures, ignored=ignored,
+                acquisition_ignored=acquisition.ignored)
 
 
 @router.get("/stages")
