@@ -457,3 +457,16 @@ def test_an_empty_workspace_serves_every_page_and_names_what_is_missing(tmp_path
         page = empty.get("/pipeline", params={"lang": "en"}).text
         assert "needs the table opportunities" in page
         assert empty.get("/api/v1/values", params={"kpi": "nps"}).json()["warnings"]
+
+
+def test_overview_splits_the_focus_kpis_by_team(own_client):
+    own_client.post("/settings", data={"focus": ["won_value", "cac", "win_rate"]})
+    params = {"period": "2025-Q4", "as_of": AS_OF, "lang": "en"}
+    page = own_client.get("/", params=params).text
+    assert "Does not split by team: Customer acquisition cost" in page
+    rows = list(csv.DictReader(io.StringIO(own_client.get("/", params={**params, "export": "csv",
+                                                                         "table": "by_team"}).text)))
+    assert list(rows[0]) == ["Team", "Closed won value", "Win rate"]
+    api = {r["team"]: r["value"] for r in api_rows(own_client, kpi="win_rate", period="2025-Q4", by="team",
+                                                    as_of=AS_OF)}
+    assert {r["Team"]: float(r["Win rate"]) for r in rows} == api

@@ -44,8 +44,18 @@ def overview(request: Request) -> Response:
     kpi_ids = PRESETS[role] if role else ask.settings.focus_kpis
     shown = cards(ask, kpi_ids)
     too_many = not role and len(kpi_ids) > FOCUS_ADVISED_MAX
-    return page(request, ask, "overview.html", "overview", word("overview", lang), [card_table(ask, shown)],
-                cards=shown, role=role, roles=list(PRESETS), too_many=too_many)
+    tables = [card_table(ask, shown)]
+    # the same KPIs per team, where they split by team (target_attainment needs its own page)
+    per_team = [k for k in kpi_ids if "team" in CATALOG_BY_ID[k].dimensions and k != "target_attainment"]
+    teams = None
+    if per_team:
+        teams = Breakdown(ask, cockpit_of(request).choices(), "by_team", f"{word('overview', lang)} · "
+                          f"{label('team', lang)}", per_team, "team")
+        tables.append(teams.table)
+    return page(request, ask, "overview.html", "overview", word("overview", lang), tables,
+                cards=shown, role=role, roles=list(PRESETS), too_many=too_many,
+                teams_ignored=teams.ignored if teams else [],
+                not_by_team=[CATALOG_BY_ID[k] for k in kpi_ids if k not in per_team])
 
 
 PIPELINE_CARDS = ("open_pipeline_value", "weighted_pipeline_value", "open_pipeline_count", "new_pipeline_value",
