@@ -4,6 +4,7 @@ number formats."""
 
 from __future__ import annotations
 
+import csv
 import io
 from datetime import date, datetime
 
@@ -129,3 +130,17 @@ def test_every_family_and_unit_has_words_in_both_languages():
 
     for k in CATALOG:
         assert f"family_{k.family}" in WORDS and f"unit_{k.unit.value}" in WORDS, k.id
+
+
+def test_kpi_trend_sets_the_year_before_beside_each_period(tmp_ws):
+    from koers.importers.canonical import import_folder
+
+    assert import_folder(tmp_ws, GOLDEN).rejected == 0
+    with TestClient(create_app(tmp_ws.url)) as client:
+        r = client.get("/kpi/revenue", params={"period": "2025-03", "as_of": T0, "lang": "en", "export": "csv",
+                                               "table": "trend"})
+        rows = list(csv.DictReader(io.StringIO(r.text)))
+        earlier = client.get("/api/v1/values", params={"kpi": "revenue", "period": "2024-03", "as_of": T0}).json()
+    march = next(r for r in rows if r["Period"] == "2025-03")
+    assert earlier["rows"][0]["value"] and float(march["Previous year"]) == earlier["rows"][0]["value"]
+    assert [r["Period"] for r in rows][-1] == "2025-03" and len(rows) == 12

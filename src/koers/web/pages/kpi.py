@@ -3,6 +3,7 @@ numerator and denominator) and the records behind any of its figures."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 
 from fastapi import APIRouter, Request
@@ -10,16 +11,18 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.kpis.compute import QueryError
 from koers.kpis.model import KpiType, label
 from koers.web import charts
 from koers.web.breakdown import drill_link
-from koers.web.figures import is_null
+from koers.web.figures import by_period, is_null
 from koers.web.i18n import column_label, word
 from koers.web.params import BadRequest, match_of
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
 EXPORT_MAX = 100_000  # records in one drill-down export
@@ -84,8 +87,13 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
         return rows, links
 
     trend_rows, trend_links = records(trend, [])
-    tables = [make_table(ask, "trend", word("trend", lang), base_columns([Column("period_label", label("period", lang))]),
-                         trend_rows, trend_links)]
+    trend_columns = base_columns([Column("period_label", label("period", lang))])
+    earlier = {} if has_target else year_earlier(ask, kpi.id, trend_periods, where)
+    if earlier:
+        for r in trend_rows:
+            r["year"] = earlier.get(r["period"])
+        trend_columns.insert(2, Column("year", word("previous_year", lang), "kpi", kpi.id))
+    tables = [make_table(ask, "trend", word("trend", lang), trend_columns, trend_rows, trend_links)]
     x = [p.label for p in trend_periods]
     if has_target:  # a line per KPI with a target; a period without its target is a gap
         value = {(t, d): v for t, d, v in zip(trend["target_kpi"], trend["period"], trend["value"])}
@@ -93,7 +101,10 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
                   for t in dict.fromkeys(trend["target_kpi"])]
     else:
         series = [(kpi.name(lang), list(trend["value"]))]
-    figures = {"trend": charts.line(f"{kpi.name(lang)} · {word('trend', lang)}", x, series, kpi.unit.value)}
+        if earlier:
+            series.append((word("previous_year", lang), [earlier.get(p.start) for p in trend_periods]))
+    figures = {"trend": charts.line(f"{kpi.name(lang)} · {word('trend', lang)}", x, series, kpi.unit.value,
+                                    dashed=(word("previous_year", lang),))}
 
     if split:
         split_frame = ask.rows([kpi.id], [view.period], [split], where)
@@ -109,6 +120,24 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
     return page(request, ask, "kpi.html", "catalogue", kpi.name(lang), tables, kpi=kpi, ignored=ignored,
                 split=split, figures=figures, is_insight=kpi.type == KpiType.INSIGHT,
                 parts=[CATALOG_BY_ID[p] for p in kpi.parts if p in CATALOG_BY_ID])
+
+
+def year_earlier(ask, kpi_id: str, periods, where) -> dict:
+    """The KPI a year before each period, by the period it stands beside; empty
+    when it cannot be had (a period before the data may fail in the engine:
+    the trend stands without it, and the log says why)."""
+    pairs = [(p, p.year_earlier()) for p in periods]
+    asked = [q for _, q in pairs if q is not None]
+    if not asked:
+        return {}
+    try:
+        values = by_period(ask.rows([kpi_id], asked, (), where))
+    except QueryError:
+        raise
+    except Exception:  # noqa: BLE001 - an aid beside the trend, not the figure itself
+        log.warning("%s a year earlier failed", kpi_id, exc_info=True)
+        return {}
+    return {p.start: values.get(q.start) for p, q in pairs if q is not None}
 
 
 REP_COLUMNS = ("owner", "owner_id", "rep_id", "manager_id")  # rep ids, shown with the rep's name beside
