@@ -222,7 +222,7 @@ def test_ratio_table_has_numerator_and_denominator(client):
     r = client.get("/kpi/win_rate", params={"export": "csv", "table": "trend", "lang": "en", "as_of": AS_OF,
                                             "period": "2025-07..2025-12"})
     rows = list(csv.DictReader(io.StringIO(r.text)))
-    assert list(rows[0]) == ["Period", "Value", "Numerator", "Denominator"]
+    assert list(rows[0]) == ["Period", "Value", "Previous year", "Numerator", "Denominator"]
     api = api_rows(client, kpi="win_rate", period="2025-07..2025-12", as_of=AS_OF)
     assert [r["Period"] for r in rows] == ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12"]
     assert [float(r["Value"]) for r in rows] == [a["value"] for a in api]
@@ -398,7 +398,7 @@ def test_period_steps_and_the_activity_table_per_type(client):
 def test_overview_cards_export_as_numbers(client, demo_path):
     period = last_month(demo_path)
     rows = list(csv.DictReader(io.StringIO(client.get("/", params={
-        "export": "csv", "period": period, "as_of": AS_OF, "lang": "en"}).text)))
+        "export": "csv", "table": "cards", "period": period, "as_of": AS_OF, "lang": "en"}).text)))
     assert [r["KPI"] for r in rows] == [CATALOG_BY_ID[k].name("en") for k in Workspace.open(demo_path).settings()
                                         .focus_kpis]
     won = next(r for r in rows if r["KPI"] == "Closed won value")
