@@ -47,7 +47,8 @@ def line(title: str, x: list[str], series: list[tuple[str, list]], unit: str = "
          "connectgaps": False}
         for i, (name, ys) in enumerate(series)
     ]
-    return {"data": data, "layout": _layout(title, tick_format(unit))}
+    # our period labels as they are (2025-07, 2025-Q3, 2025-W14), not read as dates
+    return {"data": data, "layout": _layout(title, tick_format(unit), xaxis={"type": "category", "automargin": True})}
 
 
 def bars(title: str, categories: list[str], series: list[tuple[str, list]], unit: str = "count",

@@ -109,13 +109,16 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
     if split:
         split_frame = ask.rows([kpi.id], [view.period], [split], where)
         split_rows, split_links = records(split_frame, [split])
+        # largest first, as the chart beside it
+        order = sorted(range(len(split_rows)), key=lambda i: -(split_rows[i]["value"]
+                                                               if not is_null(split_rows[i]["value"]) else float("-inf")))
+        split_rows, split_links = [split_rows[i] for i in order], [split_links[i] for i in order]
         tables.append(make_table(ask, "split", f"{kpi.name(lang)} · {label(split, lang)} · {view.period.label}",
                                  base_columns([Column(f"{split}_name", label(split, lang))]), split_rows, split_links))
         if not has_target:
-            ordered = sorted(split_rows, key=lambda r: -(r["value"] if not is_null(r["value"]) else float("-inf")))
             figures["split"] = charts.bars(f"{kpi.name(lang)} · {label(split, lang)}",
-                                           [r[f"{split}_name"] for r in ordered],
-                                           [(kpi.name(lang), [r["value"] for r in ordered])],
+                                           [r[f"{split}_name"] for r in split_rows],
+                                           [(kpi.name(lang), [r["value"] for r in split_rows])],
                                            kpi.unit.value, horizontal=True)
     return page(request, ask, "kpi.html", "catalogue", kpi.name(lang), tables, kpi=kpi, ignored=ignored,
                 split=split, figures=figures, is_insight=kpi.type == KpiType.INSIGHT,
@@ -137,7 +140,8 @@ def year_earlier(ask, kpi_id: str, periods, where) -> dict:
     except Exception:  # noqa: BLE001 - an aid beside the trend, not the figure itself
         log.warning("%s a year earlier failed", kpi_id, exc_info=True)
         return {}
-    return {p.start: values.get(q.start) for p, q in pairs if q is not None}
+    found = {p.start: values.get(q.start) for p, q in pairs if q is not None}
+    return found if any(v is not None for v in found.values()) else {}  # no year before in the data
 
 
 REP_COLUMNS = ("owner", "owner_id", "rep_id", "manager_id")  # rep ids, shown with the rep's name beside
