@@ -343,6 +343,11 @@ def test_focus_kpis_are_picked_on_the_settings_page(own_client):
     assert re.findall(r'data-card="([a-z_]+)"', own_client.get("/").text) == list(PRESETS["account_manager"])
     assert own_client.post("/settings", data={"focus": ["nope"]}).status_code == 400
     assert own_client.post("/settings", data={}).status_code == 400
+    other_site = own_client.post("/settings", data={"focus": chosen}, headers={"origin": "http://example.org"})
+    assert other_site.status_code == 403
+    assert re.findall(r'data-card="([a-z_]+)"', own_client.get("/").text) == list(PRESETS["account_manager"])
+    same_site = own_client.post("/settings", data={"focus": chosen}, headers={"origin": "http://testserver"})
+    assert same_site.status_code == 200
 
 
 def test_unknown_pages_and_bad_filters_are_explained(client):

@@ -94,3 +94,13 @@ def test_api_docs_render_offline(laptop):
     page.locator(".swagger-ui .opblock").first.wait_for(timeout=15_000)
     assert "/api/v1/values" in page.content()
     laptop.screenshot("api-docs")
+
+
+def test_pick_a_role_preset_as_focus_on_the_settings_page(laptop):
+    page = laptop.open("/settings?lang=en")
+    with page.expect_navigation():
+        page.locator('button[name="preset"][value="account_manager"]').click()
+    assert page.locator("[data-saved]").is_visible()
+    assert page.locator('input[name="focus"][value="nps"]').is_checked()
+    page = laptop.open("/?lang=en")
+    assert page.locator('[data-card="nps"]').count() == 1

@@ -4,10 +4,11 @@ catalogue or a role preset; the workspace's other settings for reference
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
 from koers.kpis.catalog import CATALOG
 from koers.settings import FOCUS_ADVISED_MAX, parse_setting
@@ -36,6 +37,10 @@ def settings_page(request: Request) -> Response:
 
 @router.post("/settings")
 async def save_settings(request: Request) -> Response:
+    # a form posted from another site's page must not change this workspace
+    origin = request.headers.get("origin")
+    if origin and urlparse(origin).netloc != request.headers.get("host"):
+        raise HTTPException(403, f"settings are changed from this cockpit's own pages, not from {origin}")
     form = parse_qs((await request.body()).decode("utf-8"))
     lang = (form.get("lang") or ["nl"])[0]
     preset = (form.get("preset") or [""])[0]
