@@ -239,6 +239,12 @@ def test_filter_that_a_kpi_does_not_take_is_named_not_dropped(client):
     assert "Filter does not apply" in cac
     won = overview[overview.index('data-card="won_value"'):]
     assert "Filter does not apply" not in won[:won.index("</article>")]
+    # a table says so above itself: pipeline coverage splits by rep and team only
+    pipeline = client.get("/pipeline", params={"region": "Randstad", "lang": "en", "as_of": AS_OF}).text
+    for table, named in (("coverage", True), ("by_rep", False)):
+        block = pipeline[pipeline.index(f'id="table-{table}"'):]
+        block = block[:block.index("</section>")]
+        assert ("Filter does not apply to this KPI: Region" in block) == named, table
 
 
 def test_filters_change_the_figures(client, demo_path):

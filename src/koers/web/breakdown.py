@@ -83,7 +83,7 @@ class Breakdown:
         links = [{k: drill_link(ask, k, {dim: r["key"]}, self.where) for k in kpi_ids} for r in self.rows]
         columns = [Column("name", label(dim, lang))] + [Column(k, CATALOG_BY_ID[k].name(lang), "kpi", k)
                                                          for k in kpi_ids]
-        self.table: DataTable = make_table(ask, name, title, columns, self.rows, links)
+        self.table: DataTable = make_table(ask, name, title, columns, self.rows, links, ignored=self.ignored)
 
     def chart(self, kpi_ids: list[str] | None = None, horizontal: bool = False, stacked: bool = False) -> dict:
         kpi_ids = kpi_ids or self.kpi_ids

@@ -41,12 +41,15 @@ class DataTable:
     cells: list[list[str]] = field(default_factory=list)
     links: list[dict[str, str]] = field(default_factory=list)  # per row: column key -> URL
     classes: list[dict[str, str]] = field(default_factory=list)  # per row: column key -> CSS class
+    ignored: list[str] = field(default_factory=list)  # page filters its figures could not take, named above it
 
 
 def make_table(ask: Asker, name: str, title: str, columns: list[Column], rows: list[dict],
-               links: list[dict[str, str]] | None = None, classes: list[dict[str, str]] | None = None) -> DataTable:
+               links: list[dict[str, str]] | None = None, classes: list[dict[str, str]] | None = None,
+               ignored: list[str] = ()) -> DataTable:
     cells = [[cell_text(ask, c, r.get(c.key), r) for c in columns] for r in rows]
-    return DataTable(name, title, columns, rows, cells, links or [{} for _ in rows], classes or [{} for _ in rows])
+    return DataTable(name, title, columns, rows, cells, links or [{} for _ in rows], classes or [{} for _ in rows],
+                     list(ignored))
 
 
 def cell_text(ask: Asker, col: Column, value, row: dict) -> str:

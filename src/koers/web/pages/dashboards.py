@@ -13,7 +13,7 @@ from koers.settings import FOCUS_ADVISED_MAX
 from koers.web import charts
 from koers.web.breakdown import Breakdown, cards, drill_link, shared_filters
 from koers.web.figures import Asker, by_period, is_null, judge, targets_of, value_at
-from koers.web.i18n import word
+from koers.web.i18n import column_label, word
 from koers.web.params import BadRequest, trailing
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.roles import PRESETS
@@ -54,7 +54,6 @@ def overview(request: Request) -> Response:
         tables.append(teams.table)
     return page(request, ask, "overview.html", "overview", word("overview", lang), tables,
                 cards=shown, role=role, roles=list(PRESETS), too_many=too_many,
-                teams_ignored=teams.ignored if teams else [],
                 not_by_team=[CATALOG_BY_ID[k] for k in kpi_ids if k not in per_team])
 
 
@@ -82,13 +81,13 @@ def pipeline(request: Request) -> Response:
     stale_cols = [c for c in ("opportunity_id", "owner_name", "stage", "product", "region") if c in stale.rows.columns
                   or c == "owner_name"]
     stale_table = make_table(ask, "stale", f"{word('stale_deals', lang)} ({stale.total})",
-                             [Column(c, label(c.removesuffix("_name"), lang) if c != "opportunity_id" else "ID")
-                              for c in stale_cols], stale_rows)
+                             [Column(c, column_label(c.removesuffix("_name"), lang)) for c in stale_cols], stale_rows,
+                             ignored=shared_filters(ask, ["stale_opportunities"])[1])
     figures = {"by_stage": by_stage.chart(values), "by_rep": by_rep.chart(values, horizontal=True),
                "age": by_stage.chart(["pipeline_age"])}
     return page(request, ask, "pipeline.html", "pipeline", word("pipeline", lang),
                 [by_stage.table, by_rep.table, coverage.table, stale_table], cards=cards(ask, PIPELINE_CARDS),
-                figures=figures, ignored=by_stage.ignored, stale_total=stale.total,
+                figures=figures, stale_total=stale.total,
                 stale_url=drill_link(ask, "stale_opportunities", {}, stale_where))
 
 
@@ -115,7 +114,8 @@ def activities(request: Request) -> Response:
         [Column("name", label("owner", lang))] + [Column(t, t, "kpi", "activities_per_rep_week") for t in types],
         [{"name": choices.name("owner", r), **{t: lookup.get((r, t)) for t in types}} for r in reps],
         # the records behind a rep's weekly rate of a type are that rep's activities of that type
-        [{t: drill_link(ask, "activities", {"owner": r, "type": t}, where) for t in types} for r in reps])
+        [{t: drill_link(ask, "activities", {"owner": r, "type": t}, where) for t in types} for r in reps],
+        ignored=ignored)
     per_rep = Breakdown(ask, choices, "per_rep", f"{word('activities', lang)} · {label('owner', lang)}",
                         ["activities", "activities_per_rep_week", "activity_points", "activity_completion_rate",
                          "overdue_activities"], "owner", sort_by="activities")
@@ -125,8 +125,7 @@ def activities(request: Request) -> Response:
     points = target_table(ask, choices, "activity_points", "points_target")
     return page(request, ask, "activities.html", "activities", word("activities", lang),
                 [per_type_table, per_rep.table, points, response.table], cards=cards(ask, ACTIVITY_CARDS),
-                figures=figures,
-                ignored=sorted(set(ignored) | set(per_rep.ignored)), response_ignored=response.ignored)
+                figures=figures)
 
 
 def target_table(ask: Asker, choices, kpi_id: str, name: str, by: str = "owner") -> DataTable:
@@ -143,7 +142,8 @@ def target_table(ask: Asker, choices, kpi_id: str, name: str, by: str = "owner")
     return make_table(ask, name, f"{kpi.name(lang)} · {word('target', lang)}",
                       [Column("name", label(by, lang)), Column("actual", word("actual", lang), "kpi", kpi_id),
                        Column("target", word("target", lang), "kpi", kpi_id),
-                       Column("attainment", word("attainment", lang), "percent")], data, classes=classes)
+                       Column("attainment", word("attainment", lang), "percent")], data, classes=classes,
+                      ignored=[d for d in ask.view.where if d not in scope])
 
 
 PERFORMANCE_CARDS = ("revenue", "revenue_growth", "revenue_growth_yoy", "won_value", "average_deal_size",
@@ -180,8 +180,7 @@ def performance(request: Request) -> Response:
                             ["new_customers", "cac", "clv", "clv_cac_ratio"], "source", sort_by="new_customers")
     tables.append(acquisition.table)
     return page(request, ask, "performance.html", "performance", word("performance", lang), tables,
-                cards=cards(ask, PERFORMANCE_CARDS), figures=figures, ignored=ignored,
-                acquisition_ignored=acquisition.ignored)
+                cards=cards(ask, PERFORMANCE_CARDS), figures=figures, ignored=ignored)
 
 
 @router.get("/stages")
@@ -270,7 +269,7 @@ def rep_vs_team(ask: Asker, choices, kpi_id: str, name: str, margin: float) -> D
         links.append({s: drill_link(ask, kpi_id, {"owner": rep, "stage": s}, where) for s in stages})
     columns = [Column("name", label("owner", lang))] + [Column(s, s, "kpi", kpi_id) for s in stages]
     return make_table(ask, name, f"{kpi.name(lang)}: {label('owner', lang)} / {word('team_total', lang)}",
-                      columns, rows, links, classes)
+                      columns, rows, links, classes, ignored=shared_filters(ask, [kpi_id])[1])
 
 
 def versus(kpi, rep, team, margin: float) -> str:
