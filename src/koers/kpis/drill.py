@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import ibis
 import pandas as pd
 
 from koers.kpis.compute import QueryError, apply_where, check_query
@@ -79,7 +80,11 @@ def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | No
         public = [c for c in pop.columns if not c.startswith("_") and c != "period"]
         order = list(TABLE_BY_NAME[table].key) if table else public[:1]
         total = int(pop.count().execute())
-        page = pop.select(*public, *contribution).order_by(order).limit(limit, offset=offset).execute()
+        # a page by row number: Ibis' OFFSET does not compile on every backend (PySpark)
+        rows = pop.select(*public, *contribution)
+        rows = rows.mutate(_row=ibis.row_number().over(order_by=[rows[c] for c in order]))
+        rows = rows.filter((rows._row >= offset) & (rows._row < offset + limit))
+        page = rows.order_by("_row").drop("_row").execute()
     finally:
         ctx.release()
     return Drill(kpi.id, table, page.rename(columns=contribution), total)
