@@ -255,7 +255,8 @@ def test_filters_change_the_figures(client, demo_path):
     page = client.get("/", params={"owner": "R002", "period": period, "as_of": AS_OF, "lang": "nl"}).text
     card = page[page.index('data-card="won_value"'):]
     assert output.format_value("won_value", one, "nl") in card[:card.index("</article>")]
-    assert '<option value="R002" selected>' in page  # the filter bar shows what is asked
+    assert '<option value="R002" selected>' in page  # the filter bar shows what is asked ...
+    assert f"Filters: {period} · Verkoper: Sanne Visser</summary>" in page  # ... and its folded summary
 
 
 def test_overview_card_compares_and_paces(client):

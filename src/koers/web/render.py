@@ -51,7 +51,8 @@ def page(request: Request, ask: Asker, template: str, active: str, title: str,
     view, lang = ask.view, ask.view.lang
     choices = cockpit.choices()
     filters = [
-        {"dim": d, "label": label(d, lang), "value": view.where.get(d, ""), "options": choices.options(d)}
+        {"dim": d, "label": label(d, lang), "value": view.where.get(d, ""), "options": choices.options(d),
+         "text": choices.name(d, view.where.get(d))}
         for d in FILTER_DIMS
     ]
     html = env.get_template(template).render(
