@@ -129,6 +129,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "not_found": ("Niet gevonden", "Not found"),
     "stale_deals": ("Vastgelopen deals", "Stale deals"),
     "not_by_team": ("Niet per team te splitsen", "Does not split by team"),
+    "not_computed": ("Kon niet worden berekend", "Could not be computed"),
     "missing_figure": ("Ontbreekt in de catalogus", "Not in the catalogue"),
     # KPI families and units (ids in the catalogue)
     "family_leads": ("Leads", "Leads"), "family_pipeline": ("Pijplijn", "Pipeline"),
