@@ -484,3 +484,11 @@ def test_overview_splits_the_focus_kpis_by_team(own_client):
     api = {r["team"]: r["value"] for r in api_rows(own_client, kpi="win_rate", period="2025-Q4", by="team",
                                                     as_of=AS_OF)}
     assert {r["Team"]: float(r["Win rate"]) for r in rows} == api
+
+
+def test_a_drill_export_too_large_is_refused_not_cut(client, monkeypatch):
+    from koers.web.pages import kpi as kpi_page
+
+    monkeypatch.setattr(kpi_page, "EXPORT_MAX", 10)
+    r = client.get("/kpi/activities/drill", params={"as_of": AS_OF, "period": "2025-Q4", "export": "csv"})
+    assert r.status_code == 400 and "at most 10" in r.text

@@ -25,7 +25,7 @@ router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 50
-EXPORT_MAX = 100_000  # records in one drill-down export
+EXPORT_MAX = 100_000  # records in one drill-down export (a spreadsheet's comfortable size)
 
 
 def kpi_or_404(kpi_id: str):
@@ -199,6 +199,10 @@ def drill_page(request: Request, kpi_id: str) -> Response:
     exporting = bool(request.query_params.get("export"))
     limit, offset = (EXPORT_MAX, 0) if exporting else (PAGE_SIZE, (number - 1) * PAGE_SIZE)
     found = cockpit.cache.drill(kpi.id, view.period, match, where, view.as_of, limit, offset)
+    if exporting and found.total > EXPORT_MAX:
+        # a cut-off file would pass for the whole; say so instead
+        raise BadRequest(f"{found.total} records match; an export holds at most {EXPORT_MAX}: "
+                         "narrow the period or the filters")
     columns = record_columns(found, lang)
     rows = [local_record(r, choices, ask.settings.tz) for r in found.rows.to_dict("records")]
     table = make_table(ask, "records", word("drill_title", lang), columns, rows)
