@@ -64,7 +64,7 @@ def order_values(values: list, dim: str, choices: Choices) -> list:
 
 class Breakdown:
     def __init__(self, ask: Asker, choices: Choices, name: str, title: str, kpi_ids: list[str], dim: str,
-                 sort_by: str | None = None, limit: int | None = None):
+                 sort_by: str | None = None):
         self.ask, self.name, self.title, self.kpi_ids, self.dim = ask, name, title, kpi_ids, dim
         lang = ask.view.lang
         self.where, self.ignored = shared_filters(ask, kpi_ids)
@@ -77,8 +77,6 @@ class Breakdown:
             keys.sort(key=lambda v: -(values[v].get(sort_by) if not is_null(values[v].get(sort_by)) else float("-inf")))
         else:
             keys = order_values(keys, dim, choices)
-        if limit:
-            keys = keys[:limit]
         self.rows = [{"key": v, "name": choices.name(dim, v), **{k: values[v].get(k) for k in kpi_ids}} for v in keys]
         links = [{k: drill_link(ask, k, {dim: r["key"]}, self.where) for k in kpi_ids} for r in self.rows]
         columns = [Column("name", label(dim, lang))] + [Column(k, CATALOG_BY_ID[k].name(lang), "kpi", k)

@@ -130,7 +130,6 @@ def elapsed_share(period: Period, as_of: datetime, settings: Settings) -> float:
 
 @dataclass
 class Target:
-    actual: str
     target: str
     attainment: str
     pace: str | None  # "on pace for 92%" while P runs, for flows
@@ -189,7 +188,7 @@ def target_for(ask: Asker, kpi: Kpi, period: Period, where: dict[str, str]) -> t
     if kpi.additive and 0 < share < 1 and not is_null(actual) and target:
         paced = actual / (target * share)
         pace = f"{word('on_pace_for', lang)} {output.format_percent(paced, lang)}"
-    return Target(ask.fmt(kpi.id, actual), ask.fmt(kpi.id, target),
+    return Target(ask.fmt(kpi.id, target),
                   output.format_percent(None if is_null(attained) else attained, lang),
                   pace, "good" if not is_null(attained) and attained >= 1 else "bad",
                   {"target": target, "attainment": None if is_null(attained) else attained}), None
