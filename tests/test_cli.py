@@ -167,3 +167,18 @@ def test_import_through_a_preset(tmp_path):
     assert unknown.exit_code == 2 and "presets: hubspot, odoo, pipedrive, salesforce" in unknown.output
     both = runner.invoke(app, ["import", "--preset", "odoo", "--mapping", "m.yaml", str(export), "--workspace", path])
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_target_attainment_keeps_its_target_kpi_column_without_targets(tmp_path):
+    path = str(tmp_path / "empty.duckdb")
+    result = runner.invoke(app, ["kpi", "target_attainment", "--period", "2025-03", "--format", "csv",
+                                 "--workspace", path])
+    assert result.exit_code == 0
+    assert result.output.splitlines()[-1] == "kpi,period,target_kpi,value,numerator,denominator"
+
+
+@pytest.mark.parametrize("args", [["forecast_accuracy"], ["revenue_growth", "--by", "owner"],
+                                  ["revenue_growth_yoy", "--by", "owner"], ["clv_cac_ratio", "--by", "source"]])
+def test_composites_over_a_period_without_records(ws, args):
+    result = kpi(ws, *args, "--period", "2019-10", "--format", "csv")
+    assert result.exit_code == 0, result.output

@@ -137,7 +137,7 @@ class Engine:
         return finish(kpi, df, by)
 
     def _fill_periods(self, kpi: Kpi, df: pd.DataFrame, ctx) -> pd.DataFrame:
-        periods = pd.DataFrame({"period": [getattr(p, "key", p.start) for p in ctx.periods]})
+        periods = pd.DataFrame({"period": pd.Series([getattr(p, "key", p.start) for p in ctx.periods], dtype=object)})
         df = periods.merge(df, on="period", how="left")
         if kpi.agg in (Agg.COUNT, Agg.SUM):
             df["numerator"] = df["numerator"].fillna(0)
@@ -157,8 +157,9 @@ class Engine:
                     f"{k.id}: needs the table{'s' if len(missing) > 1 else ''} {', '.join(missing)}, "
                     "which is absent or empty; its values are empty"
                 )
-                df = pd.DataFrame({"period": [p.start for p in self.periods]}) if not by else pd.DataFrame(
-                    columns=["period", *by])
+                keys = [*k.split, *by]
+                df = pd.DataFrame({"period": [p.start for p in self.periods]}) if not keys else pd.DataFrame(
+                    columns=["period", *keys])
                 for c in ("value", "numerator", "denominator"):
                     df[c] = None
             else:
@@ -195,6 +196,10 @@ def finish(kpi: Kpi, df: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     for c in ("value", "numerator", "denominator"):
         if c not in df:
             df[c] = None
+    # keys stay objects even when no row came back: pandas would make an
+    # empty column float64, and composite KPIs merge parts on these keys
+    for c in ("period", *by):
+        df[c] = df[c].astype(object)
     return df[["period", *by, "value", "numerator", "denominator"]]
 
 

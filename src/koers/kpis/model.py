@@ -102,6 +102,8 @@ class Kpi:
     notes: tuple[str, ...] = field(default_factory=tuple)
     # COMPOSITE: the catalogue KPIs it is built from, where a drill-down goes on
     parts: tuple[str, ...] = field(default_factory=tuple)
+    # columns every row carries before the asked dimensions (target_attainment: target_kpi)
+    split: tuple[str, ...] = field(default_factory=tuple)
 
     def name(self, lang: str) -> str:
         return self.name_nl if lang == "nl" else self.name_en

@@ -83,7 +83,7 @@ def _clv_parts(engine, ctx, by, where):
         part = engine.part(k, tuple(by), w, wctx)
         cols = {"value": name} if name != "churn" else {"numerator": "churned", "denominator": "base"}
         part = part[[*keys, *cols]].rename(columns=cols)
-        part["period"] = part["period"].map(back)
+        part["period"] = part["period"].map(back).astype(object)
         frames[name] = part
     df = None
     for part in frames.values():
@@ -117,7 +117,7 @@ def _clv_cac(engine, ctx, by, where):
     clv = engine.part(by_id("clv"), tuple(by), tuple(sorted(where.items())), ctx)[[*keys, "value"]]
     wctx, back = engine.shifted(ctx, "window12")
     cac = engine.part(by_id("cac"), tuple(by), tuple(sorted(where.items())), wctx)[[*keys, "value"]]
-    cac = cac.assign(period=cac["period"].map(back))
+    cac = cac.assign(period=cac["period"].map(back).astype(object))
     df = clv.rename(columns={"value": "clv"}).merge(cac.rename(columns={"value": "cac"}), on=keys,
                                                      how="outer" if by else "left")
     df = df.astype(object).where(df.notna(), None)

@@ -45,7 +45,7 @@ def _growth(shift):
         now = engine.part(rev, tuple(by), w, ctx)[[*keys, "value"]].rename(columns={"value": "r"})
         earlier_ctx, back = engine.shifted(ctx, shift)
         before = engine.part(rev, tuple(by), w, earlier_ctx)[[*keys, "value"]].rename(columns={"value": "b"})
-        before["period"] = before["period"].map(back)
+        before["period"] = before["period"].map(back).astype(object)  # stays object when empty
         before = before[before["period"].notna()]
         if by:
             df = now.merge(before, on=keys, how="outer")

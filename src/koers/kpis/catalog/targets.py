@@ -103,5 +103,5 @@ KPIS = [
         ("owner", "team"),
         "always split by `target_kpi`, the KPI K a target is set for: actual K over P / the target of K over P, "
         "for the scope asked (`--by owner`: each rep; `--by team`: each team; neither: the company)",
-        "composite", ["targets"], combine=_attainment),
+        "composite", ["targets"], combine=_attainment, split=["target_kpi"]),
 ]
