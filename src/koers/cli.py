@@ -278,6 +278,10 @@ def serve_cmd(
     uvicorn.run(create_app(ws.url), host=host, port=port, log_level="warning")
 
 
+# `koers sync ...` lives in its own module; it adds itself to `app`
+from koers import cli_sync  # noqa: E402,F401
+
+
 def main() -> None:
     app()
 
