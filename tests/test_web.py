@@ -492,3 +492,40 @@ def test_a_drill_export_too_large_is_refused_not_cut(client, monkeypatch):
     monkeypatch.setattr(kpi_page, "EXPORT_MAX", 10)
     r = client.get("/kpi/activities/drill", params={"as_of": AS_OF, "period": "2025-Q4", "export": "csv"})
     assert r.status_code == 400 and "at most 10" in r.text
+
+
+def test_pipeline_by_expected_close_month_adds_up_and_drills(client, demo_path):
+    params = {"as_of": AS_OF, "period": "2025-Q4", "lang": "en", "table": "by_close_month", "export": "csv"}
+    rows = list(csv.DictReader(io.StringIO(client.get("/pipeline", params=params).text)))
+    months = [r["Expected close month"] for r in rows]
+    dated = [m for m in months if m != "–"]
+    assert dated == sorted(dated) and len(dated) > 3 and all(re.fullmatch(r"\d{4}-\d{2}", m) for m in dated)
+    assert months[-1] == "–" or "–" not in months  # deals without a date come last
+    total = api_rows(client, kpi="open_pipeline_value", period="2025-Q4", as_of=AS_OF)[0]["value"]
+    assert sum(float(r["Open pipeline value"]) for r in rows) == pytest.approx(total)
+    month = dated[0]
+    split = api_rows(client, kpi="open_pipeline_count", period="2025-Q4", by="close_month", as_of=AS_OF)
+    count = next(r["value"] for r in split if r["close_month"] == month)
+    drill = client.get("/api/v1/drill", params={"kpi": "open_pipeline_count", "period": "2025-Q4", "as_of": AS_OF,
+                                                "match": f"close_month={month}", "limit": 1000}).json()
+    assert drill["total"] == count
+    assert all(str(r["expected_close_on"]).startswith(month) for r in drill["rows"])
+
+
+def test_performance_shows_the_top_customers_by_revenue_named_with_the_whole_list_a_click_away(client, demo_path):
+    r = client.get("/performance", params={"as_of": AS_OF, "period": "2025", "lang": "en"})
+    assert "Performance · Customer (top 15 / " in r.text
+    with Workspace.open(demo_path).reader() as con:
+        names = dict(con.execute("SELECT customer_id, name FROM customers").fetchall())
+    rows = list(csv.DictReader(io.StringIO(client.get("/performance", params={
+        "as_of": AS_OF, "period": "2025", "lang": "en", "table": "by_customer", "export": "csv"}).text)))
+    assert len(rows) == 15 and set(r["Customer"] for r in rows) <= set(names.values())
+    revenue = [float(r["Revenue"]) for r in rows]
+    assert revenue == sorted(revenue, reverse=True)
+    every = api_rows(client, kpi="revenue", period="2025", by="customer", as_of=AS_OF)
+    assert revenue[0] == pytest.approx(max(e["value"] for e in every))
+    more = re.search(r'href="([^"]*)" data-all-customers', r.text).group(1).replace("&amp;", "&")
+    whole = client.get(more)
+    assert whole.status_code == 200 and 'data-table="split"' in whole.text
+    assert whole.text.count('m_customer=') >= len(every)
+

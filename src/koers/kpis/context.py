@@ -235,6 +235,8 @@ class Context:
             closed_at=ibis.ifelse(closed, o.closed_at, NULL_TS),
             status=ibis.ifelse(closed, o.status, "open"),
             owner=o.owner_id,
+            customer=o.customer_id,
+            close_month=o.expected_close_on.strftime("%Y-%m"),
             deal_type=o.deal_type.fill_null("new_business"),
         )
         o = o.left_join(lead, o.lead_id == lead._l_id)
@@ -312,7 +314,7 @@ class Context:
         o = o.filter(o.ordered_on < self.Td)
         o = self.convert(o, "amount", "currency", "ordered_on", "_amount")
         o = self.convert(o, "cost", "currency", "ordered_on", "_cost")
-        o = o.mutate(_cost=ibis.ifelse(o.cost.isnull(), ibis.null("float64"), o._cost))
+        o = o.mutate(_cost=ibis.ifelse(o.cost.isnull(), ibis.null("float64"), o._cost), customer=o.customer_id)
         return self.view(self.customer_dims(o.drop("owner_id")), materialise=True)
 
     @shared

@@ -43,12 +43,18 @@ class Agg(StrEnum):
 
 
 LEAD_DIMS = ("owner", "team", "source", "channel", "campaign", "region", "segment", "industry", "company_size", "product")
+# `customer` (the account) is Koers's own addition to kpis.md's lists, for
+# "performance by account": a customer_id, named from customers.csv on pages.
 OPPORTUNITY_DIMS = (
     "owner", "team", "source", "campaign", "region", "segment", "product", "product_line", "deal_type", "stage",
+    "customer",
 )
+# The open pipeline also splits by the month of its expected close date
+# (YYYY-MM; the opportunity's expected_close_on as stored, not as of end(P)).
+PIPELINE_DIMS = OPPORTUNITY_DIMS + ("close_month",)
 ACTIVITY_DIMS = ("owner", "team", "type")
 CUSTOMER_DIMS = ("owner", "team", "source", "region", "segment", "industry", "company_size")
-ORDER_DIMS = CUSTOMER_DIMS + ("product", "product_line")
+ORDER_DIMS = CUSTOMER_DIMS + ("product", "product_line", "customer")
 REP_DIMS = ("team", "role")
 FORECAST_DIMS = ("owner", "team")
 
@@ -75,6 +81,8 @@ LABELS = {
     "stage": ("Fase", "Stage"),
     "type": ("Soort activiteit", "Activity type"),
     "role": ("Rol", "Role"),
+    "customer": ("Klant", "Customer"),
+    "close_month": ("Verwachte sluitmaand", "Expected close month"),
 }
 
 

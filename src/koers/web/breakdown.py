@@ -10,6 +10,7 @@ from koers.kpis.model import label
 from koers.web import charts
 from koers.web.choices import Choices
 from koers.web.figures import Asker, Card, card, card_questions, is_null
+from koers.web.i18n import word
 from koers.web.params import MATCH_PREFIX
 from koers.web.tables import Column, DataTable, make_table
 
@@ -59,12 +60,17 @@ def order_values(values: list, dim: str, choices: Choices) -> list:
     if dim == "stage":
         rank = {s: i for i, (s, _) in enumerate(choices.stages)}
         return sorted(values, key=lambda v: rank.get(v, len(rank)))
+    if dim == "close_month":  # in time, deals without an expected close date last
+        return sorted(values, key=lambda v: (is_null(v), "" if is_null(v) else v))
     return values
 
 
 class Breakdown:
     def __init__(self, ask: Asker, choices: Choices, name: str, title: str, kpi_ids: list[str], dim: str,
-                 sort_by: str | None = None):
+                 sort_by: str | None = None, top: int | None = None):
+        """One row per value of `dim`; with `top`, the first `top` rows by
+        `sort_by`, the title says how many there are in all and `more_url`
+        opens the whole split on the KPI's page."""
         self.ask, self.name, self.title, self.kpi_ids, self.dim = ask, name, title, kpi_ids, dim
         lang = ask.view.lang
         self.where, self.ignored = shared_filters(ask, kpi_ids)
@@ -77,6 +83,12 @@ class Breakdown:
             keys.sort(key=lambda v: -(values[v].get(sort_by) if not is_null(values[v].get(sort_by)) else float("-inf")))
         else:
             keys = order_values(keys, dim, choices)
+        self.total = len(keys)
+        self.more_url = None
+        if top is not None and len(keys) > top:
+            keys = keys[:top]
+            title = f"{title} ({word('top', lang)} {top} / {self.total})"
+            self.more_url = ask.view.url(f"/kpi/{sort_by or kpi_ids[0]}", split=dim)
         self.rows = [{"key": v, "name": choices.name(dim, v), **{k: values[v].get(k) for k in kpi_ids}} for v in keys]
         links = [{k: drill_link(ask, k, {dim: r["key"]}, self.where) for k in kpi_ids} for r in self.rows]
         columns = [Column("name", label(dim, lang))] + [Column(k, CATALOG_BY_ID[k].name(lang), "kpi", k)

@@ -1,5 +1,6 @@
 """What the filters offer: reps by name, teams, products, regions, sources,
-segments, and the funnel's stages in order.
+segments, and the funnel's stages in order; and how reps and customers are
+named on a page.
 
 Read through the engine (Ibis expressions, no SQL) and kept per workspace
 state, like the cache's answers.
@@ -29,6 +30,7 @@ class Choices:
     teams: list[str] = field(default_factory=list)
     values: dict[str, list[str]] = field(default_factory=dict)  # product, region, source, segment
     stages: list[tuple[str, str]] = field(default_factory=list)  # (stage, kind) in funnel order
+    customers: dict[str, str] = field(default_factory=dict)  # customer_id -> name
 
     def options(self, dim: str) -> list[tuple[str, str]]:
         """(value, label) pairs for a filter's select."""
@@ -44,6 +46,8 @@ class Choices:
             return "–"
         if dim == "owner":
             return self.reps.get(value, value)
+        if dim == "customer":
+            return self.customers.get(value) or str(value)
         return str(value)
 
 
@@ -64,6 +68,8 @@ def read_choices(ws: Workspace) -> Choices:
             found.values[dim] = sorted(seen)
         stages = con.table("stages").order_by("sequence").select("stage", "kind").execute()
         found.stages = list(zip(stages["stage"], stages["kind"]))
+        customers = con.table("customers").select("customer_id", "name").execute()
+        found.customers = dict(zip(customers["customer_id"], customers["name"]))
         return found
     finally:
         close(con)

@@ -130,7 +130,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "stale_deals": ("Vastgelopen deals", "Stale deals"),
     "not_by_team": ("Niet per team te splitsen", "Does not split by team"),
     "not_computed": ("Kon niet worden berekend", "Could not be computed"),
-    "missing_figure": ("Ontbreekt in de catalogus", "Not in the catalogue"),
+    "top": ("top", "top"),
+    "show_all": ("Alle tonen", "Show all"),
     # KPI families and units (ids in the catalogue)
     "family_leads": ("Leads", "Leads"), "family_pipeline": ("Pijplijn", "Pipeline"),
     "family_deals": ("Deals", "Deals"), "family_revenue": ("Omzet", "Revenue"),

@@ -40,7 +40,7 @@ def _with_opp_dims(ctx, h):
     o = o.select(
         _o_id=o.opportunity_id, _o_closed=o.closed_at, _o_status=o.status, owner=o.owner, team=o.team,
         source=o.source, campaign=o.campaign, region=o.region, segment=o.segment, product=o.product,
-        product_line=o.product_line, deal_type=o.deal_type,
+        product_line=o.product_line, deal_type=o.deal_type, customer=o.customer,
     )
     return h.join(o, h.opportunity_id == o._o_id)
 

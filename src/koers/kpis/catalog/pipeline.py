@@ -6,7 +6,7 @@ import ibis
 
 from koers.kpis.catalog._declare import by_id, kpi
 from koers.kpis.context import days_between, seconds_between
-from koers.kpis.model import OPPORTUNITY_DIMS
+from koers.kpis.model import OPPORTUNITY_DIMS, PIPELINE_DIMS
 
 
 def _open_with_stage(ctx):
@@ -68,23 +68,23 @@ def _coverage(engine, ctx, by, where):
 F = "pipeline"
 KPIS = [
     kpi("open_pipeline_value", "Open pijplijn (waarde)", "Open pipeline value", F, "result", "money", "higher",
-        OPPORTUNITY_DIMS, "sum of amount over opportunities open at end(P)", "sum", ["opportunities"], _open_value),
+        PIPELINE_DIMS, "sum of amount over opportunities open at end(P)", "sum", ["opportunities"], _open_value),
     kpi("open_pipeline_count", "Open pijplijn (aantal)", "Open opportunities", F, "result", "count", "higher",
-        OPPORTUNITY_DIMS, "count of opportunities open at end(P)", "count", ["opportunities"], _open_count),
+        PIPELINE_DIMS, "count of opportunities open at end(P)", "count", ["opportunities"], _open_count),
     kpi("weighted_pipeline_value", "Gewogen pijplijn", "Weighted pipeline", F, "result", "money", "higher",
-        OPPORTUNITY_DIMS,
+        PIPELINE_DIMS,
         "sum of amount × p / 100 over opportunities open at end(P); p = the opportunity's probability, else the "
         "probability of its stage at end(P)", "sum", ["opportunities"], _weighted),
     kpi("new_pipeline_value", "Nieuwe pijplijn", "New pipeline", F, "result", "money", "higher", OPPORTUNITY_DIMS,
         "sum of amount over opportunities created in P", "sum", ["opportunities"], _new_value, additive=True),
     kpi("pipeline_age", "Gemiddelde leeftijd pijplijn", "Average pipeline age", F, "insight", "days", "lower",
-        OPPORTUNITY_DIMS, "mean of (end(P) − created_at) in days over opportunities open at end(P)", "mean",
+        PIPELINE_DIMS, "mean of (end(P) − created_at) in days over opportunities open at end(P)", "mean",
         ["opportunities"], _age),
     kpi("pipeline_coverage", "Pijplijndekking", "Pipeline coverage", F, "insight", "ratio", "higher",
         ("owner", "team"),
         "open_pipeline_value at end(P) / the won_value target of the next period (see Targets); dimensions "
         "`owner` and `team` only", "composite", ["opportunities", "targets"], combine=_coverage, parts=["open_pipeline_value"]),
-    kpi("stale_opportunities", "Vastgelopen deals", "Stale deals", F, "insight", "count", "lower", OPPORTUNITY_DIMS,
+    kpi("stale_opportunities", "Vastgelopen deals", "Stale deals", F, "insight", "count", "lower", PIPELINE_DIMS,
         "opportunities open at end(P) that entered their stage at end(P) more than N × 24 hours before end(P) "
         "(N a setting, default 30)", "count", ["opportunities"], _stale),
 ]

@@ -72,6 +72,9 @@ def pipeline(request: Request) -> Response:
     by_rep = Breakdown(ask, choices, "by_rep", f"{word('pipeline', lang)} · {label('owner', lang)}",
                        values + ["open_pipeline_count", "pipeline_age", "stale_opportunities"], "owner",
                        sort_by="open_pipeline_value")
+    # when the open deals are expected to close (as the reps last said): the months ahead to work on
+    by_month = Breakdown(ask, choices, "by_close_month", f"{word('pipeline', lang)} · {label('close_month', lang)}",
+                         values + ["open_pipeline_count"], "close_month")
     coverage = Breakdown(ask, choices, "coverage", CATALOG_BY_ID["pipeline_coverage"].name(lang),
                          ["pipeline_coverage"], "owner", sort_by="pipeline_coverage")
     stale_where, _ = shared_filters(ask, ["stale_opportunities"])
@@ -84,9 +87,9 @@ def pipeline(request: Request) -> Response:
                              [Column(c, column_label(c.removesuffix("_name"), lang)) for c in stale_cols], stale_rows,
                              ignored=shared_filters(ask, ["stale_opportunities"])[1])
     figures = {"by_stage": by_stage.chart(values), "by_rep": by_rep.chart(values, horizontal=True),
-               "age": by_stage.chart(["pipeline_age"])}
+               "age": by_stage.chart(["pipeline_age"]), "by_close_month": by_month.chart(values)}
     return page(request, ask, "pipeline.html", "pipeline", word("pipeline", lang),
-                [by_stage.table, by_rep.table, coverage.table, stale_table], cards=cards(ask, PIPELINE_CARDS),
+                [by_stage.table, by_rep.table, by_month.table, coverage.table, stale_table], cards=cards(ask, PIPELINE_CARDS),
                 figures=figures, stale_total=stale.total,
                 stale_url=drill_link(ask, "stale_opportunities", {}, stale_where))
 
@@ -172,6 +175,11 @@ def performance(request: Request) -> Response:
                       sort_by="revenue")
         figures[f"by_{dim}"] = b.chart(horizontal=True)
         tables.append(b.table)
+    # the accounts that bring the most, with the whole list one click away
+    customers = Breakdown(ask, choices, "by_customer", f"{word('performance', lang)} · {label('customer', lang)}",
+                          ["revenue", "won_value", "average_order_value"], "customer", sort_by="revenue", top=15)
+    figures["by_customer"] = customers.chart(["revenue"], horizontal=True)
+    tables.append(customers.table)
     churn = Breakdown(ask, choices, "churn", f"{CATALOG_BY_ID['churn_rate'].name(lang)} · {label('segment', lang)}",
                       ["churn_rate", "customer_retention_rate", "active_customers", "new_customers"], "segment")
     tables.append(churn.table)
@@ -180,7 +188,8 @@ def performance(request: Request) -> Response:
                             ["new_customers", "cac", "clv", "clv_cac_ratio"], "source", sort_by="new_customers")
     tables.append(acquisition.table)
     return page(request, ask, "performance.html", "performance", word("performance", lang), tables,
-                cards=cards(ask, PERFORMANCE_CARDS), figures=figures, ignored=ignored)
+                cards=cards(ask, PERFORMANCE_CARDS), figures=figures, ignored=ignored,
+                customers_url=customers.more_url)
 
 
 @router.get("/stages")
