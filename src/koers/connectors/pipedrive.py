@@ -1,0 +1,262 @@
+"""`koers sync pipedrive`: deals, stages, activities, users and organizations
+from Pipedrive's REST API v1 (docs/sync-pipedrive.md).
+
+The first run reads every record through the list endpoints; later runs read
+deals, activities and organizations changed since the marker (the highest
+update_time seen) through /recents, and users, pipelines and stages whole
+(they are few). Pipedrive writes its timestamps in UTC without an offset;
+they are passed on with +00:00.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+import typer
+
+from koers.connectors.rest import Rest
+from koers.connectors.runner import Batch, SyncError
+from koers.connectors.secrets import secret
+
+PAGE = 500  # Pipedrive's largest page
+ACTIVITY_TYPES = {"call", "email", "meeting", "demo", "voicemail", "linkedin", "intake", "quote"}
+# Pipedrive's own activity types that are one of ours under another name
+ACTIVITY_ALIASES = {"lunch": "meeting"}
+INCREMENTAL = {"deals": "deal", "activities": "activity", "organizations": "organization"}
+
+
+def register(sync_app: typer.Typer, run) -> None:
+    from koers.cli import WorkspaceOpt, usage_error
+
+    @sync_app.command("pipedrive")
+    def pipedrive_cmd(
+        company_domain: Annotated[str | None, typer.Option(
+            help="your Pipedrive address without .pipedrive.com: acme for https://acme.pipedrive.com",
+            envvar="KOERS_PIPEDRIVE_COMPANY_DOMAIN")] = None,
+        workspace: WorkspaceOpt = None,
+        base_url: Annotated[str | None, typer.Option(hidden=True, envvar="KOERS_PIPEDRIVE_BASE_URL")] = None,
+    ) -> None:
+        """Deals, stages, activities, users and organizations from Pipedrive
+        (API token from KOERS_PIPEDRIVE_API_TOKEN or [pipedrive] api_token)."""
+        if not base_url:
+            if not company_domain:
+                usage_error("--company-domain is required (acme for https://acme.pipedrive.com)")
+            domain = company_domain.strip().removeprefix("https://").split(".pipedrive.com")[0]
+            base_url = f"https://{domain}.pipedrive.com/api/v1"
+        run(workspace, "pipedrive", lambda say: pull_for(base_url, say))
+
+
+def pull_for(base_url: str, say: Callable[[str], None] = lambda _: None) -> Callable[[dict[str, str]], Batch]:
+    def pull(markers: dict[str, str]) -> Batch:
+        token = secret("KOERS_PIPEDRIVE_API_TOKEN", "pipedrive", "api_token")
+        return Reader(Rest("Pipedrive", base_url, token, params={"api_token": token}), say).read(markers)
+
+    return pull
+
+
+class Reader:
+    def __init__(self, api: Rest, say: Callable[[str], None]):
+        self.api, self.say = api, say
+
+    def pages(self, path: str, params: dict, what: str) -> Iterator[dict]:
+        start, n = 0, 0
+        while True:
+            data = self.api.call("GET", path, {**params, "start": start, "limit": PAGE})
+            if not isinstance(data, dict) or data.get("success") is False:
+                error = data.get("error") if isinstance(data, dict) else None
+                raise SyncError(f"Pipedrive refused {path}: {error or 'unexpected answer'}")
+            items = data.get("data") or []
+            n += len(items)
+            self.say(f"read {n} {what}")
+            yield from items
+            pagination = (data.get("additional_data") or {}).get("pagination") or {}
+            if not pagination.get("more_items_in_collection") or pagination.get("next_start") is None:
+                return
+            start = pagination["next_start"]
+
+    def changed(self, model: str, markers: dict[str, str]) -> list[dict]:
+        """Every record of `model`, or those changed since its marker."""
+        since = markers.get(model)
+        if since is None:
+            params = {"user_id": 0} if model == "activities" else {}
+            return list(self.pages(f"/{model}", params, model))
+        item = INCREMENTAL[model]
+        return [r["data"] for r in self.pages("/recents", {"since_timestamp": since, "items": item}, model)
+                if r.get("item") == item and isinstance(r.get("data"), dict)]
+
+    def read(self, markers: dict[str, str]) -> Batch:
+        batch = Batch()
+        users = list(self.pages("/users", {}, "users"))
+        pipelines = list(self.pages("/pipelines", {}, "pipelines"))
+        stages = list(self.pages("/stages", {}, "stages"))
+        records = {model: self.changed(model, markers) for model in INCREMENTAL}
+        for model, rows in records.items():
+            batch.read[model] = len(rows)
+            seen = [r["update_time"] for r in rows if r.get("update_time")]
+            marker = max(seen + ([markers[model]] if model in markers else []), default=None)
+            if marker:
+                batch.markers[model] = marker
+        batch.read.update(users=len(users), stages=len(stages))
+
+        for u in users:
+            batch.add("reps", rep(u), u)
+        names = stage_names(stages, pipelines)
+        for s in stages:
+            batch.add("stages", stage(s, names), s)
+        for o in records["organizations"]:
+            batch.add("customers", customer(o), o)
+        deals = [d for d in records["deals"] if d.get("status") != "deleted" and not d.get("deleted")]
+        for d in deals:
+            batch.add("opportunities", opportunity(d, names), d)
+        # a deal that never changed stage is in its stage since add_time, the
+        # history Koers generates; the others' moves come from their flow
+        moved = [d for d in deals if d.get("stage_change_time")]
+        for d in moved:
+            flow = list(self.pages(f"/deals/{d['id']}/flow", {"items": "dealChange"}, f"changes of deal {d['id']}"))
+            for row in stage_history(d, flow, names):
+                batch.add("stage_history", row)
+        if moved:
+            batch.read["deal flows"] = len(moved)
+        for a in records["activities"]:
+            if a.get("active_flag", True) is not False:
+                batch.add("activities", activity(a), a)
+        return batch
+
+
+# -- field mapping ------------------------------------------------------------
+def ref(value) -> str | None:
+    """An id as Pipedrive writes it: a number, or an object with value/id."""
+    if isinstance(value, dict):
+        value = value.get("value", value.get("id"))
+    return None if value in (None, "", 0) else str(value)
+
+
+def ts(value) -> str | None:
+    """'2025-03-10 14:00:00' (UTC) -> '2025-03-10T14:00:00+00:00'."""
+    if not value:
+        return None
+    return str(value).strip().replace(" ", "T") + "+00:00"
+
+
+def day(value) -> str | None:
+    return str(value)[:10] if value else None
+
+
+def num(value) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def stage_names(stages: list[dict], pipelines: list[dict]) -> dict[int, str]:
+    """Stage id -> canonical stage name. A name used in more than one pipeline
+    keeps it in the first pipeline (Pipedrive's pipeline order) and is
+    'Name (Pipeline)' in the others."""
+    order = {p["id"]: (p.get("order_nr") or 0, p["id"]) for p in pipelines}
+    title = {p["id"]: p.get("name") or f"pipeline {p['id']}" for p in pipelines}
+    first: dict[str, int] = {}
+    for s in sorted(stages, key=lambda s: (order.get(s.get("pipeline_id"), (1 << 30, 0)), s.get("order_nr") or 0)):
+        first.setdefault(s["name"], s.get("pipeline_id"))
+    names = {}
+    for s in stages:
+        pid = s.get("pipeline_id")
+        names[s["id"]] = s["name"] if first[s["name"]] == pid else \
+            f"{s['name']} ({s.get('pipeline_name') or title.get(pid) or pid})"
+    return names
+
+
+def stage_history(d: dict, flow: list[dict], names: dict[int, str]) -> list[dict]:
+    """The stages a deal entered: the one it was added in, at add_time, then
+    every stage_id change of its flow at its log_time."""
+    changes = sorted(
+        (c["data"].get("log_time") or c.get("timestamp"), c["data"].get("old_value"), c["data"].get("new_value"))
+        for c in flow
+        if c.get("object") == "dealChange" and (c.get("data") or {}).get("field_key") == "stage_id"
+    )
+    if not changes:
+        return []
+    entered = [(changes[0][1], d.get("add_time"))] + [(new, when) for when, _, new in changes]
+    rows = []
+    for stage_id, when in entered:
+        name = names.get(_int(stage_id))
+        if name and when:
+            rows.append({"opportunity_id": str(d["id"]), "stage": name, "entered_at": ts(when)})
+    return rows
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def rep(u: dict) -> dict:
+    return {
+        "rep_id": str(u["id"]),
+        "name": u.get("name"),
+        "email": u.get("email"),
+        "hired_on": day(u.get("created")),
+        # a deactivated user left; Pipedrive keeps no date for it but the last change
+        "left_on": day(u.get("modified")) if u.get("active_flag") is False else None,
+    }
+
+
+def stage(s: dict, names: dict[int, str]) -> dict:
+    return {
+        "stage": names[s["id"]],
+        "sequence": num(s.get("order_nr")),
+        "probability": num(s.get("deal_probability")),
+        "kind": "open",  # won and lost are a deal's status in Pipedrive, never a stage
+    }
+
+
+def customer(o: dict) -> dict:
+    return {
+        "customer_id": str(o["id"]),
+        "name": o.get("name"),
+        "acquired_on": day(o.get("add_time")),
+        "owner_id": ref(o.get("owner_id")),
+        "region": o.get("address_country") or None,
+    }
+
+
+def opportunity(d: dict, names: dict[int, str]) -> dict:
+    status = d.get("status") if d.get("status") in ("open", "won", "lost") else "open"
+    closed = {"won": d.get("won_time"), "lost": d.get("lost_time")}.get(status)
+    if status != "open" and not closed:
+        closed = d.get("close_time")
+    return {
+        "opportunity_id": str(d["id"]),
+        "customer_id": ref(d.get("org_id")),
+        "owner_id": ref(d.get("user_id")),
+        "created_at": ts(d.get("add_time")),
+        "closed_at": ts(closed) if status != "open" else None,
+        "status": status,
+        "stage": names.get(d.get("stage_id")),
+        "amount": num(d.get("value")),
+        "currency": d.get("currency") or None,
+        "probability": num(d.get("probability")),
+        "expected_close_on": day(d.get("expected_close_date")),
+        "lost_reason": (d.get("lost_reason") or None) if status == "lost" else None,
+    }
+
+
+def activity(a: dict) -> dict:
+    kind = str(a.get("type") or "").lower()
+    kind = kind if kind in ACTIVITY_TYPES else ACTIVITY_ALIASES.get(kind, "other")
+    due = None
+    if a.get("due_date"):
+        # with a time, both are UTC; without one it is a day-long task: its
+        # start in the workspace's time zone
+        t = str(a.get("due_time") or "")
+        due = f"{a['due_date']}T{t}{':00' if len(t) == 5 else ''}+00:00" if t else f"{a['due_date']}T00:00:00"
+    done = None
+    if a.get("done"):
+        done = ts(a.get("marked_as_done_time") or a.get("update_time"))
+    return {
+        "activity_id": str(a["id"]),
+        "owner_id": ref(a.get("user_id")),
+        "type": kind,
+        "opportunity_id": ref(a.get("deal_id")),
+        "customer_id": ref(a.get("org_id")),
+        "due_at": due,
+        "done_at": done,
+    }
