@@ -126,7 +126,7 @@ class FakeOdoo:
         if (db, uid, key) != (DB, UID, KEY):
             raise xmlrpc.client.Fault(3, "Access Denied")
         if model not in self.store:
-            raise xmlrpc.client.Fault(2, f"Traceback (most recent call last):\n...\nKeyError: '{model}'")
+            raise xmlrpc.client.Fault(2, f"Object {model} doesn't exist")  # as odoo/service/model.py
         domain = args[0] if args else kw.get("domain", [])
         self.log.append({"model": model, "method": method, "domain": domain, "kw": kw})
         if self.fail:

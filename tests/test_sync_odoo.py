@@ -150,6 +150,11 @@ def pull(fake, page_size=500, key=KEY, said=None):
     return lambda m: pull_odoo(Odoo(fake.url, DB, LOGIN, key, say, page_size), m, TZ)
 
 
+def changed_pages(fake, model):
+    """The incremental reads of model (the others read records by id)."""
+    return [c for c in fake.calls(model) if c["kw"].get("order") == "write_date asc, id asc"]
+
+
 def rows(ws, table, order):
     with ws.reader() as con:
         cur = con.execute(f"SELECT * FROM {table} ORDER BY {order}")
@@ -190,10 +195,10 @@ def test_a_first_sync_lands_every_table(tmp_ws, odoo):
          None, None, None, None),
     ]
     assert pick(tmp_ws, "leads", "lead_id", "lead_id", "created_at", "owner_id", "source", "channel",
-                "qualified_at", "converted_at", "disqualified_at") == [
-        ("104", "2025-02-05 13:00:00", "7", "LinkedIn", "outbound", None, None, None),
-        ("105", "2025-01-02 09:00:00", "7", None, None, "2025-01-03 10:00:00", "2025-01-03 10:00:00", None),
-        ("106", "2025-01-08 09:00:00", None, None, None, None, None, "2025-01-09 09:00:00"),
+                "qualified_at", "first_response_at", "converted_at", "disqualified_at") == [
+        ("104", "2025-02-05 13:00:00", "7", "LinkedIn", "outbound", None, "2025-02-06 09:00:00", None, None),
+        ("105", "2025-01-02 09:00:00", "7", None, None, "2025-01-03 10:00:00", None, "2025-01-03 10:00:00", None),
+        ("106", "2025-01-08 09:00:00", None, None, None, None, None, None, "2025-01-09 09:00:00"),
     ]
     assert pick(tmp_ws, "stage_history", "opportunity_id, entered_at", "opportunity_id", "stage", "entered_at") == [
         ("101", "New", "2025-01-06 09:00:00"), ("101", "Qualified", "2025-01-20 10:00:00"),
@@ -227,15 +232,13 @@ def test_a_second_run_without_changes_writes_nothing(tmp_ws, odoo):
     again = run_sync(tmp_ws, "odoo", pull(odoo))
     assert again.result.written == 0 and again.result.rejected == 0
     assert tmp_ws.counts() == before
-    lead_reads = odoo.calls("crm.lead")
-    assert ["write_date", ">=", "2025-02-20 12:00:00"] in lead_reads[-1]["domain"] or any(
-        ["write_date", ">=", "2025-02-20 12:00:00"] in c["domain"] for c in lead_reads[-3:])
+    assert ["write_date", ">=", "2025-02-20 12:00:00"] in changed_pages(odoo, "crm.lead")[-1]["domain"]
 
 
 def test_a_changed_lead_syncs_alone_and_pages_are_all_read(tmp_ws, odoo):
     first = run_sync(tmp_ws, "odoo", pull(odoo, page_size=2))
     assert first.read["crm.lead"] == 6
-    pages = [c for c in odoo.calls("crm.lead") if c["kw"]["order"] == "write_date asc, id asc"]
+    pages = changed_pages(odoo, "crm.lead")
     assert len(pages) == 4 and all(c["kw"]["limit"] == 2 for c in pages)  # 2 + 2 + 2 + an empty page
     assert all(c["kw"]["context"] == {"active_test": False} for c in pages)
 
@@ -245,7 +248,7 @@ def test_a_changed_lead_syncs_alone_and_pages_are_all_read(tmp_ws, odoo):
     odoo.put("mail.message", message)
     odoo.put("mail.tracking.value", value)
     second = run_sync(tmp_ws, "odoo", pull(odoo, page_size=2))
-    first_page = [c for c in odoo.calls("crm.lead") if c["kw"]["order"] == "write_date asc, id asc"][0]
+    first_page = changed_pages(odoo, "crm.lead")[0]
     assert ["write_date", ">=", "2025-02-20 12:00:00"] in first_page["domain"]
     assert second.read["crm.lead"] == 2  # 103, and 102 written in the marker's second
     written = {t.table: t.written for t in second.result.tables}
@@ -308,6 +311,21 @@ def test_a_done_activity_closes_its_open_row_and_a_cancelled_one_stops_being_due
                        ("act302", "email", None, None)]
     assert "msg610" not in [g[0] for g in got]
     # the done message, read again in the marker's second, is not counted twice
+    again = run_sync(tmp_ws, "odoo", pull(odoo))
+    assert again.result.written == 0
+    assert "msg610" not in [g[0] for g in pick(tmp_ws, "activities", "activity_id", "activity_id")]
+
+
+def test_a_newly_done_activity_gives_an_unchanged_lead_its_first_response(tmp_ws, odoo):
+    run_sync(tmp_ws, "odoo", pull(odoo))
+    odoo.put("mail.message", {"id": 620, "model": "crm.lead", "res_id": 105, "date": "2025-03-03 08:00:00",
+                              "write_date": "2025-03-03 08:00:00", "author_id": m2o(11, "Bram Jansen"),
+                              "mail_activity_type_id": m2o(2, "Call"), "tracking_value_ids": []})
+    again = run_sync(tmp_ws, "odoo", pull(odoo))
+    assert {t.table: t.written for t in again.result.tables}["leads"] == 1
+    assert pick(tmp_ws, "leads", "lead_id", "lead_id", "first_response_at")[1] == ("105", "2025-03-03 08:00:00")
+    assert pick(tmp_ws, "activities", "activity_id", "activity_id", "opportunity_id", "done_at")[-1] == (
+        "msg620", "105", "2025-03-03 08:00:00")
     again = run_sync(tmp_ws, "odoo", pull(odoo))
     assert again.result.written == 0
     assert "msg610" not in [g[0] for g in pick(tmp_ws, "activities", "activity_id", "activity_id")]

@@ -88,7 +88,8 @@ class Odoo:
             return self._object.execute_kw(self.db, self.uid, self._key, model, method, args, kw or {})
         except xmlrpc.client.Fault as e:
             text = str(e.faultString)
-            if f"'{model}'" in text and ("KeyError" in text or "doesn't exist" in text or "does not exist" in text):
+            # Odoo answers "Object sale.order doesn't exist" (odoo/service/model.py)
+            if model in text and ("doesn't exist" in text or "does not exist" in text or "KeyError" in text):
                 raise MissingModel(model) from None
             raise self._fail(f"reading {model}", e) from None
         except _NETWORK as e:

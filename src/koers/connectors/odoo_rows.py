@@ -158,7 +158,8 @@ def opportunity_row(lead: dict, stage_names: dict[int, str], won_stages: set[int
     st = status(lead, won_stages)
     created = lead.get("date_conversion") if converted(lead) else lead.get("create_date")
     closed = (lead.get("date_closed") or lead.get("write_date")) if st != "open" else None
-    amount = lead.get("expected_revenue", lead.get("planned_revenue"))
+    # Odoo 13 and before: planned_revenue is the amount (expected_revenue there is it × probability)
+    amount = lead["planned_revenue"] if "planned_revenue" in lead else lead.get("expected_revenue")
     stage = LOST_STAGE if st == "lost" else stage_names.get(m2o_id(lead.get("stage_id")))
     lost_reason = lead.get("lost_reason_id", lead.get("lost_reason"))
     return {
