@@ -52,17 +52,32 @@ def route(soql: str) -> str:
     return obj.lower()
 
 
+def selected(soql: str) -> set[str]:
+    """The record keys a query's answer has: its fields, relationships and child relationships."""
+    head = soql[len("SELECT "):]
+    depth, start, items = 0, 0, []
+    for i, c in enumerate(head):
+        depth += {"(": 1, ")": -1}.get(c, 0)
+        if depth == 0 and (c == "," or head.startswith(" FROM ", i)):
+            items.append(head[start:i].strip())
+            start = i + 1
+            if c != ",":
+                break
+    return {re.search(r"\bFROM (\w+)", i).group(1) if i.startswith("(") else i.split(".")[0] for i in items}
+
+
 def load(name: str) -> dict:
     return json.loads((DATA / f"{name}.json").read_text())
 
 
 class Recorded(BaseAdapter):
     """Answers Salesforce REST calls from tests/data/salesforce; `fail` maps a
-    path or a route to an exception to raise or an HTTP status to answer."""
+    path or a route to an exception to raise or an HTTP status to answer;
+    `hide` leaves fields out of an object's describe (field-level security)."""
 
-    def __init__(self, answers: dict[str, str], fail: dict | None = None):
+    def __init__(self, answers: dict[str, str], fail: dict | None = None, hide: dict | None = None):
         super().__init__()
-        self.answers, self.fail = answers, fail or {}
+        self.answers, self.fail, self.hide = answers, fail or {}, hide or {}
         self.soql: list[str] = []
         self.auth: list[str] = []
         self.logins: list[tuple[str, str]] = []  # (url, SOAP body)
@@ -80,14 +95,18 @@ class Recorded(BaseAdapter):
         if url.path.endswith("/query/"):
             soql = parse_qs(url.query)["q"][0]
             self.soql.append(soql)
-            key = route(soql)
+            key, self.paging = route(soql), soql
             body = load(self.answers[key]) if key in self.answers else {"totalSize": 0, "done": True, "records": []}
-        elif url.path == PAGE_2:
+        elif url.path == PAGE_2:  # the next page of the query before it
             body = load("opportunity-2")
-        elif url.path.endswith("/sobjects/Opportunity/describe"):
-            body = load("opportunity-describe")
+        elif m := re.fullmatch(r"/services/data/v[\d.]+/sobjects/(\w+)/describe", url.path):
+            key, body = m.group(1), load(f"describe-{m.group(1)}")
+            body["fields"] = [f for f in body["fields"] if f["name"] not in self.hide.get(key, ())]
         else:
             status, body = 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
+        if status == 200 and "records" in body:  # only the fields asked for, as Salesforce answers
+            keep = selected(self.paging) | {"attributes"}
+            body["records"] = [{k: v for k, v in r.items() if k in keep} for r in body["records"]]
         failure = self.fail.get(key)
         if isinstance(failure, Exception):
             raise failure
@@ -114,8 +133,8 @@ def serve(monkeypatch):
     monkeypatch.setenv("KOERS_SALESFORCE_ACCESS_TOKEN", TOKEN)
     monkeypatch.setenv("KOERS_CONFIG", "/nonexistent/credentials.toml")
 
-    def make(answers, fail=None):
-        adapter = Recorded(answers, fail)
+    def make(answers, fail=None, hide=None):
+        adapter = Recorded(answers, fail, hide)
 
         def session():
             s = requests.Session()
@@ -285,14 +304,24 @@ def test_a_first_run_that_fails_on_page_2_leaves_nothing(tmp_ws, serve):
     assert tmp_ws.counts()["opportunities"] == 5
 
 
-def test_an_org_without_multiple_currencies_is_asked_no_currency(tmp_ws, serve, monkeypatch):
-    adapter = serve(FIRST)
-    described = load("opportunity-describe")
-    described["fields"] = [f for f in described["fields"] if f["name"] != "CurrencyIsoCode"]
-    monkeypatch.setattr(salesforce.Reader, "fields", lambda self, obj: {f["name"] for f in described["fields"]})
-    sync(tmp_ws)
-    opp_query = next(q for q in adapter.soql if q.startswith("SELECT Id, OwnerId, AccountId"))
+def test_fields_the_org_lacks_or_hides_are_not_asked(tmp_ws, serve):
+    adapter = serve(FIRST, hide={"Opportunity": {"CurrencyIsoCode"}, "Task": {"CompletedDateTime"},
+                                 "User": {"UserRoleId"}})
+    assert sync(tmp_ws).result.rejected == 0
+    opp_query = next(q for q in adapter.soql if q.startswith("SELECT Id, OwnerId, CreatedDate, CloseDate"))
     assert "CurrencyIsoCode" not in opp_query and "CampaignId" in opp_query
+    assert not any("CompletedDateTime" in q or "UserRole.Name" in q for q in adapter.soql)
+    # a closed task without its completion moment: done at its last edit
+    assert table(tmp_ws, "activities", "done_at", "activity_id")[:2] == [("2025-02-04 08:30:00",),
+                                                                        ("2025-02-21 10:00:00",)]
+    assert table(tmp_ws, "reps", "team", "rep_id") == [("Sales",), ("Field Sales",), ("Sales",), ("Sales",)]
+
+
+def test_a_required_field_the_user_cannot_see_stops_the_sync(tmp_ws, serve):
+    serve(FIRST, hide={"Opportunity": {"StageName"}})
+    with pytest.raises(SyncError, match="cannot read Opportunity.StageName"):
+        sync(tmp_ws)
+    assert sum(tmp_ws.counts().values()) == 0
 
 
 def cli(*args, env=None):

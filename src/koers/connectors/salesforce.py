@@ -23,20 +23,22 @@ from koers.connectors.secrets import config_path, secret
 API_VERSION = "59.0"
 TIMEOUT = 120  # seconds per request
 
-USER_SOQL = ("SELECT Id, Name, Email, Department, UserRole.Name, ManagerId, IsActive, CreatedDate, LastModifiedDate "
-             "FROM User WHERE UserType = 'Standard' ORDER BY Id")
-STAGE_SOQL = ("SELECT MasterLabel, SortOrder, DefaultProbability, IsClosed, IsWon, ForecastCategoryName "
-              "FROM OpportunityStage ORDER BY SortOrder")
-OPPORTUNITY_FIELDS = ("Id, OwnerId, AccountId, CreatedDate, CloseDate, IsClosed, IsWon, StageName, Amount, "
-                      "Probability, ForecastCategoryName, LeadSource, Type, SystemModstamp")
-OPTIONAL_OPPORTUNITY_FIELDS = ("CurrencyIsoCode", "CampaignId")  # multi-currency orgs; orgs with campaigns
-LEAD_FIELDS = ("Id, CreatedDate, OwnerId, Status, IsConverted, ConvertedDate, ConvertedOpportunityId, LeadSource, "
-               "Company, Industry, NumberOfEmployees, Country, LastModifiedDate, SystemModstamp")
-ACCOUNT_FIELDS = ("Id, Name, OwnerId, Industry, NumberOfEmployees, AccountSource, BillingCountry, SystemModstamp, "
-                  "(SELECT CloseDate FROM Opportunities WHERE IsWon = true ORDER BY CloseDate LIMIT 1)")
-TASK_FIELDS = ("Id, OwnerId, WhoId, WhatId, TaskSubtype, Type, ActivityDate, Status, IsClosed, CompletedDateTime, "
-               "LastModifiedDate, SystemModstamp")
-EVENT_FIELDS = "Id, OwnerId, WhoId, WhatId, Type, EventSubtype, StartDateTime, ActivityDateTime, SystemModstamp"
+# object -> (the fields a sync cannot do without, the fields read when the org has
+# them and the user may see them); the describe of each object decides
+FIELDS = {
+    "Task": ("Id OwnerId SystemModstamp",
+             "WhoId WhatId TaskSubtype Type ActivityDate Status IsClosed CompletedDateTime LastModifiedDate"),
+    "Event": ("Id OwnerId StartDateTime SystemModstamp", "WhoId WhatId Type EventSubtype"),
+    "Opportunity": ("Id OwnerId CreatedDate CloseDate IsClosed IsWon StageName SystemModstamp",
+                    "AccountId Amount CurrencyIsoCode Probability ForecastCategoryName LeadSource Type CampaignId"),
+    "Lead": ("Id CreatedDate IsConverted SystemModstamp",
+             "OwnerId Status ConvertedDate ConvertedOpportunityId LeadSource Industry NumberOfEmployees Country "
+             "LastModifiedDate"),
+    "Account": ("Id SystemModstamp", "Name OwnerId Industry NumberOfEmployees AccountSource BillingCountry"),
+    "OpportunityStage": ("MasterLabel SortOrder IsClosed IsWon", "DefaultProbability ForecastCategoryName"),
+    "User": ("Id Name IsActive CreatedDate LastModifiedDate", "Email Department UserRole.Name ManagerId"),
+}
+FIRST_WIN = "(SELECT CloseDate FROM Opportunities WHERE IsWon = true ORDER BY CloseDate LIMIT 1)"
 
 
 def new_session() -> requests.Session:
@@ -134,11 +136,27 @@ class Reader:
             self.batch.markers[obj] = max(top, self.batch.markers.get(obj, top))
 
     def fields(self, obj: str) -> set[str]:
+        """The fields of `obj` this user can see (its describe)."""
         try:
             described = self.sf.restful(f"sobjects/{obj}/describe", timeout=TIMEOUT)
         except (SalesforceError, requests.RequestException, ValueError) as e:
             raise _failure(e) from None
         return {f["name"] for f in (described or {}).get("fields", [])}
+
+    def select(self, obj: str) -> list[str]:
+        """FIELDS[obj] that `obj` has: a missing optional field is not asked
+        (a query naming it would fail), a missing required one stops the sync."""
+        present = self.fields(obj)
+        required, optional = (names.split() for names in FIELDS[obj])
+
+        def has(name: str) -> bool:  # UserRole.Name is readable when UserRoleId is
+            return (name.split(".")[0] + "Id" if "." in name else name) in present
+
+        missing = [f for f in required if not has(f)]
+        if missing:
+            raise SyncError(f"this Salesforce user cannot read {', '.join(f'{obj}.{f}' for f in missing)}: "
+                            "give its profile read access to these fields")
+        return required + [f for f in optional if has(f)]
 
 
 def _raw(record: dict) -> dict:
@@ -160,34 +178,38 @@ def read(sf: Salesforce, markers: dict[str, str], tz: ZoneInfo, now: datetime,
     changed_opps = "SELECT Id FROM Opportunity" + (f" WHERE SystemModstamp >= {opp_since}" if opp_since else "")
     stamp = now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-    tasks = r.changed("Task", TASK_FIELDS, since.get("Task"))
+    tasks = r.changed("Task", ", ".join(r.select("Task")), since.get("Task"))
     ev = since.get("Event")
     # an event is done once it has begun: events that began since the last run are read again
-    events = r.changed("Event", EVENT_FIELDS, ev,
-                       where=f"SystemModstamp >= {ev} OR (StartDateTime >= {ev} AND StartDateTime <= {stamp})"
-                       if ev else None)
+    events = r.changed(
+        "Event", ", ".join(r.select("Event")), ev,
+        where=f"SystemModstamp >= {ev} OR (StartDateTime >= {ev} AND StartDateTime <= {stamp})" if ev else None)
     # the whole history of every changed opportunity, so that collapsing repeated stages is stable
     history = r.query("SELECT OpportunityId, StageName, CreatedDate FROM OpportunityHistory"
                       + (f" WHERE OpportunityId IN ({changed_opps})" if opp_since else "")
                       + " ORDER BY OpportunityId, CreatedDate, Id", "OpportunityHistory")
-    present = r.fields("Opportunity")
-    opp_fields = ", ".join([OPPORTUNITY_FIELDS, *[f for f in OPTIONAL_OPPORTUNITY_FIELDS if f in present]])
-    opps = r.changed("Opportunity", opp_fields, opp_since)
-    links = r.query(f"SELECT Id, ConvertedOpportunityId FROM Lead WHERE ConvertedOpportunityId IN ({changed_opps})",
-                    "Lead (converted)")
-    leads = r.changed("Lead", LEAD_FIELDS, since.get("Lead"))
+    opps = r.changed("Opportunity", ", ".join(r.select("Opportunity")), opp_since)
+    lead_fields = r.select("Lead")
+    links = []
+    if "ConvertedOpportunityId" in lead_fields:
+        links = r.query(
+            f"SELECT Id, ConvertedOpportunityId FROM Lead WHERE ConvertedOpportunityId IN ({changed_opps})",
+            "Lead (converted)")
+    leads = r.changed("Lead", ", ".join(lead_fields), since.get("Lead"))
+    account_fields = ", ".join([*r.select("Account"), FIRST_WIN])
     customers_won = "Id IN (SELECT AccountId FROM Opportunity WHERE IsWon = true)"
     acc_since = since.get("Account")
-    accounts = r.changed("Account", ACCOUNT_FIELDS, acc_since,
+    accounts = r.changed("Account", account_fields, acc_since,
                          where=customers_won + (f" AND SystemModstamp >= {acc_since}" if acc_since else ""))
     if opp_since:  # accounts that became customers, or won again, through a changed opportunity
         seen = {a["Id"] for a in accounts}
         accounts += [a for a in r.query(
-            f"SELECT {ACCOUNT_FIELDS} FROM Account WHERE Id IN (SELECT AccountId FROM Opportunity "
+            f"SELECT {account_fields} FROM Account WHERE Id IN (SELECT AccountId FROM Opportunity "
             f"WHERE IsWon = true AND SystemModstamp >= {opp_since}) ORDER BY Id", "Account (won)")
             if a["Id"] not in seen]
-    stages = r.query(STAGE_SOQL, "OpportunityStage")
-    users = r.query(USER_SOQL, "User")
+    stages = r.query(f"SELECT {', '.join(r.select('OpportunityStage'))} FROM OpportunityStage ORDER BY SortOrder",
+                     "OpportunityStage")
+    users = r.query(f"SELECT {', '.join(r.select('User'))} FROM User WHERE UserType = 'Standard' ORDER BY Id", "User")
 
     reps = {u["Id"] for u in users}
     for u in users:
@@ -214,7 +236,14 @@ def read(sf: Salesforce, markers: dict[str, str], tz: ZoneInfo, now: datetime,
 def make_pull(connect_: Callable[[], Salesforce], tz: ZoneInfo, say: Callable[[str], None],
               now: Callable[[], datetime] = lambda: datetime.now(UTC)):
     def pull(markers: dict[str, str]) -> Batch:
-        return read(connect_(), markers, tz, now(), say)
+        sf = connect_()
+        try:
+            return read(sf, markers, tz, now(), say)
+        except SyncError as e:  # an answer that echoes the session never shows it
+            token = sf.session_id
+            if token and token in str(e):
+                raise SyncError(str(e).replace(token, "***")) from None
+            raise
 
     return pull
 
