@@ -22,7 +22,7 @@ sync_app = typer.Typer(no_args_is_help=True, help="Live syncs from a CRM's API, 
 app.add_typer(sync_app, name="sync")
 
 # the connector modules under koers.connectors that add a `koers sync NAME` command
-CONNECTORS: tuple[str, ...] = ("odoo", "pipedrive", "salesforce")
+CONNECTORS: tuple[str, ...] = ("odoo", "hubspot", "pipedrive", "salesforce")
 
 
 def run(workspace: str | None, source: str, pull_for: Callable[[Callable[[str], None]], Callable]) -> None:
