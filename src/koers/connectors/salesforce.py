@@ -27,8 +27,9 @@ TIMEOUT = 120  # seconds per request
 # them and the user may see them); the describe of each object decides
 FIELDS = {
     "Task": ("Id OwnerId SystemModstamp",
-             "WhoId WhatId TaskSubtype Type ActivityDate Status IsClosed CompletedDateTime LastModifiedDate"),
-    "Event": ("Id OwnerId StartDateTime SystemModstamp", "WhoId WhatId Type EventSubtype"),
+             "WhoId WhatId TaskSubtype Type ActivityDate Status IsClosed CompletedDateTime LastModifiedDate "
+             "IsRecurrence"),
+    "Event": ("Id OwnerId StartDateTime SystemModstamp", "WhoId WhatId Type EventSubtype IsRecurrence"),
     "Opportunity": ("Id OwnerId CreatedDate CloseDate IsClosed IsWon StageName SystemModstamp",
                     "AccountId Amount CurrencyIsoCode Probability ForecastCategoryName LeadSource Type CampaignId"),
     "Lead": ("Id CreatedDate IsConverted SystemModstamp",
@@ -226,10 +227,13 @@ def read(sf: Salesforce, markers: dict[str, str], tz: ZoneInfo, now: datetime,
         batch.add("opportunities", rows.opportunity(o, lead_of, tz), _raw(o))
     for h in rows.history(history):
         batch.add("stage_history", h)
+    # the series record of a recurring task or event is no activity: its occurrences are
     for t in tasks:
-        batch.add("activities", rows.task(t, tz), _raw(t))
+        if not t.get("IsRecurrence"):
+            batch.add("activities", rows.task(t, tz), _raw(t))
     for e in events:
-        batch.add("activities", rows.event(e, now), _raw(e))
+        if not e.get("IsRecurrence"):
+            batch.add("activities", rows.event(e, now), _raw(e))
     return batch
 
 
