@@ -31,7 +31,7 @@ SAME = {**{k: "empty.json" for k in FIRST}, ("deals", None): "deals.same.json",
         ("companies", None): "companies.same.json"}
 CHANGED = {**SAME, ("deals", None): "deals.changed.0.json", ("deals", "1"): "deals.changed.1.json"}
 MARKERS = {"companies": "2025-03-10T14:00:09.000Z", "deals": "2025-03-21T10:00:00.000Z",
-           "calls": "2025-03-05T09:21:00.000Z", "emails": "2025-03-06T08:00:01.000Z",
+           "calls": "2025-03-05T09:21:00.000Z", "emails": "2025-03-07T10:00:00.000Z",
            "meetings": "2025-03-18T13:05:00.000Z", "tasks": "2025-03-22T08:00:00.000Z"}
 
 EXPECTED = {

@@ -141,7 +141,7 @@ class Reader:
             for h in rows.history(d, stages):
                 batch.add("stage_history", h, d)
         for kind in ACTIVITIES:
-            found = [a for a in records[kind] if not a.get("archived")]
+            found = [a for a in records[kind] if not a.get("archived") and rows.is_activity(kind, a)]
             if not found:
                 continue
             ids = [str(a["id"]) for a in found]

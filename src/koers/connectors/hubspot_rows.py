@@ -11,7 +11,7 @@ DEAL_PROPERTIES = ["dealname", "amount", "deal_currency_code", "dealstage", "pip
                    "hs_forecast_probability", "hs_manual_forecast_category"]
 ACTIVITY_PROPERTIES = {
     "calls": ["hs_timestamp", "hubspot_owner_id", "hs_call_status"],
-    "emails": ["hs_timestamp", "hubspot_owner_id", "hs_email_status"],
+    "emails": ["hs_timestamp", "hubspot_owner_id", "hs_email_status", "hs_email_direction"],
     "meetings": ["hs_timestamp", "hubspot_owner_id", "hs_meeting_start_time", "hs_meeting_outcome"],
     "tasks": ["hs_timestamp", "hubspot_owner_id", "hs_task_status", "hs_task_type", "hs_task_completion_date"],
 }
@@ -140,6 +140,11 @@ def opportunity(d: dict, stages: dict[str, dict], companies: list[str]) -> dict:
         "deal_type": DEAL_TYPES.get(value(d, "dealtype") or ""),
         "lost_reason": value(d, "closed_lost_reason") if status == "lost" else None,
     }
+
+
+def is_activity(kind: str, a: dict) -> bool:
+    """An email received is the prospect's doing, not the rep's: not an activity."""
+    return not (kind == "emails" and value(a, "hs_email_direction") == "INCOMING_EMAIL")
 
 
 def activity(kind: str, a: dict, deals: list[str], companies: list[str]) -> dict:
