@@ -158,8 +158,9 @@ def test_a_second_run_without_changes_reads_from_the_markers_and_writes_nothing(
     res = sync(vendor, tmp_ws)
     assert res.exit_code == 0, res.output
     recents = {r.query["items"]: r.query["since_timestamp"] for r in vendor.log if r.path == "/api/v1/recents"}
-    assert recents == {"deal": MARKERS["deals"], "activity": MARKERS["activities"],
-                       "organization": MARKERS["organizations"]}
+    # a second before each marker
+    assert recents == {"deal": "2025-03-21 09:59:59", "activity": "2025-03-22 07:59:59",
+                       "organization": "2025-02-01 11:59:59"}
     assert not {"/api/v1/deals", "/api/v1/activities", "/api/v1/organizations"} & set(vendor.paths())
     assert sync_log(tmp_ws, "pipedrive")[0]["rows_written"] == 0
     assert sum(r["rows_written"] for r in sync_log(tmp_ws, "pipedrive") if r["run_id"] ==
