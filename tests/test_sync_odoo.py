@@ -145,9 +145,9 @@ def odoo():
         yield fake
 
 
-def pull(fake, page_size=500, key=KEY, said=None):
+def pull(fake, page_size=500, key=KEY, said=None, warnings=None):
     say = said.append if said is not None else (lambda _: None)
-    return lambda m: pull_odoo(Odoo(fake.url, DB, LOGIN, key, say, page_size), m, TZ)
+    return lambda m: pull_odoo(Odoo(fake.url, DB, LOGIN, key, say, page_size), m, TZ, warnings)
 
 
 def changed_pages(fake, model):
@@ -342,19 +342,37 @@ def test_invoices_stand_in_for_sales_orders_and_a_missing_app_is_skipped(tmp_ws)
          "state": "posted", "invoice_date": "2025-02-18", "amount_untaxed": 500.0, "currency_id": EUR,
          "invoice_user_id": ANNA, "write_date": "2025-02-18 10:00:00"},
     ]
-    said = []
+    warnings = []
     with FakeOdoo(data) as fake:
-        done = run_sync(tmp_ws, "odoo", pull(fake, said=said))
+        done = run_sync(tmp_ws, "odoo", pull(fake, warnings=warnings))
     assert done.result.rejected == 0
-    assert any("sale.order is not there" in s for s in said)
+    assert warnings == ["no sales orders (Odoo has no model sale.order: is its app installed?): reading invoices"]
     assert pick(tmp_ws, "orders", "order_id", "order_id", "customer_id", "ordered_on", "amount") == [
         ("inv901", "20", "2025-02-16", "12000.0"), ("inv902", "20", "2025-02-18", "-500.0")]
 
     del data["account.move"]
-    said.clear()
+    warnings.clear()
     with FakeOdoo(data) as fake:
-        done = run_sync(tmp_ws, "odoo", pull(fake, said=said))
-    assert any("no orders" in s for s in said) and done.result.rejected == 0
+        done = run_sync(tmp_ws, "odoo", pull(fake, warnings=warnings))
+    assert "no orders" in warnings[-1] and done.result.rejected == 0
+
+
+def test_without_access_to_tracking_values_opportunities_get_their_generated_history(tmp_ws, odoo):
+    def refuse(model, method, domain, kw, log):
+        if model == "mail.tracking.value" and method == "search_read":
+            return xmlrpc.client.Fault(4, "You are not allowed to access 'Tracking Value' (mail.tracking.value) "
+                                          "records.\n\nThis operation is allowed for the following groups:\n"
+                                          "\t- Administration/Settings")
+        return None
+
+    odoo.fail = refuse
+    warnings = []
+    done = run_sync(tmp_ws, "odoo", pull(odoo, warnings=warnings))
+    assert done.result.rejected == 0
+    assert warnings and warnings[0].startswith("no stage history (the Odoo user may not read mail.tracking.value")
+    assert pick(tmp_ws, "stage_history", "opportunity_id, entered_at", "opportunity_id", "stage", "entered_at")[:3] == [
+        ("101", "Won", "2025-01-06 09:00:00"),
+        ("102", "Proposition", "2025-01-10 10:00:00"), ("102", "Lost", "2025-02-20 12:00:00")]
 
 
 def test_the_command_line_bad_credentials_exit_3_without_the_key(tmp_ws, odoo, monkeypatch):
@@ -366,9 +384,11 @@ def test_the_command_line_bad_credentials_exit_3_without_the_key(tmp_ws, odoo, m
     assert "wrong-key-123" not in res.output
 
     monkeypatch.setenv("KOERS_ODOO_API_KEY", KEY)
+    del odoo.store["sale.order"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     assert KEY not in res.output
+    assert "warning: no sales orders" in res.output
     res = CliRunner().invoke(app, ["sync", "log", "--source", "odoo", "--workspace", tmp_ws.url, "--format", "csv"])
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()[1:]

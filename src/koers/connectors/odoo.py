@@ -45,26 +45,36 @@ def register(sync_app: typer.Typer, run: Callable) -> None:
     ) -> None:
         """Read Odoo CRM (and Sales or Invoicing) into the workspace (docs/sync.md). The API key
         comes from KOERS_ODOO_API_KEY, else api_key in the odoo section of the credentials file."""
-        from koers.cli import open_workspace, usage_error
+        from rich.markup import escape
+
+        from koers.cli import err, open_workspace, usage_error
         from koers.connectors.secrets import secret
 
         if page_size < 1:
             usage_error("--page-size must be 1 or more")
         tz = open_workspace(workspace).settings().tz
+        warnings: list[str] = []
 
         def pull_for(say: Callable[[str], None]):
             def pull(markers: dict[str, str]) -> Batch:
                 key = secret("KOERS_ODOO_API_KEY", "odoo", "api_key")
-                return pull_odoo(Odoo(url, db, user, key, say, page_size), markers, tz)
+                return pull_odoo(Odoo(url, db, user, key, say, page_size), markers, tz, warnings)
 
             return pull
 
-        run(workspace, "odoo", pull_for)
+        try:
+            run(workspace, "odoo", pull_for)
+        finally:
+            for w in warnings:
+                err.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
 
 
-def pull_odoo(odoo: Odoo, markers: dict[str, str], tz: ZoneInfo) -> Batch:
+def pull_odoo(odoo: Odoo, markers: dict[str, str], tz: ZoneInfo, warnings: list[str] | None = None) -> Batch:
+    """Everything that changed since `markers`, as canonical rows; what had to
+    be skipped (an app not installed, a model the user may not read) is
+    added to `warnings`."""
     odoo.login()
-    p = read.Pull(odoo, markers, tz)
+    p = read.Pull(odoo, markers, tz, warnings)
     b = p.batch
 
     # reference models, read whole
@@ -83,7 +93,9 @@ def pull_odoo(odoo: Odoo, markers: dict[str, str], tz: ZoneInfo) -> Batch:
         p.lead_cache[r["id"]] = r
     opened, done = read.activity_records(p)
     orders, order_model = read.revenue(p)
-    partners_changed = p.changed("res.partner", [], ["id", "commercial_partner_id"], ARCHIVED_TOO)
+    # companies and persons without a company: the partners that can be customers
+    partners_changed = p.changed("res.partner", ["|", ("is_company", "=", True), ("parent_id", "=", False)],
+                                 ["id", "commercial_partner_id"], ARCHIVED_TOO)
 
     # a lead's first response is its first done activity: a lead with a newly
     # done activity is written again even when the lead itself did not change

@@ -16,8 +16,20 @@ ARCHIVED_TOO = {"active_test": False}
 _NETWORK = (xmlrpc.client.Error, OSError, http.client.HTTPException, xml.parsers.expat.ExpatError)
 
 
-class MissingModel(Exception):
+class MissingModel(SyncError):
     """The model is not there: its app is not installed."""
+
+    def __init__(self, model: str):
+        super().__init__(f"Odoo has no model {model}: is its app installed?")
+        self.model = model
+
+
+class NoAccess(SyncError):
+    """The API user may not read the model."""
+
+    def __init__(self, model: str, why: str):
+        super().__init__(f"the Odoo user may not read {model}: {why}")
+        self.model = model
 
 
 class _Transport(xmlrpc.client.Transport):
@@ -91,6 +103,8 @@ class Odoo:
             # Odoo answers "Object sale.order doesn't exist" (odoo/service/model.py)
             if model in text and ("doesn't exist" in text or "does not exist" in text or "KeyError" in text):
                 raise MissingModel(model) from None
+            if "AccessError" in text or "not allowed to access" in text:
+                raise NoAccess(model, text.strip().splitlines()[-1]) from None
             raise self._fail(f"reading {model}", e) from None
         except _NETWORK as e:
             raise self._fail(f"reading {model}", e) from None
@@ -116,6 +130,15 @@ class Odoo:
     def read_all(self, model: str, domain: list, fields: list[str], context: dict | None = None) -> list[dict]:
         """Every record matching domain, ordered by id, a page at a time."""
         return self._pages(model, domain, fields, "id asc", lambda r: [("id", ">", r["id"])], context)
+
+    def read_in(self, model: str, field: str, ids, domain: list, fields: list[str],
+                context: dict | None = None) -> list[dict]:
+        """Every record whose `field` is one of ids, asking for a page of ids at a time."""
+        ids = sorted(set(ids))
+        records: list[dict] = []
+        for i in range(0, len(ids), self.page_size):
+            records += self.read_all(model, [(field, "in", ids[i:i + self.page_size]), *domain], fields, context)
+        return records
 
     def read_changed(self, model: str, domain: list, fields: list[str], since: str | None,
                      context: dict | None = None) -> list[dict]:

@@ -7,7 +7,7 @@ import json
 from zoneinfo import ZoneInfo
 
 from koers.connectors import odoo_rows as R
-from koers.connectors.odoo_client import ARCHIVED_TOO, MissingModel, Odoo
+from koers.connectors.odoo_client import ARCHIVED_TOO, MissingModel, NoAccess, Odoo
 from koers.connectors.runner import Batch
 
 OPEN_ACTIVITIES = "mail.activity/open"  # marker: the open activities of the last run, as rows
@@ -15,13 +15,19 @@ MATCHED_MESSAGES = "mail.message/matched"  # marker: done messages already joine
 
 
 class Pull:
-    def __init__(self, odoo: Odoo, markers: dict[str, str], tz: ZoneInfo):
+    def __init__(self, odoo: Odoo, markers: dict[str, str], tz: ZoneInfo, warnings: list[str] | None = None):
         self.odoo, self.markers, self.tz = odoo, markers, tz
         self.batch = Batch()
         self.users_wanted: set[int] = set()
         self.lead_cache: dict[int, dict] = {}
+        self.warnings = warnings if warnings is not None else []
 
     def say(self, text: str) -> None:
+        self.odoo.say(text)
+
+    def warn(self, text: str) -> None:
+        """Something skipped: on the progress line, and kept for the end of the run."""
+        self.warnings.append(text)
         self.odoo.say(text)
 
     def changed(self, model: str, domain: list, fields: list[str], context: dict | None = None) -> list[dict]:
@@ -44,7 +50,7 @@ class Pull:
         if missing:
             fields = self.odoo.present("crm.lead", ["id", "type", "create_date", "date_conversion", "user_id",
                                                     "active", "probability", "stage_id"])
-            for r in self.odoo.read_all("crm.lead", [("id", "in", missing)], fields, ARCHIVED_TOO):
+            for r in self.odoo.read_in("crm.lead", "id", missing, [], fields, ARCHIVED_TOO):
                 self.lead_cache[r["id"]] = r
         return {i: self.lead_cache[i] for i in ids if i in self.lead_cache}
 
@@ -56,15 +62,15 @@ def revenue(p: Pull) -> tuple[list[dict], str | None]:
         return p.changed("sale.order", [("state", "in", ["sale", "done"])], [
             "id", "name", "partner_id", "date_order", "amount_untaxed", "currency_id", "user_id",
             "opportunity_id", "margin"]), "sale.order"
-    except MissingModel:
-        p.say("sale.order is not there (Sales not installed): reading invoices")
+    except (MissingModel, NoAccess) as e:
+        p.warn(f"no sales orders ({e}): reading invoices")
     try:
         return p.changed("account.move", [("move_type", "in", ["out_invoice", "out_refund"]),
                                           ("state", "=", "posted")], [
             "id", "name", "partner_id", "invoice_date", "amount_untaxed", "currency_id", "invoice_user_id",
             "move_type"]), "account.move"
-    except MissingModel:
-        p.say("account.move is not there either (Invoicing not installed): no orders")
+    except (MissingModel, NoAccess) as e:
+        p.warn(f"no invoices either ({e}): no orders")
         return [], None
 
 
@@ -76,14 +82,13 @@ def customers(p: Pull, partner_ids: set[int], won_stages: set[int], order_model:
     if not partner_ids:
         return {}, {}
     odoo, tz = p.odoo, p.tz
-    read = odoo.read_all("res.partner", [("id", "in", sorted(partner_ids))], ["id", "commercial_partner_id"],
-                         ARCHIVED_TOO)
+    read = odoo.read_in("res.partner", "id", partner_ids, [], ["id", "commercial_partner_id"], ARCHIVED_TOO)
     commercial = {r["id"]: str(R.m2o_id(r["commercial_partner_id"]) or r["id"]) for r in read}
     cids = sorted({int(c) for c in commercial.values()})
-    companies = odoo.read_all("res.partner", [("id", "in", cids)], odoo.present(
+    companies = odoo.read_in("res.partner", "id", cids, [], odoo.present(
         "res.partner", ["id", "name", "user_id", "industry_id", "country_id"]), ARCHIVED_TOO)
-    contacts = odoo.read_all("res.partner", [("commercial_partner_id", "in", cids)],
-                             ["id", "commercial_partner_id"], ARCHIVED_TOO)
+    contacts = odoo.read_in("res.partner", "commercial_partner_id", cids, [], ["id", "commercial_partner_id"],
+                            ARCHIVED_TOO)
     company_of = {r["id"]: str(R.m2o_id(r["commercial_partner_id"]) or r["id"]) for r in contacts}
     company_of.update({c: str(c) for c in cids})
     ids = sorted(company_of)
@@ -95,18 +100,18 @@ def customers(p: Pull, partner_ids: set[int], won_stages: set[int], order_model:
             first[cid] = (day, source)
 
     if won_stages:
-        for r in odoo.read_all("crm.lead", [("partner_id", "in", ids), ("stage_id", "in", sorted(won_stages))],
-                               ["id", "partner_id", "date_closed", "write_date", "source_id"], ARCHIVED_TOO):
+        for r in odoo.read_in("crm.lead", "partner_id", ids, [("stage_id", "in", sorted(won_stages))],
+                              ["id", "partner_id", "date_closed", "write_date", "source_id"], ARCHIVED_TOO):
             seen(r["partner_id"], R.local_day(r.get("date_closed") or r.get("write_date"), tz),
                  R.m2o_name(r.get("source_id")))
     if order_model == "sale.order":
-        for r in odoo.read_all("sale.order", [("partner_id", "in", ids), ("state", "in", ["sale", "done"])],
-                               ["id", "partner_id", "date_order"]):
+        for r in odoo.read_in("sale.order", "partner_id", ids, [("state", "in", ["sale", "done"])],
+                              ["id", "partner_id", "date_order"]):
             seen(r["partner_id"], R.local_day(r.get("date_order"), tz))
     elif order_model == "account.move":
-        for r in odoo.read_all("account.move", [("partner_id", "in", ids), ("state", "=", "posted"),
-                                                ("move_type", "in", ["out_invoice", "out_refund"])],
-                               ["id", "partner_id", "invoice_date"]):
+        for r in odoo.read_in("account.move", "partner_id", ids, [
+                ("state", "=", "posted"), ("move_type", "in", ["out_invoice", "out_refund"])],
+                ["id", "partner_id", "invoice_date"]):
             seen(r["partner_id"], R.local_day(r.get("invoice_date"), tz))
     rows = {}
     for c in companies:
@@ -126,32 +131,43 @@ def history(p: Pull, opps: list[dict], stage_names: dict[int, str]) -> None:
         return
     odoo = p.odoo
     ids = sorted(int(o["opportunity_id"]) for o in opps)
-    messages = odoo.read_all("mail.message", [("model", "=", "crm.lead"), ("res_id", "in", ids),
-                                              ("tracking_value_ids", "!=", False)], ["id", "res_id", "date"])
+    messages = odoo.read_in("mail.message", "res_id", ids, [("model", "=", "crm.lead"),
+                                                            ("tracking_value_ids", "!=", False)],
+                            ["id", "res_id", "date"])
     changes: dict[int, list] = {}
-    if messages:
-        by_id = {m["id"]: m for m in messages}
-        tv_fields = odoo.fields("mail.tracking.value")
-        field_key = "field_id" if "field_id" in tv_fields else "field"
-        if tv_fields.get(field_key, {}).get("type") == "many2one":
-            fid = odoo.read_all("ir.model.fields", [("model", "=", "crm.lead"), ("name", "=", "stage_id")], ["id"])
-            which = (field_key, "in", [f["id"] for f in fid])
-        else:
-            which = (field_key, "=", "stage_id")
-        values = odoo.read_all("mail.tracking.value", [("mail_message_id", "in", sorted(by_id)), which],
-                               ["id", "mail_message_id", "old_value_integer", "new_value_integer"])
-        p.batch.read["mail.tracking.value"] = len(values)
-        for v in values:
-            m = by_id.get(R.m2o_id(v["mail_message_id"]))
-            if m:
-                changes.setdefault(m["res_id"], []).append(
-                    (m["date"], m["id"], v.get("old_value_integer") or None, v.get("new_value_integer") or None))
+    try:
+        _tracking(p, messages, changes)
+    except (MissingModel, NoAccess) as e:  # tracking values are for Settings users in recent Odoo
+        p.warn(f"no stage history ({e}); opportunities get their stage at creation")
     for o in opps:
         lead = p.lead_cache[int(o["opportunity_id"])]
         rows = sorted(changes.get(int(o["opportunity_id"]), []))
         last = stage_names.get(R.m2o_id(lead.get("stage_id")))
         for row in R.history_rows(o, [(d, old, new) for d, _, old, new in rows], stage_names, last):
             p.batch.add("stage_history", row)
+
+
+def _tracking(p: Pull, messages: list[dict], changes: dict[int, list]) -> None:
+    """(date, message id, old stage id, new stage id) per crm.lead id, from stage_id tracking values."""
+    if not messages:
+        return
+    odoo = p.odoo
+    by_id = {m["id"]: m for m in messages}
+    tv_fields = odoo.fields("mail.tracking.value")
+    field_key = "field_id" if "field_id" in tv_fields else "field"
+    if tv_fields.get(field_key, {}).get("type") == "many2one":
+        fid = odoo.read_all("ir.model.fields", [("model", "=", "crm.lead"), ("name", "=", "stage_id")], ["id"])
+        which = (field_key, "in", [f["id"] for f in fid])
+    else:
+        which = (field_key, "=", "stage_id")
+    values = odoo.read_in("mail.tracking.value", "mail_message_id", by_id, [which],
+                          ["id", "mail_message_id", "old_value_integer", "new_value_integer"])
+    p.batch.read["mail.tracking.value"] = len(values)
+    for v in values:
+        m = by_id.get(R.m2o_id(v["mail_message_id"]))
+        if m:
+            changes.setdefault(m["res_id"], []).append(
+                (m["date"], m["id"], v.get("old_value_integer") or None, v.get("new_value_integer") or None))
 
 
 def _link(lead: dict | None, at: str | None) -> dict:
@@ -180,7 +196,7 @@ def records(p: Pull, model: str, ids: set[int], fields: list[str]) -> list[dict]
     """Records by id, archived ones too."""
     if not ids:
         return []
-    found = p.odoo.read_all(model, [("id", "in", sorted(ids))], p.odoo.present(model, fields), ARCHIVED_TOO)
+    found = p.odoo.read_in(model, "id", ids, [], p.odoo.present(model, fields), ARCHIVED_TOO)
     p.batch.read[model] = p.batch.read.get(model, 0) + len(found)
     return found
 
@@ -190,8 +206,8 @@ def first_done(p: Pull, lead_ids: set[int]) -> dict[int, str]:
     if not lead_ids:
         return {}
     first: dict[int, str] = {}
-    for m in p.odoo.read_all("mail.message", [("model", "=", "crm.lead"), ("res_id", "in", sorted(lead_ids)),
-                                              ("mail_activity_type_id", "!=", False)], ["id", "res_id", "date"]):
+    for m in p.odoo.read_in("mail.message", "res_id", lead_ids, [("model", "=", "crm.lead"),
+                            ("mail_activity_type_id", "!=", False)], ["id", "res_id", "date"]):
         if m["res_id"] not in first or m["date"] < first[m["res_id"]]:
             first[m["res_id"]] = m["date"]
     return first
@@ -251,8 +267,9 @@ def activities(p: Pull, opened: list[dict], done: list[dict], types: dict[int, d
         else:  # cancelled: it was never done, and is no longer due
             row["due_at"] = None
         b.add("activities", row)
+    read_now = {str(a["id"]) for a in opened}
     for aid in sorted(now_open, key=int):
-        if any(str(a["id"]) == aid for a in opened):
+        if aid in read_now:
             b.add("activities", now_open[aid])
     for m, row in done_rows:
         if m["id"] not in matched:
