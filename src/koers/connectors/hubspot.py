@@ -36,8 +36,8 @@ def register(sync_app: typer.Typer, run) -> None:
         workspace: WorkspaceOpt = None,
         base_url: Annotated[str | None, typer.Option(hidden=True, envvar="KOERS_HUBSPOT_BASE_URL")] = None,
     ) -> None:
-        """Deals, pipelines, owners, companies and activities from HubSpot
-        (private app token from KOERS_HUBSPOT_TOKEN or [hubspot] token)."""
+        """Deals, pipelines, owners, companies and activities from HubSpot (changes since the last run).
+        Private app token from KOERS_HUBSPOT_TOKEN or the credentials file. See docs/sync-hubspot.md."""
         run(workspace, "hubspot", lambda say: pull_for(base_url or API, say))
 
 

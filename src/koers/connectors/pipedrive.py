@@ -36,8 +36,8 @@ def register(sync_app: typer.Typer, run) -> None:
         workspace: WorkspaceOpt = None,
         base_url: Annotated[str | None, typer.Option(hidden=True, envvar="KOERS_PIPEDRIVE_BASE_URL")] = None,
     ) -> None:
-        """Deals, stages, activities, users and organizations from Pipedrive
-        (API token from KOERS_PIPEDRIVE_API_TOKEN or [pipedrive] api_token)."""
+        """Deals, stages, activities, users and organizations from Pipedrive (changes since the last run).
+        API token from KOERS_PIPEDRIVE_API_TOKEN or the credentials file. See docs/sync-pipedrive.md."""
         if not base_url:
             if not company_domain:
                 usage_error("--company-domain is required (acme for https://acme.pipedrive.com)")
