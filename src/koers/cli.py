@@ -131,7 +131,7 @@ def kpis_cmd(lang: LangOpt = "en", format: FormatOpt = "table") -> None:
                 "unit": k.unit.value,
                 "direction": k.direction.value,
                 "dimensions": " ".join(k.dimensions),
-                "definition": k.definition,
+                "definition": k.definition_in(lang),
             }
             for k in CATALOG
         ]

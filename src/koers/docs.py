@@ -8,6 +8,10 @@ from koers.kpis.model import KpiType
 INSIGHT_NOTE = "Insight KPIs are for understanding, not for judging a rep."
 
 
+def sentence(text: str) -> str:
+    return text[0].upper() + text[1:] + "."
+
+
 def catalog_markdown() -> str:
     lines = [
         "# The Koers KPI catalogue",
@@ -31,7 +35,9 @@ def catalog_markdown() -> str:
                 f"- dimensions: {', '.join(f'`{d}`' for d in k.dimensions)}",
                 f"- needs: {', '.join(k.needs)}",
                 "",
-                k.definition[0].upper() + k.definition[1:] + ".",
+                sentence(k.definition_in("en")),
+                "",
+                f"*NL:* {sentence(k.definition_in('nl'))}",
                 "",
             ]
     return "\n".join(lines)

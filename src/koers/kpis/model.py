@@ -116,6 +116,18 @@ class Kpi:
     def name(self, lang: str) -> str:
         return self.name_nl if lang == "nl" else self.name_en
 
+    def definition_in(self, lang: str) -> str:
+        """The definition in Dutch (koers.kpis.definitions_nl) or English (as declared)."""
+        from koers.kpis.definitions_nl import DEFINITIONS_NL
+
+        return DEFINITIONS_NL.get(self.id, self.definition) if lang == "nl" else self.definition
+
+    def notes_in(self, lang: str) -> tuple[str, ...]:
+        """The notes in Dutch (koers.kpis.definitions_nl) or English (as declared)."""
+        from koers.kpis.definitions_nl import NOTES_NL
+
+        return NOTES_NL.get(self.id, self.notes) if lang == "nl" else self.notes
+
     @property
     def is_ratio(self) -> bool:
         return self.unit == Unit.RATIO

@@ -47,8 +47,10 @@ class KpiPublic(BaseModel):
     unit: str
     direction: str = Field(description="which way is better: higher | lower | closer to 0")
     dimensions: list[str]
-    definition: str
+    definition: str = Field(description="the definition in English, as in the catalogue")
+    definition_nl: str = Field(description="the definition in Dutch")
     notes: list[str]
+    notes_nl: list[str] = Field(description="the notes in Dutch, one for each of `notes`")
     parts: list[str] = Field(description="for a composite KPI, the catalogue KPIs it is built from")
 
 
@@ -78,7 +80,8 @@ class DimensionValue(BaseModel):
 def public(kpi: Kpi, lang: str) -> KpiPublic:
     return KpiPublic(id=kpi.id, name=kpi.name(lang), name_nl=kpi.name_nl, name_en=kpi.name_en, family=kpi.family,
                      type=kpi.type.value, unit=kpi.unit.value, direction=kpi.direction.value,
-                     dimensions=list(kpi.dimensions), definition=kpi.definition, notes=list(kpi.notes),
+                     dimensions=list(kpi.dimensions), definition=kpi.definition,
+                     definition_nl=kpi.definition_in("nl"), notes=list(kpi.notes), notes_nl=list(kpi.notes_in("nl")),
                      parts=list(kpi.parts))
 
 
