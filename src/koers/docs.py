@@ -9,7 +9,11 @@ INSIGHT_NOTE = "Insight KPIs are for understanding, not for judging a rep."
 
 
 def sentence(text: str) -> str:
-    return text[0].upper() + text[1:] + "."
+    """A definition as a sentence: capitalised, unless it starts with an identifier or
+    a variable (won_value / won_deals, revenue(P), clv / cac, a × f × L), which keep their case."""
+    first, _, rest = text.partition(" ")
+    keep = "_" in first or "(" in first or len(first) == 1 or rest.startswith("/ ")
+    return (text if keep else text[0].upper() + text[1:]) + "."
 
 
 def catalog_markdown() -> str:

@@ -41,7 +41,7 @@ DEFINITIONS_NL: dict[str, str] = {
         "alleen de dimensies `owner` en `team`"
     ),
     "stale_opportunities": (
-        "deals die open zijn op end(P) en de fase waarin ze op end(P) staan meer dan N × 24 uur vóór end(P) "
+        "deals die open zijn op end(P) en de fase waarin ze op end(P) staan, meer dan N × 24 uur vóór end(P) "
         "zijn binnengegaan (N is een instelling, standaard 30)"
     ),
     # Deals
