@@ -7,7 +7,7 @@ import json
 from zoneinfo import ZoneInfo
 
 from koers.connectors import odoo_rows as R
-from koers.connectors.odoo_client import ARCHIVED_TOO, MissingModel, NoAccess, Odoo
+from koers.connectors.odoo_client import ARCHIVED_TOO, MissingModel, NoAccess, Odoo, read_from
 from koers.connectors.runner import Batch
 
 OPEN_ACTIVITIES = "mail.activity/open"  # marker: the open activities of the last run, as rows
@@ -280,9 +280,9 @@ def activities(p: Pull, opened: list[dict], done: list[dict], types: dict[int, d
     if now_open != before:
         b.markers[OPEN_ACTIVITIES] = json.dumps(now_open, sort_keys=True)
     last = b.markers.get("mail.message")
-    if last:
+    if last:  # the joined messages the next run reads again
         b.markers[MATCHED_MESSAGES] = json.dumps(sorted(
-            m["id"] for m in done if m["id"] in matched | matched_before and str(m["write_date"]) >= last))
+            m["id"] for m in done if m["id"] in matched | matched_before and str(m["write_date"]) >= read_from(last)))
 
 
 def orders(p: Pull, orders: list[dict], model: str | None, commercial: dict, customers: dict) -> None:
