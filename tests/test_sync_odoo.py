@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from koers.cli import app
+from koers.connectors import odoo_rows
 from koers.connectors.odoo import pull_odoo
 from koers.connectors.odoo_client import Odoo
 from koers.connectors.runner import SyncError, markers, run_sync, sync_log
@@ -413,3 +414,24 @@ def test_kpis_after_a_sync(tmp_ws, odoo):
     assert got["won_value"]["value"] == 12000
     assert got["win_rate"]["value"] == 0.5
     assert (got["win_rate"]["numerator"], got["win_rate"]["denominator"]) == (1, 2)
+
+
+@pytest.mark.parametrize(("changes", "expected"), [
+    ({}, "open"),
+    ({"stage_id": WON, "probability": 100.0}, "won"),
+    ({"active": False, "probability": 0.0}, "lost"),
+    ({"stage_id": WON, "active": False, "probability": 0.0}, "lost"),  # Odoo lets a deal be lost in a won stage
+    ({"active": False, "probability": 20.0}, "open"),  # archived, not lost
+])
+def test_status_as_odoo_reads_it(changes, expected):
+    assert odoo_rows.status(lead(1, **changes), {4}) == expected
+
+
+@pytest.mark.parametrize(("name", "category", "expected"), [
+    ("Call", "phonecall", "call"), ("Bellen", "default", "call"), ("Email", "default", "email"),
+    ("E-mail", "default", "email"), ("Meeting", "meeting", "meeting"), ("Afspraak", "default", "meeting"),
+    ("Offerte opvolgen", "default", "quote"), ("Order Upsell", "default", "quote"), ("To-Do", "default", "other"),
+    ("Upload Document", "upload_file", "other"),
+])
+def test_activity_types(name, category, expected):
+    assert odoo_rows.activity_type({"name": name, "category": category}) == expected

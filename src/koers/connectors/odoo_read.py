@@ -100,8 +100,9 @@ def customers(p: Pull, partner_ids: set[int], won_stages: set[int], order_model:
             first[cid] = (day, source)
 
     if won_stages:
+        # active ones only: a deal archived in a won stage is lost
         for r in odoo.read_in("crm.lead", "partner_id", ids, [("stage_id", "in", sorted(won_stages))],
-                              ["id", "partner_id", "date_closed", "write_date", "source_id"], ARCHIVED_TOO):
+                              ["id", "partner_id", "date_closed", "write_date", "source_id"]):
             seen(r["partner_id"], R.local_day(r.get("date_closed") or r.get("write_date"), tz),
                  R.m2o_name(r.get("source_id")))
     if order_model == "sale.order":

@@ -121,10 +121,12 @@ def stage_rows(stages: list[dict]) -> tuple[list[dict], dict[int, str], set[int]
 
 
 def status(lead: dict, won_stages: set[int]) -> str:
-    if m2o_id(lead.get("stage_id")) in won_stages:
-        return "won"
+    """Odoo's own reading: lost = archived with probability 0 (Odoo archives a
+    lost deal where it stands, a won stage included); won = in a won stage."""
     if lead.get("active") is False and not lead.get("probability"):
         return "lost"
+    if m2o_id(lead.get("stage_id")) in won_stages:
+        return "won"
     return "open"
 
 
