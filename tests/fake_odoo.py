@@ -5,7 +5,7 @@
 execute_kw with search_read (domain in Odoo's prefix notation, fields,
 offset, limit, order, context active_test), search and fields_get. An
 unknown model or a wrong key raises a Fault as Odoo does. Every call is
-logged; `fail` can make a call fail."""
+logged; `fail` can make a call fail, with a Fault or an HTTP error."""
 
 from __future__ import annotations
 
@@ -84,14 +84,34 @@ def _match(rec: dict, domain: list, store: dict, model: str) -> bool:
     return ok
 
 
+class HttpError(Exception):
+    """Raised by a `fail` hook: the server answers HTTP 500 instead of XML-RPC (a proxy, a crash)."""
+
+
+class _Server(MultiPathXMLRPCServer):
+    def _marshaled_dispatch(self, data, dispatch_method=None, path=None):
+        def dump(value, **kw):
+            return xmlrpc.client.dumps(value, allow_none=True, encoding=self.encoding, **kw)
+
+        try:
+            params, method = xmlrpc.client.loads(data, use_builtin_types=self.use_builtin_types)
+            response = dump((self.dispatchers[path]._dispatch(method, params),), methodresponse=True)
+        except HttpError:
+            raise  # SimpleXMLRPCRequestHandler.do_POST answers 500
+        except xmlrpc.client.Fault as fault:
+            response = dump(fault)
+        except Exception as e:
+            response = dump(xmlrpc.client.Fault(1, f"{type(e).__name__}: {e}"))
+        return response.encode(self.encoding, "xmlcharrefreplace")
+
+
 class FakeOdoo:
     def __init__(self, models: dict[str, list[dict]]):
         # model -> id -> record; a model absent here is "not installed"
         self.store = {m: {r["id"]: copy.deepcopy(r) for r in rs} for m, rs in models.items()}
         self.log: list[dict] = []
         self.fail = None  # fail(model, method, domain, kw, log) -> an exception to raise, or None
-        self.server = MultiPathXMLRPCServer(("127.0.0.1", 0), requestHandler=_Handler, allow_none=True,
-                                            logRequests=False)
+        self.server = _Server(("127.0.0.1", 0), requestHandler=_Handler, allow_none=True, logRequests=False)
         common = SimpleXMLRPCDispatcher(allow_none=True)
         common.register_function(lambda: {"server_version": "17.0", "protocol_version": 1}, "version")
         common.register_function(self.authenticate, "authenticate")

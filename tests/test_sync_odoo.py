@@ -16,7 +16,7 @@ from koers.connectors.odoo_client import Odoo
 from koers.connectors.runner import SyncError, markers, run_sync, sync_log
 from koers.kpis.compute import compute
 from koers.periods import parse_instant, parse_spec
-from tests.fake_odoo import DB, KEY, LOGIN, FakeOdoo, m2o
+from tests.fake_odoo import DB, KEY, LOGIN, FakeOdoo, HttpError, m2o
 
 TZ = ZoneInfo("Europe/Amsterdam")
 EUR = m2o(1, "EUR")
@@ -289,6 +289,22 @@ def test_a_failure_on_page_two_writes_nothing_and_the_next_run_catches_up(tmp_ws
     assert pick(tmp_ws, "opportunities", "opportunity_id", "opportunity_id", "stage", "amount")[2:] == [
         ("103", "Proposition", "5000.0"), ("105", "New", "3500.0")]
     assert markers(tmp_ws, "odoo")["crm.lead"] == "2025-03-02 09:00:00"
+
+
+def test_an_http_error_in_a_later_model_writes_nothing_either(tmp_ws, odoo):
+    run_sync(tmp_ws, "odoo", pull(odoo))
+    before, marks = tmp_ws.counts(), markers(tmp_ws, "odoo")
+    odoo.put("crm.lead", {"id": 103, "stage_id": PROP, "write_date": "2025-03-01 09:00:00"})
+
+    def gateway(model, method, domain, kw, log):
+        if model == "sale.order" and method == "search_read":
+            raise HttpError("502 Bad Gateway")
+
+    odoo.fail = gateway
+    with pytest.raises(SyncError, match="reading sale.order: HTTP 500"):
+        run_sync(tmp_ws, "odoo", pull(odoo))
+    assert tmp_ws.counts() == before and markers(tmp_ws, "odoo") == marks
+    assert pick(tmp_ws, "opportunities", "opportunity_id", "opportunity_id", "stage")[2] == ("103", "Qualified")
 
 
 def test_a_dropped_connection_is_a_sync_error(tmp_ws, odoo):
