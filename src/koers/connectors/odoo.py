@@ -81,9 +81,9 @@ def pull_odoo(odoo: Odoo, markers: dict[str, str], tz: ZoneInfo, warnings: list[
     stages, stage_names, won_stages = R.stage_rows(p.whole(
         "crm.stage", [], ["id", "name", "sequence", "is_won", "probability"]))
     teams = {t["id"]: t for t in p.whole("crm.team", [], ["id", "name", "user_id"], ARCHIVED_TOO)}
-    users = {u["id"]: u for u in p.whole(
-        "res.users", [], ["id", "name", "login", "email", "sale_team_id", "create_date", "write_date", "active",
-                          "share", "partner_id"], ARCHIVED_TOO)}
+    users = {u["id"]: u for u in p.whole(  # internal users: not the portal users of a web shop
+        "res.users", [("share", "=", False)], ["id", "name", "login", "email", "sale_team_id", "create_date",
+                                                "write_date", "active", "share", "partner_id"], ARCHIVED_TOO)}
     types = {t["id"]: t for t in p.whole("mail.activity.type", [], ["id", "name", "category"], ARCHIVED_TOO)}
     user_of_partner = {R.m2o_id(u.get("partner_id")): uid for uid, u in users.items() if u.get("partner_id")}
 
