@@ -451,3 +451,15 @@ def test_status_as_odoo_reads_it(changes, expected):
 ])
 def test_activity_types(name, category, expected):
     assert odoo_rows.activity_type({"name": name, "category": category}) == expected
+
+
+def test_an_opportunity_without_salesperson_goes_to_its_team_leader(tmp_ws, odoo):
+    public = m2o(4, "Public user")  # a web form's creator: a portal user, no rep
+    odoo.put("crm.lead", lead(107, user_id=False, create_uid=public, write_date="2025-02-21 08:00:00"))
+    odoo.put("crm.lead", lead(108, type="lead", user_id=False, team_id=False, create_uid=public,
+                              write_date="2025-02-21 08:00:00"))
+    done = run_sync(tmp_ws, "odoo", pull(odoo))
+    assert done.result.rejected == 0
+    assert pick(tmp_ws, "opportunities", "opportunity_id", "opportunity_id", "owner_id")[-1] == ("107", "2")
+    assert pick(tmp_ws, "leads", "lead_id", "lead_id", "owner_id")[-1] == ("108", None)
+    assert "4" not in [r[0] for r in pick(tmp_ws, "reps", "rep_id", "rep_id")]

@@ -110,17 +110,22 @@ def pull_odoo(odoo: Odoo, markers: dict[str, str], tz: ZoneInfo, warnings: list[
     customers, commercial = read.customers(p, partner_ids - {None}, won_stages, order_model)
 
     def owner(lead: dict) -> str | None:
-        uid = R.m2o_id(lead.get("user_id")) or R.m2o_id((teams.get(R.m2o_id(lead.get("team_id"))) or {})
-                                                      .get("user_id")) or R.m2o_id(lead.get("create_uid"))
-        if uid:
-            p.users_wanted.add(uid)
-        return str(uid) if uid else None
+        """The salesperson, else the team leader, else the creator: an internal user (a rep)."""
+        team = teams.get(R.m2o_id(lead.get("team_id"))) or {}
+        for candidate in (lead.get("user_id"), team.get("user_id"), lead.get("create_uid")):
+            uid = R.m2o_id(candidate)
+            if uid in users:
+                p.users_wanted.add(uid)
+                return str(uid)
+        return None
 
     for lead in lead_records:
         row = R.lead_row(lead, tz)
         row["first_response_at"] = R.ts(first_done.get(lead["id"]))
-        if row["owner_id"]:
-            p.users_wanted.add(int(row["owner_id"]))
+        uid = R.m2o_id(lead.get("user_id"))
+        row["owner_id"] = str(uid) if uid in users else None
+        if uid in users:
+            p.users_wanted.add(uid)
         b.add("leads", row, raw=lead)
     opp_rows: list[dict] = []
     for lead in leads:
