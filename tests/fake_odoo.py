@@ -162,11 +162,17 @@ class FakeOdoo:
         raise xmlrpc.client.Fault(1, f"fake Odoo: no method {method}")
 
     def fields_get(self, model: str) -> dict:
-        names = {"id", "create_date", "write_date", "display_name"}
+        """Each field's type, from its name or its values ([id, name] is a many2one)."""
+        types = {n: "char" for n in ("id", "create_date", "write_date", "display_name")}
         for r in self.store[model].values():
-            names |= set(r)
-        return {n: {"type": "many2one" if n.endswith("_id") or n == "company_currency" else
-                    "one2many" if n.endswith("_ids") else "char"} for n in sorted(names)}
+            for n, v in r.items():
+                if isinstance(v, list) and len(v) == 2 and isinstance(v[0], int) and isinstance(v[1], str):
+                    types[n] = "many2one"
+                elif n.endswith("_ids"):
+                    types[n] = "one2many"
+                elif n.endswith("_id") or types.get(n) != "many2one":
+                    types[n] = "many2one" if n.endswith("_id") else "char"
+        return {n: {"type": t} for n, t in sorted(types.items())}
 
     def _search(self, model: str, domain: list, context: dict) -> list[dict]:
         recs = list(self.store[model].values())

@@ -463,3 +463,13 @@ def test_an_opportunity_without_salesperson_goes_to_its_team_leader(tmp_ws, odoo
     assert pick(tmp_ws, "opportunities", "opportunity_id", "opportunity_id", "owner_id")[-1] == ("107", "2")
     assert pick(tmp_ws, "leads", "lead_id", "lead_id", "owner_id")[-1] == ("108", None)
     assert "4" not in [r[0] for r in pick(tmp_ws, "reps", "rep_id", "rep_id")]
+
+
+def test_odoo_16_tracking_values_name_their_field_field(tmp_ws):
+    data = odoo_data()
+    for v in data["mail.tracking.value"]:
+        v["field"] = v.pop("field_id")  # Odoo 14 to 16; field_id from Odoo 17
+    with FakeOdoo(data) as fake:
+        run_sync(tmp_ws, "odoo", pull(fake))
+    assert [h for h in pick(tmp_ws, "stage_history", "entered_at", "opportunity_id", "stage") if h[0] == "101"] == [
+        ("101", "New"), ("101", "Qualified"), ("101", "Proposition"), ("101", "Won")]
