@@ -24,14 +24,19 @@ install: venv
 	$(PIP) install -e .
 
 install-test: venv
-	$(PIP) install -e ".[test,spark]"
+	$(PIP) install -e ".[test,spark,postgres]"
 
 # Spark needs a Java runtime; Debian's headless JRE when there is none.
 # The browser tests drive Debian's chromium (never a browser Playwright downloads).
+# The PostgreSQL tests start a throwaway server from Debian's postgresql programs.
 system-packages:
 	@if ! command -v java >/dev/null 2>&1; then \
 		echo "installing a Java runtime for PySpark"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	fi
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing PostgreSQL for the tests on PostgreSQL workspaces"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "installing Debian's chromium for the browser tests"; \

@@ -17,11 +17,31 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 # The golden data is tiny: one shuffle partition keeps Spark's per-query cost down.
 os.environ.setdefault("KOERS_SPARK_SHUFFLE_PARTITIONS", "1")
 
-ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark)]
+ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark),
+           pytest.param("postgres", marks=pytest.mark.postgres)]
+_pg = None
+
+
+def pg_server():
+    """The session's PostgreSQL server, started on first use."""
+    global _pg
+    if _pg is None:
+        from tests.pg_server import PgServer
+
+        _pg = PgServer().start()
+    return _pg
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _pg is not None:
+        _pg.stop()
 
 
 def make_workspace(kind: str, folder: Path, tmp: Path) -> Workspace:
-    url = str(tmp / "ws.duckdb") if kind == "duckdb" else f"spark:{tmp / 'ws'}"
+    if kind == "postgres":
+        url = pg_server().new_database()
+    else:
+        url = str(tmp / "ws.duckdb") if kind == "duckdb" else f"spark:{tmp / 'ws'}"
     ws = Workspace.open(url)
     result = import_folder(ws, folder)
     assert result.rejected == 0, f"golden data has rejected rows: {result.rejects_path}"

@@ -180,6 +180,37 @@ def test_stage_history_is_generated_and_later_replaced(tmp_ws, tmp_path):
     assert snaps == (2, 2)  # every import records the open pipeline
 
 
+def test_a_deal_that_moves_in_a_later_export_without_history_gets_a_row_for_its_new_stage(tmp_ws, tmp_path):
+    """A newer export (or a sync) says the deal moved, not when: the new stage
+    is entered at that import, or at the close when that is earlier."""
+    from koers.store import now_utc
+
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(src, "stages", "stage,sequence,probability,kind\nNew,1,10,open\nQuote,2,60,open\nWon,3,100,won")
+    header = "opportunity_id,owner_id,created_at,closed_at,status,stage,amount\n"
+    write(src, "opportunities", header + "O1,R1,2025-03-05T10:00:00,,open,New,100\nO2,R1,2025-03-06T10:00:00,,open,New,50")
+    import_folder(tmp_ws, src)
+    write(src, "opportunities", header + "O1,R1,2025-03-05T10:00:00,,open,Quote,100\n"
+                                         "O2,R1,2025-03-06T10:00:00,2025-04-01T12:00:00+02:00,won,Won,50")
+    before = now_utc()
+    import_folder(tmp_ws, src)
+    after = now_utc()
+    rows = {(r[0], r[1]): r[2] for r in table_rows(tmp_ws, "stage_history")}
+    assert set(rows) == {("O1", "New"), ("O1", "Quote"), ("O2", "New"), ("O2", "Won")}
+    assert before <= rows[("O1", "Quote")] <= after
+    assert str(rows[("O2", "Won")]) == "2025-04-01 10:00:00"  # its close, in UTC
+    assert import_folder(tmp_ws, src).written == 0  # and a re-import changes nothing
+    assert len(table_rows(tmp_ws, "stage_history")) == 4
+    # real history for O1 replaces every row Koers made for it, O2's stay
+    write(src, "stage_history", "opportunity_id,stage,entered_at\nO1,New,2025-03-05T10:00:00\n"
+                                "O1,Quote,2025-03-20T09:00:00")
+    import_folder(tmp_ws, src)
+    rows = sorted((r[0], r[1], str(r[2])) for r in table_rows(tmp_ws, "stage_history"))
+    assert rows == [("O1", "New", "2025-03-05 09:00:00"), ("O1", "Quote", "2025-03-20 08:00:00"),
+                    ("O2", "New", "2025-03-06 09:00:00"), ("O2", "Won", "2025-04-01 10:00:00")]
+
+
 def test_a_folder_without_canonical_files_is_a_usage_error(tmp_ws, tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(canonical.ImportError_, match="none of the canonical files"):
@@ -225,3 +256,27 @@ def test_what_runs_after_an_import_is_part_of_its_transaction(tmp_ws):
     with pytest.raises(RuntimeError):
         import_sources(tmp_ws, [Source("reps", "users", rows=more)], "test", after=fail)
     assert tmp_ws.counts()["reps"] == 1
+
+
+def test_a_workspace_from_before_made_history_was_kept_whole_is_upgraded(tmp_path):
+    import duckdb
+
+    from koers.store import Workspace
+
+    path = tmp_path / "old.duckdb"
+    ws = Workspace.open(str(path))
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(src, "stages", "stage,sequence,probability,kind\nNew,1,10,open\nQuote,2,60,open")
+    write(src, "opportunities", "opportunity_id,owner_id,created_at,status,stage\nO1,R1,2025-03-05T10:00:00,open,New")
+    import_folder(ws, src)
+    con = duckdb.connect(str(path))  # as an earlier version left it: the opportunity_id alone
+    con.execute("CREATE OR REPLACE TABLE koers_generated_history AS SELECT opportunity_id FROM koers_generated_history")
+    con.close()
+    ws = Workspace.open(str(path))
+    with ws.reader() as c:
+        assert c.execute("SELECT opportunity_id, stage, CAST(entered_at AS VARCHAR) FROM koers_generated_history"
+                         ).fetchall() == [("O1", "New", "2025-03-05 09:00:00")]
+    write(src, "opportunities", "opportunity_id,owner_id,created_at,status,stage\nO1,R1,2025-03-05T10:00:00,open,Quote")
+    import_folder(ws, src)
+    assert [r[1] for r in table_rows(ws, "stage_history")] == ["New", "Quote"]

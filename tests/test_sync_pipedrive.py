@@ -251,7 +251,7 @@ def test_a_missing_token_exits_3_with_a_clear_message(vendor, tmp_ws, monkeypatc
     res = sync(vendor, tmp_ws)
     assert res.exit_code == 3
     said = " ".join(res.output.split())
-    assert "no api_token for pipedrive: set KOERS_PIPEDRIVE_API_TOKEN, or api_token under" in said
+    assert "no api_token for pipedrive: set KOERS_PIPEDRIVE_API_TOKEN, or api_token under [pipedrive] in" in said
     assert vendor.log == []
 
 

@@ -25,7 +25,7 @@ out = Console()
 
 WorkspaceOpt = Annotated[
     str | None,
-    typer.Option("--workspace", "-w", help="DuckDB file, spark:DIR (env KOERS_WORKSPACE; default ./koers.duckdb)"),
+    typer.Option("--workspace", "-w", help="DuckDB file, spark:DIR or postgresql://USER@HOST:PORT/DB (env KOERS_WORKSPACE; default ./koers.duckdb)"),
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | csv | json")]
 LangOpt = Annotated[str, typer.Option("--lang", help="nl | en")]

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -45,7 +46,8 @@ def run(workspace: str | None, source: str, pull_for: Callable[[Callable[[str], 
         try:
             done = run_sync(ws, source, pull_for(say), on_table=lambda t, _: say(f"imported {t}"))
         except SyncError as e:
-            err.print(f"[red]sync {source} failed:[/red] {e}", highlight=False)
+            # the message may name a [section] of the credentials file: not markup
+            err.print(f"[red]sync {source} failed:[/red] {escape(str(e))}", highlight=False)
             err.print("nothing was written; the next run starts where the last good run ended", highlight=False)
             raise typer.Exit(3) from None
     table = Table("table", "read", "written", "rejected", title=f"sync {source} {done.run_id}")

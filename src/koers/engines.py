@@ -13,6 +13,8 @@ import ibis
 from koers.model import TABLES
 from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace, duckdb_config
 
+SQL_BACKENDS = ("duckdb", "postgres")  # temporary tables and views by SQL
+
 _spark_session = None
 
 
@@ -49,6 +51,11 @@ def connect(ws: Workspace) -> ibis.BaseBackend:
             df = _spark().read.parquet(str(path))
             df.createOrReplaceTempView(t.name)
         return con
+    if ws.kind == "postgres":
+        con = ibis.connect(ws.url.replace("postgresql://", "postgres://", 1))
+        # naive timestamps are UTC instants; dates print as ISO in every session
+        con.raw_sql("SET TimeZone = 'UTC'; SET DateStyle = ISO")
+        return con
     raise TypeError(f"no engine for workspace kind {ws.kind}")
 
 
@@ -56,7 +63,7 @@ def close(con) -> None:
     """End a connection from connect(): a DuckDB file is let go (another
     process may want to write it); the Spark session lives on, as starting
     one costs seconds."""
-    if con.name == "duckdb":
+    if con.name in SQL_BACKENDS:
         con.disconnect()
 
 
@@ -64,7 +71,7 @@ def temp_view(con, name: str, expr, materialise: bool):
     """A base expression under a name, for the run: on DuckDB a temporary
     table when it is costly and used often (computed once), else a temporary
     view (never in the workspace file); on Spark a temporary view."""
-    if con.name == "duckdb":
+    if con.name in SQL_BACKENDS:
         con._register_in_memory_tables(expr)
         kind = "TABLE" if materialise else "VIEW"
         con.raw_sql(f'CREATE TEMPORARY {kind} "{name}" AS {con.compile(expr)}')
@@ -76,5 +83,10 @@ def drop_temp_view(con, name: str) -> None:
     if con.name == "duckdb":
         is_view = con.raw_sql(f"SELECT count(*) FROM duckdb_views() WHERE view_name = '{name}'").fetchone()[0]
         con.raw_sql(f'DROP {"VIEW" if is_view else "TABLE"} IF EXISTS "{name}"')
+    elif con.name == "postgres":
+        with con.raw_sql(f"SELECT relkind FROM pg_class WHERE relname = '{name}' AND relpersistence = 't'") as cur:
+            row = cur.fetchone()
+        if row:
+            con.raw_sql(f'DROP {"VIEW" if row[0] == "v" else "TABLE"} IF EXISTS "{name}"')
     else:
         _spark().catalog.dropTempView(name)

@@ -42,7 +42,7 @@ META_DDL = {
     ),
     # stage_history rows Koers made for opportunities that came without any,
     # so a later import that brings real history can replace them
-    "koers_generated_history": "opportunity_id VARCHAR",
+    "koers_generated_history": "opportunity_id VARCHAR, stage VARCHAR, entered_at TIMESTAMP",
     # live syncs: how far each source model was read (its own change marker,
     # e.g. Odoo's write_date), and one row per run and table
     "koers_sync_state": "source VARCHAR, model VARCHAR, marker VARCHAR, PRIMARY KEY (source, model)",
@@ -68,6 +68,23 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(table_ddl(t))
     for name, cols in META_DDL.items():
         con.execute(f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
+    _upgrade_generated_history(con)
+
+
+def _upgrade_generated_history(con: duckdb.DuckDBPyConnection) -> None:
+    """Workspaces from before the generated rows were kept whole (only their
+    opportunity_id): add the stage and entered_at of each, which is the
+    opportunity's row at its created_at."""
+    cols = {r[0] for r in con.execute("DESCRIBE koers_generated_history").fetchall()}
+    if "stage" in cols:
+        return
+    con.execute("ALTER TABLE koers_generated_history ADD COLUMN stage VARCHAR")
+    con.execute("ALTER TABLE koers_generated_history ADD COLUMN entered_at TIMESTAMP")
+    con.execute(
+        "UPDATE koers_generated_history g SET stage = h.stage, entered_at = h.entered_at "
+        "FROM stage_history h, opportunities o WHERE h.opportunity_id = g.opportunity_id "
+        "AND o.opportunity_id = g.opportunity_id AND h.entered_at = o.created_at"
+    )
 
 
 class Workspace:
@@ -84,10 +101,9 @@ class Workspace:
         if url.startswith("spark:"):
             return SparkWorkspace(url)
         if url.startswith(("postgresql://", "postgres://")):
-            raise WorkspaceError(
-                "PostgreSQL workspaces are not available yet in this version; "
-                "use a DuckDB file or spark:DIR"
-            )
+            from koers.store_postgres import PostgresWorkspace
+
+            return PostgresWorkspace(url)
         return DuckDBWorkspace(url)
 
     # -- writing -----------------------------------------------------------

@@ -11,6 +11,7 @@ import csv
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -128,7 +129,7 @@ def import_sources(
                 result.tables.append(tr)
                 if on_table:
                     on_table(name, by_table[name].size)
-        _generate_missing_history(con, "stage_history" in by_table)
+        _generate_missing_history(con, "stage_history" in by_table, now_utc())
         _snapshot_open_pipeline(con, result.import_id)
         result.rejects_path = _write_rejects(con, ws, result, sources) if result.rejected else None
         con.execute(
@@ -260,7 +261,7 @@ def _validate_and_write(con, table: Table, fname: str, staged: str, typed: str, 
         tr.written = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
     if name == "stage_history":
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE _history_opps AS SELECT DISTINCT opportunity_id FROM "
+            "CREATE OR REPLACE TEMP TABLE _history_rows AS SELECT opportunity_id, stage, entered_at FROM "
             f"{typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
         )
 
@@ -336,22 +337,46 @@ def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
     return rules
 
 
-def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: bool) -> None:
-    """An opportunity without stage_history rows gets one: its current stage at created_at."""
+def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: bool, now: datetime) -> None:
+    """An opportunity without stage_history rows gets one: its current stage
+    at created_at (data-model.md). Koers keeps the rows it made, so that
+    - real history imported later for the opportunity replaces them;
+    - an opportunity whose rows are all made by Koers and whose stage differs
+      in a later import (a newer export, a sync) gets a row for the new stage,
+      entered at this import (or at its closed_at, when that is earlier):
+      the export says it moved, not when, and this is the first moment
+      Koers knows it. Without it the stage at any T would stay the first one.
+    """
     if history_imported:
+        # the made rows of opportunities with real history now, except any the import itself brought
         con.execute(
-            "DELETE FROM stage_history h USING koers_generated_history g, _history_opps o "
-            "WHERE h.opportunity_id = g.opportunity_id AND g.opportunity_id = o.opportunity_id "
-            "AND (h.opportunity_id, h.stage, h.entered_at) IN "
-            "(SELECT opportunity_id, stage, created_at FROM opportunities)"
+            "DELETE FROM stage_history h USING koers_generated_history g "
+            "WHERE h.opportunity_id = g.opportunity_id AND h.stage = g.stage AND h.entered_at = g.entered_at "
+            "AND g.opportunity_id IN (SELECT opportunity_id FROM _history_rows) "
+            "AND NOT EXISTS (SELECT 1 FROM _history_rows r WHERE r.opportunity_id = h.opportunity_id "
+            "AND r.stage = h.stage AND r.entered_at = h.entered_at)"
         )
-        con.execute("DELETE FROM koers_generated_history WHERE opportunity_id IN (SELECT opportunity_id FROM _history_opps)")
+        con.execute("DELETE FROM koers_generated_history WHERE opportunity_id IN "
+                    "(SELECT opportunity_id FROM _history_rows)")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _missing AS SELECT opportunity_id, stage, created_at FROM opportunities o "
         "WHERE stage IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stage_history h WHERE h.opportunity_id = o.opportunity_id)"
     )
     con.execute("INSERT INTO stage_history SELECT * FROM _missing")
-    con.execute("INSERT INTO koers_generated_history SELECT opportunity_id FROM _missing")
+    con.execute("INSERT INTO koers_generated_history SELECT * FROM _missing")
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _moved AS
+           SELECT o.opportunity_id, o.stage,
+                  greatest(g.entered_at, least(?::TIMESTAMP, coalesce(o.closed_at, ?::TIMESTAMP))) AS entered_at
+           FROM opportunities o
+           JOIN (SELECT opportunity_id, arg_max(stage, entered_at) AS stage, max(entered_at) AS entered_at
+                 FROM koers_generated_history GROUP BY opportunity_id) g USING (opportunity_id)
+           WHERE o.stage IS NOT NULL AND o.stage <> g.stage""",
+        [now, now],
+    )
+    con.execute("INSERT INTO stage_history SELECT * FROM _moved EXCEPT SELECT opportunity_id, stage, entered_at "
+                "FROM stage_history")
+    con.execute("INSERT INTO koers_generated_history SELECT * FROM _moved")
 
 
 def _snapshot_open_pipeline(con: duckdb.DuckDBPyConnection, import_id: str) -> None:

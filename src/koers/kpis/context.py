@@ -28,6 +28,12 @@ from koers.settings import Settings
 NULL_TS = ibis.null("timestamp")
 
 
+def flag(condition):
+    """1 where the condition holds, else 0, as a bigint on every backend
+    (PostgreSQL casts no boolean to bigint)."""
+    return ibis.ifelse(condition, ibis.literal(1, type="int64"), ibis.literal(0, type="int64"))
+
+
 def seconds_between(later, earlier):
     """Real elapsed seconds, as a double on every backend (Spark would
     otherwise divide decimals with a short scale)."""

@@ -6,6 +6,7 @@ import ibis
 import pyarrow as pa
 
 from koers.kpis.catalog._declare import kpi
+from koers.kpis.context import flag
 from koers.kpis.model import ACTIVITY_DIMS
 
 
@@ -32,7 +33,7 @@ def _points(ctx):
 def _completion(ctx):
     t = ctx.in_period(ctx.activities, "due_at")
     on_time = t.done_at.notnull() & (t.done_at <= t.due_at)
-    return t.mutate(_n=on_time.cast("int64"), _d=ibis.literal(1))
+    return t.mutate(_n=flag(on_time), _d=ibis.literal(1))
 
 
 def _overdue(ctx):

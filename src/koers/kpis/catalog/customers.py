@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis
 
 from koers.kpis.catalog._declare import by_id, kpi
+from koers.kpis.context import flag
 from koers.kpis.model import CUSTOMER_DIMS
 
 
@@ -25,13 +26,13 @@ def _active(ctx):
 def _churn(ctx):
     t = _active_at(ctx, start=True)
     churned = t.churned_on.notnull() & (t.churned_on < t._d_end)
-    return t.mutate(_n=churned.cast("int64"), _d=ibis.literal(1))
+    return t.mutate(_n=flag(churned), _d=ibis.literal(1))
 
 
 def _retention(ctx):
     t = _active_at(ctx, start=True)
     still = t.churned_on.isnull() | (t.churned_on >= t._d_end)
-    return t.mutate(_n=still.cast("int64"), _d=ibis.literal(1))
+    return t.mutate(_n=flag(still), _d=ibis.literal(1))
 
 
 def _active_in_window(ctx):
@@ -132,7 +133,7 @@ def _nps(ctx):
     n = n.filter(n.responded_on < ctx.Td)
     n = ctx.customer_dims(n)
     t = ctx.in_period(n, "responded_on", dated=True)
-    return t.mutate(_n=(t.score >= 9).cast("int64"), _x=(t.score <= 6).cast("int64"))
+    return t.mutate(_n=flag(t.score >= 9), _x=flag(t.score <= 6))
 
 
 F = "customers"

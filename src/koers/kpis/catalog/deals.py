@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 
 from koers.kpis.catalog._declare import kpi
-from koers.kpis.context import days_between
+from koers.kpis.context import days_between, flag
 from koers.kpis.model import CUSTOMER_DIMS, OPPORTUNITY_DIMS
 
 
@@ -26,7 +26,7 @@ def _won_amount(ctx):
 def _win_rate(ctx):
     o = ctx.opps
     t = ctx.in_period(o.filter(o.status.isin(["won", "lost"])), "closed_at")
-    return t.mutate(_n=(t.status == "won").cast("int64"), _d=ibis.literal(1))
+    return t.mutate(_n=flag(t.status == "won"), _d=ibis.literal(1))
 
 
 def _cycle(ctx):
@@ -78,7 +78,7 @@ def _stage_conversion(ctx):
     )
     p = _with_opp_dims(ctx, p)
     won = p._o_status == "won"
-    return p.mutate(_n=(p._v_opp.notnull() | won).cast("int64"), _d=ibis.literal(1))
+    return p.mutate(_n=flag(p._v_opp.notnull() | won), _d=ibis.literal(1))
 
 
 def _follow_ups(ctx):
@@ -104,7 +104,7 @@ def _upsell(ctx):
     ups = won.filter(won.deal_type.isin(["upsell", "cross_sell"]) & won.customer_id.notnull())
     ups = ups.select(_u_cust=ups.customer_id, _u_period=ups.period).distinct()
     t = active.left_join(ups, (active.customer_id == ups._u_cust) & (active.period == ups._u_period))
-    return t.mutate(_n=t._u_cust.notnull().cast("int64"), _d=ibis.literal(1))
+    return t.mutate(_n=flag(t._u_cust.notnull()), _d=ibis.literal(1))
 
 
 def _velocity(engine, ctx, by, where):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ibis
 
 from koers.kpis.catalog._declare import kpi
-from koers.kpis.context import hours_between, seconds_between
+from koers.kpis.context import flag, hours_between, seconds_between
 from koers.kpis.model import LEAD_DIMS
 
 
@@ -23,7 +23,7 @@ def _qualified(ctx):
 
 def _conversion(ctx):
     t = _created_in_p(ctx)
-    return t.mutate(_n=t.converted_at.notnull().cast("int64"), _d=ibis.literal(1))
+    return t.mutate(_n=flag(t.converted_at.notnull()), _d=ibis.literal(1))
 
 
 def _to_customer(ctx):
@@ -31,7 +31,7 @@ def _to_customer(ctx):
     won = o.filter(o.status == "won").select(_w_lead=o.lead_id).distinct()
     t = _created_in_p(ctx)
     t = t.left_join(won, t.lead_id == won._w_lead)
-    return t.mutate(_n=t._w_lead.notnull().cast("int64"), _d=ibis.literal(1)).drop("_w_lead")
+    return t.mutate(_n=flag(t._w_lead.notnull()), _d=ibis.literal(1)).drop("_w_lead")
 
 
 def _response_seconds(t):
@@ -48,7 +48,7 @@ def _response_sla(ctx):
     t = _created_in_p(ctx)
     sla = ctx.settings.response_sla_hours * 3600
     within = t.first_response_at.notnull() & (_response_seconds(t) <= sla)
-    return t.mutate(_n=within.cast("int64"), _d=ibis.literal(1))
+    return t.mutate(_n=flag(within), _d=ibis.literal(1))
 
 
 def _referrals(ctx):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis
 
 from koers.kpis.catalog._declare import kpi
+from koers.kpis.context import flag
 from koers.kpis.model import REP_DIMS
 
 
@@ -12,7 +13,7 @@ def _retention(ctx):
     r, P = ctx.reps, ctx.P
     t = r.join(P, (r.hired_on < P._d_start) & (r.left_on.isnull() | (r.left_on >= P._d_start)))
     still = t.left_on.isnull() | (t.left_on >= t._d_end)
-    return t.mutate(_n=still.cast("int64"), _d=ibis.literal(1))
+    return t.mutate(_n=flag(still), _d=ibis.literal(1))
 
 
 def _ramp(ctx):

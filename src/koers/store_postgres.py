@@ -1,0 +1,152 @@
+"""A workspace in a PostgreSQL database: `postgresql://USER@HOST:PORT/DB`.
+
+The canonical tables live in PostgreSQL, where the KPIs run (Ibis's postgres
+backend). Writing goes through the same DuckDB code path as every workspace
+(store.py): the tables are loaded into an in-memory DuckDB, the import runs
+there, and the result is written back in ONE PostgreSQL transaction (TRUNCATE
+and COPY per table), so a failed or killed import leaves the database as it
+was, and readers never see half an import.
+
+A password is never part of the stored URL: give it in PGPASSWORD or
+~/.pgpass, as every PostgreSQL client does.
+"""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+import duckdb
+
+from koers.model import TABLES
+from koers.store import META_DDL, Workspace, WorkspaceError, ensure_schema
+
+# DuckDB's column types in PostgreSQL's words
+PG_TYPES = {"VARCHAR": "text", "TIMESTAMP": "timestamp", "DATE": "date", "DOUBLE": "double precision",
+            "BIGINT": "bigint"}
+VERSION_DDL = "CREATE TABLE IF NOT EXISTS koers_version (version BIGINT NOT NULL)"
+
+
+def _pg_type(duck: str) -> str:
+    return PG_TYPES.get(duck.upper(), duck)
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict[str, list[tuple[str, str]]]:
+    """Every table Koers keeps, with its PostgreSQL column types, in load
+    order: read off the DuckDB schema, so the two never differ."""
+    con = duckdb.connect()
+    try:
+        ensure_schema(con)
+        names = [t.name for t in TABLES] + list(META_DDL)
+        return {n: [(c, _pg_type(ty)) for c, ty in _duck_types(con, n)] for n in names}
+    finally:
+        con.close()
+
+
+class PostgresWorkspace(Workspace):
+    kind = "postgres"
+
+    def __init__(self, url: str):
+        super().__init__(url)
+        if "@" in url.split("//", 1)[-1].split("/", 1)[0] and ":" in url.split("//", 1)[-1].split("@", 1)[0]:
+            raise WorkspaceError("give the PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the workspace URL")
+        with self._pg() as pg, pg.cursor() as cur:
+            for name, cols in schema().items():
+                body = ", ".join(f'"{c}" {t}' for c, t in cols)
+                cur.execute(f'CREATE TABLE IF NOT EXISTS "{name}" ({body})')
+            cur.execute(VERSION_DDL)
+            cur.execute("INSERT INTO koers_version SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM koers_version)")
+
+    def _pg(self):
+        import psycopg
+
+        try:
+            return psycopg.connect(self.url, autocommit=False)
+        except psycopg.OperationalError as e:
+            raise WorkspaceError(f"cannot reach the PostgreSQL workspace {self.url}: {str(e).strip()}") from None
+
+    def _load(self) -> duckdb.DuckDBPyConnection:
+        """The whole workspace in an in-memory DuckDB, read in one snapshot."""
+        from koers.store import duckdb_config
+
+        con = duckdb.connect(config=duckdb_config())
+        ensure_schema(con)
+        with self._pg() as pg, pg.cursor() as cur:
+            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            cur.execute("SET DateStyle = ISO")
+            for name, cols in schema().items():
+                names = ", ".join(f'"{c}"' for c, _ in cols)
+                buf = io.BytesIO()
+                with cur.copy(f'COPY (SELECT {names} FROM "{name}") TO STDOUT (FORMAT csv, HEADER)') as copy:
+                    for block in copy:
+                        buf.write(block)
+                if buf.tell() <= len(names) + 1:  # the header alone
+                    continue
+                path = _temp_csv(buf.getvalue())
+                try:
+                    types = {c: t for c, t in _duck_types(con, name)}
+                    con.execute(
+                        f"INSERT INTO \"{name}\" SELECT * FROM read_csv('{path}', header=true, quote='\"', "
+                        f"escape='\"', nullstr='', allow_quoted_nulls=false, columns={types!r})"
+                    )
+                finally:
+                    Path(path).unlink()
+        return con
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._load()
+        try:
+            yield con
+            with self._pg() as pg, pg.cursor() as cur:
+                # one transaction: readers see the old tables or the new ones
+                for name, cols in schema().items():
+                    names = ", ".join(f'"{c}"' for c, _ in cols)
+                    cur.execute(f'TRUNCATE "{name}"')
+                    path = _temp_csv()
+                    try:
+                        # NULL an empty unquoted field, every value quoted (an empty text stays one)
+                        con.execute(f"COPY (SELECT {names} FROM \"{name}\") TO '{path}' "
+                                    "(FORMAT csv, HEADER false, FORCE_QUOTE *, NULLSTR '')")
+                        with cur.copy(f'COPY "{name}" ({names}) FROM STDIN (FORMAT csv)') as copy, \
+                                open(path, "rb") as f:
+                            while block := f.read(1 << 20):
+                                copy.write(block)
+                    finally:
+                        Path(path).unlink()
+                cur.execute("UPDATE koers_version SET version = version + 1")
+                pg.commit()
+        finally:
+            con.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._load()
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def rejects_dir(self) -> Path:
+        """Rejected rows are files, kept beside where Koers runs, per database."""
+        return Path.cwd() / "koers-rejects" / self.url.rsplit("/", 1)[-1].split("?", 1)[0]
+
+    def fingerprint(self) -> str:
+        with self._pg() as pg, pg.cursor() as cur:
+            cur.execute("SELECT version FROM koers_version")
+            return f"{self.url}#{cur.fetchone()[0]}"
+
+
+def _duck_types(con, table: str) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
+
+
+def _temp_csv(content: bytes = b"") -> str:
+    with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as f:
+        f.write(content)
+    return f.name

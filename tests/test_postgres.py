@@ -1,0 +1,110 @@
+"""PostgreSQL workspaces: what differs from a DuckDB file is where the
+tables live and how an import is written back; the figures, the CLI, the
+web app and the import contract are the same."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from koers import store_postgres
+from koers.cli import app
+from koers.importers.canonical import Source, export_folder, import_folder, import_sources
+from koers.model import TABLES
+from koers.store import Workspace, WorkspaceError
+from koers.web.app import create_app
+from tests.conftest import GOLDEN, pg_server
+from tests.test_import import table_rows
+
+pytestmark = pytest.mark.postgres
+AS_OF = "2025-06-01T00:00:00+02:00"
+
+
+@pytest.fixture
+def pg_ws() -> Workspace:
+    return Workspace.open(pg_server().new_database())
+
+
+@pytest.fixture(scope="module")
+def golden_pair(tmp_path_factory):
+    duck = Workspace.open(str(tmp_path_factory.mktemp("pg-duck") / "ws.duckdb"))
+    pg = Workspace.open(pg_server().new_database())
+    for ws in (duck, pg):
+        assert import_folder(ws, GOLDEN).rejected == 0
+    return duck, pg
+
+
+def test_the_tables_and_their_export_are_those_of_a_duckdb_workspace(golden_pair, tmp_path):
+    duck, pg = golden_pair
+    for t in TABLES:
+        assert table_rows(pg, t.name) == table_rows(duck, t.name), t.name
+    export_folder(duck, tmp_path / "duck")
+    export_folder(pg, tmp_path / "pg")
+    for t in TABLES:
+        assert (tmp_path / "pg" / f"{t.name}.csv").read_text() == (tmp_path / "duck" / f"{t.name}.csv").read_text()
+
+
+def test_a_reimport_writes_nothing(golden_pair):
+    _, pg = golden_pair
+    assert import_folder(pg, GOLDEN).written == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["won_value", "win_rate", "--period", "2025-Q1", "--grain", "month", "--by", "owner"],
+    ["open_pipeline_value", "weighted_pipeline_value", "--period", "2025-03", "--by", "stage"],
+    ["revenue", "churn_rate", "clv", "--period", "2025", "--by", "segment"],
+    ["lead_response_time", "activity_completion_rate", "target_attainment", "--period", "2025-03"],
+])
+def test_the_cli_gives_the_same_figures(golden_pair, args):
+    duck, pg = golden_pair
+    runner = CliRunner()
+    out = [runner.invoke(app, ["kpi", *args, "--format", "csv", "--as-of", AS_OF, "--workspace", ws.url])
+           for ws in (duck, pg)]
+    assert out[0].exit_code == out[1].exit_code == 0, out[1].output
+    assert out[1].output == out[0].output
+
+
+def test_the_web_app_serves_a_postgresql_workspace(golden_pair):
+    duck, pg = golden_pair
+    params = {"kpi": "won_value", "period": "2025-Q1", "by": "owner", "as_of": AS_OF}
+    answers = []
+    for ws in (duck, pg):
+        with TestClient(create_app(ws.url)) as client:
+            assert client.get("/pipeline", params={"period": "2025-03", "as_of": AS_OF}).status_code == 200
+            answers.append(client.get("/api/v1/values", params=params).json()["rows"])
+    assert answers[1] == answers[0] and answers[0]
+
+
+def test_a_failed_import_leaves_the_database_as_it_was(pg_ws, monkeypatch):
+    assert import_folder(pg_ws, GOLDEN).rejected == 0
+    before = {t.name: table_rows(pg_ws, t.name) for t in TABLES}
+    version = pg_ws.fingerprint()
+    # the write-back fails after several tables were truncated and copied
+    written = []
+    real = store_postgres._temp_csv
+
+    def failing(content: bytes = b"") -> str:
+        if not content:
+            written.append(1)
+            if len(written) == 5:
+                raise OSError("disk full")
+        return real(content)
+
+    monkeypatch.setattr(store_postgres, "_temp_csv", failing)
+    import pandas as pd
+
+    rows = pd.DataFrame({"rep_id": ["R9"], "name": ["Nieuw"], "hired_on": ["2025-01-01"], "_line": [2]},
+                        dtype=object)
+    with pytest.raises(OSError, match="disk full"):
+        import_sources(pg_ws, [Source("reps", "new reps", rows=rows)], "test")
+    monkeypatch.undo()
+    assert {t.name: table_rows(pg_ws, t.name) for t in TABLES} == before
+    assert pg_ws.fingerprint() == version
+
+
+def test_a_password_in_the_url_is_refused_and_an_unreachable_server_is_named():
+    with pytest.raises(WorkspaceError, match="PGPASSWORD"):
+        Workspace.open("postgresql://koers:secret@127.0.0.1:1/db")
+    with pytest.raises(WorkspaceError, match="cannot reach the PostgreSQL workspace postgresql://koers@127.0.0.1:1/db"):
+        Workspace.open("postgresql://koers@127.0.0.1:1/db")
