@@ -1,6 +1,7 @@
 """`koers sync pipedrive` against Pipedrive's API v1 served from recorded
 responses (tests/data/pipedrive) on 127.0.0.1: what lands, incremental runs,
-paging, failures halfway, credentials."""
+paging, failures halfway, credentials, and which organizations are customers
+(those with a won deal, from the first win's day)."""
 
 from __future__ import annotations
 
@@ -33,11 +34,18 @@ SAME = {
     ("/api/v1/recents", "activity", 0): "recents.activity.same.json",
     ("/api/v1/recents", "organization", 0): "recents.organization.same.json",
 }
+# deal 3 (Acme) won, deal 7 (Globex) new and won, deal 5 (Globex) new; the
+# organizations themselves did not change: Globex becomes a customer through deal 7
 CHANGED = {
     **SAME,
     ("/api/v1/recents", "deal", 0): "recents.deal.changed.0.json",
     ("/api/v1/recents", "deal", 1): "recents.deal.changed.1.json",
+    ("/api/v1/recents", "organization", 0): "recents.organization.none.json",
     ("/api/v1/deals/3/flow", "dealChange", 0): "deals.3.flow.json",
+    ("/api/v1/organizations/101", None, 0): "organization.101.json",
+    ("/api/v1/organizations/101/deals", None, 0): "organization.101.deals.won.json",
+    ("/api/v1/organizations/102", None, 0): "organization.102.json",
+    ("/api/v1/organizations/102/deals", None, 0): "organization.102.deals.won.json",
 }
 MARKERS = {"deals": "2025-03-21 10:00:00", "activities": "2025-03-22 08:00:00",
            "organizations": "2025-02-01 12:00:00"}
@@ -55,20 +63,22 @@ EXPECTED = {
         "Qualified,1,10.0,open,",
         "Qualified (Partners),1,20.0,open,",
     ],
+    # Acme won deal 1 on 2025-03-10; Globex (a lost deal) and Initech (an open one) are prospects
     "customers": [
         "customer_id,name,acquired_on,churned_on,churn_reason,owner_id,region,segment,industry,company_size,source",
-        "101,Acme BV,2025-01-10,,,11,Netherlands,,,,",
-        "102,Globex,2025-02-01,,,12,,,,,",
+        "101,Acme BV,2025-03-10,,,11,Netherlands,,,,",
     ],
     "opportunities": [
         "opportunity_id,lead_id,customer_id,owner_id,created_at,closed_at,status,stage,amount,currency,probability,"
         "expected_close_on,forecast_category,product,product_line,region,segment,source,campaign,deal_type,lost_reason",
         "1,,101,11,2025-01-20T10:00:00+01:00,2025-03-10T15:00:00+01:00,won,Negotiations Started,10000.0,EUR,,"
         "2025-03-15,,,,,,,,,",
-        "2,,102,12,2025-02-03T09:15:00+01:00,2025-03-12T12:30:00+01:00,lost,Proposal Made,5000.0,EUR,,,,,,,,,,,"
+        "2,,,12,2025-02-03T09:15:00+01:00,2025-03-12T12:30:00+01:00,lost,Proposal Made,5000.0,EUR,,,,,,,,,,,"
         "Too expensive",
-        "3,,101,11,2025-03-01T11:00:00+01:00,,open,Proposal Made,7500.5,EUR,60.0,2025-04-30,,,,,,,,,",
+        # created before Acme's first win: no upsell, no customer yet
+        "3,,,11,2025-03-01T11:00:00+01:00,,open,Proposal Made,7500.5,EUR,60.0,2025-04-30,,,,,,,,,",
         "4,,,11,2025-03-05T14:45:00+01:00,,open,Qualified (Partners),2000.0,EUR,,,,,,,,,,,",
+        "6,,,11,2025-03-15T11:00:00+01:00,,open,Qualified,1500.0,EUR,,2025-05-15,,,,,,,,,",
     ],
     "stage_history": [
         "opportunity_id,stage,entered_at",
@@ -78,13 +88,15 @@ EXPECTED = {
         "2,Proposal Made,2025-02-03T09:15:00+01:00",
         "3,Proposal Made,2025-03-01T11:00:00+01:00",
         "4,Qualified (Partners),2025-03-05T14:45:00+01:00",
+        "6,Qualified,2025-03-15T11:00:00+01:00",
     ],
     "activities": [
         "activity_id,owner_id,type,lead_id,opportunity_id,customer_id,due_at,done_at",
         "1001,11,call,,1,101,2025-03-05T10:00:00+01:00,2025-03-05T10:20:00+01:00",
-        "1002,12,meeting,,2,102,2025-03-25T15:30:00+01:00,",
-        "1003,11,other,,,102,2025-03-28T00:00:00+01:00,",
+        "1002,12,meeting,,2,,2025-03-25T15:30:00+01:00,",
+        "1003,11,other,,,,2025-03-28T00:00:00+01:00,",
         "1004,11,meeting,,3,101,2025-03-18T12:00:00+01:00,2025-03-18T14:05:00+01:00",
+        "1005,11,call,,,,2025-03-20T00:00:00+01:00,",
     ],
 }
 
@@ -147,8 +159,12 @@ def test_a_first_sync_lands_every_table(vendor, tmp_ws, tmp_path):
     assert [r.query.get("user_id") for r in vendor.log if r.path == "/api/v1/activities"] == ["0"]
     assert [r.query["start"] for r in vendor.log if r.path == "/api/v1/deals"] == ["0", "2"]
     assert kpi(tmp_ws, "won_value", "2025-03") == "10000"
+    # Acme, not the prospects Globex (added in February) and Initech (January)
+    assert [kpi(tmp_ws, "new_customers", p) for p in ("2025-01", "2025-02", "2025-03")] == ["0", "0", "1"]
     # the flow is read only for the deal that moved; the others get Koers's own history
     assert [p for p in vendor.paths() if p.endswith("/flow")] == ["/api/v1/deals/1/flow"]
+    # every deal was read: no organization is read again for its won deals
+    assert [p for p in vendor.paths() if p.startswith("/api/v1/organizations/")] == []
 
 
 def test_a_second_run_without_changes_reads_from_the_markers_and_writes_nothing(vendor, tmp_ws, tmp_path):
@@ -162,6 +178,8 @@ def test_a_second_run_without_changes_reads_from_the_markers_and_writes_nothing(
     assert recents == {"deal": "2025-03-21 09:59:59", "activity": "2025-03-22 07:59:59",
                        "organization": "2025-02-01 11:59:59"}
     assert not {"/api/v1/deals", "/api/v1/activities", "/api/v1/organizations"} & set(vendor.paths())
+    # Globex (its changed activity's organization) counts no won deal: a prospect, nothing more to read
+    assert [p for p in vendor.paths() if p.startswith("/api/v1/organizations/")] == []
     assert sync_log(tmp_ws, "pipedrive")[0]["rows_written"] == 0
     assert sum(r["rows_written"] for r in sync_log(tmp_ws, "pipedrive") if r["run_id"] ==
                sync_log(tmp_ws, "pipedrive")[0]["run_id"]) == 0
@@ -173,17 +191,57 @@ def test_a_changed_deal_is_updated_and_a_new_one_added_over_two_pages(vendor, tm
     assert sync(vendor, tmp_ws).exit_code == 0
     vendor.routes = dict(CHANGED)
     assert sync(vendor, tmp_ws).exit_code == 0
-    opps = tables(tmp_ws, tmp_path)["opportunities"]
+    now = tables(tmp_ws, tmp_path)
+    opps = now["opportunities"]
     assert opps[3] == ("3,,101,11,2025-03-01T11:00:00+01:00,2025-03-25T17:00:00+01:00,won,Negotiations Started,"
                        "7500.5,EUR,60.0,2025-04-30,,,,,,,,,")
+    # created after Globex's first win (deal 7): an upsell, named for its customer
     assert opps[5] == "5,,102,12,2025-03-26T10:00:00+01:00,,open,Qualified,3000.0,EUR,,2025-05-31,,,,,,,,,"
+    # won 2025-03-23 23:30 UTC, 2025-03-24 in Amsterdam
+    assert opps[7] == ("7,,102,12,2025-03-22T10:00:00+01:00,2025-03-24T00:30:00+01:00,won,Negotiations Started,"
+                       "4000.0,EUR,,,,,,,,,,,")
     assert markers(tmp_ws, "pipedrive")["deals"] == "2025-03-26 09:00:00"
-    assert kpi(tmp_ws, "won_value", "2025-03") == "17500.5"
-    history = tables(tmp_ws, tmp_path)["stage_history"]
+    assert kpi(tmp_ws, "won_value", "2025-03") == "21500.5"
+    history = now["stage_history"]
     assert history[5:] == ["3,Negotiations Started,2025-03-25T16:00:00+01:00",
                            "3,Proposal Made,2025-03-01T11:00:00+01:00",
                            "4,Qualified (Partners),2025-03-05T14:45:00+01:00",
-                           "5,Qualified,2025-03-26T10:00:00+01:00"]
+                           "5,Qualified,2025-03-26T10:00:00+01:00",
+                           "6,Qualified,2025-03-15T11:00:00+01:00",
+                           "7,Negotiations Started,2025-03-22T10:00:00+01:00"]
+    # Globex became a customer through deal 7 though its record did not change; Acme keeps its
+    # first win's day although the run saw only its later win (deal 3): its won deals were read
+    assert now["customers"] == [
+        EXPECTED["customers"][0],
+        "101,Acme BV,2025-03-10,,,11,Netherlands,,,,",
+        "102,Globex,2025-03-24,,,12,,,,,",
+    ]
+    # the activity read again names its organization now that it is a customer
+    assert now["activities"][3] == "1003,11,other,,,102,2025-03-28T00:00:00+01:00,"
+    assert now["activities"][2] == EXPECTED["activities"][2]
+    assert kpi(tmp_ws, "new_customers", "2025-03") == "2"
+    assert kpi(tmp_ws, "active_customers", "2025-03") == "2"
+    asked = {r.path: r.query for r in vendor.log if r.path.startswith("/api/v1/organizations/")}
+    assert sorted(asked) == ["/api/v1/organizations/101", "/api/v1/organizations/101/deals",
+                             "/api/v1/organizations/102", "/api/v1/organizations/102/deals"]
+    assert asked["/api/v1/organizations/102/deals"]["status"] == "won"
+    assert asked["/api/v1/organizations/102/deals"]["only_primary_association"] == "1"
+
+
+def test_a_won_deal_of_an_organization_pipedrive_no_longer_has_makes_a_customer_of_what_the_deal_says(
+        vendor, tmp_ws, tmp_path):
+    orgs = load(DATA, "organizations.json")
+    answer = vendor.handler
+
+    def without_acme(method, path, query, body):
+        if path == "/api/v1/organizations":
+            return 200, {**orgs, "data": [o for o in orgs["data"] if o["id"] != 101]}
+        return answer(method, path, query, body)
+
+    vendor.handler = without_acme  # /organizations/101 is not found either
+    assert sync(vendor, tmp_ws).exit_code == 0
+    assert tables(tmp_ws, tmp_path)["customers"][1:] == ["101,Acme BV,2025-03-10,,,11,,,,,"]
+    assert "/api/v1/organizations/101" in vendor.paths()
 
 
 @pytest.mark.parametrize("failure", ["drop", 500])
@@ -201,7 +259,8 @@ def test_a_failure_on_page_two_writes_nothing_and_the_next_run_catches_up(vendor
     vendor.fail = None
     assert sync(vendor, tmp_ws).exit_code == 0
     assert markers(tmp_ws, "pipedrive")["deals"] == "2025-03-26 09:00:00"
-    assert len(tables(tmp_ws, tmp_path)["opportunities"]) == 6
+    assert len(tables(tmp_ws, tmp_path)["opportunities"]) == 8
+    assert len(tables(tmp_ws, tmp_path)["customers"]) == 3
 
 
 def test_a_failure_on_the_first_run_leaves_the_workspace_empty(vendor, tmp_ws, tmp_path):

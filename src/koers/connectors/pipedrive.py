@@ -6,11 +6,20 @@ deals, activities and organizations changed since the marker (the highest
 update_time seen) through /recents, and users, pipelines and stages whole
 (they are few). Pipedrive writes its timestamps in UTC without an offset;
 they are passed on with +00:00.
+
+An organization is a customer from its first won deal (acquired_on: the
+day of that deal's won_time in the workspace time zone), as the other syncs
+do; an organization without a won deal is a prospect and no customer. A
+later run reads, for every organization its changed deals, activities or
+own record name, the organization and its won deals, so that a deal won
+today makes its organization a customer even when the organization did not
+change, and acquired_on stays the first win's day whatever was won since.
 """
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
@@ -26,7 +35,7 @@ INCREMENTAL = {"deals": "deal", "activities": "activity", "organizations": "orga
 
 
 def register(sync_app: typer.Typer, run) -> None:
-    from koers.cli import WorkspaceOpt, usage_error
+    from koers.cli import WorkspaceOpt, open_workspace, usage_error
 
     @sync_app.command("pipedrive")
     def pipedrive_cmd(
@@ -43,20 +52,23 @@ def register(sync_app: typer.Typer, run) -> None:
                 usage_error("--company-domain is required (acme for https://acme.pipedrive.com)")
             domain = company_domain.strip().removeprefix("https://").split(".pipedrive.com")[0]
             base_url = f"https://{domain}.pipedrive.com/api/v1"
-        run(workspace, "pipedrive", lambda say: pull_for(base_url, say))
+        tz = open_workspace(workspace).settings().tz
+        run(workspace, "pipedrive", lambda say: pull_for(base_url, say, tz))
 
 
-def pull_for(base_url: str, say: Callable[[str], None] = lambda _: None) -> Callable[[dict[str, str]], Batch]:
+def pull_for(base_url: str, say: Callable[[str], None] = lambda _: None,
+             tz: ZoneInfo = ZoneInfo("Europe/Amsterdam")) -> Callable[[dict[str, str]], Batch]:
+    """tz: the workspace time zone, in which a first win's day is taken."""
     def pull(markers: dict[str, str]) -> Batch:
         token = secret("KOERS_PIPEDRIVE_API_TOKEN", "pipedrive", "api_token")
-        return Reader(Rest("Pipedrive", base_url, token, params={"api_token": token}), say).read(markers)
+        return Reader(Rest("Pipedrive", base_url, token, params={"api_token": token}), say, tz).read(markers)
 
     return pull
 
 
 class Reader:
-    def __init__(self, api: Rest, say: Callable[[str], None]):
-        self.api, self.say = api, say
+    def __init__(self, api: Rest, say: Callable[[str], None], tz: ZoneInfo = ZoneInfo("Europe/Amsterdam")):
+        self.api, self.say, self.tz = api, say, tz
 
     def pages(self, path: str, params: dict, what: str) -> Iterator[dict]:
         start, n = 0, 0
@@ -73,6 +85,63 @@ class Reader:
             if not pagination.get("more_items_in_collection") or pagination.get("next_start") is None:
                 return
             start = pagination["next_start"]
+
+    def organization(self, org_id: str) -> dict | None:
+        """One organization by id; None when Pipedrive no longer has it."""
+        data = self.api.call("GET", f"/organizations/{org_id}", missing=(404, 410))
+        if data is None:
+            return None
+        if not isinstance(data, dict) or data.get("success") is False:
+            error = data.get("error") if isinstance(data, dict) else None
+            raise SyncError(f"Pipedrive refused /organizations/{org_id}: {error or 'unexpected answer'}")
+        found = data.get("data")
+        return found if isinstance(found, dict) else None
+
+    def won_deals(self, org_id: str) -> list[dict]:
+        """The won deals of an organization (its own deals, not those of its persons)."""
+        return [d for d in self.pages(f"/organizations/{org_id}/deals",
+                                      {"status": "won", "only_primary_association": 1},
+                                      f"won deals of organization {org_id}")
+                if ref(d.get("org_id")) == org_id]
+
+    def customers(self, markers: dict[str, str], orgs: dict[str, dict], deals: list[dict],
+                  activities: list[dict]) -> tuple[dict[str, datetime], dict[str, dict]]:
+        """(organization -> the moment of its first won deal, for the
+        organizations that are customers; organization -> its record).
+
+        The first run read every deal: the won ones say it all. A later run
+        read only changed deals, so for every organization named by a changed
+        deal, activity or organization it reads that organization's won deals
+        (skipped when its record counts no won deal and none was read now)
+        and the organization itself when its record was not read."""
+        first: dict[str, datetime] = {}
+
+        def won(d: dict) -> None:
+            oid, moment = ref(d.get("org_id")), won_at(d)
+            if oid and moment and (oid not in first or moment < first[oid]):
+                first[oid] = moment
+
+        for d in deals:
+            won(d)
+        records = dict(orgs)
+        if "deals" in markers:
+            named = {ref(d.get("org_id")) for d in deals} | {ref(a.get("org_id")) for a in activities} | set(orgs)
+            for oid in sorted(named - {None}, key=_order):
+                if oid not in records:
+                    found = self.organization(oid)
+                    if found is None:
+                        continue
+                    records[oid] = found
+                if records[oid].get("won_deals_count") == 0 and oid not in first:
+                    continue  # a prospect
+                for d in self.won_deals(oid):
+                    won(d)
+        else:  # a won deal of an organization the list did not give (deleted, hidden)
+            for oid in sorted(set(first) - set(records), key=_order):
+                found = self.organization(oid)
+                if found is not None:
+                    records[oid] = found
+        return first, records
 
     def changed(self, model: str, markers: dict[str, str]) -> list[dict]:
         """Every record of `model`, or those changed since its marker."""
@@ -106,11 +175,24 @@ class Reader:
         names = stage_names(stages, pipelines)
         for s in stages:
             batch.add("stages", stage(s, names), s)
-        for o in records["organizations"]:
-            batch.add("customers", customer(o), o)
         deals = [d for d in records["deals"] if d.get("status") != "deleted" and not d.get("deleted")]
+        activities = [a for a in records["activities"] if a.get("active_flag", True) is not False]
+        orgs = {str(o["id"]): o for o in records["organizations"]}
+        first, org_records = self.customers(markers, orgs, deals, activities)
+        for oid in sorted(first, key=_order):
+            # an organization Pipedrive no longer gives: what its deals say of it
+            o = org_records.get(oid) or next(
+                ({**d["org_id"], "id": oid} for d in deals if ref(d.get("org_id")) == oid and isinstance(
+                    d.get("org_id"), dict)), {"id": oid})
+            batch.add("customers", customer(o, local_day(first[oid], self.tz)), o)
         for d in deals:
-            batch.add("opportunities", opportunity(d, names), d)
+            row = opportunity(d, names)
+            oid, created = row["customer_id"], _utc(d.get("add_time"))
+            # the organization for a won deal, and for one created once it was a customer (an upsell)
+            upsell = oid in first and created is not None and first[oid] < created
+            if not (oid in first and row["status"] == "won") and not upsell:
+                row["customer_id"] = None
+            batch.add("opportunities", row, d)
         # a deal that never changed stage is in its stage since add_time, the
         # history Koers generates; the others' moves come from their flow
         moved = [d for d in deals if d.get("stage_change_time")]
@@ -120,9 +202,11 @@ class Reader:
                 batch.add("stage_history", row)
         if moved:
             batch.read["deal flows"] = len(moved)
-        for a in records["activities"]:
-            if a.get("active_flag", True) is not False:
-                batch.add("activities", activity(a), a)
+        for a in activities:
+            row = activity(a)
+            if row["customer_id"] not in first:  # a prospect's activity names no customer
+                row["customer_id"] = None
+            batch.add("activities", row, a)
         return batch
 
 
@@ -212,11 +296,37 @@ def stage(s: dict, names: dict[int, str]) -> dict:
     }
 
 
-def customer(o: dict) -> dict:
+def _utc(value) -> datetime | None:
+    """Pipedrive's '2025-03-10 14:00:00' (UTC) as a moment."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(str(value).strip().replace(" ", "T")).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def won_at(d: dict) -> datetime | None:
+    """When a won deal was won (won_time, else close_time); None for any other deal."""
+    if d.get("status") != "won" or d.get("deleted"):
+        return None
+    return _utc(d.get("won_time") or d.get("close_time"))
+
+
+def local_day(moment: datetime, tz: ZoneInfo) -> str:
+    return moment.astimezone(tz).date().isoformat()
+
+
+def _order(org_id: str) -> tuple[int, str]:
+    return (len(org_id), org_id)
+
+
+def customer(o: dict, acquired_on: str) -> dict:
+    """An organization with a won deal; acquired_on = its first win's local day."""
     return {
         "customer_id": str(o["id"]),
         "name": o.get("name"),
-        "acquired_on": day(o.get("add_time")),
+        "acquired_on": acquired_on,
         "owner_id": ref(o.get("owner_id")),
         "region": o.get("address_country") or None,
     }

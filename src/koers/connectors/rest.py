@@ -33,7 +33,10 @@ class Rest:
     def _scrub(self, text: str) -> str:
         return text.replace(self.secret, "***") if self.secret else text
 
-    def call(self, method: str, path: str, params: dict | None = None, body: dict | None = None) -> dict:
+    def call(self, method: str, path: str, params: dict | None = None, body: dict | None = None,
+             missing: tuple[int, ...] = ()) -> dict | None:
+        """The JSON answer; None when the status is one of `missing` (a record
+        read by id that is gone: 404, 410), instead of a SyncError."""
         url = self.base_url + path
         for attempt in range(RETRIES + 1):
             try:
@@ -46,6 +49,8 @@ class Rest:
                 _sleep(_wait(resp.headers.get("Retry-After"), attempt))
                 continue
             break
+        if resp.status_code in missing:
+            return None
         if resp.status_code in (401, 403):
             raise SyncError(
                 f"{self.vendor} refused the credentials (HTTP {resp.status_code} on {path}): "
