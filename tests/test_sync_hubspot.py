@@ -1,6 +1,7 @@
 """`koers sync hubspot` against HubSpot's CRM API served from recorded
 responses (tests/data/hubspot) on 127.0.0.1: what lands, incremental runs,
-paging, failures halfway, credentials."""
+paging, failures halfway, credentials, and which companies are customers
+(those with a won deal, or whose lifecycle stage says so, from that first day)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,10 @@ FIRST = {
 }
 SAME = {**{k: "empty.json" for k in FIRST}, ("deals", None): "deals.same.json",
         ("companies", None): "companies.same.json"}
-CHANGED = {**SAME, ("deals", None): "deals.changed.0.json", ("deals", "1"): "deals.changed.1.json"}
+# deal 403 (Acme) won, deal 407 (Globex) new and won, deal 405 (Globex) new, task 801 read again;
+# no company changed: Globex becomes a customer through deal 407
+CHANGED = {**SAME, ("deals", None): "deals.changed.0.json", ("deals", "1"): "deals.changed.1.json",
+           ("companies", None): "empty.json", ("tasks", None): "tasks.same.json"}
 MARKERS = {"companies": "2025-03-10T14:00:09.000Z", "deals": "2025-03-21T10:00:00.000Z",
            "calls": "2025-03-05T09:21:00.000Z", "emails": "2025-03-07T10:00:00.000Z",
            "meetings": "2025-03-18T13:05:00.000Z", "tasks": "2025-03-22T08:00:00.000Z"}
@@ -52,20 +56,26 @@ EXPECTED = {
         "Qualified To Buy,2,40.0,open,",
         "Qualified To Buy (Renewals),1,50.0,open,",
     ],
+    # Acme won deal 401 on 2025-03-10; Initech has no won deal but its lifecycle stage says customer
+    # since 2024-12-31 23:30 UTC (1 January in Amsterdam); Globex (a lost deal) and Umbrella (an open one)
+    # are prospects
     "customers": [
         "customer_id,name,acquired_on,churned_on,churn_reason,owner_id,region,segment,industry,company_size,source",
         "301,Acme BV,2025-03-10,,,201,Netherlands,,COMPUTER_SOFTWARE,,",
-        "302,Globex,2025-02-01,,,202,,,,,",
+        "303,Initech,2025-01-01,,,203,Belgium,,,,",
     ],
     "opportunities": [
         "opportunity_id,lead_id,customer_id,owner_id,created_at,closed_at,status,stage,amount,currency,probability,"
         "expected_close_on,forecast_category,product,product_line,region,segment,source,campaign,deal_type,lost_reason",
         "401,,301,201,2025-01-20T10:00:00+01:00,2025-03-10T15:00:00+01:00,won,Closed Won,10000.0,EUR,,,,,,,,,,"
         "new_business,",
-        "402,,302,202,2025-02-03T09:15:00+01:00,2025-03-12T12:30:00+01:00,lost,Closed Lost,5000.0,EUR,,,,,,,,,,,"
+        "402,,,202,2025-02-03T09:15:00+01:00,2025-03-12T12:30:00+01:00,lost,Closed Lost,5000.0,EUR,,,,,,,,,,,"
         "Too expensive",
-        "403,,301,201,2025-03-01T11:00:00+01:00,,open,Contract Sent,7500.5,EUR,60.0,2025-04-30,commit,,,,,,,upsell,",
-        "404,,,203,2025-01-05T14:45:00+01:00,,open,Qualified To Buy (Renewals),2000.0,,,,,,,,,,,,",
+        # created before Acme's first win: no customer yet
+        "403,,,201,2025-03-01T11:00:00+01:00,,open,Contract Sent,7500.5,EUR,60.0,2025-04-30,commit,,,,,,,upsell,",
+        # a renewal of a customer: created after it became one
+        "404,,303,203,2025-01-05T14:45:00+01:00,,open,Qualified To Buy (Renewals),2000.0,,,,,,,,,,,,",
+        "406,,,201,2025-03-15T11:00:00+01:00,,open,Qualified To Buy,1500.0,EUR,,2025-05-15,,,,,,,,new_business,",
     ],
     "stage_history": [
         "opportunity_id,stage,entered_at",
@@ -76,14 +86,15 @@ EXPECTED = {
         "402,Qualified To Buy,2025-02-03T09:15:00+01:00",
         "403,Contract Sent,2025-03-01T11:00:00+01:00",
         "404,Qualified To Buy (Renewals),2025-01-05T14:45:00+01:00",
+        "406,Qualified To Buy,2025-03-15T11:00:00+01:00",
     ],
     "activities": [
         "activity_id,owner_id,type,lead_id,opportunity_id,customer_id,due_at,done_at",
         "calls-501,201,call,,401,301,,2025-03-05T10:20:00+01:00",
-        "emails-601,202,email,,402,302,,2025-03-06T09:00:00+01:00",
+        "emails-601,202,email,,402,,,2025-03-06T09:00:00+01:00",
         "meetings-701,202,meeting,,402,,2025-03-25T15:30:00+01:00,",
         "meetings-702,201,meeting,,403,301,2025-03-18T12:00:00+01:00,2025-03-18T12:00:00+01:00",
-        "tasks-801,201,other,,,302,2025-03-28T08:00:00+01:00,",
+        "tasks-801,201,other,,,,2025-03-28T08:00:00+01:00,",
         "tasks-802,202,call,,402,,2025-03-14T10:00:00+01:00,2025-03-14T11:15:00+01:00",
     ],
 }
@@ -116,6 +127,16 @@ class Vendor(FakeVendor):
                     raise Drop
                 return self.fail[2], {"status": "error", "message": "internal error", "category": "INTERNAL_ERROR"}
             return 200, load(DATA, self.routes[key])
+        if parts[:3] == ["crm", "v3", "objects"] and parts[-2:] == ["batch", "read"] and method == "POST":
+            recorded = load(DATA, f"{parts[3]}.batch.json")
+            asked = [i["id"] for i in body["inputs"]]
+            found = [r for r in recorded["results"] if r["id"] in asked]
+            missing = [i for i in asked if i not in {r["id"] for r in found}]
+            if not missing:
+                return 200, {**recorded, "results": found}
+            errors = [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "Could not get some objects",
+                       "context": {"ids": missing}}]
+            return 207, {**recorded, "results": found, "errors": errors, "numErrors": len(errors)}
         if parts[:3] == ["crm", "v4", "associations"] and parts[-2:] == ["batch", "read"]:
             recorded = load(DATA, f"assoc.{parts[3]}.{parts[4]}.json")
             asked = [i["id"] for i in body["inputs"]]
@@ -182,6 +203,11 @@ def test_a_first_sync_lands_every_table(vendor, tmp_ws, tmp_path):
     assert "hs_v2_date_entered_closedwon" in deal_search["properties"]
     assert deal_search["sorts"] == [{"propertyName": "hs_lastmodifieddate", "direction": "ASCENDING"}]
     assert kpi(tmp_ws, "won_value", "2025-03") == "10000"
+    # Initech in January, Acme in March; not the prospects Globex and Umbrella
+    assert [kpi(tmp_ws, "new_customers", p) for p in ("2025-01", "2025-02", "2025-03")] == ["1", "0", "1"]
+    # every company and deal was read: nothing is read again by id
+    assert not [p for p in vendor.paths() if p.startswith("/crm/v3/objects/") and p.endswith("/batch/read")]
+    assert "/crm/v4/associations/companies/deals/batch/read" not in vendor.paths()
 
 
 def test_a_second_run_without_changes_searches_from_the_markers_and_writes_nothing(vendor, tmp_ws, tmp_path):
@@ -202,16 +228,41 @@ def test_a_second_run_without_changes_searches_from_the_markers_and_writes_nothi
 def test_a_changed_deal_is_updated_and_a_new_one_added_over_two_pages(vendor, tmp_ws, tmp_path):
     assert sync(vendor, tmp_ws).exit_code == 0
     vendor.routes = dict(CHANGED)
+    vendor.log.clear()
     assert sync(vendor, tmp_ws).exit_code == 0
     now = tables(tmp_ws, tmp_path)
     assert now["opportunities"][3] == ("403,,301,201,2025-03-01T11:00:00+01:00,2025-03-25T17:00:00+01:00,won,"
                                        "Closed Won,7500.5,EUR,100.0,,commit,,,,,,,upsell,")
+    # created after Globex's first win (deal 407): named for its customer
     assert now["opportunities"][5] == ("405,,302,202,2025-03-26T10:00:00+01:00,,open,Appointment Scheduled,3000.0,"
                                        "EUR,,2025-05-31,,,,,,,,,")
+    # won 2025-03-23 23:30 UTC, 2025-03-24 in Amsterdam
+    assert now["opportunities"][7] == ("407,,302,202,2025-03-22T10:00:00+01:00,2025-03-24T00:30:00+01:00,won,"
+                                       "Closed Won,4000.0,EUR,,,,,,,,,,new_business,")
     assert now["stage_history"][6:8] == ["403,Closed Won,2025-03-25T17:00:00+01:00",
                                          "403,Contract Sent,2025-03-01T11:00:00+01:00"]
     assert markers(tmp_ws, "hubspot")["deals"] == "2025-03-26T09:00:00.500Z"
-    assert kpi(tmp_ws, "won_value", "2025-03") == "17500.5"
+    assert kpi(tmp_ws, "won_value", "2025-03") == "21500.5"
+    # Globex became a customer through deal 407 though no company changed; Acme keeps its first
+    # win's day although the run saw only its later win (403): its other deals were read by id
+    assert now["customers"] == [
+        EXPECTED["customers"][0],
+        "301,Acme BV,2025-03-10,,,201,Netherlands,,COMPUTER_SOFTWARE,,",
+        "302,Globex,2025-03-24,,,202,,,,,",
+        "303,Initech,2025-01-01,,,203,Belgium,,,,",
+    ]
+    # the task read again names its company now that it is a customer; the email, not read, does not
+    assert now["activities"][5] == "tasks-801,201,other,,,302,2025-03-28T08:00:00+01:00,"
+    assert now["activities"][2] == EXPECTED["activities"][2]
+    assert kpi(tmp_ws, "new_customers", "2025-03") == "2"
+    assert kpi(tmp_ws, "active_customers", "2025-03") == "3"
+    asked = {r.path: [i["id"] for i in r.body["inputs"]] for r in vendor.log if r.path.endswith("/batch/read")
+             and "/deals/companies/" not in r.path}
+    assert asked == {"/crm/v3/objects/companies/batch/read": ["301", "302"],
+                     "/crm/v4/associations/companies/deals/batch/read": ["301", "302"],
+                     "/crm/v3/objects/deals/batch/read": ["401", "402"],  # the others were read as changed
+                     "/crm/v4/associations/tasks/deals/batch/read": ["801"],
+                     "/crm/v4/associations/tasks/companies/batch/read": ["801"]}
 
 
 @pytest.mark.parametrize("failure", ["drop", 500])
@@ -229,7 +280,8 @@ def test_a_failure_on_page_two_writes_nothing_and_the_next_run_catches_up(vendor
     vendor.fail = None
     assert sync(vendor, tmp_ws).exit_code == 0
     assert markers(tmp_ws, "hubspot")["deals"] == "2025-03-26T09:00:00.500Z"
-    assert len(tables(tmp_ws, tmp_path)["opportunities"]) == 6
+    assert len(tables(tmp_ws, tmp_path)["opportunities"]) == 8
+    assert len(tables(tmp_ws, tmp_path)["customers"]) == 4
 
 
 def test_rate_limiting_is_retried_a_bounded_number_of_times(vendor, tmp_ws, tmp_path):
@@ -293,3 +345,28 @@ def test_past_the_search_apis_10000_results_a_new_query_starts_from_the_last_cha
     assert sync(vendor, tmp_ws).exit_code == 0
     assert tables(tmp_ws, tmp_path) == EXPECTED
     assert len(searches(vendor)["deals"]) == 2
+
+
+@pytest.mark.parametrize("customer_date, acquired_on, deal_403", [
+    ("2025-02-20T10:00:00.000Z", "2025-02-20", "301"),  # a customer before its first win in HubSpot
+    ("2025-03-12T09:00:00.000Z", "2025-03-10", ""),  # set by hand after the first win: the win counts
+])
+def test_a_company_is_a_customer_from_the_earlier_of_its_first_win_and_its_lifecycle_date(
+        vendor, tmp_ws, tmp_path, customer_date, acquired_on, deal_403):
+    companies = load(DATA, "companies.json")
+    for c in companies["results"]:
+        if c["id"] == "301":
+            c["properties"]["hs_lifecyclestage_customer_date"] = customer_date
+    answer = vendor.handler
+
+    def lifecycle(method, path, query, body):
+        if path.endswith("/companies/search"):
+            return 200, companies
+        return answer(method, path, query, body)
+
+    vendor.handler = lifecycle
+    assert sync(vendor, tmp_ws).exit_code == 0
+    now = tables(tmp_ws, tmp_path)
+    assert now["customers"][1] == f"301,Acme BV,{acquired_on},,,201,Netherlands,,COMPUTER_SOFTWARE,,"
+    # deal 403 was created on 2025-03-01: an upsell only when Acme was a customer by then
+    assert now["opportunities"][3].split(",")[2] == deal_403

@@ -4,11 +4,16 @@ HubSpot writes datetimes as ISO 8601 in UTC (`2025-03-10T14:00:00.000Z`);
 they pass as such. Property values are text; an unset one is null or ''.
 """
 
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
 COMPANY_PROPERTIES = ["name", "createdate", "hubspot_owner_id", "country", "industry",
                       "hs_lifecyclestage_customer_date"]
 DEAL_PROPERTIES = ["dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate", "createdate",
                    "hubspot_owner_id", "hs_is_closed", "hs_is_closed_won", "dealtype", "closed_lost_reason",
                    "hs_forecast_probability", "hs_manual_forecast_category"]
+# what tells whether a deal is won, and when
+WON_PROPERTIES = ["dealstage", "pipeline", "closedate", "createdate", "hs_is_closed", "hs_is_closed_won"]
 ACTIVITY_PROPERTIES = {
     "calls": ["hs_timestamp", "hubspot_owner_id", "hs_call_status"],
     "emails": ["hs_timestamp", "hubspot_owner_id", "hs_email_status", "hs_email_direction"],
@@ -103,11 +108,49 @@ def rep(o: dict) -> dict:
     }
 
 
-def customer(c: dict) -> dict:
+def moment(v: str | None) -> datetime | None:
+    """A HubSpot datetime (ISO 8601, or milliseconds since the epoch) as a moment."""
+    if not v:
+        return None
+    try:
+        if v.isdigit():
+            return datetime.fromtimestamp(int(v) / 1000, UTC)
+        found = datetime.fromisoformat(v.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def local_day(m: datetime, tz: ZoneInfo) -> str:
+    return m.astimezone(tz).date().isoformat()
+
+
+def status(d: dict, stages: dict[str, dict]) -> str:
+    """open | won | lost: the kind of the deal's stage, else HubSpot's closed flags."""
+    stage = stages.get(value(d, "dealstage") or "")
+    if stage is not None:
+        return stage["kind"]
+    if value(d, "hs_is_closed_won") == "true":
+        return "won"
+    return "lost" if value(d, "hs_is_closed") == "true" else "open"
+
+
+def won_at(d: dict, stages: dict[str, dict]) -> datetime | None:
+    """When a won deal was won (its closedate); None for any other deal."""
+    return moment(value(d, "closedate")) if status(d, stages) == "won" else None
+
+
+def customer_since(c: dict) -> datetime | None:
+    """When HubSpot's lifecycle stage says the company became a customer."""
+    return moment(value(c, "hs_lifecyclestage_customer_date"))
+
+
+def customer(c: dict, acquired_on: str) -> dict:
+    """A company that is a customer; acquired_on = its first day as one (local)."""
     return {
         "customer_id": str(c["id"]),
         "name": value(c, "name"),
-        "acquired_on": day(value(c, "hs_lifecyclestage_customer_date") or value(c, "createdate") or c.get("createdAt")),
+        "acquired_on": acquired_on,
         "owner_id": value(c, "hubspot_owner_id"),
         "region": value(c, "country"),
         "industry": value(c, "industry"),
@@ -116,12 +159,7 @@ def customer(c: dict) -> dict:
 
 def opportunity(d: dict, stages: dict[str, dict], companies: list[str]) -> dict:
     stage = stages.get(value(d, "dealstage") or "")
-    if stage is not None:
-        status = stage["kind"]
-    elif value(d, "hs_is_closed_won") == "true":
-        status = "won"
-    else:
-        status = "lost" if value(d, "hs_is_closed") == "true" else "open"
+    status_ = status(d, stages)
     close = value(d, "closedate")
     probability = number(value(d, "hs_forecast_probability"))
     return {
@@ -129,16 +167,16 @@ def opportunity(d: dict, stages: dict[str, dict], companies: list[str]) -> dict:
         "customer_id": companies[0] if companies else None,
         "owner_id": value(d, "hubspot_owner_id"),
         "created_at": value(d, "createdate") or d.get("createdAt"),
-        "closed_at": close if status != "open" else None,
-        "status": status,
+        "closed_at": close if status_ != "open" else None,
+        "status": status_,
         "stage": stage["row"]["stage"] if stage else None,
         "amount": value(d, "amount"),
         "currency": value(d, "deal_currency_code"),
         "probability": plain(probability * 100) if probability is not None else None,
-        "expected_close_on": day(close) if status == "open" else None,
+        "expected_close_on": day(close) if status_ == "open" else None,
         "forecast_category": FORECAST.get(value(d, "hs_manual_forecast_category") or ""),
         "deal_type": DEAL_TYPES.get(value(d, "dealtype") or ""),
-        "lost_reason": value(d, "closed_lost_reason") if status == "lost" else None,
+        "lost_reason": value(d, "closed_lost_reason") if status_ == "lost" else None,
     }
 
 
