@@ -6,6 +6,8 @@ import subprocess
 import sys
 import time
 
+import pandas as pd
+
 from koers.engines import close, connect
 from koers.importers.canonical import import_folder
 from koers.kpis.cache import ResultCache
@@ -122,3 +124,26 @@ def test_without_keep_open_the_workspace_is_free_after_every_run(tmp_ws):
     cache.compute(["won_value"], parse_spec("2025-Q1"), [], {}, parse_instant(T0, ws.settings().tz))
     done = _write_from_another_process(ws)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_drill_down_uses_the_base_tables_of_the_session_and_leaves_them(tmp_ws):
+    from koers.kpis.drill import drill
+
+    ws = _golden_ws(tmp_ws)
+    cache = ResultCache(ws, keep_open=30)
+    as_of = parse_instant(T0, ws.settings().tz)
+    march = parse_spec("2025-03")[0]
+    cache.compute(["won_value", "win_rate"], [march], ["owner"], {}, as_of)
+    built = list(cache._session.shared["_views"])
+    found = cache.drill("win_rate", march, {"owner": "R1"}, {}, as_of)
+    assert cache._session.shared["_views"] == built  # nothing built again, nothing dropped
+    again = cache.drill("won_value", march, {}, {}, as_of, limit=10)
+    con = connect(ws)
+    try:
+        direct = drill(con, ws.settings(), "win_rate", march, {"owner": "R1"}, {}, as_of)
+        pd.testing.assert_frame_equal(found.rows, direct.rows)
+        assert found.total == direct.total > 0
+        assert again.total == drill(con, ws.settings(), "won_value", march, {}, {}, as_of).total
+    finally:
+        close(con)
+        cache.release()

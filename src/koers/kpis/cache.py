@@ -123,7 +123,8 @@ class ResultCache:
                 settings = self.settings()  # before opening: it may find a new state and let go
                 session = self._open(as_of)
                 try:
-                    self._put(key, drill(session.con, settings, kpi_id, period, match, where, as_of, limit, offset))
+                    self._put(key, drill(session.con, settings, kpi_id, period, match, where, as_of, limit, offset,
+                                         shared=session.shared))
                 finally:
                     self._idle_later()
             found = self._get(key)

@@ -54,7 +54,9 @@ def source_table(kpi: Kpi, columns: list[str]) -> str | None:
 
 def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | None = None,
           where: dict[str, str] | None = None, as_of: datetime | None = None,
-          limit: int = 100, offset: int = 0) -> Drill:
+          limit: int = 100, offset: int = 0, shared: dict | None = None) -> Drill:
+    """`shared`: base tables an open session built for the same as-of moment
+    (the result cache's), used and left for the session to let go."""
     from koers.store import now_utc
 
     match, where = dict(match or {}), dict(where or {})
@@ -69,7 +71,7 @@ def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | No
         return Drill(kpi.id, None, pd.DataFrame(), 0, list(kpi.parts))
     if limit < 0 or offset < 0:
         raise QueryError("limit and offset cannot be negative")
-    ctx = Context(con, settings, [period], as_of or now_utc())
+    ctx = Context(con, settings, [period], as_of or now_utc(), shared=shared)
     try:
         pop = apply_where(apply_where(kpi.population(ctx), where), match)
         table = source_table(kpi, list(pop.columns))
@@ -86,5 +88,6 @@ def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | No
         rows = rows.filter((rows._row >= offset) & (rows._row < offset + limit))
         page = rows.order_by("_row").drop("_row").execute()
     finally:
-        ctx.release()
+        if shared is None:
+            ctx.release()
     return Drill(kpi.id, table, page.rename(columns=contribution), total)
