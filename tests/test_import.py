@@ -280,3 +280,18 @@ def test_a_workspace_from_before_made_history_was_kept_whole_is_upgraded(tmp_pat
     write(src, "opportunities", "opportunity_id,owner_id,created_at,status,stage\nO1,R1,2025-03-05T10:00:00,open,Quote")
     import_folder(ws, src)
     assert [r[1] for r in table_rows(ws, "stage_history")] == ["New", "Quote"]
+
+
+def test_a_spark_workspace_rewrites_only_the_parquet_files_of_tables_that_changed(tmp_path):
+    from koers.importers.canonical import Source, import_sources
+    from koers.store import Workspace
+
+    ws = Workspace.open(f"spark:{tmp_path / 'ws'}")  # written through DuckDB: no Spark session needed
+    assert import_folder(ws, GOLDEN).rejected == 0
+    stamps = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "ws").glob("*.parquet")}
+    rows = pd.DataFrame({"rep_id": ["R9"], "name": ["Nieuw"], "hired_on": ["2025-01-01"], "_line": [2]}, dtype=object)
+    import_sources(ws, [Source("reps", "new reps", rows=rows)], "test")
+    changed = {p.name for p in (tmp_path / "ws").glob("*.parquet") if p.stat().st_mtime_ns != stamps.get(p.name)}
+    assert {"reps.parquet", "koers_imports.parquet"} <= changed
+    assert not changed & {"activities.parquet", "opportunities.parquet", "leads.parquet", "stage_history.parquet"}
+    assert ("R9",) in [r[:1] for r in table_rows(ws, "reps")]

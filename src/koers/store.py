@@ -87,6 +87,15 @@ def _upgrade_generated_history(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def table_sums(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, tuple]:
+    """A checksum of each table's rows (count and two sums of row hashes), so
+    a writer that copies the workspace back writes only the tables that changed."""
+    return {
+        n: con.execute(f'SELECT count(*), bit_xor(hash(t)), sum(hash(t)::HUGEINT) FROM "{n}" t').fetchone()
+        for n in names
+    }
+
+
 class Workspace:
     """A workspace named by its URL: a DuckDB file path or `spark:DIR`."""
 
@@ -219,13 +228,18 @@ class SparkWorkspace(Workspace):
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         con = self._load()
+        names = [t.name for t in TABLES] + list(META_DDL)
         try:
+            before = table_sums(con, names)
             yield con
-            # Write every table beside the old files, then swap them in one
-            # rename each: a crash leaves the old workspace readable.
+            # Write the tables that changed beside the old files, then swap
+            # them in one rename each: a crash leaves the old workspace readable.
+            after = table_sums(con, names)
             staging = self.dir / f".writing-{uuid.uuid4().hex}"
             staging.mkdir()
-            for name in [t.name for t in TABLES] + list(META_DDL):
+            for name in names:
+                if after[name] == before[name] and self.parquet(name).exists():
+                    continue
                 con.execute(f"COPY \"{name}\" TO '{staging / (name + '.parquet')}' (FORMAT parquet)")
             for f in staging.iterdir():
                 os.replace(f, self.dir / f.name)

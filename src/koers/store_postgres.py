@@ -3,9 +3,9 @@
 The canonical tables live in PostgreSQL, where the KPIs run (Ibis's postgres
 backend). Writing goes through the same DuckDB code path as every workspace
 (store.py): the tables are loaded into an in-memory DuckDB, the import runs
-there, and the result is written back in ONE PostgreSQL transaction (TRUNCATE
-and COPY per table), so a failed or killed import leaves the database as it
-was, and readers never see half an import.
+there, and the tables it changed are written back in ONE PostgreSQL
+transaction (TRUNCATE and COPY per table), so a failed or killed import
+leaves the database as it was, and readers never see half an import.
 
 A password is never part of the stored URL: give it in PGPASSWORD or
 ~/.pgpass, as every PostgreSQL client does.
@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from koers.model import TABLES
-from koers.store import META_DDL, Workspace, WorkspaceError, ensure_schema
+from koers.store import META_DDL, Workspace, WorkspaceError, ensure_schema, table_sums
 
 # DuckDB's column types in PostgreSQL's words
 PG_TYPES = {"VARCHAR": "text", "TIMESTAMP": "timestamp", "DATE": "date", "DOUBLE": "double precision",
@@ -102,10 +102,15 @@ class PostgresWorkspace(Workspace):
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         con = self._load()
         try:
+            before = table_sums(con, list(schema()))
             yield con
+            after = table_sums(con, list(schema()))
             with self._pg() as pg, pg.cursor() as cur:
-                # one transaction: readers see the old tables or the new ones
+                # one transaction: readers see the old tables or the new ones;
+                # only the tables that changed are written again
                 for name, cols in schema().items():
+                    if after[name] == before[name]:
+                        continue
                     names = ", ".join(f'"{c}"' for c, _ in cols)
                     cur.execute(f'TRUNCATE "{name}"')
                     path = _temp_csv()
