@@ -14,8 +14,7 @@ from typer.testing import CliRunner
 from koers.cli import app
 from koers.connectors import rest
 from koers.connectors.runner import markers, sync_log
-from koers.importers.canonical import export_folder
-from tests.vendor_http import Drop, FakeVendor, load
+from tests.vendor_http import Drop, FakeVendor, exported, kpi_value, load
 
 DATA = Path(__file__).parent / "data" / "hubspot"
 TOKEN = "pat-eu1-secret-0000-1111"
@@ -167,15 +166,10 @@ def sync(vendor, ws):
 
 
 def tables(ws, tmp_path) -> dict[str, list[str]]:
-    out = tmp_path / "export"
-    export_folder(ws, out)
-    return {t: (out / f"{t}.csv").read_text().splitlines() for t in EXPECTED}
+    return exported(ws, tmp_path, EXPECTED)
 
 
-def kpi(ws, kpi_id, period):
-    res = CliRunner().invoke(app, ["kpi", kpi_id, "--period", period, "--format", "csv", "--workspace", ws.url])
-    assert res.exit_code == 0, res.output
-    return res.output.splitlines()[1].split(",")[2]
+kpi = kpi_value
 
 
 def searches(vendor) -> dict[str, list]:

@@ -87,3 +87,23 @@ class FakeVendor:
 
 def load(folder: Path, name: str) -> object:
     return json.loads((folder / name).read_text(encoding="utf-8"))
+
+
+def exported(ws, tmp_path, names) -> dict[str, list[str]]:
+    """The workspace's canonical files, as lines, for the tables named."""
+    from koers.importers.canonical import export_folder
+
+    out = tmp_path / "export"
+    export_folder(ws, out)
+    return {t: (out / f"{t}.csv").read_text().splitlines() for t in names}
+
+
+def kpi_value(ws, kpi_id: str, period: str) -> str:
+    """A KPI's value as `koers kpi --format csv` prints it."""
+    from typer.testing import CliRunner
+
+    from koers.cli import app
+
+    res = CliRunner().invoke(app, ["kpi", kpi_id, "--period", period, "--format", "csv", "--workspace", ws.url])
+    assert res.exit_code == 0, res.output
+    return res.output.splitlines()[1].split(",")[2]

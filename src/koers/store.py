@@ -200,7 +200,23 @@ class DuckDBWorkspace(Workspace):
         return _files_fingerprint([self.path, self.path.with_name(self.path.name + ".wal")])
 
 
-class SparkWorkspace(Workspace):
+class CopiedWorkspace(Workspace):
+    """A workspace whose tables live elsewhere (Parquet files, a PostgreSQL
+    database) and are loaded into an in-memory DuckDB to be read or written."""
+
+    def _load(self) -> duckdb.DuckDBPyConnection:
+        raise NotImplementedError
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = self._load()
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class SparkWorkspace(CopiedWorkspace):
     """Canonical tables as Parquet files under DIR, one per table."""
 
     kind = "spark"
@@ -244,14 +260,6 @@ class SparkWorkspace(Workspace):
             for f in staging.iterdir():
                 os.replace(f, self.dir / f.name)
             shutil.rmtree(staging)
-        finally:
-            con.close()
-
-    @contextmanager
-    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._load()
-        try:
-            yield con
         finally:
             con.close()
 

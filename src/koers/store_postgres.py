@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from koers.model import TABLES
-from koers.store import META_DDL, Workspace, WorkspaceError, ensure_schema, table_sums
+from koers.store import META_DDL, CopiedWorkspace, WorkspaceError, ensure_schema, table_sums
 
 # DuckDB's column types in PostgreSQL's words
 PG_TYPES = {"VARCHAR": "text", "TIMESTAMP": "timestamp", "DATE": "date", "DOUBLE": "double precision",
@@ -48,7 +48,7 @@ def schema() -> dict[str, list[tuple[str, str]]]:
         con.close()
 
 
-class PostgresWorkspace(Workspace):
+class PostgresWorkspace(CopiedWorkspace):
     kind = "postgres"
 
     def __init__(self, url: str):
@@ -126,14 +126,6 @@ class PostgresWorkspace(Workspace):
                         Path(path).unlink()
                 cur.execute("UPDATE koers_version SET version = version + 1")
                 pg.commit()
-        finally:
-            con.close()
-
-    @contextmanager
-    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._load()
-        try:
-            yield con
         finally:
             con.close()
 

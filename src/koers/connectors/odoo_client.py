@@ -46,7 +46,9 @@ class NoAccess(SyncError):
         self.model = model
 
 
-class _Transport(xmlrpc.client.Transport):
+class _Timeout:
+    """A transport whose connections give up after `timeout` seconds."""
+
     def __init__(self, timeout: float):
         super().__init__()
         self.timeout = timeout
@@ -57,15 +59,12 @@ class _Transport(xmlrpc.client.Transport):
         return conn
 
 
-class _SafeTransport(xmlrpc.client.SafeTransport):
-    def __init__(self, timeout: float):
-        super().__init__()
-        self.timeout = timeout
+class _Transport(_Timeout, xmlrpc.client.Transport):
+    pass
 
-    def make_connection(self, host):
-        conn = super().make_connection(host)
-        conn.timeout = self.timeout
-        return conn
+
+class _SafeTransport(_Timeout, xmlrpc.client.SafeTransport):
+    pass
 
 
 class Odoo:
