@@ -34,7 +34,7 @@ from koers.web.roles import PRESETS
 # The demo company's year ends at UNTIL, so the same figures come out whatever day the tests run.
 UNTIL = date(2026, 2, 1)
 AS_OF = "2026-01-15T12:00:00+01:00"
-PAGES = ["/", "/pipeline", "/activities", "/performance", "/stages", "/leaderboard", "/kpis", "/settings"]
+PAGES = ["/", "/pipeline", "/activities", "/performance", "/stages", "/leaderboard", "/kpis", "/data", "/settings"]
 
 
 def build_small_demo(folder: Path) -> str:
@@ -376,9 +376,22 @@ def test_every_page_endpoint_and_filter_is_documented(client):
         assert f"`{path}`" in doc, path
     for param in (*FILTER_DIMS, "period", "grain", "lang", "as_of"):
         assert f"`{param}`" in doc, param
-    page_routes = {r.path for r in client.app.routes if getattr(r, "include_in_schema", True) is False
-                   and not r.path.startswith(("/assets", "/static", "/docs", "/favicon", "/openapi"))}
-    assert page_routes <= set(PAGES) | {"/kpi/{kpi_id}", "/kpi/{kpi_id}/drill"}, page_routes
+    page_routes = {p for p in page_paths(client.app.routes)
+                   if not p.startswith(("/assets", "/static", "/docs", "/favicon", "/openapi"))}
+    assert set(PAGES) <= page_routes <= set(PAGES) | {"/kpi/{kpi_id}", "/kpi/{kpi_id}/drill"}, page_routes
+
+
+def page_paths(routes) -> set[str]:
+    """The paths of the routes left out of the API schema (the HTML pages),
+    looking inside included routers (FastAPI keeps their routes there)."""
+    found = set()
+    for r in routes:
+        inner = getattr(r, "original_router", None)
+        if inner is not None:
+            found |= page_paths(inner.routes)
+        elif getattr(r, "include_in_schema", True) is False and hasattr(r, "path"):
+            found.add(r.path)
+    return found
 
 
 def test_drill_down_shows_instants_in_the_workspace_zone_and_dates_as_dates(client):
@@ -529,3 +542,29 @@ def test_performance_shows_the_top_customers_by_revenue_named_with_the_whole_lis
     assert whole.status_code == 200 and 'data-table="split"' in whole.text
     assert whole.text.count('m_customer=') >= len(every)
 
+
+
+def test_the_data_page_lists_imports_and_syncs_and_every_page_says_how_fresh_the_data_is(own_client):
+    from koers.connectors.runner import SyncError, run_sync
+
+    r = own_client.get("/data", params={"lang": "en"})
+    assert r.status_code == 200 and 'data-table="imports"' in r.text and 'data-table="syncs"' in r.text
+    rows = list(csv.DictReader(io.StringIO(own_client.get("/data", params={
+        "lang": "en", "export": "csv", "table": "imports"}).text)))
+    assert len(rows) == 1 and float(rows[0]["Rejected"]) == 0 and float(rows[0]["Written"]) > 1000
+    overview = own_client.get("/", params={"lang": "en", "as_of": AS_OF})
+    assert re.search(r'data-freshness href="[^"]*/data[^"]*">Last import: \d{4}-\d{2}-\d{2} \d{2}:\d{2}<', overview.text)
+    assert "data-sync-failed" not in overview.text
+
+    ws = Workspace.open(own_client.app.state.cockpit.ws.url)
+
+    def failing(markers):
+        raise SyncError("Odoo could not be reached: connection refused")
+
+    with pytest.raises(SyncError):
+        run_sync(ws, "odoo", failing)
+    overview = own_client.get("/", params={"lang": "en", "as_of": AS_OF})
+    assert "data-sync-failed" in overview.text and "connection refused" in overview.text
+    runs = list(csv.DictReader(io.StringIO(own_client.get("/data", params={
+        "lang": "en", "export": "csv", "table": "syncs"}).text)))
+    assert [(r["Source"], r["Status"]) for r in runs] == [("odoo", "failed")]

@@ -19,7 +19,7 @@ def load_demo(ws: Workspace, size: str, seed: int, on_step: Callable[[str], None
         on_step("importing the demo company")
     with tempfile.TemporaryDirectory(prefix="koers-demo-") as tmp:
         write_folder(tables, Path(tmp))
-        result = import_folder(ws, Path(tmp))
+        result = import_folder(ws, Path(tmp), origin=f"koers demo --size {size} --seed {seed}")
     if result.rejected:
         raise RuntimeError(f"the demo company has {result.rejected} invalid rows: {result.rejects_path}")
     if on_step:

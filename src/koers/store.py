@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 
 from koers.model import SQL_TYPES, TABLES, Table
 from koers.settings import Settings
@@ -153,6 +154,13 @@ class Workspace:
         to ask before every cached answer (file metadata, no connection)."""
         raise NotImplementedError
 
+    def meta(self, name: str) -> pd.DataFrame:
+        """One of Koers's own tables (META_DDL), read without loading the rest."""
+        if name not in META_DDL:
+            raise ValueError(f"not a Koers table: {name}")
+        with self.reader() as con:
+            return con.execute(f'SELECT * FROM "{name}"').df()
+
     def counts(self) -> dict[str, int]:
         with self.reader() as con:
             return {t.name: con.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0] for t in TABLES}
@@ -231,6 +239,18 @@ class SparkWorkspace(CopiedWorkspace):
 
     def parquet(self, table: str) -> Path:
         return self.dir / f"{table}.parquet"
+
+    def meta(self, name: str) -> pd.DataFrame:
+        if name not in META_DDL:
+            raise ValueError(f"not a Koers table: {name}")
+        con = duckdb.connect()
+        try:
+            ensure_schema(con)
+            path = self.parquet(name)
+            table = f"read_parquet('{path}')" if path.exists() else f'"{name}"'
+            return con.execute(f"SELECT * FROM {table}").df()
+        finally:
+            con.close()
 
     def _load(self) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect()

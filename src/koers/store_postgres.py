@@ -129,6 +129,15 @@ class PostgresWorkspace(CopiedWorkspace):
         finally:
             con.close()
 
+    def meta(self, name: str):
+        import pandas as pd
+
+        if name not in META_DDL:
+            raise ValueError(f"not a Koers table: {name}")
+        with self._pg() as pg, pg.cursor() as cur:
+            cur.execute(f'SELECT * FROM "{name}"')
+            return pd.DataFrame(cur.fetchall(), columns=[d.name for d in cur.description])
+
     def rejects_dir(self) -> Path:
         """Rejected rows are files, kept beside where Koers runs, per database."""
         return Path.cwd() / "koers-rejects" / self.url.rsplit("/", 1)[-1].split("?", 1)[0]

@@ -89,8 +89,9 @@ class Source:
 
 
 def import_folder(
-    ws: Workspace, folder: Path, on_table: Callable[[str, int], None] | None = None
+    ws: Workspace, folder: Path, on_table: Callable[[str, int], None] | None = None, origin: str | None = None
 ) -> ImportResult:
+    """`origin`: what the import log names as the source (default: the folder)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ImportError_(f"'{folder}' is not a folder")
@@ -103,7 +104,7 @@ def import_folder(
         for extra in sorted(p.name for p in folder.glob("*.csv") if p.stem not in TABLE_BY_NAME)
     ]
     sources = [Source(n, f.name, path=f, size=f.stat().st_size) for n, f in files.items()]
-    return import_sources(ws, sources, str(folder.resolve()), on_table, warnings)
+    return import_sources(ws, sources, origin or str(folder.resolve()), on_table, warnings)
 
 
 def import_sources(

@@ -10,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from koers.datalog import local_text
 from koers.kpis.model import label
 from koers.web.cockpit import Cockpit
 from koers.web.figures import Asker
@@ -19,9 +20,10 @@ from koers.web.tables import XLSX_TYPE, DataTable, to_csv, to_xlsx
 
 env = Environment(loader=PackageLoader("koers.web", "templates"), autoescape=select_autoescape(["html"]))
 
-NAV = ("overview", "pipeline", "activities", "performance", "stages", "leaderboard", "catalogue", "settings")
+NAV = ("overview", "pipeline", "activities", "performance", "stages", "leaderboard", "catalogue", "data", "settings")
 NAV_PATHS = {"overview": "/", "pipeline": "/pipeline", "activities": "/activities", "performance": "/performance",
-             "stages": "/stages", "leaderboard": "/leaderboard", "catalogue": "/kpis", "settings": "/settings"}
+             "stages": "/stages", "leaderboard": "/leaderboard", "catalogue": "/kpis", "data": "/data",
+             "settings": "/settings"}
 
 
 def cockpit_of(request: Request) -> Cockpit:
@@ -50,6 +52,14 @@ def page(request: Request, ask: Asker, template: str, active: str, title: str,
     cockpit = cockpit_of(request)
     view, lang = ask.view, ask.view.lang
     choices = cockpit.choices()
+    log = cockpit.data_log()
+    last = log.last_import
+    freshness = {
+        "last": local_text(last["imported_at"], ask.settings.tz) if last else None,
+        # a sync whose latest run failed: the figures may be older than they look
+        "failing": [{"source": f["source"], "when": local_text(f["started_at"], ask.settings.tz),
+                     "message": f["message"]} for f in log.failing_syncs()],
+    }
     filters = [
         {"dim": d, "label": label(d, lang), "value": view.where.get(d, ""), "options": choices.options(d),
          "text": choices.name(d, view.where.get(d))}
@@ -60,7 +70,7 @@ def page(request: Request, ask: Asker, template: str, active: str, title: str,
         nav=[(key, NAV_PATHS[key], word(key, lang)) for key in NAV], active=active, title=title,
         filters=filters, choices=choices, as_of=as_of_text(view, ask.settings.tz), tz=ask.settings.time_zone,
         warnings=ask.warnings, tables={t.name: t for t in tables},
-        other_lang="en" if lang == "nl" else "nl", path=request.url.path, **context,
+        other_lang="en" if lang == "nl" else "nl", path=request.url.path, freshness=freshness, **context,
     )
     return HTMLResponse(html)
 

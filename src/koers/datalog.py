@@ -1,0 +1,55 @@
+"""What came into a workspace and when: its imports and sync runs, newest
+first, and whether the last run of a sync failed. The cockpit shows it so a
+sales manager knows how fresh the figures are before trusting them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pandas as pd
+
+from koers.store import Workspace
+
+
+@dataclass
+class DataLog:
+    imports: pd.DataFrame  # koers_imports, newest first
+    syncs: pd.DataFrame  # koers_sync_log, newest run first, a row per run and table
+
+    @property
+    def last_import(self) -> dict | None:
+        return None if self.imports.empty else self.imports.iloc[0].to_dict()
+
+    def failing_syncs(self) -> list[dict]:
+        """Per source whose latest run failed: that run (when, message)."""
+        if self.syncs.empty:
+            return []
+        latest = self.syncs.sort_values("started_at", ascending=False).drop_duplicates("source")
+        return latest[latest["status"] == "failed"].to_dict("records")
+
+    def runs(self) -> pd.DataFrame:
+        """One row per sync run: its tables' rows read, written and rejected summed."""
+        if self.syncs.empty:
+            return pd.DataFrame(columns=["run_id", "source", "started_at", "finished_at", "read", "written",
+                                         "rejected", "status", "message"])
+        g = self.syncs.groupby(["run_id", "source", "status"], dropna=False, sort=False)
+        runs = g.agg(started_at=("started_at", "min"), finished_at=("finished_at", "max"),
+                     read=("rows_read", "sum"), written=("rows_written", "sum"),
+                     rejected=("rows_rejected", "sum"), message=("message", "first")).reset_index()
+        return runs.sort_values("started_at", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def data_log(ws: Workspace) -> DataLog:
+    imports = ws.meta("koers_imports").sort_values("imported_at", ascending=False, kind="stable")
+    syncs = ws.meta("koers_sync_log").sort_values("started_at", ascending=False, kind="stable")
+    return DataLog(imports.reset_index(drop=True), syncs.reset_index(drop=True))
+
+
+def local_text(moment: datetime | None, tz) -> str:
+    """A stored UTC moment as local time of the workspace zone."""
+    if moment is None or pd.isna(moment):
+        return "–"
+    from datetime import timezone
+
+    return pd.Timestamp(moment).to_pydatetime().replace(tzinfo=timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
