@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -76,7 +77,8 @@ def test_percentages_in_both_languages():
     assert output.format_percent(None, "en") == "–"
     assert output.format_value("won_value", 1234.56, "nl") == "€\xa01.234,56"
     assert output.format_short("won_value", 4875868.71, "nl") == "€\xa04,9\xa0mln."
-    assert output.format_short("won_value", 4875868.71, "en") == "€4.9M"
+    # British English: €4.9m from Babel 2.19 (CLDR 46) on, €4.9M before
+    assert re.fullmatch(r"€4\.9[mM]", output.format_short("won_value", 4875868.71, "en"))
     assert output.format_short("won_value", 9999.5, "en") == "€9,999.50"  # small amounts in full
     assert output.format_short("win_rate", 0.125, "nl") == "12,5%"
 
