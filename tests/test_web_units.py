@@ -146,3 +146,24 @@ def test_kpi_trend_sets_the_year_before_beside_each_period(tmp_ws):
     march = next(r for r in rows if r["Period"] == "2025-03")
     assert earlier["rows"][0]["value"] and float(march["Previous year"]) == earlier["rows"][0]["value"]
     assert [r["Period"] for r in rows][-1] == "2025-03" and len(rows) == 12
+
+
+def test_pages_without_as_of_keep_their_moment_a_few_minutes_while_the_data_is_unchanged(tmp_ws):
+    from datetime import timedelta
+
+    from koers.importers.canonical import import_folder
+    from koers.web.cockpit import PAGE_MOMENT_KEPT, Cockpit
+
+    assert import_folder(tmp_ws, GOLDEN).rejected == 0
+    cockpit = Cockpit(tmp_ws.url, keep_open=0)
+    first = datetime(2025, 6, 1, 9, 30, 27)
+    at = cockpit.page_moment(first)
+    assert at == datetime(2025, 6, 1, 9, 30)
+    assert cockpit.page_moment(first + timedelta(minutes=4)) == at  # a new minute, the same question
+    later = first + PAGE_MOMENT_KEPT + timedelta(minutes=1)
+    assert cockpit.page_moment(later) == datetime(2025, 6, 1, 9, 36)
+    assert cockpit.page_moment(later + timedelta(minutes=1)) == datetime(2025, 6, 1, 9, 36)
+    tmp_ws.set_settings(response_sla_hours=4)  # the workspace changed: now again
+    assert cockpit.page_moment(later + timedelta(minutes=2)) == datetime(2025, 6, 1, 9, 38)
+    assert cockpit.page_moment(datetime(2025, 6, 1, 9, 0)) == datetime(2025, 6, 1, 9, 0)  # never a later moment
+    cockpit.close()

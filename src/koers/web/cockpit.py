@@ -4,12 +4,17 @@ filters' choices and its data log, all following the workspace's state."""
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta
 
 from koers.datalog import DataLog, data_log
 from koers.kpis.cache import ResultCache
 from koers.settings import Settings
 from koers.store import Workspace
 from koers.web.choices import Choices, ChoicesCache
+from koers.web.params import minute
+
+# how long pages without as_of keep asking at the same moment (the data unchanged)
+PAGE_MOMENT_KEPT = timedelta(minutes=5)
 
 
 class Cockpit:
@@ -18,6 +23,7 @@ class Cockpit:
         self.cache = ResultCache(self.ws, keep_open=keep_open)
         self._choices = ChoicesCache(self.ws)
         self._log: tuple[str, DataLog] | None = None
+        self._moment: tuple[str, datetime] | None = None
         self._lock = threading.Lock()
 
     def settings(self) -> Settings:
@@ -33,6 +39,21 @@ class Cockpit:
             if self._log is None or self._log[0] != state:
                 self._log = (state, data_log(self.ws))
             return self._log[1]
+
+    def page_moment(self, now: datetime) -> datetime:
+        """The as-of moment of a page that names none: now to the minute, but
+        while the workspace is unchanged the moment the pages were last asked
+        at, up to PAGE_MOMENT_KEPT old, so that a new minute does not make
+        every page a cold one. The footer says which moment a page shows."""
+        state = self.cache.state()
+        current = minute(now)
+        with self._lock:
+            if self._moment is not None and self._moment[0] == state:
+                kept = self._moment[1]
+                if timedelta(0) <= current - kept <= PAGE_MOMENT_KEPT:
+                    return kept
+            self._moment = (state, current)
+            return current
 
     def close(self) -> None:
         self.cache.release()

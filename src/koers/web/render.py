@@ -12,6 +12,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from koers.datalog import local_text
 from koers.kpis.model import label
+from koers.store import now_utc
 from koers.web.cockpit import Cockpit
 from koers.web.figures import Asker
 from koers.web.i18n import word
@@ -34,7 +35,7 @@ def ask_for(request: Request) -> Asker:
     """The request's view (filters from the query string) and its asker."""
     cockpit = cockpit_of(request)
     settings = cockpit.settings()
-    view = parse_view(dict(request.query_params), settings)
+    view = parse_view(dict(request.query_params), settings, now=cockpit.page_moment(now_utc()))
     return Asker(cockpit.cache, view, settings)
 
 
