@@ -84,12 +84,11 @@ def test_a_failed_import_leaves_the_database_as_it_was(pg_ws, monkeypatch):
     written = []
     real = store_postgres._temp_csv
 
-    def failing(content: bytes = b"") -> str:
-        if not content:
-            written.append(1)
-            if len(written) == 2:
-                raise OSError("disk full")
-        return real(content)
+    def failing() -> str:
+        written.append(1)
+        if len(written) == 2:
+            raise OSError("disk full")
+        return real()
 
     monkeypatch.setattr(store_postgres, "_temp_csv", failing)
     import pandas as pd

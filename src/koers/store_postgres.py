@@ -13,12 +13,12 @@ A password is never part of the stored URL: give it in PGPASSWORD or
 
 from __future__ import annotations
 
-import io
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import duckdb
 
@@ -53,7 +53,7 @@ class PostgresWorkspace(CopiedWorkspace):
 
     def __init__(self, url: str):
         super().__init__(url)
-        if "@" in url.split("//", 1)[-1].split("/", 1)[0] and ":" in url.split("//", 1)[-1].split("@", 1)[0]:
+        if urlsplit(url).password is not None:
             raise WorkspaceError("give the PostgreSQL password in PGPASSWORD or ~/.pgpass, not in the workspace URL")
         with self._pg() as pg, pg.cursor() as cur:
             for name, cols in schema().items():
@@ -81,21 +81,21 @@ class PostgresWorkspace(CopiedWorkspace):
             cur.execute("SET DateStyle = ISO")
             for name, cols in schema().items():
                 names = ", ".join(f'"{c}"' for c, _ in cols)
-                buf = io.BytesIO()
-                with cur.copy(f'COPY (SELECT {names} FROM "{name}") TO STDOUT (FORMAT csv, HEADER)') as copy:
-                    for block in copy:
-                        buf.write(block)
-                if buf.tell() <= len(names) + 1:  # the header alone
-                    continue
-                path = _temp_csv(buf.getvalue())
+                # streamed to a file as it comes, for DuckDB to read typed
+                with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as f:
+                    with cur.copy(f'COPY (SELECT {names} FROM "{name}") TO STDOUT (FORMAT csv)') as copy:
+                        for block in copy:
+                            f.write(block)
+                path = Path(f.name)
                 try:
-                    types = {c: t for c, t in _duck_types(con, name)}
-                    con.execute(
-                        f"INSERT INTO \"{name}\" SELECT * FROM read_csv('{path}', header=true, quote='\"', "
-                        f"escape='\"', nullstr='', allow_quoted_nulls=false, columns={types!r})"
-                    )
+                    if path.stat().st_size:  # an empty table writes nothing
+                        types = dict(_duck_types(con, name))
+                        con.execute(
+                            f"INSERT INTO \"{name}\" SELECT * FROM read_csv('{path}', header=false, quote='\"', "
+                            f"escape='\"', nullstr='', allow_quoted_nulls=false, columns={types!r})"
+                        )
                 finally:
-                    Path(path).unlink()
+                    path.unlink()
         return con
 
     @contextmanager
@@ -140,7 +140,7 @@ class PostgresWorkspace(CopiedWorkspace):
 
     def rejects_dir(self) -> Path:
         """Rejected rows are files, kept beside where Koers runs, per database."""
-        return Path.cwd() / "koers-rejects" / self.url.rsplit("/", 1)[-1].split("?", 1)[0]
+        return Path.cwd() / "koers-rejects" / urlsplit(self.url).path.strip("/")
 
     def fingerprint(self) -> str:
         with self._pg() as pg, pg.cursor() as cur:
@@ -152,7 +152,7 @@ def _duck_types(con, table: str) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in con.execute(f'DESCRIBE "{table}"').fetchall()]
 
 
-def _temp_csv(content: bytes = b"") -> str:
+def _temp_csv() -> str:
+    """A file for DuckDB to write a table into, on its way to PostgreSQL."""
     with tempfile.NamedTemporaryFile(suffix=".csv", delete=False) as f:
-        f.write(content)
-    return f.name
+        return f.name

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from datetime import timezone
-
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -40,8 +38,7 @@ def ask_for(request: Request) -> Asker:
 
 
 def as_of_text(view: View, tz) -> str:
-    local = view.as_of.replace(tzinfo=timezone.utc).astimezone(tz)
-    return local.strftime("%Y-%m-%d %H:%M")
+    return local_text(view.as_of, tz)
 
 
 def page(request: Request, ask: Asker, template: str, active: str, title: str,
