@@ -142,7 +142,14 @@ def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
         "L2,2025-03-30T03:30:00,R1\n"  # after it: +02:00
         "L3,2025-10-26T02:30:00,R1\n"  # the repeated hour: first occurrence, +02:00
         "L4,2025-03-04T09:15:00-05:00,R1\n"
-        "L5,2025-03-04T09:15:00Z,R1",
+        "L5,2025-03-04T09:15:00Z,R1\n"
+        "L6,2025-10-26T02:30:00+01:00,R1\n"  # the repeated hour's second occurrence, named by its offset
+        "L7,2025-03-04 09:15:00.250+01:00,R1\n"
+        "L8,2025-03-04T09:15:00+0530,R1\n"
+        "L9,2025-03-04T09:15:00+01,R1\n"
+        "L10,2025-03-04T09:15:00z,R1\n"
+        "L11, 2025-03-04T09:15:00+01:00 ,R1\n"
+        "L12,2025-03-04,R1",  # a day alone: its local midnight
     )
     assert import_folder(tmp_ws, src).rejected == 0
     got = {r[0]: r[1].isoformat() for r in table_rows(tmp_ws, "leads")}
@@ -152,7 +159,41 @@ def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
         "L3": "2025-10-26T00:30:00",
         "L4": "2025-03-04T14:15:00",
         "L5": "2025-03-04T09:15:00",
+        "L6": "2025-10-26T01:30:00",
+        "L7": "2025-03-04T08:15:00.250000",
+        "L8": "2025-03-04T03:45:00",
+        "L9": "2025-03-04T08:15:00",
+        "L10": "2025-03-04T09:15:00",
+        "L11": "2025-03-04T08:15:00",
+        "L12": "2025-03-03T23:00:00",
     }
+
+
+def test_a_bad_value_far_down_a_large_file_is_reported_on_its_own_line(tmp_ws, tmp_path):
+    """Rows are typed straight from the file in parallel: their line numbers
+    must still follow the file past many row groups and read buffers."""
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    n = 300_000
+    bad = {7, 150_001, 299_998}  # data rows, counted from 1
+    lines = ["lead_id,created_at,owner_id"] + [
+        f"L{i},{'soon' if i in bad else '2025-03-04T09:15:00+01:00'},R1" for i in range(1, n + 1)
+    ]
+    lines.insert(100_000, "L-broken,2025-03-04T09:15:00+01:00,R1,an extra field")
+    write(src, "leads", "\n".join(lines))
+    result = import_folder(tmp_ws, src)
+    found = {(r["line"], r["column"], r["value"]) for r in rejects(result)}
+    # a data row i sits on line i + 1, one more past the malformed line 100,001
+    assert found == {
+        ("8", "created_at", "soon"),
+        ("100001", "", "L-broken,2025-03-04T09:15:00+01:00,R1,an extra field"),
+        ("150003", "created_at", "soon"),
+        ("300000", "created_at", "soon"),
+    }
+    kept = (result.rejects_path.parent / "leads.csv").read_text().splitlines()
+    empty = "," * (kept[0].count(",") - 3)  # the columns leads.csv did not have
+    assert kept[1:] == [f"8,L7,soon,R1{empty}", f"150003,L150001,soon,R1{empty}", f"300000,L299998,soon,R1{empty}"]
+    assert result.tables[-1].written == n - len(bad)
 
 
 def test_missing_required_column_and_extra_column(tmp_ws, tmp_path):

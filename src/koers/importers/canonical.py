@@ -17,7 +17,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from koers.importers.validate import column_rules, keeps_raw, lit, q, raw, raw_name, typed_expr
+from koers.importers.validate import (
+    Check,
+    checks_in_one_pass,
+    column_checks,
+    keeps_raw,
+    lit,
+    q,
+    raw,
+    raw_name,
+    text_needed,
+    typed_expr,
+)
 from koers.model import LOAD_ORDER, TABLE_BY_NAME, ColType, Table
 from koers.settings import Settings
 from koers.store import Workspace, now_utc
@@ -163,22 +174,26 @@ def _import_table(
     header = [h.strip() for h in _header(source.path)] if source.path else list(source.rows.columns)
     for extra in [h for h in header if h not in table.column_names and h != "_line"]:
         result.warnings.append(f"{fname}: column '{extra}' is not in the data model, ignored")
-    staged, typed = f"_staged_{name}", f"_typed_{name}"
+    typed = f"_typed_{name}"
     present = [c for c in table.column_names if c in header]
-    select = ", ".join(
-        (q(c) if c in present else f"NULL::VARCHAR AS {q(c)}") for c in table.column_names
-    )
     if source.rows is not None:
-        _stage_rows(con, staged, select, source, tr)
+        staged = f"_staged_{name}"
+        _stage_rows(con, staged, _text_columns(table, present), source, tr)
+        _type_rows(con, table, f"SELECT * FROM {staged}", typed, settings, with_line=True)
     else:
-        _stage_csv(con, staged, select, source.path, len(header), tr)
-    tr.read = con.execute(f"SELECT count(*) FROM {staged}").fetchone()[0] + tr.rejected
-    _validate_and_write(con, table, fname, staged, typed, present, settings, tr)
+        _type_csv(con, table, source.path, present, typed, settings, tr)
+    tr.read = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0] + tr.rejected
+    _validate_and_write(con, table, fname, typed, present, settings, tr)
     for canonical, theirs in source.columns.items():
         con.execute(
             "UPDATE _rejects SET col = ? WHERE file = ? AND col = ?", [f"{theirs} ({canonical})", fname, canonical]
         )
     return tr
+
+
+def _text_columns(table: Table, present: list[str]) -> str:
+    """Every canonical column as the file's text; a column the file lacks as null text."""
+    return ", ".join((q(c) if c in present else f"NULL::VARCHAR AS {q(c)}") for c in table.column_names)
 
 
 def _stage_rows(con, staged: str, select: str, source: Source, tr: TableResult) -> None:
@@ -198,52 +213,92 @@ def _stage_rows(con, staged: str, select: str, source: Source, tr: TableResult) 
         con.unregister("_mapped_rows")
 
 
-def _stage_csv(con, staged: str, select: str, path: Path, fields: int, tr: TableResult) -> None:
-    fname = path.name
-    # All text, so that a bad value is reported, never silently turned to null.
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {staged} AS SELECT row_number() OVER () + 1 AS _line, {select} "
-        f"FROM read_csv({lit(str(path))}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
-        "store_rejects=true, rejects_table='_csv_errors', rejects_scan='_csv_scans', strict_mode=true, "
-        "null_padding=false)"
+def _read_csv_sql(path: Path, errors: str) -> str:
+    """The file's rows as text, so that a bad value is reported, never
+    silently turned to null; a line with the wrong number of fields goes to
+    the table `errors` instead."""
+    return (
+        f"read_csv({lit(str(path))}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
+        f"store_rejects=true, rejects_table={lit(errors)}, rejects_scan={lit(errors + '_scans')}, "
+        "strict_mode=true, null_padding=false)"
     )
+
+
+# Typed columns whose text a table rule reports even when it parsed
+_TEXT_KEPT = {("opportunities", "closed_at")}
+
+
+def _type_rows(con, table: Table, rows: str, typed: str, settings: Settings, with_line: bool) -> None:
+    """Type the text rows of `rows` in one pass: each typed column beside its
+    trimmed text (`_raw_<name>`) where the rules and the report need it."""
+    line = "_line, " if with_line else ""
+    trimmed = ", ".join(f"{raw(c)} AS {q(c)}" for c in table.column_names)
+    typed_cols = ", ".join(
+        f"{typed_expr(c, settings.time_zone)} AS {q(c.name)}" + (f", {q(c.name)} AS {q('_text_' + c.name)}"
+                                                                 if keeps_raw(c) else "")
+        for c in table.columns
+    )
+
+    def kept(c) -> str:
+        text = q("_text_" + c.name)
+        if (table.name, c.name) in _TEXT_KEPT:
+            return f"{text} AS {raw_name(c)}"
+        return f"CASE WHEN {text_needed(c)} THEN {text} END AS {raw_name(c)}"
+
+    outer = ", ".join(q(c.name) + (f", {kept(c)}" if keeps_raw(c) else "") for c in table.columns)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT {line}{outer} FROM ("
+        f"SELECT {line}{typed_cols} FROM (SELECT {line}{trimmed} FROM ({rows})))"
+    )
+
+
+def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, settings: Settings,
+              tr: TableResult) -> None:
+    """Read, trim and type a canonical CSV file in one pass, with no copy of
+    its text in between (on ten million rows that copy alone took longer
+    than the typing). The rows keep the file's order, so a row's line follows
+    from its rowid, moved down past the malformed lines that were skipped."""
+    fname, rows = path.name, f"{typed}_rows"
+    source = f"SELECT {_text_columns(table, present)} FROM {_read_csv_sql(path, '_csv_errors')}"
+    _type_rows(con, table, source, rows, settings, with_line=False)
     malformed = con.execute("SELECT DISTINCT line, csv_line FROM _csv_errors ORDER BY line").fetchall()
     for line, text in malformed:
         con.execute(
             "INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)",
-            [fname, line, text, f"malformed CSV line: not {fields} fields as the header has"],
+            [fname, line, text, f"malformed CSV line: not {len(_header(path))} fields as the header has"],
         )
     bad_lines = sorted({line for line, _ in malformed})
     tr.rejected += len(bad_lines)
+    # The j-th kept row is on the j-th line number (from 2) that was not skipped.
+    skips = f"_skips_{table.name}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {skips} (t BIGINT)")
     if bad_lines:
-        # Rows after a skipped line move down: the j-th kept row is on the
-        # j-th line number (from 2) that was not skipped.
-        con.execute("CREATE OR REPLACE TEMP TABLE _skips (t BIGINT)")
-        con.executemany("INSERT INTO _skips VALUES (?)", [[r - m] for m, r in enumerate(bad_lines)])
-        con.execute(f"UPDATE {staged} SET _line = _line + (SELECT count(*) FROM _skips WHERE t <= _line)")
+        con.executemany(f"INSERT INTO {skips} VALUES (?)", [[r - m] for m, r in enumerate(bad_lines)])
+    # rowids of a table made in this transaction start high, but run on in order
+    numbered = f"SELECT rowid - (SELECT min(rowid) FROM {rows}) + 2 AS _n, * FROM {rows}"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {typed} AS SELECT {_line_sql('_n', skips, bad_lines)} "
+                f"AS _line, * EXCLUDE (_n) FROM ({numbered})")
 
 
-def _validate_and_write(con, table: Table, fname: str, staged: str, typed: str, present: list[str],
+def _line_sql(number: str, skips: str, bad_lines: list) -> str:
+    """The file line of the row numbered `number` among the kept rows."""
+    if not bad_lines:
+        return number
+    return f"{number} + (SELECT count(*) FROM {skips} WHERE t <= {number})"
+
+
+def _validate_and_write(con, table: Table, fname: str, typed: str, present: list[str],
                         settings: Settings, tr: TableResult) -> None:
-    """Type the staged text, run every rule, write the good rows."""
+    """Run every rule over the typed rows, write the good rows."""
     name = table.name
-    typed_cols = ", ".join(
-        f"{typed_expr(c, settings.time_zone)} AS {q(c.name)}" + (f", {raw(c.name)} AS {raw_name(c)}" if keeps_raw(c) else "")
-        for c in table.columns
-    )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT _line, {typed_cols} FROM {staged}")
-
-    rules: list[str] = []
+    checks: list[Check] = []
     for col in table.columns:
         if col.required and col.name not in present:
-            rules.append(
-                f"SELECT _line, {lit(col.name)}, NULL, 'the file has no column {col.name}, which is required' "
-                f"FROM {staged}"
-            )
+            checks.append(Check(col.name, "true", "NULL", lit(f"the file has no column {col.name}, which is required")))
             continue
-        rules += column_rules(table, col, typed)
-    rules += _table_rules(table, typed, settings)
-    union = " UNION ALL ".join(rules)
+        checks += column_checks(col)
+    checks += _row_checks(table)
+    union = " UNION ALL ".join([checks_in_one_pass(checks, typed), *_table_rules(table, typed, settings)])
     con.execute(f"CREATE OR REPLACE TEMP TABLE _errors AS {union}")
     con.execute(f"INSERT INTO _rejects SELECT {lit(fname)}, * FROM _errors")
     bad = con.execute("SELECT count(DISTINCT _line) FROM _errors").fetchone()[0]
@@ -265,6 +320,29 @@ def _validate_and_write(con, table: Table, fname: str, staged: str, typed: str, 
             "CREATE OR REPLACE TEMP TABLE _history_rows AS SELECT opportunity_id, stage, entered_at FROM "
             f"{typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
         )
+
+
+def _row_checks(table: Table) -> list[Check]:
+    """The table's rules that look at one row alone."""
+    name = table.name
+    if name == "opportunities":
+        return [
+            Check("closed_at", "status IN ('won', 'lost') AND _raw_closed_at IS NULL", "NULL",
+                  "'required when status is won or lost'"),
+            Check("closed_at", "status = 'open' AND _raw_closed_at IS NOT NULL", "_raw_closed_at",
+                  "'must be empty while status is open'"),
+            Check("closed_at", "closed_at < created_at", "_raw_closed_at", "'before created_at'"),
+        ]
+    before = {"customers": ("churned_on", "acquired_on"), "contracts": ("end_on", "start_on"),
+              "reps": ("left_on", "hired_on")}
+    if name in before:
+        later, earlier = before[name]
+        return [Check(later, f"{later} < {earlier}", later, lit(f"before {earlier}"))]
+    if name == "targets":
+        ids = ", ".join(lit(i) for i in _kpi_ids())
+        return [Check("kpi", f"kpi IS NOT NULL AND kpi NOT IN ({ids})", "kpi",
+                      "'not a KPI id of the catalogue (koers kpis lists them)'")]
+    return []
 
 
 def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
@@ -294,38 +372,6 @@ def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
             f"SELECT t._line, {lit(col.name)}, t.{q(col.name)}, "
             f"{lit(f'no {col.ref} row has this {tkey}')} FROM {typed} t "
             f"WHERE t.{q(col.name)} IS NOT NULL AND t.{q(col.name)} NOT IN ({known})"
-        )
-    if name == "opportunities":
-        rules.append(
-            f"SELECT _line, 'closed_at', NULL, 'required when status is won or lost' FROM {typed} "
-            "WHERE status IN ('won', 'lost') AND _raw_closed_at IS NULL"
-        )
-        rules.append(
-            f"SELECT _line, 'closed_at', _raw_closed_at, 'must be empty while status is open' FROM {typed} "
-            "WHERE status = 'open' AND _raw_closed_at IS NOT NULL"
-        )
-        rules.append(
-            f"SELECT _line, 'closed_at', _raw_closed_at, 'before created_at' FROM {typed} "
-            "WHERE closed_at < created_at"
-        )
-    if name == "customers":
-        rules.append(
-            f"SELECT _line, 'churned_on', CAST(churned_on AS VARCHAR), 'before acquired_on' FROM {typed} "
-            "WHERE churned_on < acquired_on"
-        )
-    if name == "contracts":
-        rules.append(
-            f"SELECT _line, 'end_on', CAST(end_on AS VARCHAR), 'before start_on' FROM {typed} WHERE end_on < start_on"
-        )
-    if name == "reps":
-        rules.append(
-            f"SELECT _line, 'left_on', CAST(left_on AS VARCHAR), 'before hired_on' FROM {typed} WHERE left_on < hired_on"
-        )
-    if name == "targets":
-        ids = ", ".join(lit(i) for i in _kpi_ids())
-        rules.append(
-            f"SELECT _line, 'kpi', kpi, 'not a KPI id of the catalogue (koers kpis lists them)' FROM {typed} "
-            f"WHERE kpi IS NOT NULL AND kpi NOT IN ({ids})"
         )
     if name in _CURRENCY_DAY:
         day = _CURRENCY_DAY[name].format(tz=lit(settings.time_zone))
@@ -408,11 +454,24 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
         table = TABLE_BY_NAME[source.table]
         cols = ", ".join(f"s.{q(c)}" for c in table.column_names)
         con.execute(
-            f"COPY (SELECT s._line AS line, {cols} FROM _staged_{source.table} s WHERE s._line IN "
+            f"COPY (SELECT s._line AS line, {cols} FROM ({_as_they_came(con, table, source)}) s WHERE s._line IN "
             f"(SELECT line FROM _rejects WHERE file = {lit(source.name)}) ORDER BY s._line) "
             f"TO {lit(str(out / source.name))} (HEADER, DELIMITER ',')"
         )
     return report
+
+
+def _as_they_came(con, table: Table, source: Source) -> str:
+    """The rows of a source as their untrimmed text, with `_line`: a CSV
+    file is read again (only an import with rejects gets here)."""
+    if source.rows is not None:
+        return f"SELECT * FROM _staged_{table.name}"
+    present = [c.strip() for c in _header(source.path) if c.strip() in table.column_names]
+    skips = f"_skips_{table.name}"
+    any_skips = con.execute(f"SELECT count(*) FROM {skips}").fetchone()[0]
+    numbered = (f"SELECT row_number() OVER () + 1 AS _n, {_text_columns(table, present)} "
+                f"FROM {_read_csv_sql(source.path, '_csv_errors_again')}")
+    return f"SELECT {_line_sql('_n', skips, [1] if any_skips else [])} AS _line, * FROM ({numbered})"
 
 
 # -- export ----------------------------------------------------------------
