@@ -336,3 +336,26 @@ def test_a_spark_workspace_rewrites_only_the_parquet_files_of_tables_that_change
     assert {"reps.parquet", "koers_imports.parquet"} <= changed
     assert not changed & {"activities.parquet", "opportunities.parquet", "leads.parquet", "stage_history.parquet"}
     assert ("R9",) in [r[:1] for r in table_rows(ws, "reps")]
+
+
+def test_a_first_import_leaves_every_table_as_the_data_model_declares_it(tmp_path):
+    """Into an empty table the typed rows become the table itself: its
+    columns, their order and types, must still be the declared ones, with no
+    trace of the text kept for the report, and no rejected row in it."""
+    from koers.store import Workspace
+
+    src = tmp_path / "in"
+    shutil.copytree(GOLDEN, src)
+    with open(src / "leads.csv", "a", encoding="utf-8") as f:
+        f.write("L-bad,not a moment,R1" + "," * 13 + "\n")
+    ws = Workspace.open(str(tmp_path / "ws.duckdb"))
+    fresh = Workspace.open(str(tmp_path / "fresh.duckdb"))
+    result = import_folder(ws, src)
+    assert {(r["file"], r["value"]) for r in rejects(result)} == {("leads.csv", "not a moment")}
+    shape = "SELECT table_name, column_name, data_type, ordinal_position FROM information_schema.columns ORDER BY ALL"
+    with ws.reader() as con, fresh.reader() as other:
+        assert con.execute(shape).fetchall() == other.execute(shape).fetchall()
+        assert con.execute("SELECT count(*) FROM leads WHERE lead_id = 'L-bad'").fetchone()[0] == 0
+    assert {t.name: len(table_rows(ws, t.name)) for t in TABLES if t.name != "stage_history"} == {
+        t.table: t.written for t in result.tables if t.table != "stage_history"
+    }

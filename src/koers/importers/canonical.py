@@ -29,7 +29,7 @@ from koers.importers.validate import (
     text_needed,
     typed_expr,
 )
-from koers.model import LOAD_ORDER, TABLE_BY_NAME, ColType, Table
+from koers.model import LOAD_ORDER, SQL_TYPES, TABLE_BY_NAME, ColType, Table
 from koers.settings import Settings
 from koers.store import Workspace, now_utc
 
@@ -180,15 +180,24 @@ def _import_table(
         staged = f"_staged_{name}"
         _stage_rows(con, staged, _text_columns(table, present), source, tr)
         _type_rows(con, table, f"SELECT * FROM {staged}", typed, settings, with_line=True)
+        load = None
     else:
-        _type_csv(con, table, source.path, present, typed, settings, tr)
+        # Into an empty table the typed rows are written once, as the table
+        # itself: copying ten million typed rows from a temporary table cost
+        # as much again as typing them.
+        load = f"_koers_load_{name}" if _is_empty(con, name) else None
+        _type_csv(con, table, source.path, present, typed, settings, tr, load)
     tr.read = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0] + tr.rejected
-    _validate_and_write(con, table, fname, typed, present, settings, tr)
+    _validate_and_write(con, table, fname, typed, present, settings, tr, load)
     for canonical, theirs in source.columns.items():
         con.execute(
             "UPDATE _rejects SET col = ? WHERE file = ? AND col = ?", [f"{theirs} ({canonical})", fname, canonical]
         )
     return tr
+
+
+def _is_empty(con, name: str) -> bool:
+    return con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0] == 0
 
 
 def _text_columns(table: Table, present: list[str]) -> str:
@@ -228,9 +237,11 @@ def _read_csv_sql(path: Path, errors: str) -> str:
 _TEXT_KEPT = {("opportunities", "closed_at")}
 
 
-def _type_rows(con, table: Table, rows: str, typed: str, settings: Settings, with_line: bool) -> None:
-    """Type the text rows of `rows` in one pass: each typed column beside its
-    trimmed text (`_raw_<name>`) where the rules and the report need it."""
+def _type_rows(con, table: Table, rows: str, typed: str, settings: Settings, with_line: bool,
+               temporary: bool = True) -> None:
+    """Type the text rows of `rows` in one pass, each column of its stored
+    SQL type, and each typed column beside its trimmed text (`_raw_<name>`)
+    where the rules and the report need it."""
     line = "_line, " if with_line else ""
     trimmed = ", ".join(f"{raw(c)} AS {q(c)}" for c in table.column_names)
     typed_cols = ", ".join(
@@ -245,22 +256,25 @@ def _type_rows(con, table: Table, rows: str, typed: str, settings: Settings, wit
             return f"{text} AS {raw_name(c)}"
         return f"CASE WHEN {text_needed(c)} THEN {text} END AS {raw_name(c)}"
 
-    outer = ", ".join(q(c.name) + (f", {kept(c)}" if keeps_raw(c) else "") for c in table.columns)
+    outer = ", ".join(
+        f"CAST({q(c.name)} AS {SQL_TYPES[c.type]}) AS {q(c.name)}" + (f", {kept(c)}" if keeps_raw(c) else "")
+        for c in table.columns
+    )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {typed} AS SELECT {line}{outer} FROM ("
+        f"CREATE OR REPLACE {'TEMP ' if temporary else ''}TABLE {typed} AS SELECT {line}{outer} FROM ("
         f"SELECT {line}{typed_cols} FROM (SELECT {line}{trimmed} FROM ({rows})))"
     )
 
 
 def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, settings: Settings,
-              tr: TableResult) -> None:
+              tr: TableResult, load: str | None = None) -> None:
     """Read, trim and type a canonical CSV file in one pass, with no copy of
     its text in between (on ten million rows that copy alone took longer
     than the typing). The rows keep the file's order, so a row's line follows
     from its rowid, moved down past the malformed lines that were skipped."""
-    fname, rows = path.name, f"{typed}_rows"
+    fname, rows = path.name, load or f"{typed}_rows"
     source = f"SELECT {_text_columns(table, present)} FROM {_read_csv_sql(path, '_csv_errors')}"
-    _type_rows(con, table, source, rows, settings, with_line=False)
+    _type_rows(con, table, source, rows, settings, with_line=False, temporary=load is None)
     malformed = con.execute("SELECT DISTINCT line, csv_line FROM _csv_errors ORDER BY line").fetchall()
     for line, text in malformed:
         con.execute(
@@ -275,21 +289,22 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
     if bad_lines:
         con.executemany(f"INSERT INTO {skips} VALUES (?)", [[r - m] for m, r in enumerate(bad_lines)])
     # rowids of a table made in this transaction start high, but run on in order
-    numbered = f"SELECT rowid - (SELECT min(rowid) FROM {rows}) + 2 AS _n, * FROM {rows}"
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {typed} AS SELECT {_line_sql('_n', skips, bad_lines)} "
+    numbered = f"SELECT rowid AS _rowid, rowid - (SELECT min(rowid) FROM {rows}) + 2 AS _n, * FROM {rows}"
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {typed} AS SELECT {_line_sql('_n', skips, bool(bad_lines))} "
                 f"AS _line, * EXCLUDE (_n) FROM ({numbered})")
 
 
-def _line_sql(number: str, skips: str, bad_lines: list) -> str:
+def _line_sql(number: str, skips: str, any_skipped: bool) -> str:
     """The file line of the row numbered `number` among the kept rows."""
-    if not bad_lines:
+    if not any_skipped:
         return number
     return f"{number} + (SELECT count(*) FROM {skips} WHERE t <= {number})"
 
 
 def _validate_and_write(con, table: Table, fname: str, typed: str, present: list[str],
-                        settings: Settings, tr: TableResult) -> None:
-    """Run every rule over the typed rows, write the good rows."""
+                        settings: Settings, tr: TableResult, load: str | None = None) -> None:
+    """Run every rule over the typed rows, write the good rows. `load`: the
+    typed rows are that table (`_type_csv`), which becomes the empty table."""
     name = table.name
     checks: list[Check] = []
     for col in table.columns:
@@ -306,7 +321,14 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
 
     cols = ", ".join(q(c) for c in table.column_names)
     good = f"SELECT {cols} FROM {typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
-    if con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0] == 0:
+    if name == "stage_history":
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _history_rows AS SELECT opportunity_id, stage, entered_at FROM "
+            f"{typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
+        )
+    if load is not None:
+        tr.written = _take_load(con, table, typed, load)
+    elif _is_empty(con, name):
         tr.written = con.execute(f"INSERT INTO {q(name)} {good}").fetchone()[0]
     else:
         # Only rows that are new or differ are written: a re-import writes nothing.
@@ -315,11 +337,21 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
         con.execute(f"DELETE FROM {q(name)} USING _changed WHERE {key_match}")
         con.execute(f"INSERT INTO {q(name)} SELECT {cols} FROM _changed")
         tr.written = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
-    if name == "stage_history":
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _history_rows AS SELECT opportunity_id, stage, entered_at FROM "
-            f"{typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
-        )
+
+
+def _take_load(con, table: Table, typed: str, load: str) -> int:
+    """The typed rows in `load` less the rejected ones become the (empty)
+    table: its columns are the table's, in order, with the kept text beside
+    the typed ones, which is dropped here."""
+    con.execute(f"DELETE FROM {load} WHERE rowid IN "
+                f"(SELECT _rowid FROM {typed} WHERE _line IN (SELECT _line FROM _errors))")
+    con.execute(f"DROP VIEW {typed}")
+    con.execute(f"DROP TABLE {q(table.name)}")
+    con.execute(f"ALTER TABLE {load} RENAME TO {q(table.name)}")
+    for c in table.columns:
+        if keeps_raw(c):
+            con.execute(f"ALTER TABLE {q(table.name)} DROP COLUMN {raw_name(c)}")
+    return con.execute(f"SELECT count(*) FROM {q(table.name)}").fetchone()[0]
 
 
 def _row_checks(table: Table) -> list[Check]:
@@ -468,10 +500,10 @@ def _as_they_came(con, table: Table, source: Source) -> str:
         return f"SELECT * FROM _staged_{table.name}"
     present = [c.strip() for c in _header(source.path) if c.strip() in table.column_names]
     skips = f"_skips_{table.name}"
-    any_skips = con.execute(f"SELECT count(*) FROM {skips}").fetchone()[0]
+    any_skipped = con.execute(f"SELECT count(*) FROM {skips}").fetchone()[0] > 0
     numbered = (f"SELECT row_number() OVER () + 1 AS _n, {_text_columns(table, present)} "
                 f"FROM {_read_csv_sql(source.path, '_csv_errors_again')}")
-    return f"SELECT {_line_sql('_n', skips, [1] if any_skips else [])} AS _line, * FROM ({numbered})"
+    return f"SELECT {_line_sql('_n', skips, any_skipped)} AS _line, * FROM ({numbered})"
 
 
 # -- export ----------------------------------------------------------------
