@@ -276,10 +276,11 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
     source = f"SELECT {_text_columns(table, present)} FROM {_read_csv_sql(path, '_csv_errors')}"
     _type_rows(con, table, source, rows, settings, with_line=False, temporary=load is None)
     malformed = con.execute("SELECT DISTINCT line, csv_line FROM _csv_errors ORDER BY line").fetchall()
+    fields = len(_header(path)) if malformed else 0
     for line, text in malformed:
         con.execute(
             "INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)",
-            [fname, line, text, f"malformed CSV line: not {len(_header(path))} fields as the header has"],
+            [fname, line, text, f"malformed CSV line: not {fields} fields as the header has"],
         )
     bad_lines = sorted({line for line, _ in malformed})
     tr.rejected += len(bad_lines)
@@ -322,10 +323,7 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
     cols = ", ".join(q(c) for c in table.column_names)
     good = f"SELECT {cols} FROM {typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
     if name == "stage_history":
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _history_rows AS SELECT opportunity_id, stage, entered_at FROM "
-            f"{typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
-        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _history_rows AS SELECT opportunity_id, stage, entered_at FROM ({good})")
     if load is not None:
         tr.written = _take_load(con, table, typed, load)
     elif _is_empty(con, name):
