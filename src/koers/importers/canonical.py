@@ -176,6 +176,7 @@ def _import_table(
         result.warnings.append(f"{fname}: column '{extra}' is not in the data model, ignored")
     typed = f"_typed_{name}"
     present = [c for c in table.column_names if c in header]
+    empty = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0] == 0
     if source.rows is not None:
         staged = f"_staged_{name}"
         _stage_rows(con, staged, _text_columns(table, present), source, tr)
@@ -185,19 +186,15 @@ def _import_table(
         # Into an empty table the typed rows are written once, as the table
         # itself: copying ten million typed rows from a temporary table cost
         # as much again as typing them.
-        load = f"_koers_load_{name}" if _is_empty(con, name) else None
+        load = f"_koers_load_{name}" if empty else None
         _type_csv(con, table, source.path, present, typed, settings, tr, load)
     tr.read = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0] + tr.rejected
-    _validate_and_write(con, table, fname, typed, present, settings, tr, load)
+    _validate_and_write(con, table, fname, typed, present, settings, tr, empty, load)
     for canonical, theirs in source.columns.items():
         con.execute(
             "UPDATE _rejects SET col = ? WHERE file = ? AND col = ?", [f"{theirs} ({canonical})", fname, canonical]
         )
     return tr
-
-
-def _is_empty(con, name: str) -> bool:
-    return con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0] == 0
 
 
 def _text_columns(table: Table, present: list[str]) -> str:
@@ -231,10 +228,6 @@ def _read_csv_sql(path: Path, errors: str) -> str:
         f"store_rejects=true, rejects_table={lit(errors)}, rejects_scan={lit(errors + '_scans')}, "
         "strict_mode=true, null_padding=false)"
     )
-
-
-# Typed columns whose text a table rule reports even when it parsed
-_TEXT_KEPT = {("opportunities", "closed_at")}
 
 
 def _type_rows(con, table: Table, rows: str, typed: str, settings: Settings, with_line: bool,
@@ -303,9 +296,10 @@ def _line_sql(number: str, skips: str, any_skipped: bool) -> str:
 
 
 def _validate_and_write(con, table: Table, fname: str, typed: str, present: list[str],
-                        settings: Settings, tr: TableResult, load: str | None = None) -> None:
-    """Run every rule over the typed rows, write the good rows. `load`: the
-    typed rows are that table (`_type_csv`), which becomes the empty table."""
+                        settings: Settings, tr: TableResult, empty: bool, load: str | None = None) -> None:
+    """Run every rule over the typed rows, write the good rows. `empty`: the
+    table has no rows yet. `load`: the typed rows are that table
+    (`_type_csv`), which becomes the empty table."""
     name = table.name
     checks: list[Check] = []
     for col in table.columns:
@@ -326,7 +320,7 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
         con.execute(f"CREATE OR REPLACE TEMP TABLE _history_rows AS SELECT opportunity_id, stage, entered_at FROM ({good})")
     if load is not None:
         tr.written = _take_load(con, table, typed, load)
-    elif _is_empty(con, name):
+    elif empty:
         tr.written = con.execute(f"INSERT INTO {q(name)} {good}").fetchone()[0]
     else:
         # Only rows that are new or differ are written: a re-import writes nothing.
@@ -350,6 +344,10 @@ def _take_load(con, table: Table, typed: str, load: str) -> int:
         if keeps_raw(c):
             con.execute(f"ALTER TABLE {q(table.name)} DROP COLUMN {raw_name(c)}")
     return con.execute(f"SELECT count(*) FROM {q(table.name)}").fetchone()[0]
+
+
+# Typed columns whose text a row check below reports even when it parsed
+_TEXT_KEPT = {("opportunities", "closed_at")}
 
 
 def _row_checks(table: Table) -> list[Check]:

@@ -31,9 +31,9 @@ def lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def raw(col: str, alias: str = "") -> str:
-    """The raw text of a column, empty text counting as null."""
-    return f"NULLIF(trim({alias + '.' if alias else ''}{q(col)}), '')"
+def raw(col: str) -> str:
+    """The text of a column, trimmed, empty text counting as null."""
+    return f"NULLIF(trim({q(col)}), '')"
 
 
 def typed_expr(col: Column, tz: str) -> str:
