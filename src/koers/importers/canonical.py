@@ -29,6 +29,7 @@ from koers.importers.validate import (
     text_needed,
     typed_expr,
 )
+from koers.kpis import derived
 from koers.model import LOAD_ORDER, SQL_TYPES, TABLE_BY_NAME, ColType, Table
 from koers.settings import Settings
 from koers.store import Workspace, now_utc
@@ -141,7 +142,9 @@ def import_sources(
                 result.tables.append(tr)
                 if on_table:
                     on_table(name, by_table[name].size)
-        _generate_missing_history(con, "stage_history" in by_table, now_utc())
+        made = _generate_missing_history(con, "stage_history" in by_table, now_utc())
+        if ws.kind == "duckdb" and (result.written or made or not derived.has_tables(con.execute)):
+            derived.refresh(con)
         _snapshot_open_pipeline(con, result.import_id)
         result.rejects_path = _write_rejects(con, ws, result, sources) if result.rejected else None
         con.execute(
@@ -412,7 +415,7 @@ def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
     return rules
 
 
-def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: bool, now: datetime) -> None:
+def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: bool, now: datetime) -> int:
     """An opportunity without stage_history rows gets one: its current stage
     at created_at (data-model.md). Koers keeps the rows it made, so that
     - real history imported later for the opportunity replaces them;
@@ -421,23 +424,25 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
       entered at this import (or at its closed_at, when that is earlier):
       the export says it moved, not when, and this is the first moment
       Koers knows it. Without it the stage at any T would stay the first one.
+    Returns how many stage_history rows it added or deleted.
     """
+    changed = 0
     if history_imported:
         # the made rows of opportunities with real history now, except any the import itself brought
-        con.execute(
+        changed += con.execute(
             "DELETE FROM stage_history h USING koers_generated_history g "
             "WHERE h.opportunity_id = g.opportunity_id AND h.stage = g.stage AND h.entered_at = g.entered_at "
             "AND g.opportunity_id IN (SELECT opportunity_id FROM _history_rows) "
             "AND NOT EXISTS (SELECT 1 FROM _history_rows r WHERE r.opportunity_id = h.opportunity_id "
             "AND r.stage = h.stage AND r.entered_at = h.entered_at)"
-        )
+        ).fetchone()[0]
         con.execute("DELETE FROM koers_generated_history WHERE opportunity_id IN "
                     "(SELECT opportunity_id FROM _history_rows)")
     con.execute(
         "CREATE OR REPLACE TEMP TABLE _missing AS SELECT opportunity_id, stage, created_at FROM opportunities o "
         "WHERE stage IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stage_history h WHERE h.opportunity_id = o.opportunity_id)"
     )
-    con.execute("INSERT INTO stage_history SELECT * FROM _missing")
+    changed += con.execute("INSERT INTO stage_history SELECT * FROM _missing").fetchone()[0]
     con.execute("INSERT INTO koers_generated_history SELECT * FROM _missing")
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _moved AS
@@ -449,9 +454,10 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
            WHERE o.stage IS NOT NULL AND o.stage <> g.stage""",
         [now, now],
     )
-    con.execute("INSERT INTO stage_history SELECT * FROM _moved EXCEPT SELECT opportunity_id, stage, entered_at "
-                "FROM stage_history")
+    changed += con.execute("INSERT INTO stage_history SELECT * FROM _moved EXCEPT SELECT opportunity_id, stage, "
+                           "entered_at FROM stage_history").fetchone()[0]
     con.execute("INSERT INTO koers_generated_history SELECT * FROM _moved")
+    return changed
 
 
 def _snapshot_open_pipeline(con: duckdb.DuckDBPyConnection, import_id: str) -> None:

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from koers.kpis.catalog import CATALOG_BY_ID
@@ -111,7 +112,11 @@ class Engine:
         return self._parts[key]
 
     def _aggregate(self, kpi: Kpi, ctx, by: list[str], where: dict[str, str]) -> pd.DataFrame:
-        pop = kpi.population(ctx)
+        ctx.asked = {*by, *where}
+        try:
+            pop = kpi.population(ctx)
+        finally:
+            ctx.asked = None
         pop = apply_where(pop, where)
         keys = ["period"] + by
         agg = kpi.agg
@@ -217,21 +222,39 @@ def _isnan(x) -> bool:
 
 
 def tidy(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
+    """One table of every frame's rows, in object columns of plain Python
+    values (None for missing), sorted by kpi, period, target KPI and the
+    dimensions as text. Column by column: a row at a time cost more than
+    the query on a large workspace."""
     cols = ["kpi", "period"]
     if any("target_kpi" in f.columns for f in frames):
         cols.append("target_kpi")
     cols += [*by, "value", "numerator", "denominator"]
     if not frames:
         return pd.DataFrame(columns=cols)
-    records = []
-    for f in frames:
-        f = f.reindex(columns=cols).astype(object)
-        records += f.where(f.notna(), None).to_dict("records")
-    df = pd.DataFrame(records, columns=cols, dtype=object)
+    frames = [f.reindex(columns=cols) for f in frames]
+    data = {c: [v for f in frames for v in _plain(f[c])] for c in cols}
+    df = pd.DataFrame({c: pd.Series(data[c], dtype=object) for c in cols})
     sort = ["kpi", "period"] + (["target_kpi"] if "target_kpi" in cols else []) + by
-    df["_sort"] = list(zip(*[[("" if v is None else str(v)) for v in df[c]] for c in sort])) if len(df) else []
-    df = df.sort_values("_sort", kind="stable").drop(columns="_sort").reset_index(drop=True)
-    return df
+    keys = pd.DataFrame({i: ["" if v is None else str(v) for v in data[c]] for i, c in enumerate(sort)})
+    order = keys.sort_values(list(keys.columns), kind="stable").index
+    return df.loc[order].reset_index(drop=True)
+
+
+def _plain(col: pd.Series) -> list:
+    """A column's values as Python objects, None where missing."""
+    if col.dtype.kind in "fiub":
+        values = col.to_numpy()
+        out = values.tolist()
+        if col.dtype.kind == "f":
+            for i in np.flatnonzero(np.isnan(values)):
+                out[i] = None
+        return out
+    return [None if _missing(v) else (v.item() if isinstance(v, np.generic) else v) for v in col.tolist()]
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
 
 
 def compute(con, settings, kpi_ids, periods, by=(), where=None, as_of=None) -> Result:

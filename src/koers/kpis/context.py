@@ -22,10 +22,13 @@ import ibis
 import pyarrow as pa
 
 from koers.engines import drop_temp_view, temp_view
+from koers.kpis import derived
+from koers.model import TABLE_BY_NAME
 from koers.periods import Period, ceil_date, local_date, local_midnight_utc
 from koers.settings import Settings
 
 NULL_TS = ibis.null("timestamp")
+OPPORTUNITY_COLUMNS = TABLE_BY_NAME["opportunities"].column_names
 
 
 def flag(condition):
@@ -66,10 +69,15 @@ def shared(fn):
     return property(get)
 
 
+def _naive(moment: datetime) -> datetime:
+    """A timestamp as a naive UTC instant (engines return naive ones; pandas a Timestamp)."""
+    return moment.to_pydatetime() if hasattr(moment, "to_pydatetime") else moment
+
+
 def release_views(con, names: list[str]) -> None:
     """Drop a run's temporary base tables (a long-lived connection would
     otherwise keep every run's copies)."""
-    for name in names:
+    for name in reversed(names):  # a view goes before the table it reads
         drop_temp_view(con, name)
     names.clear()
 
@@ -86,7 +94,14 @@ class Context:
         self.Td = ibis.literal(self.T_date, type="date")
         self.P = self.period_table(periods)
         self._shared = shared if shared is not None else {"_views": []}
+        # The dimensions the current question splits or filters on (None:
+        # any, as a drill-down shows every column), so a population may leave
+        # out a costly dimension no one asked for.
+        self.asked: set[str] | None = None
         self._views: list[str] = self._shared["_views"]
+
+    def wants(self, dim: str) -> bool:
+        return self.asked is None or dim in self.asked
 
     # -- periods -----------------------------------------------------------
     def period_table(self, periods: list[Period]):
@@ -110,10 +125,51 @@ class Context:
         return ibis.memtable(data)
 
     def in_period(self, t, col: str, dated: bool = False):
-        """Join each record to the period its event falls in."""
+        """Join each record to the period its event falls in. Periods that
+        follow one another without gap or overlap (any range of one grain)
+        are found by comparing with their bounds and joined on the key: a
+        join on ranges cost ten times as much on ten million rows."""
+        bounds = self._bounds(dated)
+        if bounds is None:
+            return self.join_on_ranges(t, col, dated)
+        starts, end, keys = bounds
+        x = t[col]
+        kind = "date" if dated else "timestamp"
+
+        def period_of(first: int, last: int):
+            # binary search over the starts: a depth of log2(periods) comparisons
+            if first == last:
+                return ibis.literal(keys[first], type="date")
+            mid = (first + last + 1) // 2
+            return ibis.ifelse(x < ibis.literal(starts[mid], type=kind), period_of(first, mid - 1), period_of(mid, last))
+
+        inside = t.filter((x >= ibis.literal(starts[0], type=kind)) & (x < ibis.literal(end, type=kind)))
+        inside = inside.mutate(_p_key=period_of(0, len(keys) - 1))
+        return inside.join(self.P, inside._p_key == self.P.period).drop("_p_key")
+
+    def join_on_ranges(self, t, col: str, dated: bool = False):
         P = self.P
         lo, hi = (P._d_start, P._d_end) if dated else (P._p_start, P._p_end)
         return t.join(P, (t[col] >= lo) & (t[col] < hi))
+
+    def _bounds(self, dated: bool):
+        """(starts, end of the last, keys) when the periods tile a span of
+        time in order, else None (the trailing years of a year-to-date KPI
+        overlap)."""
+        if not self.periods:
+            return None
+        if dated:
+            starts = [p.start for p in self.periods]
+            ends = [p.end for p in self.periods]
+        else:
+            starts = [p.start_utc(self.tz) for p in self.periods]
+            ends = [p.end_utc(self.tz) for p in self.periods]
+        keys = [getattr(p, "key", p.start) for p in self.periods]
+        if any(ends[i] != starts[i + 1] for i in range(len(starts) - 1)) or len(set(keys)) != len(keys):
+            return None
+        if any(s >= e for s, e in zip(starts, ends)):
+            return None
+        return starts, ends[-1], keys
 
     # -- the raw tables ----------------------------------------------------
     def raw(self, name: str):
@@ -183,8 +239,10 @@ class Context:
         A null amount counts as 0."""
         r = self.rates
         lo, hi = (r._r_from, r._r_until) if dated else (r._r_from_ts, r._r_until_ts)
-        foreign = t[currency].notnull() & (t[currency] != self.settings.currency)
-        j = t.left_join(r, foreign & (t[currency] == r._r_cur) & (t[at] >= lo) & (t[at] < hi))
+        # On the currency alone and its dates, so the engine hashes on the
+        # currency: a rate of the workspace currency itself may match, once
+        # (a currency's rates do not overlap), and is not used.
+        j = t.left_join(r, (t[currency] == r._r_cur) & (t[at] >= lo) & (t[at] < hi))
         foreign = j[currency].notnull() & (j[currency] != self.settings.currency)
         value = ibis.ifelse(foreign, j[amount].fill_null(0) * j._r_rate, j[amount].fill_null(0))
         return j.mutate(**{out: value}).drop("_r_cur", "_r_from", "_r_until", "_r_from_ts", "_r_until_ts", "_r_rate")
@@ -204,20 +262,39 @@ class Context:
         return self.view(self.with_team(ld))
 
     @shared
-    def stages(self):
-        s = self.raw("stages")
-        return s.select(_s_stage=s.stage, _s_seq=s.sequence, _s_prob=s.probability, _s_kind=s.kind)
+    def _derived(self) -> bool:
+        return derived.present(self.con)
+
+    @shared
+    def _spans(self):
+        """The whole stage history as stays (derived.spans), as kept by the
+        workspace or computed once for the run."""
+        if self._derived:
+            return self.raw(derived.SPANS)
+        return self.view(derived.spans(self.con), materialise=True)
+
+    @shared
+    def _opportunity_dims(self):
+        if self._derived:
+            return self.raw(derived.OPPORTUNITIES)
+        return self.view(derived.opportunities(self.con, self._spans), materialise=True)
+
+    @shared
+    def _history_before_t(self) -> bool:
+        """Whether every history row was entered before T (an as-of of now,
+        typically): then each opportunity's stage at T is its last one."""
+        last = self._spans.entered_at.max().execute()
+        return last is None or _naive(last) < self.as_of
 
     @shared
     def history(self):
         """stage_history rows entered before T, with the stage's kind, sequence
-        and probability, the end of each stay, and the opportunity's dims."""
-        h = self.raw("stage_history")
+        and probability, and the end of each stay (`_next_at`, null for the
+        opportunity's stay at T)."""
+        h = self._spans
         h = h.filter(h.entered_at < self.T)
-        h = h.join(self.stages, h.stage == self.stages._s_stage).drop("_s_stage")
-        w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h._s_seq])
-        h = h.mutate(_next_at=h.entered_at.lead().over(w))
-        return self.view(h.mutate(_next_or_max=h._next_at.fill_null(FAR_FUTURE)), materialise=True)
+        h = h.mutate(_next_at=self.cut(h._next_at))
+        return self.view(h.mutate(_next_or_max=h._next_at.fill_null(FAR_FUTURE)))
 
     @shared
     def stage_at_t(self):
@@ -229,35 +306,27 @@ class Context:
 
     @shared
     def opps(self):
-        o = self.raw("opportunities")
+        o = self._opportunity_dims
         o = o.filter(o.created_at < self.T)
         closed = o.closed_at < self.T
-        ld = self.raw("leads")
-        lead = ld.select(
-            _l_id=ld.lead_id, _l_created=ld.created_at, _l_source=ld.source, _l_campaign=ld.campaign,
-            _l_region=ld.region, _l_segment=ld.segment,
-        )
         o = o.mutate(
             closed_at=ibis.ifelse(closed, o.closed_at, NULL_TS),
             status=ibis.ifelse(closed, o.status, "open"),
             owner=o.owner_id,
             customer=o.customer_id,
-            close_month=o.expected_close_on.strftime("%Y-%m"),
-            deal_type=o.deal_type.fill_null("new_business"),
         )
-        o = o.left_join(lead, o.lead_id == lead._l_id)
-        o = o.mutate(
-            source=o.source.fill_null(o._l_source),
-            campaign=o.campaign.fill_null(o._l_campaign),
-            region=o.region.fill_null(o._l_region),
-            segment=o.segment.fill_null(o._l_segment),
-            first_contact_at=ibis.ifelse(o._l_id.notnull(), o._l_created, o.created_at),
-        ).drop("_l_id", "_l_source", "_l_campaign", "_l_region", "_l_segment", "_l_created")
-        s = self.stage_at_t
-        o = o.left_join(s, o.opportunity_id == s._h_opp)
-        o = o.mutate(stage=o._h_stage.fill_null(o.stage), _closed_or_max=o.closed_at.fill_null(FAR_FUTURE))
-        o = o.drop("_h_opp", "_h_stage")
-        return self.view(self.with_team(o), materialise=True)
+        if self._history_before_t:
+            # no join: with the history whole before T, the stage at T is the last
+            o = o.mutate(stage=o._stage_now.fill_null(o.stage))
+        else:
+            s = self.stage_at_t
+            o = o.left_join(s, o.opportunity_id == s._h_opp)
+            o = o.mutate(stage=o._h_stage.fill_null(o.stage)).drop("_h_opp", "_h_stage")
+        o = o.mutate(_closed_or_max=o.closed_at.fill_null(FAR_FUTURE))
+        o = o.select(*OPPORTUNITY_COLUMNS, "owner", "customer", "close_month", "first_contact_at", "_closed_or_max")
+        # Read straight from the kept table it is a cheap filter; joined to
+        # the history cut at T it is computed once for the run.
+        return self.view(self.with_team(o), materialise=not (self._derived and self._history_before_t))
 
     def stage_at(self, open_at_p):
         """Add the stage at end(P) (`stage`, `_stage_entered`, `_stage_prob`)

@@ -95,7 +95,9 @@ def _attainment(engine, ctx, by, where):
         frames.append(df[["period", "target_kpi", *by, "value", "numerator", "denominator"]])
     if not frames:
         return pd.DataFrame(columns=["period", "target_kpi", *by, "value", "numerator", "denominator"])
-    return pd.concat(frames, ignore_index=True)
+    # as objects: a frame whose values are all missing then takes no part in
+    # choosing the columns' types (pandas warns it soon will)
+    return pd.concat([f.astype(object) for f in frames], ignore_index=True)
 
 
 KPIS = [

@@ -1,0 +1,96 @@
+"""Tables derived from the canonical ones that do not depend on the as-of
+moment: the stage history as stays (each row with the entry of the next),
+and the opportunities with the dimensions they take from their lead.
+
+A DuckDB workspace keeps them, rebuilt by every import that writes rows, so
+a KPI run reads them instead of computing a window over the whole history
+and a join to every lead each time: those two were most of a run's time on
+a large workspace. Other workspaces (Spark, PostgreSQL), and a DuckDB file
+from before they existed, get the same expressions computed in the run.
+
+Cutting them at T gives exactly what computing them from the rows before T
+would: the history rows entered before T are a prefix of each opportunity's
+order (entered_at, then the stage's sequence), so a row's next entry is
+before T, or it is at or after T and the row is the last one before T.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+SPANS = "koers_stage_spans"
+OPPORTUNITIES = "koers_opportunity_dims"
+DERIVED = (SPANS, OPPORTUNITIES)
+
+# The opportunity dimensions that fall back to the lead's when empty.
+FROM_LEAD = ("source", "campaign", "region", "segment")
+
+
+def spans(con):
+    """stage_history rows with the stage's sequence, probability and kind,
+    and `_next_at`: the entered_at of the opportunity's next row (null for
+    its last). Rows of a stage that is not in `stages` are left out."""
+    h = con.table("stage_history")
+    s = con.table("stages")
+    s = s.select(_s_stage=s.stage, _s_seq=s.sequence, _s_prob=s.probability, _s_kind=s.kind)
+    h = h.join(s, h.stage == s._s_stage).drop("_s_stage")
+    w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h._s_seq])
+    return h.mutate(_next_at=h.entered_at.lead().over(w))
+
+
+def opportunities(con, spans_table):
+    """opportunities with the lead's source, campaign, region and segment
+    where their own are empty, `first_contact_at` (the lead's creation, or
+    the opportunity's without a lead), `close_month`, `deal_type` defaulted,
+    and `_stage_now`: the stage of the last history row, which is the stage
+    at any T after every history row of the opportunity."""
+    o = con.table("opportunities")
+    ld = con.table("leads")
+    lead = ld.select(
+        _l_id=ld.lead_id, _l_created=ld.created_at, _l_source=ld.source, _l_campaign=ld.campaign,
+        _l_region=ld.region, _l_segment=ld.segment,
+    )
+    last = spans_table.filter(spans_table._next_at.isnull())
+    last = last.select(_n_opp=last.opportunity_id, _stage_now=last.stage)
+    j = o.left_join(lead, o.lead_id == lead._l_id)
+    j = j.left_join(last, j.opportunity_id == last._n_opp)
+    own = [c for c in o.columns]
+    return j.select(
+        *[
+            (j[c].fill_null(j[f"_l_{c}"]).name(c) if c in FROM_LEAD else
+             j[c].fill_null("new_business").name(c) if c == "deal_type" else j[c])
+            for c in own
+        ],
+        close_month=j.expected_close_on.strftime("%Y-%m"),
+        first_contact_at=ibis.ifelse(j._l_id.notnull(), j._l_created, j.created_at),
+        _stage_now=j._stage_now,
+    )
+
+
+def refresh(con) -> None:
+    """Rebuild the derived tables in a DuckDB workspace, inside the caller's
+    transaction (an import's: its rows and these land together)."""
+    from koers.store import ensure_schema
+
+    # Compiled against an empty copy of the schema: the SQL names the tables
+    # only, and the import's connection keeps its own session settings.
+    scratch = ibis.duckdb.connect()
+    ensure_schema(scratch.con)
+    con.execute(f"CREATE OR REPLACE TABLE {SPANS} AS {scratch.compile(spans(scratch))}")
+    scratch.con.execute(f"CREATE TABLE {SPANS} AS {scratch.compile(spans(scratch))} LIMIT 0")
+    sql = scratch.compile(opportunities(scratch, scratch.table(SPANS)))
+    con.execute(f"CREATE OR REPLACE TABLE {OPPORTUNITIES} AS {sql}")
+    scratch.disconnect()
+
+
+def present(con) -> bool:
+    """Whether the workspace behind an ibis connection keeps the derived tables."""
+    if con.name != "duckdb":
+        return False
+    return has_tables(con.raw_sql)
+
+
+def has_tables(execute) -> bool:
+    """Whether a DuckDB connection (its execute) holds the derived tables."""
+    rows = execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    return set(DERIVED) <= {r[0] for r in rows}

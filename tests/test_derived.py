@@ -1,0 +1,189 @@
+"""The shortcuts of a KPI run give exactly what the long way gives:
+- the derived tables a DuckDB workspace keeps (kpis/derived.py) against the
+  same tables computed in the run, as Spark and PostgreSQL do;
+- periods found by comparing with their bounds against the join on ranges;
+- the open pipeline without its stage at end(P) when no one asks for it."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from datetime import datetime, timedelta
+
+import ibis
+import numpy as np
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from koers.engines import connect
+from koers.importers.canonical import import_folder
+from koers.kpis import derived
+from koers.kpis.catalog import CATALOG
+from koers.kpis.compute import Engine
+from koers.kpis.context import Context
+from koers.periods import parse_instant, parse_spec, trailing_year
+from koers.settings import Settings
+from koers.store import Workspace
+from tests.conftest import GOLDEN
+
+# before some stage changes, on the spring DST night, and after every event
+AS_OF = ["2025-02-10T12:00:00+01:00", "2025-03-30T01:45:00+01:00", "2026-01-01T00:00:00+01:00"]
+
+
+def _catalogue(ws: Workspace, as_of: str, by: list[str]) -> dict:
+    con, settings_ = connect(ws), ws.settings()
+    engine = Engine(con, settings_, parse_spec("2025-01..2025-06"), parse_instant(as_of, settings_.tz))
+    out = {}
+    try:
+        for k in CATALOG:
+            dims = [d for d in by if d in k.dimensions]
+            out[(k.id, *dims)] = engine.compute([k.id], dims, {}).rows.to_dict("records")
+    finally:
+        engine.release()
+        con.disconnect()
+    return out
+
+
+def _kept(ws: Workspace) -> bool:
+    with ws.reader() as con:
+        return derived.has_tables(con.execute)
+
+
+def test_the_kept_tables_give_the_figures_the_run_computes_itself(tmp_path):
+    kept = Workspace.open(str(tmp_path / "kept.duckdb"))
+    import_folder(kept, GOLDEN)
+    shutil.copy(kept.path, tmp_path / "computed.duckdb")
+    computed = Workspace.open(str(tmp_path / "computed.duckdb"))
+    with computed.writer() as con:
+        for name in derived.DERIVED:
+            con.execute(f"DROP TABLE {name}")
+    assert _kept(kept) and not _kept(computed)
+    # before some stage changes, unsplit; after every event, by rep and stage
+    for as_of, by in ((AS_OF[0], []), (AS_OF[2], ["owner", "stage"])):
+        a, b = _catalogue(kept, as_of, by), _catalogue(computed, as_of, by)
+        assert a.keys() == b.keys()
+        for key in a:
+            assert len(a[key]) == len(b[key]), (as_of, key)
+            for x, y in zip(a[key], b[key]):
+                assert x.keys() == y.keys() and all(_same(x[f], y[f]) for f in x), (as_of, key, x, y)
+
+
+def _same(x, y) -> bool:
+    """Equal, floats within 1e-9: a sum's last bits follow the engine's order of adding."""
+    if isinstance(x, float) and isinstance(y, float):
+        return math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9)
+    return x == y
+
+
+def test_an_import_rebuilds_the_kept_tables_only_when_it_writes(tmp_path, monkeypatch):
+    ws = Workspace.open(str(tmp_path / "ws.duckdb"))
+    import_folder(ws, GOLDEN)
+    built = []
+    refresh = derived.refresh
+    monkeypatch.setattr(derived, "refresh", lambda con: (built.append(1), refresh(con)))
+    assert import_folder(ws, GOLDEN).written == 0
+    assert built == []
+    newer = tmp_path / "newer"
+    shutil.copytree(GOLDEN, newer)
+    rows = (newer / "opportunities.csv").read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    fields = rows[1].split(",")
+    fields[header.index("source")] = "fair"
+    rows[1] = ",".join(fields)
+    (newer / "opportunities.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert import_folder(ws, newer).written == 1
+    assert built == [1]
+    with ws.reader() as con:
+        got = con.execute(f"SELECT source FROM {derived.OPPORTUNITIES} WHERE opportunity_id = ?", [fields[0]]).fetchone()
+    assert got == ("fair",)
+
+
+def test_a_workspace_from_before_the_kept_tables_gets_them_with_its_next_import(tmp_path):
+    ws = Workspace.open(str(tmp_path / "ws.duckdb"))
+    import_folder(ws, GOLDEN)
+    with ws.writer() as con:
+        con.execute(f"DROP TABLE {derived.SPANS}")
+    assert not _kept(ws)
+    assert import_folder(ws, GOLDEN).written == 0
+    assert _kept(ws)
+
+
+# -- periods by their bounds ---------------------------------------------------
+
+SPECS = [
+    ("2025-01..2025-12", None), ("2025-W10..2025-W16", None), ("2025-03-28..2025-04-02", None),
+    ("2025-10-24..2025-10-28", None), ("2024-Q4..2025-Q2", None), ("2025", "month"), ("2025-03", "week"),
+]
+START = datetime(2024, 9, 25)
+
+
+def _bucketed(spec: str, grain: str | None, moments: list[datetime]) -> tuple[list, list]:
+    s = Settings()
+    periods = parse_spec(spec, grain)
+    con = ibis.duckdb.connect()
+    ctx = Context(con, s, periods, datetime(2030, 1, 1))
+    days = [m.date() for m in moments]
+    t = ibis.memtable(pa.table({"at": pa.array(moments, pa.timestamp("us")), "day": pa.array(days, pa.date32())}))
+    got = []
+    for col, dated in (("at", False), ("day", True)):
+        assert ctx._bounds(dated) is not None
+        for fn in (ctx.in_period, ctx.join_on_ranges):
+            rows = fn(t, col, dated).select(col, "period").to_pyarrow().to_pylist()
+            got.append(sorted((r[col], r["period"]) for r in rows))
+    con.disconnect()
+    return got
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    spec=st.sampled_from(SPECS),
+    minutes=st.lists(st.integers(0, 60 * 24 * 500), min_size=1, max_size=40),
+)
+def test_periods_found_by_their_bounds_are_the_periods_joined_on_ranges(spec, minutes):
+    periods = parse_spec(*spec)
+    s = Settings()
+    # every bound itself, a microsecond either side, and random moments
+    moments = [START + timedelta(minutes=m) for m in minutes]
+    for p in periods[:6]:
+        b = p.start_utc(s.tz)
+        moments += [b, b - timedelta(microseconds=1), b + timedelta(microseconds=1)]
+    by_bounds, joined, by_bounds_dated, joined_dated = _bucketed(*spec, moments)
+    assert by_bounds == joined
+    assert by_bounds_dated == joined_dated
+
+
+def test_overlapping_periods_are_joined_on_ranges():
+    periods = [trailing_year(p) for p in parse_spec("2025-01..2025-03")]
+    ctx = Context(ibis.duckdb.connect(), Settings(), periods, datetime(2030, 1, 1))
+    assert ctx._bounds(False) is None and ctx._bounds(True) is None
+
+
+# -- the open pipeline without its stage ----------------------------------------------
+
+def test_the_open_pipeline_by_rep_is_the_sum_of_its_stages(tmp_path):
+    ws = Workspace.open(str(tmp_path / "ws.duckdb"))
+    import_folder(ws, GOLDEN)
+    con, s = connect(ws), ws.settings()
+    keys = ["period", "owner"]
+    for as_of in AS_OF:
+        engine = Engine(con, s, parse_spec("2025-01..2025-06"), parse_instant(as_of, s.tz))
+        for kid, cols in (("open_pipeline_value", ["value"]), ("open_pipeline_count", ["value"])):
+            plain = engine.compute([kid], ["owner"], {}).rows[keys + cols]
+            staged = engine.compute([kid], ["owner", "stage"], {}).rows
+            staged = staged.groupby(keys, dropna=False, as_index=False)[cols].sum()
+            both = plain.merge(staged, on=keys, how="outer", suffixes=("", "_staged"), indicator=True)
+            assert len(both) and (both["_merge"] == "both").all(), (kid, as_of)
+            for c in cols:
+                assert np.allclose(both[c].astype(float), both[f"{c}_staged"].astype(float)), (kid, as_of, c)
+        engine.release()
+    con.disconnect()
+
+
+def test_kept_tables_are_not_part_of_the_export(tmp_path):
+    from koers.importers.canonical import export_folder
+
+    ws = Workspace.open(str(tmp_path / "ws.duckdb"))
+    import_folder(ws, GOLDEN)
+    export_folder(ws, tmp_path / "out")
+    assert not any(p.stem in derived.DERIVED for p in (tmp_path / "out").iterdir())
