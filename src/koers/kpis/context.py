@@ -190,6 +190,18 @@ class Context:
         j = t.left_join(self.teams, t.owner == self.teams._team_rep)
         return j.drop("_team_rep")
 
+    def _teamed(self, plain: str):
+        """The shared base table `plain`, with the owner's team when the
+        question may split or filter on it: on ten million activities the
+        join to reps cost more than counting them."""
+        base = getattr(self, plain)
+        if not self.wants("team"):
+            return base
+        key = f"{plain}_team"
+        if key not in self._shared:
+            self._shared[key] = self.view(self.with_team(base))
+        return self._shared[key]
+
     def cut(self, col):
         return ibis.ifelse(col < self.T, col, NULL_TS)
 
@@ -248,8 +260,12 @@ class Context:
         return j.mutate(**{out: value}).drop("_r_cur", "_r_from", "_r_until", "_r_from_ts", "_r_until_ts", "_r_rate")
 
     # -- canonical records as of T, with their dimensions ------------------
-    @shared
+    @property
     def leads(self):
+        return self._teamed("_leads")
+
+    @shared
+    def _leads(self):
         ld = self.raw("leads")
         ld = ld.filter(ld.created_at < self.T)
         ld = ld.mutate(
@@ -259,7 +275,7 @@ class Context:
             converted_at=self.cut(ld.converted_at),
             disqualified_at=self.cut(ld.disqualified_at),
         )
-        return self.view(self.with_team(ld))
+        return self.view(ld)
 
     @shared
     def _derived(self) -> bool:
@@ -304,8 +320,12 @@ class Context:
         h = h.filter(h._next_at.isnull())
         return h.select(_h_opp=h.opportunity_id, _h_stage=h.stage)
 
-    @shared
+    @property
     def opps(self):
+        return self._teamed("_opps")
+
+    @shared
+    def _opps(self):
         o = self._opportunity_dims
         o = o.filter(o.created_at < self.T)
         closed = o.closed_at < self.T
@@ -326,7 +346,7 @@ class Context:
         o = o.select(*OPPORTUNITY_COLUMNS, "owner", "customer", "close_month", "first_contact_at", "_closed_or_max")
         # Read straight from the kept table it is a cheap filter; joined to
         # the history cut at T it is computed once for the run.
-        return self.view(self.with_team(o), materialise=not (self._derived and self._history_before_t))
+        return self.view(o, materialise=not (self._derived and self._history_before_t))
 
     def stage_at(self, open_at_p):
         """Add the stage at end(P) (`stage`, `_stage_entered`, `_stage_prob`)
@@ -359,11 +379,15 @@ class Context:
         o, P = self.opps, self.P
         return o.join(P, (o.created_at < P._p_start) & (o._closed_or_max >= P._p_start))
 
-    @shared
+    @property
     def activities(self):
+        return self._teamed("_activities")
+
+    @shared
+    def _activities(self):
         a = self.raw("activities")
         a = a.mutate(owner=a.owner_id, done_at=self.cut(a.done_at))
-        return self.view(self.with_team(a))
+        return self.view(a)
 
     @shared
     def customers(self):

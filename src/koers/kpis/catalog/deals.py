@@ -37,11 +37,9 @@ def _cycle(ctx):
 def _with_opp_dims(ctx, h):
     """History rows with their opportunity's dimensions; stage is the row's."""
     o = ctx.opps.drop("stage")
-    o = o.select(
-        _o_id=o.opportunity_id, _o_closed=o.closed_at, _o_status=o.status, owner=o.owner, team=o.team,
-        source=o.source, campaign=o.campaign, region=o.region, segment=o.segment, product=o.product,
-        product_line=o.product_line, deal_type=o.deal_type, customer=o.customer,
-    )
+    dims = [d for d in ("owner", "team", "source", "campaign", "region", "segment", "product", "product_line",
+                        "deal_type", "customer") if d in o.columns]  # team only when asked
+    o = o.select(*dims, _o_id=o.opportunity_id, _o_closed=o.closed_at, _o_status=o.status)
     return h.join(o, h.opportunity_id == o._o_id)
 
 
