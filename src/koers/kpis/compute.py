@@ -250,11 +250,10 @@ def _plain(col: pd.Series) -> list:
             for i in np.flatnonzero(np.isnan(values)):
                 out[i] = None
         return out
-    return [None if _missing(v) else (v.item() if isinstance(v, np.generic) else v) for v in col.tolist()]
-
-
-def _missing(v) -> bool:
-    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and math.isnan(v))
+    out = col.tolist()
+    for i in np.flatnonzero(col.isna().to_numpy()):
+        out[i] = None
+    return [v.item() if isinstance(v, np.generic) else v for v in out]
 
 
 def compute(con, settings, kpi_ids, periods, by=(), where=None, as_of=None) -> Result:
