@@ -344,9 +344,9 @@ class Context:
             o = o.mutate(stage=o._h_stage.fill_null(o.stage)).drop("_h_opp", "_h_stage")
         o = o.mutate(_closed_or_max=o.closed_at.fill_null(FAR_FUTURE))
         o = o.select(*OPPORTUNITY_COLUMNS, "owner", "customer", "close_month", "first_contact_at", "_closed_or_max")
-        # Read straight from the kept table it is a cheap filter; joined to
-        # the history cut at T it is computed once for the run.
-        return self.view(o, materialise=not (self._derived and self._history_before_t))
+        # Over the derived table alone, a view is a cheap filter; joined to
+        # the history cut at T, it is computed once for the run.
+        return self.view(o, materialise=not self._history_before_t)
 
     def stage_at(self, open_at_p):
         """Add the stage at end(P) (`stage`, `_stage_entered`, `_stage_prob`)

@@ -54,13 +54,16 @@ def opportunities(con, spans_table):
     last = last.select(_n_opp=last.opportunity_id, _stage_now=last.stage)
     j = o.left_join(lead, o.lead_id == lead._l_id)
     j = j.left_join(last, j.opportunity_id == last._n_opp)
-    own = [c for c in o.columns]
+
+    def column(name: str):
+        if name in FROM_LEAD:
+            return j[name].fill_null(j[f"_l_{name}"]).name(name)
+        if name == "deal_type":
+            return j[name].fill_null("new_business").name(name)
+        return j[name]
+
     return j.select(
-        *[
-            (j[c].fill_null(j[f"_l_{c}"]).name(c) if c in FROM_LEAD else
-             j[c].fill_null("new_business").name(c) if c == "deal_type" else j[c])
-            for c in own
-        ],
+        *[column(c) for c in o.columns],
         close_month=j.expected_close_on.strftime("%Y-%m"),
         first_contact_at=ibis.ifelse(j._l_id.notnull(), j._l_created, j.created_at),
         _stage_now=j._stage_now,
@@ -75,12 +78,15 @@ def refresh(con) -> None:
     # Compiled against an empty copy of the schema: the SQL names the tables
     # only, and the import's connection keeps its own session settings.
     scratch = ibis.duckdb.connect()
-    ensure_schema(scratch.con)
-    con.execute(f"CREATE OR REPLACE TABLE {SPANS} AS {scratch.compile(spans(scratch))}")
-    scratch.con.execute(f"CREATE TABLE {SPANS} AS {scratch.compile(spans(scratch))} LIMIT 0")
-    sql = scratch.compile(opportunities(scratch, scratch.table(SPANS)))
-    con.execute(f"CREATE OR REPLACE TABLE {OPPORTUNITIES} AS {sql}")
-    scratch.disconnect()
+    try:
+        ensure_schema(scratch.con)
+        history = spans(scratch)
+        con.execute(f"CREATE OR REPLACE TABLE {SPANS} AS {scratch.compile(history)}")
+        scratch.create_table(SPANS, schema=history.schema())
+        kept = scratch.table(SPANS)  # named alone, as the import's connection knows it
+        con.execute(f"CREATE OR REPLACE TABLE {OPPORTUNITIES} AS {scratch.compile(opportunities(scratch, kept))}")
+    finally:
+        scratch.disconnect()
 
 
 def present(con) -> bool:
