@@ -180,6 +180,11 @@ class Engine:
 
 
 def as_dates(col: pd.Series) -> list:
+    if col.dtype.kind == "M":  # as engines return them: by column, not a Timestamp per row
+        out = col.dt.date.tolist()
+        for i in np.flatnonzero(col.isna().to_numpy()):
+            out[i] = None
+        return out
     return [None if v is None or v is pd.NaT else pd.Timestamp(v).date() for v in col]
 
 
