@@ -182,3 +182,26 @@ def test_target_attainment_keeps_its_target_kpi_column_without_targets(tmp_path)
 def test_composites_over_a_period_without_records(ws, args):
     result = kpi(ws, *args, "--period", "2019-10", "--format", "csv")
     assert result.exit_code == 0, result.output
+
+
+def test_duckdb_draws_no_progress_bar_into_what_a_command_writes(tmp_path):
+    """DuckDB's own progress bar prints to standard output, where `koers kpi
+    --format json` writes its answer, on any query longer than two seconds:
+    every connection Koers opens has it off (Koers's bars go to stderr)."""
+    from koers.engines import connect
+    from koers.store import Workspace
+
+    shown = "SELECT current_setting('enable_progress_bar')"
+    ws = Workspace.open(str(tmp_path / "ws.duckdb"))
+    with ws.reader() as con:
+        assert con.execute(shown).fetchone()[0] is False
+    with ws.writer() as con:
+        assert con.execute(shown).fetchone()[0] is False
+    engine = connect(ws)
+    try:
+        assert engine.raw_sql(shown).fetchone()[0] is False
+    finally:
+        engine.disconnect()
+    copied = Workspace.open(f"spark:{tmp_path / 'spark'}")  # loaded into an in-memory DuckDB
+    with copied.reader() as con:
+        assert con.execute(shown).fetchone()[0] is False

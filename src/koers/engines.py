@@ -11,7 +11,7 @@ import os
 import ibis
 
 from koers.model import TABLES
-from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace, duckdb_config
+from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace, duckdb_config, quiet
 
 SQL_BACKENDS = ("duckdb", "postgres")  # temporary tables and views by SQL
 
@@ -43,7 +43,9 @@ def _spark():
 def connect(ws: Workspace) -> ibis.BaseBackend:
     if isinstance(ws, DuckDBWorkspace):
         # the same configuration as the writer: DuckDB refuses mixed ones in a process
-        return ibis.duckdb.connect(str(ws.path), **duckdb_config())
+        con = ibis.duckdb.connect(str(ws.path), **duckdb_config())
+        quiet(con.con)
+        return con
     if isinstance(ws, SparkWorkspace):
         con = ibis.pyspark.connect(_spark())
         for t in TABLES:

@@ -31,6 +31,20 @@ def duckdb_config() -> dict[str, str]:
     stays within a laptop's memory (KOERS_DUCKDB_MEMORY_LIMIT, default 1.5GB)."""
     return {"memory_limit": os.environ.get("KOERS_DUCKDB_MEMORY_LIMIT", "1.5GB")}
 
+def open_duckdb(path: str = ":memory:", config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection, quiet: DuckDB's own progress bar prints to
+    standard output, into the CSV or JSON a command writes there, on any
+    query longer than two seconds (Koers draws its own on standard error)."""
+    con = duckdb.connect(path, config=config or {})
+    quiet(con)
+    return con
+
+
+def quiet(con) -> None:
+    """Turn DuckDB's progress bar off for a connection (a session setting)."""
+    con.execute("SET enable_progress_bar = false")
+
+
 META_DDL = {
     "koers_settings": "key VARCHAR PRIMARY KEY, value VARCHAR",
     "koers_imports": (
@@ -174,7 +188,7 @@ class DuckDBWorkspace(Workspace):
         self.path = Path(url)
         if self.path.parent and not self.path.parent.exists():
             raise WorkspaceError(f"the folder of workspace '{url}' does not exist")
-        con = duckdb.connect(str(self.path), config=duckdb_config())
+        con = open_duckdb(str(self.path), duckdb_config())
         try:
             ensure_schema(con)
         finally:
@@ -182,7 +196,7 @@ class DuckDBWorkspace(Workspace):
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(self.path), config=duckdb_config())
+        con = open_duckdb(str(self.path), duckdb_config())
         try:
             con.execute("BEGIN TRANSACTION")
             yield con
@@ -195,7 +209,7 @@ class DuckDBWorkspace(Workspace):
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = duckdb.connect(str(self.path), config=duckdb_config())
+        con = open_duckdb(str(self.path), duckdb_config())
         try:
             yield con
         finally:
@@ -243,7 +257,7 @@ class SparkWorkspace(CopiedWorkspace):
     def meta(self, name: str) -> pd.DataFrame:
         if name not in META_DDL:
             raise ValueError(f"not a Koers table: {name}")
-        con = duckdb.connect()
+        con = open_duckdb()
         try:
             ensure_schema(con)
             path = self.parquet(name)
@@ -253,7 +267,7 @@ class SparkWorkspace(CopiedWorkspace):
             con.close()
 
     def _load(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect()
+        con = open_duckdb()
         ensure_schema(con)
         for name in [t.name for t in TABLES] + list(META_DDL):
             path = self.parquet(name)

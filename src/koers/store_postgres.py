@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import duckdb
 
 from koers.model import TABLES
-from koers.store import META_DDL, CopiedWorkspace, WorkspaceError, ensure_schema, table_sums
+from koers.store import META_DDL, CopiedWorkspace, WorkspaceError, ensure_schema, open_duckdb, table_sums
 
 # DuckDB's column types in PostgreSQL's words
 PG_TYPES = {"VARCHAR": "text", "TIMESTAMP": "timestamp", "DATE": "date", "DOUBLE": "double precision",
@@ -39,7 +39,7 @@ def _pg_type(duck: str) -> str:
 def schema() -> dict[str, list[tuple[str, str]]]:
     """Every table Koers keeps, with its PostgreSQL column types, in load
     order: read off the DuckDB schema, so the two never differ."""
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         ensure_schema(con)
         names = [t.name for t in TABLES] + list(META_DDL)
@@ -74,7 +74,7 @@ class PostgresWorkspace(CopiedWorkspace):
         """The whole workspace in an in-memory DuckDB, read in one snapshot."""
         from koers.store import duckdb_config
 
-        con = duckdb.connect(config=duckdb_config())
+        con = open_duckdb(config=duckdb_config())
         ensure_schema(con)
         with self._pg() as pg, pg.cursor() as cur:
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
