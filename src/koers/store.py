@@ -31,6 +31,7 @@ def duckdb_config() -> dict[str, str]:
     stays within a laptop's memory (KOERS_DUCKDB_MEMORY_LIMIT, default 1.5GB)."""
     return {"memory_limit": os.environ.get("KOERS_DUCKDB_MEMORY_LIMIT", "1.5GB")}
 
+
 def open_duckdb(path: str = ":memory:", config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection, quiet: DuckDB's own progress bar prints to
     standard output, into the CSV or JSON a command writes there, on any

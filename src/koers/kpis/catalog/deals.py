@@ -37,8 +37,7 @@ def _cycle(ctx):
 def _with_opp_dims(ctx, h):
     """History rows with their opportunity's dimensions; stage is the row's."""
     o = ctx.opps.drop("stage")
-    dims = [d for d in ("owner", "team", "source", "campaign", "region", "segment", "product", "product_line",
-                        "deal_type", "customer") if d in o.columns]  # team only when asked
+    dims = [d for d in OPPORTUNITY_DIMS if d in o.columns]  # the stage is the row's; team only when asked
     o = o.select(*dims, _o_id=o.opportunity_id, _o_closed=o.closed_at, _o_status=o.status)
     return h.join(o, h.opportunity_id == o._o_id)
 

@@ -30,10 +30,6 @@ def _open_value(ctx):
     return t.mutate(_x=t._amount)
 
 
-def _open_count(ctx):
-    return _open(ctx)
-
-
 def _weighted(ctx):
     t = _open_with_stage(ctx)
     p = t.probability.fill_null(t._stage_prob).fill_null(0)
@@ -47,7 +43,7 @@ def _new_value(ctx):
 
 
 def _age(ctx):
-    t = _open_count(ctx)
+    t = _open(ctx)
     return t.mutate(_x=days_between(t._e, t.created_at))
 
 
@@ -79,7 +75,7 @@ KPIS = [
     kpi("open_pipeline_value", "Open pijplijn (waarde)", "Open pipeline value", F, "result", "money", "higher",
         PIPELINE_DIMS, "sum of amount over opportunities open at end(P)", "sum", ["opportunities"], _open_value),
     kpi("open_pipeline_count", "Open pijplijn (aantal)", "Open opportunities", F, "result", "count", "higher",
-        PIPELINE_DIMS, "count of opportunities open at end(P)", "count", ["opportunities"], _open_count),
+        PIPELINE_DIMS, "count of opportunities open at end(P)", "count", ["opportunities"], _open),
     kpi("weighted_pipeline_value", "Gewogen pijplijn", "Weighted pipeline", F, "result", "money", "higher",
         PIPELINE_DIMS,
         "sum of amount × p / 100 over opportunities open at end(P); p = the opportunity's probability, else the "
