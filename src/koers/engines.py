@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import ibis
+import ibis.expr.operations as ops
 
 from koers.model import TABLES
 from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace, duckdb_config, quiet
@@ -77,7 +78,10 @@ def temp_view(con, name: str, expr, materialise: bool):
         con._register_in_memory_tables(expr)
         kind = "TABLE" if materialise else "VIEW"
         con.raw_sql(f'CREATE TEMPORARY {kind} "{name}" AS {con.compile(expr)}')
-        return con.table(name)
+        # Typed as the expression says, without asking the engine: what Ibis
+        # knows of the inlined expression (the engines agree but for a
+        # timestamp's unstated precision), and one round trip less a view.
+        return ops.DatabaseTable(name, schema=expr.schema(), source=con, namespace=ops.Namespace()).to_expr()
     return con.create_view(name, expr)
 
 

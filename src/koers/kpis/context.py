@@ -54,6 +54,11 @@ NULL_DATE = ibis.null("date")
 FAR_FUTURE = ibis.literal(datetime(9999, 1, 1), type="timestamp")
 
 
+def uncut(col: str) -> str:
+    """The name of an instant column as stored, beside its copy cut at T."""
+    return f"_u_{col}"
+
+
 def shared(fn):
     """A base table of the context: it depends on T alone, not on the
     periods, so contexts over other periods (previous period, a year earlier,
@@ -135,6 +140,11 @@ class Context:
         starts, end, keys = bounds
         x = t[col]
         kind = "date" if dated else "timestamp"
+        if not dated and uncut(col) in t.columns:
+            # A cut instant is in [start, end) when its stored one is in
+            # [start, min(end, T)): a plain range on a stored column, which
+            # the engine tests while scanning and uses to skip whole blocks.
+            x, end = t[uncut(col)], min(end, self.as_of)
 
         def period_of(first: int, last: int):
             # binary search over the starts: a depth of log2(periods) comparisons
@@ -173,7 +183,12 @@ class Context:
 
     # -- the raw tables ----------------------------------------------------
     def raw(self, name: str):
-        return self.con.table(name)
+        """A workspace table, looked up once a run: each lookup asks the
+        engine for the table's columns."""
+        key = ("raw", name)
+        if key not in self._shared:
+            self._shared[key] = self.con.table(name)
+        return self._shared[key]
 
     @shared
     def teams(self):
@@ -204,6 +219,11 @@ class Context:
 
     def cut(self, col):
         return ibis.ifelse(col < self.T, col, NULL_TS)
+
+    def cut_keeping(self, t, col: str) -> dict:
+        """Columns for `mutate`: `col` cut at T, beside it as stored
+        (`uncut(col)`), so that `in_period` can filter on the stored one."""
+        return {col: self.cut(t[col]), uncut(col): t[col]}
 
     def cut_date(self, col):
         return ibis.ifelse(col < self.Td, col, NULL_DATE)
@@ -270,7 +290,7 @@ class Context:
         ld = ld.filter(ld.created_at < self.T)
         ld = ld.mutate(
             owner=ld.owner_id,
-            qualified_at=self.cut(ld.qualified_at),
+            **self.cut_keeping(ld, "qualified_at"),
             first_response_at=self.cut(ld.first_response_at),
             converted_at=self.cut(ld.converted_at),
             disqualified_at=self.cut(ld.disqualified_at),
@@ -330,7 +350,7 @@ class Context:
         o = o.filter(o.created_at < self.T)
         closed = o.closed_at < self.T
         o = o.mutate(
-            closed_at=ibis.ifelse(closed, o.closed_at, NULL_TS),
+            **self.cut_keeping(o, "closed_at"),
             status=ibis.ifelse(closed, o.status, "open"),
             owner=o.owner_id,
             customer=o.customer_id,
@@ -343,7 +363,8 @@ class Context:
             o = o.left_join(s, o.opportunity_id == s._h_opp)
             o = o.mutate(stage=o._h_stage.fill_null(o.stage)).drop("_h_opp", "_h_stage")
         o = o.mutate(_closed_or_max=o.closed_at.fill_null(FAR_FUTURE))
-        o = o.select(*OPPORTUNITY_COLUMNS, "owner", "customer", "close_month", "first_contact_at", "_closed_or_max")
+        o = o.select(*OPPORTUNITY_COLUMNS, "owner", "customer", "close_month", "first_contact_at", "_closed_or_max",
+                     uncut("closed_at"))
         # Over the derived table alone, a view is a cheap filter; joined to
         # the history cut at T, it is computed once for the run.
         return self.view(o, materialise=not self._history_before_t)
@@ -386,7 +407,7 @@ class Context:
     @shared
     def _activities(self):
         a = self.raw("activities")
-        a = a.mutate(owner=a.owner_id, done_at=self.cut(a.done_at))
+        a = a.mutate(owner=a.owner_id, **self.cut_keeping(a, "done_at"))
         return self.view(a)
 
     @shared
