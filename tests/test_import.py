@@ -6,11 +6,15 @@ import csv
 import shutil
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from koers.importers import canonical
 from koers.importers.canonical import export_folder, import_folder
+from koers.importers.validate import raw
 from koers.kpis import derived
 from koers.model import TABLES
 from tests.conftest import GOLDEN
@@ -363,3 +367,18 @@ def test_a_first_import_leaves_every_table_as_the_data_model_declares_it(tmp_pat
     assert {t.name: len(table_rows(ws, t.name)) for t in TABLES if t.name != "stage_history"} == {
         t.table: t.written for t in result.tables if t.table != "stage_history"
     }
+
+
+_PADDING = " \t\n\u00a0\u2003\u3000\u0301"  # spaces, tab, newline, no-break and wide spaces, a combining accent
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list(_PADDING) + list("ab1-é€")), max_size=6), max_size=40))
+def test_values_are_trimmed_as_trim_does_though_only_where_it_may_change_them(values):
+    """raw() skips trim() for values it cannot change; on any text it must
+    give what trim() gives, empty text as null."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (i INTEGER, x VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?, ?)", [[i, v] for i, v in enumerate([*values, None])])
+    rows = con.execute(f"SELECT i, {raw('x')}, NULLIF(trim(x), '') FROM t ORDER BY i").fetchall()
+    assert [r[1] for r in rows] == [r[2] for r in rows]

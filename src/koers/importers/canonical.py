@@ -427,7 +427,10 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
     Returns how many stage_history rows it added or deleted.
     """
     changed = 0
-    if history_imported:
+    # On ten million rows each statement below scans stage_history even
+    # when the other side is empty (as on a first import): skipped then.
+    made_before = con.execute("SELECT EXISTS (SELECT 1 FROM koers_generated_history)").fetchone()[0]
+    if history_imported and made_before:
         # the made rows of opportunities with real history now, except any the import itself brought
         changed += con.execute(
             "DELETE FROM stage_history h USING koers_generated_history g "
@@ -444,6 +447,8 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
     )
     changed += con.execute("INSERT INTO stage_history SELECT * FROM _missing").fetchone()[0]
     con.execute("INSERT INTO koers_generated_history SELECT * FROM _missing")
+    if not made_before:
+        return changed  # every made row is new, at its opportunity's stage: none moved
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _moved AS
            SELECT o.opportunity_id, o.stage,
@@ -454,6 +459,8 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
            WHERE o.stage IS NOT NULL AND o.stage <> g.stage""",
         [now, now],
     )
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM _moved)").fetchone()[0]:
+        return changed
     changed += con.execute("INSERT INTO stage_history SELECT * FROM _moved EXCEPT SELECT opportunity_id, stage, "
                            "entered_at FROM stage_history").fetchone()[0]
     con.execute("INSERT INTO koers_generated_history SELECT * FROM _moved")

@@ -32,8 +32,16 @@ def lit(text: str) -> str:
 
 
 def raw(col: str) -> str:
-    """The text of a column, trimmed, empty text counting as null."""
-    return f"NULLIF(trim({q(col)}), '')"
+    """The text of a column, trimmed, empty text counting as null.
+
+    trim() makes a new string of every value, which cost a fifth of typing
+    ten million rows; it runs only on a value that may change: one with a
+    space at either end, or with a character beyond ASCII (the only ASCII
+    character trim() removes is the space; it also removes Unicode spaces
+    such as the no-break space)."""
+    c = q(col)
+    return (f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') OR strlen({c}) <> length({c}) "
+            f"THEN NULLIF(trim({c}), '') ELSE NULLIF({c}, '') END")
 
 
 def typed_expr(col: Column, tz: str) -> str:
