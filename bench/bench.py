@@ -137,6 +137,29 @@ def pandas_core(ws, periods, as_of) -> float:
     return time.perf_counter() - start
 
 
+def plain_load(folder: Path) -> float:
+    """The same files loaded by DuckDB alone, in one transaction, each column
+    of the type DuckDB guesses and nothing checked: the floor under Koers's
+    import on this machine."""
+    import tempfile
+
+    import duckdb
+
+    from koers.store import duckdb_config
+
+    with tempfile.TemporaryDirectory(dir=CACHE) as scratch:
+        con = duckdb.connect(str(Path(scratch) / "plain.duckdb"), config=duckdb_config())
+        con.execute("SET enable_progress_bar = false")
+        start = time.perf_counter()
+        con.execute("BEGIN")
+        for path in sorted(folder.glob("*.csv")):
+            con.execute(f"CREATE TABLE \"{path.stem}\" AS SELECT * FROM read_csv('{path}', header = true)")
+        con.execute("COMMIT")
+        seconds = time.perf_counter() - start
+        con.close()
+    return seconds
+
+
 def pandas_child(url: str, spec: str, as_of: str) -> dict:
     from datetime import datetime
 
@@ -155,10 +178,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--pandas", nargs=3, metavar=("WS", "PERIODS", "AS_OF"), help=argparse.SUPPRESS)
+    parser.add_argument("--plain-load", metavar="FOLDER", help=argparse.SUPPRESS)
     args = parser.parse_args()
     CACHE.mkdir(exist_ok=True)
     if args.build_only:
         print(json.dumps(build_export(args.size, args.seed)[1]))
+        return
+    if args.plain_load:
+        print(json.dumps({"seconds": round(plain_load(Path(args.plain_load)), 2)}))
         return
     if args.pandas:
         print(json.dumps(pandas_child(*args.pandas)))
@@ -224,6 +251,11 @@ def main() -> None:
     figures["core_pandas_s"] = theirs["seconds"]
     figures["pandas_over_koers"] = round(theirs["seconds"] / core, 2)
     figures["pandas_peak_memory_mb"] = theirs["peak_memory_mb"]
+    # in its own process too, after the rest: it is a reference, not Koers
+    child = subprocess.run([sys.executable, __file__, "--plain-load", str(folder)],
+                           check=True, capture_output=True, text=True)
+    figures["plain_duckdb_load_s"] = json.loads(child.stdout.strip().splitlines()[-1])["seconds"]
+    figures["import_over_plain_load"] = round(figures["import_s"] / figures["plain_duckdb_load_s"], 2)
     (CACHE / "results.json").write_text(json.dumps(figures, indent=1))
     width = max(len(k) for k in figures)
     for k, v in figures.items():

@@ -286,7 +286,8 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
     if bad_lines:
         con.executemany(f"INSERT INTO {skips} VALUES (?)", [[r - m] for m, r in enumerate(bad_lines)])
     # rowids of a table made in this transaction start high, but run on in order
-    numbered = f"SELECT rowid AS _rowid, rowid - (SELECT min(rowid) FROM {rows}) + 2 AS _n, * FROM {rows}"
+    first = con.execute(f"SELECT min(rowid) FROM {rows}").fetchone()[0] or 0
+    numbered = f"SELECT rowid AS _rowid, rowid - {int(first)} + 2 AS _n, * FROM {rows}"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {typed} AS SELECT {_line_sql('_n', skips, bool(bad_lines))} "
                 f"AS _line, * EXCLUDE (_n) FROM ({numbered})")
 
