@@ -81,7 +81,7 @@ def test_an_import_rebuilds_the_kept_tables_only_when_it_writes(tmp_path, monkey
     import_folder(ws, GOLDEN)
     built = []
     refresh = derived.refresh
-    monkeypatch.setattr(derived, "refresh", lambda con: (built.append(1), refresh(con)))
+    monkeypatch.setattr(derived, "refresh", lambda con, changed=None: (built.append(1), refresh(con, changed)))
     assert import_folder(ws, GOLDEN).written == 0
     assert built == []
     newer = tmp_path / "newer"
@@ -97,6 +97,45 @@ def test_an_import_rebuilds_the_kept_tables_only_when_it_writes(tmp_path, monkey
     with ws.reader() as con:
         got = con.execute(f"SELECT source FROM {derived.OPPORTUNITIES} WHERE opportunity_id = ?", [fields[0]]).fetchone()
     assert got == ("fair",)
+
+
+def test_an_import_rebuilds_only_the_kept_tables_made_from_what_it_wrote(tmp_path):
+    ws = Workspace.open(str(tmp_path / "ws.duckdb"))
+    import_folder(ws, GOLDEN)
+
+    def mark() -> None:
+        # a row no rebuild would make: it stays until its table is rebuilt
+        with ws.writer() as con:
+            con.execute(f"INSERT INTO {derived.SPANS} (opportunity_id, stage) VALUES ('mark', 'mark')")
+            con.execute(f"INSERT INTO {derived.OPPORTUNITIES} (opportunity_id) VALUES ('mark')")
+
+    def marked() -> set[str]:
+        with ws.reader() as con:
+            return {name for name in derived.DERIVED
+                    if con.execute(f"SELECT count(*) FROM {name} WHERE opportunity_id = 'mark'").fetchone()[0]}
+
+    last = [GOLDEN]
+
+    def import_changed(table: str, column: str, value: str) -> None:
+        """Import the last folder with one value changed."""
+        folder = tmp_path / table
+        shutil.copytree(last[0], folder)
+        last[0] = folder
+        rows = (folder / f"{table}.csv").read_text(encoding="utf-8").splitlines()
+        header, fields = rows[0].split(","), rows[1].split(",")
+        fields[header.index(column)] = value
+        rows[1] = ",".join(fields)
+        (folder / f"{table}.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+        assert import_folder(ws, folder).written == 1
+
+    mark()
+    import_changed("activities", "type", "email")
+    assert marked() == set(derived.DERIVED)
+    import_changed("leads", "source", "fair")
+    assert marked() == {derived.SPANS}
+    mark()
+    import_changed("stages", "probability", "15")
+    assert marked() == set()
 
 
 def test_a_workspace_from_before_the_kept_tables_gets_them_with_its_next_import(tmp_path):

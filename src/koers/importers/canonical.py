@@ -143,8 +143,12 @@ def import_sources(
                 if on_table:
                     on_table(name, by_table[name].size)
         made = _generate_missing_history(con, "stage_history" in by_table, now_utc())
-        if ws.kind == "duckdb" and (result.written or made or not derived.has_tables(con.execute)):
-            derived.refresh(con)
+        if ws.kind == "duckdb":
+            changed = {t.table for t in result.tables if t.written} | ({"stage_history"} if made else set())
+            if not derived.has_tables(con.execute):
+                derived.refresh(con)
+            elif changed:
+                derived.refresh(con, changed)
         _snapshot_open_pipeline(con, result.import_id)
         result.rejects_path = _write_rejects(con, ws, result, sources) if result.rejected else None
         con.execute(
