@@ -78,9 +78,9 @@ def temp_view(con, name: str, expr, materialise: bool):
         con._register_in_memory_tables(expr)
         kind = "TABLE" if materialise else "VIEW"
         con.raw_sql(f'CREATE TEMPORARY {kind} "{name}" AS {con.compile(expr)}')
-        # Typed as the expression says, without asking the engine: what Ibis
-        # knows of the inlined expression (the engines agree but for a
-        # timestamp's unstated precision), and one round trip less a view.
+        # Typed as the expression says, without a round trip to the engine
+        # per view: what Ibis knows of the expression inlined (the engines
+        # agree but for a timestamp's unstated precision).
         return ops.DatabaseTable(name, schema=expr.schema(), source=con, namespace=ops.Namespace()).to_expr()
     return con.create_view(name, expr)
 
