@@ -377,8 +377,8 @@ _PADDING = " \t\n\u00a0\u2003\u3000\u0301"  # spaces, tab, newline, no-break and
 def test_values_are_trimmed_as_trim_does_though_only_where_it_may_change_them(values):
     """raw() skips trim() for values it cannot change; on any text it must
     give what trim() gives, empty text as null."""
-    con = duckdb.connect()
-    con.execute("CREATE TABLE t (i INTEGER, x VARCHAR)")
-    con.executemany("INSERT INTO t VALUES (?, ?)", [[i, v] for i, v in enumerate([*values, None])])
-    rows = con.execute(f"SELECT i, {raw('x')}, NULLIF(trim(x), '') FROM t ORDER BY i").fetchall()
+    with duckdb.connect() as con:
+        con.execute("CREATE TABLE t (i INTEGER, x VARCHAR)")
+        con.executemany("INSERT INTO t VALUES (?, ?)", [[i, v] for i, v in enumerate([*values, None])])
+        rows = con.execute(f"SELECT i, {raw('x')}, NULLIF(trim(x), '') FROM t ORDER BY i").fetchall()
     assert [r[1] for r in rows] == [r[2] for r in rows]
