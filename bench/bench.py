@@ -143,13 +143,10 @@ def plain_load(folder: Path) -> float:
     import on this machine."""
     import tempfile
 
-    import duckdb
-
-    from koers.store import duckdb_config
+    from koers.store import duckdb_config, open_duckdb
 
     with tempfile.TemporaryDirectory(dir=CACHE) as scratch:
-        con = duckdb.connect(str(Path(scratch) / "plain.duckdb"), config=duckdb_config())
-        con.execute("SET enable_progress_bar = false")
+        con = open_duckdb(str(Path(scratch) / "plain.duckdb"), duckdb_config())
         start = time.perf_counter()
         con.execute("BEGIN")
         for path in sorted(folder.glob("*.csv")):

@@ -49,11 +49,10 @@ def workspace(size: str, seed: int) -> Path:
 def _current(path: Path) -> bool:
     """Whether a cached workspace was built by this Koers (it keeps the derived
     tables; one built before them would be measured on the slower path)."""
-    import duckdb
-
     from koers.kpis import derived
+    from koers.store import open_duckdb
 
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_duckdb(str(path), {"access_mode": "READ_ONLY"})
     try:
         return derived.has_tables(con.execute)
     finally:

@@ -21,8 +21,9 @@ import ibis
 SPANS = "koers_stage_spans"
 OPPORTUNITIES = "koers_opportunity_dims"
 DERIVED = (SPANS, OPPORTUNITIES)
-# the canonical tables each derived table is made from
-MADE_FROM = {SPANS: {"stage_history", "stages"}, OPPORTUNITIES: {"opportunities", "leads", "stage_history", "stages"}}
+# the canonical tables each derived table is made from (the opportunities take their stage from the stays)
+_SPANS_FROM = {"stage_history", "stages"}
+MADE_FROM = {SPANS: _SPANS_FROM, OPPORTUNITIES: {"opportunities", "leads"} | _SPANS_FROM}
 
 # The opportunity dimensions that fall back to the lead's when empty.
 FROM_LEAD = ("source", "campaign", "region", "segment")
