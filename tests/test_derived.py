@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import shutil
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import ibis
 import numpy as np
@@ -190,6 +190,41 @@ def test_periods_found_by_their_bounds_are_the_periods_joined_on_ranges(spec, mi
     by_bounds, joined, by_bounds_dated, joined_dated = _bucketed(*spec, moments)
     assert by_bounds == joined
     assert by_bounds_dated == joined_dated
+
+
+def test_a_filtered_table_is_keyed_once_and_its_filters_put_back():
+    s = Settings()
+    con = ibis.duckdb.connect()
+    ctx = Context(con, s, parse_spec("2025-01..2025-06"), datetime(2025, 4, 10, 12))
+    moments = [datetime(2024, 12, 31, 23), datetime(2025, 1, 1), datetime(2025, 3, 30, 1), datetime(2025, 4, 10, 12),
+               datetime(2025, 4, 10, 11, 59), datetime(2025, 6, 30, 21, 59), datetime(2025, 6, 30, 22)]
+    kinds = ["a", "b"] * 3 + ["a"]
+    cut = [m if m < ctx.as_of else None for m in moments]  # as cut_keeping makes them
+    con.con.from_arrow(pa.table({"at": pa.array(cut, pa.timestamp("us")),
+                                 "_u_at": pa.array(moments, pa.timestamp("us")), "kind": kinds})).create("events")
+    t = ctx.raw("events")
+
+    def rows(expr):
+        return sorted((r["_u_at"], r["kind"], r["period"]) for r in expr.to_pyarrow().to_pylist())
+
+    only_a = t.filter(t.kind == "a").filter(t._u_at > datetime(2024, 12, 31, 23))
+    keyed = ctx.in_period(only_a, "at")
+    made = list(ctx._views)
+    assert len(made) == 1  # the table keyed, as a view
+    # the same rows as the periods joined on their ranges, as of T
+    expected = ctx.join_on_ranges(only_a.filter(only_a.at.notnull()), "at")
+    assert rows(keyed) == rows(expected) == [
+        (datetime(2025, 3, 30, 1), "a", date(2025, 3, 1)), (datetime(2025, 4, 10, 11, 59), "a", date(2025, 4, 1))]
+    both = ctx.in_period(t.filter(t.kind.isin(["a", "b"])), "at")
+    assert ctx._views == made  # keyed once for every filter
+    # 23:00 UTC on 31 December is January in Amsterdam; T itself and after are cut
+    assert [r[2] for r in rows(both)] == [date(2025, 1, 1), date(2025, 1, 1), date(2025, 3, 1), date(2025, 4, 1)]
+    # a filter reading another table in a subquery keeps reading that table
+    other = t.filter(t.kind == "b")
+    sub = t.filter(t._u_at.isin(other._u_at))
+    assert [r[1] for r in rows(ctx.in_period(sub, "at"))] == ["b"]
+    assert rows(ctx.in_period(sub, "at")) == rows(ctx.join_on_ranges(sub, "at"))
+    con.disconnect()
 
 
 def test_overlapping_periods_are_joined_on_ranges():

@@ -154,3 +154,39 @@ def test_every_share_stays_in_range_and_durations_are_not_negative(data):
             assert 0 <= r["value"] <= 1, r
         if r["kpi"] in ("lead_response_time", "pipeline_age", "stage_duration") and r["value"] is not None:
             assert r["value"] >= 0, r
+
+
+# -- one table of every KPI's rows --------------------------------------------
+
+def _frames(draw):
+    import pandas as pd
+
+    frames = []
+    for kid in draw(st.lists(st.sampled_from(["win_rate", "won_value", "activities"]), min_size=1, max_size=3)):
+        n = draw(st.integers(0, 12))
+        periods = draw(st.lists(st.sampled_from([datetime(2025, m, 1).date() for m in (1, 2, 10, 11)]),
+                                min_size=n, max_size=n))
+        owners = draw(st.lists(st.sampled_from(["R1", "R10", "R2", "ä", None]), min_size=n, max_size=n))
+        values = draw(st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(float("nan"))), min_size=n, max_size=n))
+        counts = draw(st.lists(st.integers(0, 10**6), min_size=n, max_size=n))
+        frames.append(pd.DataFrame({"kpi": [kid] * n, "period": pd.Series(periods, dtype=object),
+                                    "owner": pd.Series(owners, dtype=object), "value": pd.Series(values, dtype=float),
+                                    "numerator": pd.Series(counts, dtype="int64"), "denominator": None}))
+    return frames
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_the_rows_of_several_kpis_are_one_table_sorted_as_text(data):
+    from koers.kpis.compute import tidy
+
+    frames = _frames(data.draw)
+    got = tidy(frames, ["owner"])
+    cols = ["kpi", "period", "owner", "value", "numerator", "denominator"]
+    rows = [tuple(None if (isinstance(v, float) and math.isnan(v)) else v for v in r)
+            for f in frames for r in f[cols].itertuples(index=False)]
+    # a stable sort on kpi, period and owner as text, missing as ''
+    rows.sort(key=lambda r: tuple("" if v is None else str(v) for v in r[:3]))
+    assert list(got.columns) == cols
+    assert [tuple(r) for r in got.itertuples(index=False)] == rows
+    assert all(type(v) in (int, type(None)) for v in got["numerator"])

@@ -238,12 +238,39 @@ def tidy(frames: list[pd.DataFrame], by: list[str]) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=cols)
     frames = [f.reindex(columns=cols) for f in frames]
-    data = {c: [v for f in frames for v in _plain(f[c])] for c in cols}
-    df = pd.DataFrame({c: pd.Series(data[c], dtype=object) for c in cols})
+    data = {}
+    for c in cols:
+        data[c] = []
+        for f in frames:
+            data[c] += _plain(f[c])
     sort = ["kpi", "period"] + (["target_kpi"] if "target_kpi" in cols else []) + by
-    keys = pd.DataFrame({i: ["" if v is None else str(v) for v in data[c]] for i, c in enumerate(sort)})
-    order = keys.sort_values(list(keys.columns), kind="stable").index
-    return df.loc[order].reset_index(drop=True)
+    order = _stable_order([_as_text(data[c]) for c in sort])
+    return pd.DataFrame({c: _objects(data[c])[order] for c in cols})
+
+
+def _as_text(values: list) -> list[str]:
+    """The text a column sorts by: '' for missing."""
+    kinds = set(map(type, values))
+    if kinds <= {str}:
+        return values
+    if kinds <= {str, type(None)}:
+        return ["" if v is None else v for v in values]
+    # each distinct value once: a column of dates repeats a few values
+    text = {v: "" if v is None else str(v) for v in set(values)}
+    return [text[v] for v in values]
+
+
+def _stable_order(keys: list[list[str]]) -> np.ndarray:
+    """Row positions sorted by the keys, first key first, ties in row order:
+    each key's rank among its sorted distinct values, then a stable lexsort."""
+    ranks = [pd.factorize(_objects(k), sort=True)[0] for k in keys]
+    return np.lexsort(ranks[::-1])
+
+
+def _objects(values: list) -> np.ndarray:
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _plain(col: pd.Series) -> list:
@@ -258,7 +285,9 @@ def _plain(col: pd.Series) -> list:
     out = col.tolist()
     for i in np.flatnonzero(col.isna().to_numpy()):
         out[i] = None
-    return [v.item() if isinstance(v, np.generic) else v for v in out]
+    if any(issubclass(kind, np.generic) for kind in set(map(type, out))):
+        out = [v.item() if isinstance(v, np.generic) else v for v in out]
+    return out
 
 
 def compute(con, settings, kpi_ids, periods, by=(), where=None, as_of=None) -> Result:

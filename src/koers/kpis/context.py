@@ -19,6 +19,7 @@ import uuid
 from datetime import date, datetime, timedelta
 
 import ibis
+import ibis.expr.operations as ops
 import pyarrow as pa
 
 from koers.engines import drop_temp_view, temp_view
@@ -79,6 +80,35 @@ def _naive(moment: datetime) -> datetime:
     return moment.to_pydatetime() if hasattr(moment, "to_pydatetime") else moment
 
 
+def _filters_over_table(t):
+    """(table, predicates, relations) when t is a table, filtered or not:
+    the filters of the chain, innermost first, and the relations they read
+    (the table and the filters, all with its columns); (None, [], ()) else."""
+    op, predicates, chain = t.op(), [], []
+    while isinstance(op, ops.Filter):
+        predicates[:0] = op.predicates
+        chain.append(op)
+        op = op.parent
+    if not isinstance(op, ops.PhysicalTable):
+        return None, [], ()
+    return op.to_expr(), predicates, (op, *chain)
+
+
+def _refiltered(keyed, predicates: list, chain: tuple):
+    """keyed filtered by predicates written on the relations of chain,
+    whose columns keyed has too; None when one reads anything else."""
+    target = keyed.op()
+    out = []
+    for p in predicates:
+        # not into a subquery, whose fields are its own table's
+        fields = p.find(ops.Field, filter=ops.Value)
+        moved = p.replace({f: ops.Field(target, f.name) for f in fields if f.rel in chain}, filter=ops.Value)
+        if any(r is not target for r in moved.find(ops.Relation)):
+            return None
+        out.append(moved.to_expr())
+    return keyed.filter(*out) if out else keyed
+
+
 def release_views(con, names: list[str]) -> None:
     """Drop a run's temporary base tables (a long-lived connection would
     otherwise keep every run's copies)."""
@@ -137,6 +167,22 @@ class Context:
         bounds = self._bounds(dated)
         if bounds is None:
             return self.join_on_ranges(t, col, dated)
+        base, predicates, chain = _filters_over_table(t)
+        if base is None:
+            return self._keyed(t, col, dated, bounds)
+        # A base table filtered: the base keyed once for the run and the
+        # filters put back. Comparing with every bound is the largest part
+        # of a KPI's expression; built and compiled once, not per KPI. The
+        # bounds and T fix the periods, so contexts over the same share it.
+        starts, end, keys = bounds
+        key = ("keyed", base.op(), col, dated, tuple(starts), end, tuple(keys))
+        if key not in self._shared:
+            self._shared[key] = self.view(self._keyed(base, col, dated, bounds))
+        keyed = self._shared[key]
+        out = _refiltered(keyed, predicates, chain)
+        return out if out is not None else self._keyed(t, col, dated, bounds)
+
+    def _keyed(self, t, col: str, dated: bool, bounds):
         starts, end, keys = bounds
         x = t[col]
         kind = "date" if dated else "timestamp"
@@ -154,6 +200,12 @@ class Context:
             return ibis.ifelse(x < ibis.literal(starts[mid], type=kind), period_of(first, mid - 1), period_of(mid, last))
 
         inside = t.filter((x >= ibis.literal(starts[0], type=kind)) & (x < ibis.literal(end, type=kind)))
+        if isinstance(t.op(), ops.PhysicalTable):
+            # joined on the key itself: a column added and dropped again
+            # would be two more levels to compile (on a table the periods
+            # are not already part of, where Ibis could not tell the sides)
+            x = inside[x.get_name()]
+            return inside.join(self.P, self.P.period == period_of(0, len(keys) - 1))
         inside = inside.mutate(_p_key=period_of(0, len(keys) - 1))
         return inside.join(self.P, inside._p_key == self.P.period).drop("_p_key")
 
@@ -348,23 +400,29 @@ class Context:
     def _opps(self):
         o = self._opportunity_dims
         o = o.filter(o.created_at < self.T)
-        closed = o.closed_at < self.T
-        o = o.mutate(
-            **self.cut_keeping(o, "closed_at"),
-            status=ibis.ifelse(closed, o.status, "open"),
-            owner=o.owner_id,
-            customer=o.customer_id,
-        )
         if self._history_before_t:
             # no join: with the history whole before T, the stage at T is the last
-            o = o.mutate(stage=o._stage_now.fill_null(o.stage))
+            stage = o._stage_now.fill_null(o.stage)
         else:
             s = self.stage_at_t
             o = o.left_join(s, o.opportunity_id == s._h_opp)
-            o = o.mutate(stage=o._h_stage.fill_null(o.stage)).drop("_h_opp", "_h_stage")
-        o = o.mutate(_closed_or_max=o.closed_at.fill_null(FAR_FUTURE))
-        o = o.select(*OPPORTUNITY_COLUMNS, "owner", "customer", "close_month", "first_contact_at", "_closed_or_max",
-                     uncut("closed_at"))
+            stage = o._h_stage.fill_null(o.stage)
+        closed_at = self.cut(o.closed_at)
+        # one projection: each level of an expression costs compilation time
+        changed = {
+            "closed_at": closed_at,
+            "status": ibis.ifelse(o.closed_at < self.T, o.status, "open"),
+            "stage": stage,
+        }
+        o = o.select(
+            *[changed.get(c, o[c]).name(c) for c in OPPORTUNITY_COLUMNS],
+            owner=o.owner_id,
+            customer=o.customer_id,
+            close_month=o.close_month,
+            first_contact_at=o.first_contact_at,
+            _closed_or_max=closed_at.fill_null(FAR_FUTURE),
+            **{uncut("closed_at"): o.closed_at},
+        )
         # Over the derived table alone, a view is a cheap filter; joined to
         # the history cut at T, it is computed once for the run.
         return self.view(o, materialise=not self._history_before_t)
