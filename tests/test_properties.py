@@ -9,6 +9,7 @@ import tempfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -159,8 +160,6 @@ def test_every_share_stays_in_range_and_durations_are_not_negative(data):
 # -- one table of every KPI's rows --------------------------------------------
 
 def _frames(draw):
-    import pandas as pd
-
     frames = []
     for kid in draw(st.lists(st.sampled_from(["win_rate", "won_value", "activities"]), min_size=1, max_size=3)):
         n = draw(st.integers(0, 12))
