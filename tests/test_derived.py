@@ -219,7 +219,7 @@ def test_a_filtered_table_is_keyed_once_and_its_filters_put_back():
     assert ctx._views == made  # keyed once for every filter
     # 23:00 UTC on 31 December is January in Amsterdam; T itself and after are cut
     assert [r[2] for r in rows(both)] == [date(2025, 1, 1), date(2025, 1, 1), date(2025, 3, 1), date(2025, 4, 1)]
-    # a filter reading another table in a subquery keeps reading that table
+    # a subquery in a filter keeps reading its own table
     other = t.filter(t.kind == "b")
     sub = t.filter(t._u_at.isin(other._u_at))
     assert [r[1] for r in rows(ctx.in_period(sub, "at"))] == ["b"]

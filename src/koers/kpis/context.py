@@ -96,15 +96,13 @@ def _filters_over_table(t):
 
 def _refiltered(keyed, predicates: list, chain: tuple):
     """keyed filtered by predicates written on the relations of chain,
-    whose columns keyed has too; None when one reads anything else."""
+    whose columns keyed has too. A filter reads only its own table's
+    fields; those of a subquery in it are the subquery's, and stay."""
     target = keyed.op()
     out = []
     for p in predicates:
-        # not into a subquery, whose fields are its own table's
         fields = p.find(ops.Field, filter=ops.Value)
         moved = p.replace({f: ops.Field(target, f.name) for f in fields if f.rel in chain}, filter=ops.Value)
-        if any(r is not target for r in moved.find(ops.Relation)):
-            return None
         out.append(moved.to_expr())
     return keyed.filter(*out) if out else keyed
 
@@ -178,9 +176,7 @@ class Context:
         key = ("keyed", base.op(), col, dated, tuple(starts), end, tuple(keys))
         if key not in self._shared:
             self._shared[key] = self.view(self._keyed(base, col, dated, bounds))
-        keyed = self._shared[key]
-        out = _refiltered(keyed, predicates, chain)
-        return out if out is not None else self._keyed(t, col, dated, bounds)
+        return _refiltered(self._shared[key], predicates, chain)
 
     def _keyed(self, t, col: str, dated: bool, bounds):
         starts, end, keys = bounds
@@ -407,10 +403,10 @@ class Context:
             s = self.stage_at_t
             o = o.left_join(s, o.opportunity_id == s._h_opp)
             stage = o._h_stage.fill_null(o.stage)
-        closed_at = self.cut(o.closed_at)
+        closed = self.cut_keeping(o, "closed_at")
         # one projection: each level of an expression costs compilation time
         changed = {
-            "closed_at": closed_at,
+            "closed_at": closed["closed_at"],
             "status": ibis.ifelse(o.closed_at < self.T, o.status, "open"),
             "stage": stage,
         }
@@ -420,8 +416,8 @@ class Context:
             customer=o.customer_id,
             close_month=o.close_month,
             first_contact_at=o.first_contact_at,
-            _closed_or_max=closed_at.fill_null(FAR_FUTURE),
-            **{uncut("closed_at"): o.closed_at},
+            _closed_or_max=closed["closed_at"].fill_null(FAR_FUTURE),
+            **{uncut("closed_at"): closed[uncut("closed_at")]},
         )
         # Over the derived table alone, a view is a cheap filter; joined to
         # the history cut at T, it is computed once for the run.
