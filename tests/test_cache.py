@@ -67,6 +67,41 @@ def test_repeated_and_overlapping_questions_are_hits(tmp_ws):
     assert cache.misses == 3  # another as-of moment is another question
 
 
+def test_fewer_periods_are_cut_from_an_answer_over_more(tmp_ws):
+    ws = _golden_ws(tmp_ws)
+    cache = ResultCache(ws)
+    settings = ws.settings()
+    as_of = parse_instant(T0, settings.tz)
+    cache.compute(["won_value", "win_rate"], parse_spec("2025-01..2025-06", "month"), ["owner"], {}, as_of)
+    assert (cache.hits, cache.misses) == (0, 2)
+    con = connect(ws)
+    try:
+        for spec in ("2025-02..2025-04", "2025-06", "2025-01..2025-06"):
+            got = cache.compute(["win_rate", "won_value"], parse_spec(spec, "month"), ["owner"], {}, as_of)
+            want = compute(con, settings, ["win_rate", "won_value"], parse_spec(spec, "month"), ["owner"], {}, as_of)
+            assert _records(got) == _records(want) and list(got.rows.columns) == list(want.rows.columns)
+        assert (cache.hits, cache.misses) == (6, 2)
+        # not a part of what was asked: another grain, a period beyond, another split
+        cache.compute(["win_rate"], parse_spec("2025-Q1"), ["owner"], {}, as_of)
+        cache.compute(["win_rate"], parse_spec("2025-06..2025-07", "month"), ["owner"], {}, as_of)
+        cache.compute(["win_rate"], parse_spec("2025-03", "month"), [], {}, as_of)
+        assert cache.misses == 5
+    finally:
+        close(con)
+
+
+def test_an_answer_with_warnings_is_not_cut_for_fewer_periods(tmp_ws, monkeypatch):
+    ws = _golden_ws(tmp_ws)
+    cache = ResultCache(ws)
+    as_of = parse_instant(T0, ws.settings().tz)
+    cache.compute(["won_value"], parse_spec("2025-01..2025-06", "month"), [], {}, as_of)
+    key = next(k for k in cache._entries if k[0] == "won_value")
+    rows, _ = cache._entries[key]
+    cache._entries[key] = (rows, ["a warning about 2025-01 alone"])
+    cache.compute(["won_value"], parse_spec("2025-03", "month"), [], {}, as_of)
+    assert cache.misses == 2
+
+
 def test_a_settings_change_or_an_import_drops_the_answers(tmp_ws, tmp_path):
     ws = _golden_ws(tmp_ws)
     cache = ResultCache(ws)

@@ -158,7 +158,11 @@ def test_api_values_equal_the_cli(client, demo_path, kpis, cli_args, params):
     want = json.loads(result.stdout)
     assert want, "a question with no rows tests nothing"
     got = api_rows(client, kpi=kpis, as_of=AS_OF, **params)
-    assert got == want
+    # The server may cut a period's answer out of one over more periods
+    # (cache.py): a sum of amounts then comes out of another order of
+    # adding, equal up to its last bit.
+    assert got == [{k: pytest.approx(v, rel=1e-12, abs=0) if isinstance(v, float) else v for k, v in row.items()}
+                   for row in want]
 
 
 def test_api_catalogue(client):

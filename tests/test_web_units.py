@@ -167,3 +167,44 @@ def test_pages_without_as_of_keep_their_moment_a_few_minutes_while_the_data_is_u
     assert cockpit.page_moment(later + timedelta(minutes=2)) == datetime(2025, 6, 1, 9, 38)
     assert cockpit.page_moment(datetime(2025, 6, 1, 9, 0)) == datetime(2025, 6, 1, 9, 0)  # never a later moment
     cockpit.close()
+
+
+@pytest.mark.parametrize("period, questions", [
+    ("2025-03", [["2024-03", "2024-04", "2025-03"]]),  # the year earlier just before the trail: one question
+    ("2025-Q1", [["2022-Q2", "2022-Q3", "2025-Q1"]]),  # among the trail
+    ("2025", [["2014", "2015", "2025"]]),
+    ("2025-W14", [["2025-W03", "2025-W04", "2025-W14"], ["2024-W14"]]),  # 52 weeks back: apart
+    ("2026-W53", [["2026-W42", "2026-W43", "2026-W53"]]),  # no twin a year earlier
+])
+def test_a_card_asks_its_trail_and_year_earlier_in_as_few_questions_as_it_can(period, questions):
+    from koers.periods import parse_spec
+    from koers.web.figures import card_questions
+
+    (p,) = parse_spec(period)
+    asked = card_questions(p)
+    assert [[q[0].label, q[1].label, q[-1].label] if len(q) > 1 else [q[0].label] for q in asked] == questions
+    assert all(b == a.next() for q in asked for a, b in zip(q, q[1:]))
+
+
+def test_a_card_whose_year_earlier_fails_keeps_its_trail(tmp_ws):
+    from koers.importers.canonical import import_folder
+    from koers.kpis.cache import ResultCache
+    from koers.web.figures import Asker, _card
+
+    assert import_folder(tmp_ws, GOLDEN).rejected == 0
+    cache = ResultCache(tmp_ws, keep_open=0)
+    year = Period(date(2024, 3, 1), "month")
+
+    class YearFails:
+        def compute(self, kpi_ids, periods, *rest):
+            if year in periods:
+                raise RuntimeError("the year earlier cannot be computed")
+            return cache.compute(kpi_ids, periods, *rest)
+
+    view = parse_view({"period": "2025-03", "as_of": T0, "lang": "en"}, tmp_ws.settings())
+    card = _card(Asker(YearFails(), view, tmp_ws.settings()), "won_value", "/kpi/won_value")
+    whole = _card(Asker(cache, view, tmp_ws.settings()), "won_value", "/kpi/won_value")
+    assert card.error == "2024-03..2024-03: RuntimeError: the year earlier cannot be computed"
+    assert card.raw["year"] is None and card.year == "–"
+    assert whole.error is None and (card.value, card.previous, card.spark) == (whole.value, whole.previous, whole.spark)
+    assert card.raw["value"] is not None

@@ -4,7 +4,11 @@ The key is the workspace's fingerprint (file metadata: an import or a
 settings change alters it) plus the whole question, as-of moment included.
 Results are kept per KPI, so a dashboard and a KPI page asking overlapping
 questions share them; the KPIs missing from the cache are computed together
-in one engine run, which shares its base tables between them.
+in one engine run, which shares its base tables between them. A question
+over some of the periods of an answer kept is answered from that answer: a
+period's figures do not depend on the other periods asked with it
+(tests/test_period_ranges.py), so a card's 13 months also answer the
+12-month trend of the KPI's page.
 
 Base tables (the records as of T, with their dimensions) depend on the as-of
 moment alone, so runs for the same moment share them: the connection and its
@@ -54,6 +58,8 @@ class ResultCache:
         self._timer: threading.Timer | None = None
         self._lock = threading.RLock()
         self._entries: OrderedDict[tuple, object] = OrderedDict()
+        # (kpi, by, where, as_of) -> the period lists answered for it
+        self._ranges: dict[tuple, list[tuple]] = {}
         self._state: str | None = None
         self._settings: Settings | None = None
         self.hits = 0
@@ -66,6 +72,7 @@ class ResultCache:
             state = self.ws.fingerprint()
             if state != self._state:
                 self._entries.clear()
+                self._ranges.clear()
                 self._settings = None
                 self._state = state
                 self.release()
@@ -98,7 +105,8 @@ class ResultCache:
         question = (tuple(periods), tuple(by), tuple(sorted(where.items())), as_of)
         with self._lock:
             self.state()
-            missing = [k for k in dict.fromkeys(kpi_ids) if (k, *question) not in self._entries]
+            missing = [k for k in dict.fromkeys(kpi_ids)
+                       if (k, *question) not in self._entries and not self._from_longer(k, question)]
             self.hits += len(set(kpi_ids)) - len(missing)
             if missing:
                 self.misses += len(missing)
@@ -168,7 +176,33 @@ class ResultCache:
         self._timer.daemon = True
         self._timer.start()
 
+    def _from_longer(self, kpi_id: str, question: tuple) -> bool:
+        """Keep the answer to `question` cut out of a kept answer over more
+        periods, when there is one; whether there was."""
+        periods, rest = question[0], question[1:]
+        asked = set(periods)
+        if not _plain(periods):
+            return False
+        kept = self._ranges.get((kpi_id, *rest), [])
+        for longer in list(kept):
+            found = self._entries.get((kpi_id, longer, *rest))
+            if found is None:  # let go since
+                kept.remove(longer)
+                continue
+            rows, warnings = found
+            # a warning may be about a period not asked: the shorter question computes its own
+            if asked <= set(longer) and not warnings and isinstance(rows, pd.DataFrame):
+                starts = {p.start for p in periods}
+                cut = rows[rows["period"].isin(starts)].reset_index(drop=True)
+                self._put((kpi_id, *question), (cut, []))
+                return True
+        return False
+
     def _put(self, key, value) -> None:
+        if len(key) == 5 and isinstance(key[1], tuple) and _plain(key[1]):
+            kept = self._ranges.setdefault((key[0], *key[2:]), [])
+            if key[1] not in kept:
+                kept.append(key[1])
         self._entries[key] = value
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
@@ -181,3 +215,8 @@ class ResultCache:
             rows, warnings = value
             return rows.copy() if isinstance(rows, pd.DataFrame) else rows, list(warnings)
         return value
+
+
+def _plain(periods: tuple) -> bool:
+    """Periods whose rows are told apart by their start alone."""
+    return all(type(p) is Period for p in periods) and len({p.start for p in periods}) == len(periods)

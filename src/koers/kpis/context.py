@@ -141,6 +141,10 @@ class Context:
         as_of_day = local_date(self.as_of, self.tz)
         starts = [p.start_utc(self.tz) for p in periods]
         ends = [p.end_utc(self.tz) for p in periods]
+        # ages measured to end(P) run to T for a period not over at T
+        cut_ends = [min(e, self.as_of) for e in ends]
+        # their first and last: a state at `_e` needs no record out of this span
+        self.cut_ends_span = (min(cut_ends), max(cut_ends)) if periods else None
         data = pa.table(
             {
                 "period": pa.array([getattr(p, "key", p.start) for p in periods], pa.date32()),
@@ -148,8 +152,7 @@ class Context:
                 "_p_end": pa.array(ends, pa.timestamp("us")),
                 "_d_start": pa.array([p.start for p in periods], pa.date32()),
                 "_d_end": pa.array([p.end for p in periods], pa.date32()),
-                # ages measured to end(P) run to T for a period not over at T
-                "_e": pa.array([min(e, self.as_of) for e in ends], pa.timestamp("us")),
+                "_e": pa.array(cut_ends, pa.timestamp("us")),
                 # the open pipeline converts at the rate of P's last day, or T's day
                 "_rate_day": pa.array([min(p.end - timedelta(days=1), as_of_day) for p in periods], pa.date32()),
                 "_days": pa.array([p.days for p in periods], pa.int64()),

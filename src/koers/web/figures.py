@@ -212,12 +212,19 @@ def _card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
     P = view.period
     trail, year = trailing(P, 12), P.year_earlier()
     values, problems = {}, []
-    for periods in card_questions(P):
+    questions = card_questions(P)
+    while questions:
+        periods = questions.pop(0)
         try:
             rows = ask.rows([kpi.id], periods, (), where)
         except QueryError:
             raise
         except Exception as e:  # noqa: BLE001 - named on the card and logged
+            if len(periods) > len(trail):
+                # the year earlier asked apart: its failure (a period before the data, say) leaves the rest standing
+                log.warning("card %s for %s failed; asking apart", kpi_id, [p.label for p in periods], exc_info=True)
+                questions += [periods[1:], periods[:1]]
+                continue
             log.exception("card %s for %s failed", kpi_id, [p.label for p in periods])
             problems.append(f"{periods[0].label}..{periods[-1].label}: {type(e).__name__}: {e}")
             continue
@@ -243,9 +250,13 @@ def _card(ask: Asker, kpi_id: str, kpi_url: str) -> Card:
 
 def card_questions(p: Period) -> list[list[Period]]:
     """What a card asks: the 12 periods ending at P (its sparkline and the
-    previous period), and the same period a year earlier, on its own: a
-    failure there (a period before the data, say) leaves the rest of the
-    card standing."""
-    year = p.year_earlier()
-    return [trailing(p, 12)] + ([[year]] if year else [])
-
+    previous period) and the same period a year earlier. One question when
+    the year earlier is among them or just before them (months, quarters,
+    years): one engine run, and the KPI's page finds its 12-period trend in
+    the answer. A week's twin a year earlier is asked on its own."""
+    trail, year = trailing(p, 12), p.year_earlier()
+    if year is None or year in trail:
+        return [trail]
+    if year == trail[0].previous():
+        return [[year, *trail]]
+    return [trail, [year]]

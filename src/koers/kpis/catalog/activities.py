@@ -6,7 +6,7 @@ import ibis
 import pyarrow as pa
 
 from koers.kpis.catalog._declare import kpi
-from koers.kpis.context import flag
+from koers.kpis.context import FAR_FUTURE, flag
 from koers.kpis.model import ACTIVITY_DIMS
 
 
@@ -38,7 +38,15 @@ def _completion(ctx):
 
 def _overdue(ctx):
     a, P = ctx.activities, ctx.P
-    return a.join(P, a.due_at.notnull() & (a.due_at < P._e) & (a.done_at.isnull() | (a.done_at >= P._e)))
+    # "not done before end(P)" as one comparison (done_at is cut at T, so
+    # never far off), and first the activities overdue at any `_e` of the
+    # run: the years of work done long ago are not paired with every period
+    not_done = a.done_at.fill_null(FAR_FUTURE)
+    if ctx.cut_ends_span is not None:
+        first, last = (ibis.literal(e, type="timestamp") for e in ctx.cut_ends_span)
+        a = a.filter((a.due_at < last) & (not_done >= first))
+        not_done = a.done_at.fill_null(FAR_FUTURE)
+    return a.join(P, (a.due_at < P._e) & (not_done >= P._e))
 
 
 def _employed_during(ctx):

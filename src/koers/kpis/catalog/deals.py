@@ -81,17 +81,22 @@ def _stage_conversion(ctx):
 def _follow_ups(ctx):
     won = _won_in_p(ctx)
     a = ctx.activities
-    done = a.filter(a.done_at.notnull()).select(_a_id=a.activity_id, _a_opp=a.opportunity_id,
-                                                 _a_lead=a.lead_id, _a_done=a.done_at)
+    done = a.filter(a.done_at.notnull()).select(_a_opp=a.opportunity_id, _a_lead=a.lead_id, _a_done=a.done_at)
     w = won.select(_w_opp=won.opportunity_id, _w_lead=won.lead_id, _w_closed=won.closed_at).distinct()
-    by_opp = w.join(done, (done._a_opp == w._w_opp) & (done._a_done <= w._w_closed)).select("_w_opp", "_a_id")
-    by_lead = w.join(
-        done, w._w_lead.notnull() & (done._a_lead == w._w_lead) & (done._a_done <= w._w_closed)
-    ).select("_w_opp", "_a_id")
-    links = by_opp.union(by_lead, distinct=True)
-    counts = links.group_by("_w_opp").aggregate(_c=links._a_id.count())
-    t = won.left_join(counts, won.opportunity_id == counts._w_opp)
-    return t.mutate(_x=t._c.fill_null(0).cast("float64")).drop("_w_opp", "_c")
+    # The distinct activities linked to the deal or to its lead, counted as
+    # those linked to the deal, plus those linked to its lead, less those
+    # linked to both: no union of (deal, activity) pairs to make distinct
+    # (an activity is one row, its id unique).
+    by_opp = w.join(done, (done._a_opp == w._w_opp) & (done._a_done <= w._w_closed))
+    by_opp = by_opp.group_by(_o_opp=by_opp._w_opp).aggregate(
+        _o_n=by_opp.count(), _o_both=flag(by_opp._a_lead == by_opp._w_lead).sum()
+    )
+    by_lead = w.join(done, w._w_lead.notnull() & (done._a_lead == w._w_lead) & (done._a_done <= w._w_closed))
+    by_lead = by_lead.group_by(_l_opp=by_lead._w_opp).aggregate(_l_n=by_lead.count())
+    t = won.left_join(by_opp, won.opportunity_id == by_opp._o_opp)
+    t = t.left_join(by_lead, t.opportunity_id == by_lead._l_opp)
+    count = t._o_n.fill_null(0) + t._l_n.fill_null(0) - t._o_both.fill_null(0)
+    return t.mutate(_x=count.cast("float64")).drop("_o_opp", "_o_n", "_o_both", "_l_opp", "_l_n")
 
 
 def _upsell(ctx):
