@@ -316,10 +316,11 @@ class Context:
         )
         return ibis.memtable(pa.Table.from_pylist(rows, schema=schema))
 
-    def convert(self, t, amount: str, currency: str, at: str, out: str, dated: bool = True):
-        """Add column `out`: amount in the workspace currency at the rate in
-        force on the day of `at` (a date column, or an instant when not dated).
-        A null amount counts as 0."""
+    def convert(self, t, amounts: dict[str, str], currency: str, at: str, dated: bool = True):
+        """Add a column per entry of `amounts` (out: amount column): the amount
+        in the workspace currency at the rate in force on the day of `at` (a
+        date column, or an instant when not dated). A null amount counts as 0.
+        One join with the rates for all of them."""
         r = self.rates
         lo, hi = (r._r_from, r._r_until) if dated else (r._r_from_ts, r._r_until_ts)
         # On the currency alone and its dates, so the engine hashes on the
@@ -327,8 +328,8 @@ class Context:
         # (a currency's rates do not overlap), and is not used.
         j = t.left_join(r, (t[currency] == r._r_cur) & (t[at] >= lo) & (t[at] < hi))
         foreign = j[currency].notnull() & (j[currency] != self.settings.currency)
-        value = ibis.ifelse(foreign, j[amount].fill_null(0) * j._r_rate, j[amount].fill_null(0))
-        return j.mutate(**{out: value}).drop("_r_cur", "_r_from", "_r_until", "_r_from_ts", "_r_until_ts", "_r_rate")
+        values = {out: ibis.ifelse(foreign, j[a].fill_null(0) * j._r_rate, j[a].fill_null(0)) for out, a in amounts.items()}
+        return j.mutate(**values).drop("_r_cur", "_r_from", "_r_until", "_r_from_ts", "_r_until_ts", "_r_rate")
 
     # -- canonical records as of T, with their dimensions ------------------
     @property
@@ -489,8 +490,7 @@ class Context:
     def orders(self):
         o = self.raw("orders")
         o = o.filter(o.ordered_on < self.Td)
-        o = self.convert(o, "amount", "currency", "ordered_on", "_amount")
-        o = self.convert(o, "cost", "currency", "ordered_on", "_cost")
+        o = self.convert(o, {"_amount": "amount", "_cost": "cost"}, "currency", "ordered_on")
         o = o.mutate(_cost=ibis.ifelse(o.cost.isnull(), ibis.null("float64"), o._cost), customer=o.customer_id)
         return self.view(self.customer_dims(o.drop("owner_id")), materialise=True)
 

@@ -53,7 +53,7 @@ def _order_count(ctx):
 def _costs(ctx):
     c = ctx.raw("costs")
     c = c.filter(c.month < ctx.Td)
-    c = ctx.convert(c, "amount", "currency", "month", "_amount")
+    c = ctx.convert(c, {"_amount": "amount"}, "currency", "month")
     t = ctx.in_period(c, "month", dated=True)
     return t.mutate(_x=t._amount)
 

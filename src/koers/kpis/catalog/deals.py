@@ -19,7 +19,7 @@ def _won_deals(ctx):
 
 
 def _won_amount(ctx):
-    t = ctx.convert(_won_in_p(ctx), "amount", "currency", "closed_at", "_amount", dated=False)
+    t = ctx.convert(_won_in_p(ctx), {"_amount": "amount"}, "currency", "closed_at", dated=False)
     return t.mutate(_x=t._amount)
 
 
@@ -60,22 +60,15 @@ def _stage_conversion(ctx):
     later = h.filter(h._s_kind.isin(["open", "won"])).select(
         _a_opp=h.opportunity_id, _a_at=h.entered_at, _a_seq=h._s_seq
     )
-    advanced = (
-        pairs.join(
-            later,
-            (pairs.opportunity_id == later._a_opp) & (later._a_at > pairs._first) & (later._a_seq > pairs._seq),
-        )
-        .select(_v_opp="opportunity_id", _v_stage="stage", _v_period="period")
-        .distinct()
+    # each pair with the count of its later entries, in one join and one
+    # grouping (not the pairs made twice, joined, made distinct, joined back)
+    hits = pairs.left_join(
+        later, (pairs.opportunity_id == later._a_opp) & (later._a_at > pairs._first) & (later._a_seq > pairs._seq)
     )
-    p = pairs.left_join(
-        advanced,
-        (pairs.opportunity_id == advanced._v_opp) & (pairs.stage == advanced._v_stage)
-        & (pairs.period == advanced._v_period),
-    )
+    p = hits.group_by(list(pairs.columns)).aggregate(_later=hits._a_opp.count())
     p = _with_opp_dims(ctx, p)
     won = p._o_status == "won"
-    return p.mutate(_n=flag(p._v_opp.notnull() | won), _d=ibis.literal(1))
+    return p.mutate(_n=flag((p._later > 0) | won), _d=ibis.literal(1))
 
 
 def _follow_ups(ctx):

@@ -22,11 +22,11 @@ def _open_with_stage(ctx):
     """Opportunities open at end(P), with their stage at end(P) and amount
     converted at the rate of P's last day (or T's day)."""
     t = ctx.stage_at(ctx.open_at_end())
-    return ctx.convert(t, "amount", "currency", "_rate_day", "_amount")
+    return ctx.convert(t, {"_amount": "amount"}, "currency", "_rate_day")
 
 
 def _open_value(ctx):
-    t = ctx.convert(_open(ctx), "amount", "currency", "_rate_day", "_amount")
+    t = ctx.convert(_open(ctx), {"_amount": "amount"}, "currency", "_rate_day")
     return t.mutate(_x=t._amount)
 
 
@@ -38,7 +38,7 @@ def _weighted(ctx):
 
 def _new_value(ctx):
     t = ctx.in_period(ctx.opps, "created_at")
-    t = ctx.convert(t, "amount", "currency", "created_at", "_amount", dated=False)
+    t = ctx.convert(t, {"_amount": "amount"}, "currency", "created_at", dated=False)
     return t.mutate(_x=t._amount)
 
 

@@ -27,7 +27,7 @@ def _margin(ctx):
 def _acv(ctx):
     c = ctx.raw("contracts")
     c = c.filter(c.start_on < ctx.Td)
-    c = ctx.convert(c, "total_value", "currency", "start_on", "_value")
+    c = ctx.convert(c, {"_value": "total_value"}, "currency", "start_on")
     c = ctx.customer_dims(c.drop("owner_id"))
     t = ctx.in_period(c, "start_on", dated=True)
     years = t.end_on.delta(t.start_on, unit="day").cast("float64") / ibis.literal(365.25, type="float64")
