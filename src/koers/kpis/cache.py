@@ -191,7 +191,7 @@ class ResultCache:
                 continue
             rows, warnings = found
             # a warning may be about a period not asked: the shorter question computes its own
-            if asked <= set(longer) and not warnings and isinstance(rows, pd.DataFrame):
+            if asked <= set(longer) and not warnings and isinstance(rows, pd.DataFrame) and "period" in rows.columns:
                 starts = {p.start for p in periods}
                 cut = rows[rows["period"].isin(starts)].reset_index(drop=True)
                 self._put((kpi_id, *question), (cut, []))

@@ -126,6 +126,9 @@ class Context:
         self.T_date = ceil_date(as_of, self.tz)  # a date d is before T when d < T_date
         self.Td = ibis.literal(self.T_date, type="date")
         self.P = self.period_table(periods)
+        # the first and last `_e`: a state at `_e` needs no record out of this span
+        cut = self.cut_ends(periods)
+        self.cut_ends_span = (min(cut), max(cut)) if cut else None
         self._shared = shared if shared is not None else {"_views": []}
         # The dimensions the current question splits or filters on (None:
         # any, as a drill-down shows every column), so a population may leave
@@ -141,10 +144,6 @@ class Context:
         as_of_day = local_date(self.as_of, self.tz)
         starts = [p.start_utc(self.tz) for p in periods]
         ends = [p.end_utc(self.tz) for p in periods]
-        # ages measured to end(P) run to T for a period not over at T
-        cut_ends = [min(e, self.as_of) for e in ends]
-        # their first and last: a state at `_e` needs no record out of this span
-        self.cut_ends_span = (min(cut_ends), max(cut_ends)) if periods else None
         data = pa.table(
             {
                 "period": pa.array([getattr(p, "key", p.start) for p in periods], pa.date32()),
@@ -152,13 +151,18 @@ class Context:
                 "_p_end": pa.array(ends, pa.timestamp("us")),
                 "_d_start": pa.array([p.start for p in periods], pa.date32()),
                 "_d_end": pa.array([p.end for p in periods], pa.date32()),
-                "_e": pa.array(cut_ends, pa.timestamp("us")),
+                "_e": pa.array(self.cut_ends(periods), pa.timestamp("us")),
                 # the open pipeline converts at the rate of P's last day, or T's day
                 "_rate_day": pa.array([min(p.end - timedelta(days=1), as_of_day) for p in periods], pa.date32()),
                 "_days": pa.array([p.days for p in periods], pa.int64()),
             }
         )
         return ibis.memtable(data)
+
+    def cut_ends(self, periods: list[Period]) -> list[datetime]:
+        """end(P), or T for a period not over at T (`_e`: ages measured to
+        end(P) run to T)."""
+        return [min(p.end_utc(self.tz), self.as_of) for p in periods]
 
     def in_period(self, t, col: str, dated: bool = False):
         """Join each record to the period its event falls in. Periods that
@@ -328,7 +332,9 @@ class Context:
         # (a currency's rates do not overlap), and is not used.
         j = t.left_join(r, (t[currency] == r._r_cur) & (t[at] >= lo) & (t[at] < hi))
         foreign = j[currency].notnull() & (j[currency] != self.settings.currency)
-        values = {out: ibis.ifelse(foreign, j[a].fill_null(0) * j._r_rate, j[a].fill_null(0)) for out, a in amounts.items()}
+        values = {
+            out: ibis.ifelse(foreign, j[a].fill_null(0) * j._r_rate, j[a].fill_null(0)) for out, a in amounts.items()
+        }
         return j.mutate(**values).drop("_r_cur", "_r_from", "_r_until", "_r_from_ts", "_r_until_ts", "_r_rate")
 
     # -- canonical records as of T, with their dimensions ------------------
