@@ -7,6 +7,7 @@ KPI takes the overlap-weighted mean of the rows overlapping P.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from koers.kpis.catalog._declare import kpi
@@ -26,9 +27,12 @@ def _target_rows(ctx, kpi_id: str | None = None) -> list[dict]:
     cache = ctx.__dict__.setdefault("_target_rows", None)
     if cache is None:
         t = ctx.raw("targets").to_pyarrow().to_pylist()
+        bounds: dict[str, tuple] = {}  # a workspace has many targets over few periods
         for row in t:
-            p = parse_one(row["period"])
-            row["_start"], row["_end"] = p.start, p.end
+            if row["period"] not in bounds:
+                p = parse_one(row["period"])
+                bounds[row["period"]] = (p.start, p.end)
+            row["_start"], row["_end"] = bounds[row["period"]]
             row["scope"] = "owner" if row["rep_id"] is not None else "team" if row["team"] is not None else "company"
             if row["scope"] == "owner":
                 row["team"] = ctx.rep_teams.get(row["rep_id"])  # a rep target belongs to the rep's team of today
@@ -48,23 +52,35 @@ def target_frame(engine, ctx, kpi_id: str, by, where, shift: int = 0) -> pd.Data
         col = "rep_id" if dim == "owner" else dim
         rows = [r for r in rows if (r.get(col) or "") == value]
     out = []
+    if not rows:
+        return pd.DataFrame(out, columns=["period", *by, "target"])
+    # Each row's overlap with each period, a period at a time over arrays of
+    # the rows: a workspace holds a target per rep per month for years.
+    # Summed in the rows' order, as a plain loop would.
+    ids: dict[tuple, int] = {}
+    group = np.array([ids.setdefault(tuple(r["rep_id"] if d == "owner" else r.get(d) for d in by), len(ids))
+                      for r in rows])
+    keys = list(ids)
+    value = np.array([r["value"] for r in rows], dtype="float64")
+    start = np.array([r["_start"].toordinal() for r in rows])
+    end = np.array([r["_end"].toordinal() for r in rows])
     for p in ctx.periods:
         q = p
         for _ in range(shift):
             q = q.next()
-        groups: dict[tuple, list[tuple[float, int, int]]] = {}
-        for r in rows:
-            overlap = (min(r["_end"], q.end) - max(r["_start"], q.start)).days
-            if overlap <= 0:
-                continue
-            key = tuple(r["rep_id"] if d == "owner" else r.get(d) for d in by)
-            groups.setdefault(key, []).append((r["value"], overlap, (r["_end"] - r["_start"]).days))
-        for key, parts in groups.items():
-            if additive:
-                target = sum(v * o / days for v, o, days in parts)
-            else:
-                target = sum(v * o for v, o, _ in parts) / sum(o for _, o, _ in parts)
-            out.append({"period": p.start, **dict(zip(by, key)), "target": target})
+        overlap = np.minimum(end, q.end.toordinal()) - np.maximum(start, q.start.toordinal())
+        inside = overlap > 0
+        if not inside.any():
+            continue
+        g, o, v = group[inside], overlap[inside], value[inside]
+        if additive:  # prorated by the share of the row's days inside P
+            summed, weights = np.bincount(g, weights=v * o / (end - start)[inside], minlength=len(keys)), None
+        else:  # the overlap-weighted mean
+            summed = np.bincount(g, weights=v * o, minlength=len(keys))
+            weights = np.bincount(g, weights=o.astype("float64"), minlength=len(keys))
+        for k in pd.unique(g):  # in the order the rows first name them
+            target = float(summed[k]) if weights is None else float(summed[k]) / float(weights[k])
+            out.append({"period": p.start, **dict(zip(by, keys[k])), "target": target})
     return pd.DataFrame(out, columns=["period", *by, "target"])
 
 
