@@ -457,12 +457,21 @@ class Context:
 
     def open_at_end(self):
         """(opportunity, period) for every opportunity open at end(P)."""
-        o, P = self.opps, self.P
-        return o.join(P, (o.created_at < P._p_end) & (o._closed_or_max >= P._p_end))
+        return self._open_at([p.end_utc(self.tz) for p in self.periods], "_p_end")
 
     def open_at_start(self):
+        return self._open_at([p.start_utc(self.tz) for p in self.periods], "_p_start")
+
+    def _open_at(self, instants: list[datetime], col: str):
+        """Opportunities open at the instant `col` of each period. Those
+        open at none of the run's instants (closed before the first, made
+        after the last) are left out first: the years of closed deals are
+        not paired with every period."""
         o, P = self.opps, self.P
-        return o.join(P, (o.created_at < P._p_start) & (o._closed_or_max >= P._p_start))
+        if instants:
+            first, last = (ibis.literal(e, type="timestamp") for e in (min(instants), max(instants)))
+            o = o.filter((o.created_at < last) & (o._closed_or_max >= first))
+        return o.join(P, (o.created_at < P[col]) & (o._closed_or_max >= P[col]))
 
     @property
     def activities(self):
