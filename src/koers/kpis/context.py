@@ -126,9 +126,6 @@ class Context:
         self.T_date = ceil_date(as_of, self.tz)  # a date d is before T when d < T_date
         self.Td = ibis.literal(self.T_date, type="date")
         self.P = self.period_table(periods)
-        # the first and last `_e`: a state at `_e` needs no record out of this span
-        cut = self.cut_ends(periods)
-        self.cut_ends_span = (min(cut), max(cut)) if cut else None
         self._shared = shared if shared is not None else {"_views": []}
         # The dimensions the current question splits or filters on (None:
         # any, as a drill-down shows every column), so a population may leave

@@ -41,12 +41,11 @@ def _overdue(ctx):
     # "not done before end(P)" as one comparison (done_at is cut at T, so
     # never far off), and first the activities overdue at any `_e` of the
     # run: the years of work done long ago are not paired with every period
-    not_done = a.done_at.fill_null(FAR_FUTURE)
-    if ctx.cut_ends_span is not None:
-        first, last = (ibis.literal(e, type="timestamp") for e in ctx.cut_ends_span)
-        a = a.filter((a.due_at < last) & (not_done >= first))
-        not_done = a.done_at.fill_null(FAR_FUTURE)
-    return a.join(P, (a.due_at < P._e) & (not_done >= P._e))
+    ends = ctx.cut_ends(ctx.periods)
+    if ends:
+        first, last = (ibis.literal(e, type="timestamp") for e in (min(ends), max(ends)))
+        a = a.filter((a.due_at < last) & (a.done_at.fill_null(FAR_FUTURE) >= first))
+    return a.join(P, (a.due_at < P._e) & (a.done_at.fill_null(FAR_FUTURE) >= P._e))
 
 
 def _employed_during(ctx):

@@ -51,9 +51,9 @@ def target_frame(engine, ctx, kpi_id: str, by, where, shift: int = 0) -> pd.Data
     for dim, value in where.items():
         col = "rep_id" if dim == "owner" else dim
         rows = [r for r in rows if (r.get(col) or "") == value]
-    out = []
+    columns = ["period", *by, "target"]
     if not rows:
-        return pd.DataFrame(out, columns=["period", *by, "target"])
+        return pd.DataFrame(columns=columns)
     # Each row's overlap with each period, a period at a time over arrays of
     # the rows: a workspace holds a target per rep per month for years.
     # Summed in the rows' order, as a plain loop would.
@@ -64,6 +64,7 @@ def target_frame(engine, ctx, kpi_id: str, by, where, shift: int = 0) -> pd.Data
     value = np.array([r["value"] for r in rows], dtype="float64")
     start = np.array([r["_start"].toordinal() for r in rows])
     end = np.array([r["_end"].toordinal() for r in rows])
+    out = []
     for p in ctx.periods:
         q = p
         for _ in range(shift):
@@ -81,7 +82,7 @@ def target_frame(engine, ctx, kpi_id: str, by, where, shift: int = 0) -> pd.Data
         for k in pd.unique(g):  # in the order the rows first name them
             target = float(summed[k]) if weights is None else float(summed[k]) / float(weights[k])
             out.append({"period": p.start, **dict(zip(by, keys[k])), "target": target})
-    return pd.DataFrame(out, columns=["period", *by, "target"])
+    return pd.DataFrame(out, columns=columns)
 
 
 def _attainment(engine, ctx, by, where):
