@@ -90,7 +90,7 @@ def test_fewer_periods_are_cut_from_an_answer_over_more(tmp_ws):
         close(con)
 
 
-def test_an_answer_with_warnings_is_not_cut_for_fewer_periods(tmp_ws, monkeypatch):
+def test_an_answer_with_warnings_is_not_cut_for_fewer_periods(tmp_ws):
     ws = _golden_ws(tmp_ws)
     cache = ResultCache(ws)
     as_of = parse_instant(T0, ws.settings().tz)
