@@ -32,11 +32,15 @@ def _golden_ws(tmp_ws):
     return tmp_ws
 
 
-def test_cached_answers_equal_computed_ones(tmp_ws):
+def _golden_cache(tmp_ws):
+    """The golden workspace, a result cache on it, and the golden cases' moment."""
     ws = _golden_ws(tmp_ws)
-    cache = ResultCache(ws)
+    return ws, ResultCache(ws), parse_instant(T0, ws.settings().tz)
+
+
+def test_cached_answers_equal_computed_ones(tmp_ws):
+    ws, cache, as_of = _golden_cache(tmp_ws)
     settings = ws.settings()
-    as_of = parse_instant(T0, settings.tz)
     periods = parse_spec("2025-01..2025-04", "month")
     con = connect(ws)
     try:
@@ -55,9 +59,7 @@ def test_cached_answers_equal_computed_ones(tmp_ws):
 
 
 def test_repeated_and_overlapping_questions_are_hits(tmp_ws):
-    ws = _golden_ws(tmp_ws)
-    cache = ResultCache(ws)
-    as_of = parse_instant(T0, ws.settings().tz)
+    ws, cache, as_of = _golden_cache(tmp_ws)
     periods = parse_spec("2025-Q1", "month")
     first = cache.compute(["won_value", "win_rate"], periods, ["owner"], {}, as_of)
     assert (cache.hits, cache.misses) == (0, 2)
@@ -72,10 +74,8 @@ def test_repeated_and_overlapping_questions_are_hits(tmp_ws):
 
 
 def test_fewer_periods_are_cut_from_an_answer_over_more(tmp_ws):
-    ws = _golden_ws(tmp_ws)
-    cache = ResultCache(ws)
+    ws, cache, as_of = _golden_cache(tmp_ws)
     settings = ws.settings()
-    as_of = parse_instant(T0, settings.tz)
     cache.compute(["won_value", "win_rate"], parse_spec("2025-01..2025-06", "month"), ["owner"], {}, as_of)
     assert (cache.hits, cache.misses) == (0, 2)
     con = connect(ws)
@@ -95,9 +95,7 @@ def test_fewer_periods_are_cut_from_an_answer_over_more(tmp_ws):
 
 
 def test_an_answer_with_warnings_is_not_cut_for_fewer_periods(tmp_ws):
-    ws = _golden_ws(tmp_ws)
-    cache = ResultCache(ws)
-    as_of = parse_instant(T0, ws.settings().tz)
+    ws, cache, as_of = _golden_cache(tmp_ws)
     cache.compute(["won_value"], parse_spec("2025-01..2025-06", "month"), [], {}, as_of)
     key = next(k for k in cache._entries if k[0] == "won_value")
     rows, _ = cache._entries[key]
@@ -107,9 +105,7 @@ def test_an_answer_with_warnings_is_not_cut_for_fewer_periods(tmp_ws):
 
 
 def test_a_settings_change_or_an_import_drops_the_answers(tmp_ws, tmp_path):
-    ws = _golden_ws(tmp_ws)
-    cache = ResultCache(ws)
-    as_of = parse_instant(T0, ws.settings().tz)
+    ws, cache, as_of = _golden_cache(tmp_ws)
     periods = parse_spec("2025-Q1")
     before = _records(cache.compute(["lead_response_sla"], periods, [], {}, as_of))[0]["value"]
     ws.set_settings(response_sla_hours=1000.0)

@@ -147,7 +147,7 @@ class ResultCache:
             for k in kpi_ids:
                 seen = len(engine.warnings)
                 result = engine.compute([k], by, where)
-                self._put((k, *question), (result.rows, list(engine.warnings[seen:])))
+                self._keep_answer(k, question, result.rows, list(engine.warnings[seen:]))
         finally:
             self._idle_later()
 
@@ -194,15 +194,20 @@ class ResultCache:
             if asked <= set(longer) and not warnings and isinstance(rows, pd.DataFrame) and "period" in rows.columns:
                 starts = {p.start for p in periods}
                 cut = rows[rows["period"].isin(starts)].reset_index(drop=True)
-                self._put((kpi_id, *question), (cut, []))
+                self._keep_answer(kpi_id, question, cut, [])
                 return True
         return False
 
+    def _keep_answer(self, kpi_id: str, question: tuple, rows, warnings: list[str]) -> None:
+        """A KPI's answer, and its periods in the index `_from_longer` reads."""
+        periods, rest = question[0], question[1:]
+        if _plain(periods):
+            kept = self._ranges.setdefault((kpi_id, *rest), [])
+            if periods not in kept:
+                kept.append(periods)
+        self._put((kpi_id, *question), (rows, warnings))
+
     def _put(self, key, value) -> None:
-        if len(key) == 5 and isinstance(key[1], tuple) and _plain(key[1]):
-            kept = self._ranges.setdefault((key[0], *key[2:]), [])
-            if key[1] not in kept:
-                kept.append(key[1])
         self._entries[key] = value
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:

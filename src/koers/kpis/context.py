@@ -107,6 +107,14 @@ def _refiltered(keyed, predicates: list, chain: tuple):
     return keyed.filter(*out) if out else keyed
 
 
+def instant_span(instants: list[datetime]):
+    """The first and last of some instants, as literals; None for none. A
+    state at the instants of a run needs no record out of this span."""
+    if not instants:
+        return None
+    return ibis.literal(min(instants), type="timestamp"), ibis.literal(max(instants), type="timestamp")
+
+
 def release_views(con, names: list[str]) -> None:
     """Drop a run's temporary base tables (a long-lived connection would
     otherwise keep every run's copies)."""
@@ -465,8 +473,9 @@ class Context:
         after the last) are left out first: the years of closed deals are
         not paired with every period."""
         o, P = self.opps, self.P
-        if instants:
-            first, last = (ibis.literal(e, type="timestamp") for e in (min(instants), max(instants)))
+        span = instant_span(instants)
+        if span is not None:
+            first, last = span
             o = o.filter((o.created_at < last) & (o._closed_or_max >= first))
         return o.join(P, (o.created_at < P[col]) & (o._closed_or_max >= P[col]))
 

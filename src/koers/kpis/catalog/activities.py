@@ -6,7 +6,7 @@ import ibis
 import pyarrow as pa
 
 from koers.kpis.catalog._declare import kpi
-from koers.kpis.context import FAR_FUTURE, flag
+from koers.kpis.context import FAR_FUTURE, flag, instant_span
 from koers.kpis.model import ACTIVITY_DIMS
 
 
@@ -41,9 +41,9 @@ def _overdue(ctx):
     # "not done before end(P)" as one comparison (done_at is cut at T, so
     # never far off), and first the activities overdue at any `_e` of the
     # run: the years of work done long ago are not paired with every period
-    ends = ctx.cut_ends(ctx.periods)
-    if ends:
-        first, last = (ibis.literal(e, type="timestamp") for e in (min(ends), max(ends)))
+    span = instant_span(ctx.cut_ends(ctx.periods))
+    if span is not None:
+        first, last = span
         a = a.filter((a.due_at < last) & (a.done_at.fill_null(FAR_FUTURE) >= first))
     return a.join(P, (a.due_at < P._e) & (a.done_at.fill_null(FAR_FUTURE) >= P._e))
 
