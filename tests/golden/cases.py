@@ -579,6 +579,23 @@ add(
         by=["team"],
     )
 )
+add(
+    c(
+        "pipeline_coverage-2025-05-by-team-nothing-open",
+        "pipeline_coverage",
+        "2025-05",
+        [
+            r("2025-05-01", 19720 / (60000 * 30 / 91), 19720, 60000 * 30 / 91, team="North"),
+            r("2025-05-01", 0.0, 0.0, 40000 * 30 / 91, team="South"),
+        ],
+        "Team won_value targets of June: the 2025-Q2 rows prorated 30/91 days, North 60000 and South 40000. "
+        "North's open pipeline at end(May): O05 3000 USD x 0.90 = 2700, O10 1200, O15 12000, O16 2000 GBP x 1.16 = 2320, "
+        "O18 1500; 19720. South's reps R3, R4, "
+        "R5 have nothing open then (O06 closed 05-12, O13 05-20): an open pipeline of 0, so coverage 0, as the "
+        "company total would give; not an empty value.",
+        by=["team"],
+    )
+)
 
 add(
     c(

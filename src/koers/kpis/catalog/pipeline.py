@@ -60,13 +60,12 @@ def _coverage(engine, ctx, by, where):
     nxt = target_frame(engine, ctx, "won_value", by, where, shift=1)
     keys = ["period", *by]
     df = value.merge(nxt, on=keys, how="outer" if by else "left")
-    df["numerator"] = df["value"]
+    # a group with a target and nothing open has an open pipeline of 0, as the total has
+    df["numerator"] = df["value"].fillna(0.0)
     df["denominator"] = df["target"]
     from koers.kpis.compute import divide
 
     df["value"] = [divide(n, d) for n, d in zip(df["numerator"], df["denominator"])]
-    if by:
-        df = df[df["target"].notna() | df["numerator"].notna()]
     return df[[*keys, "value", "numerator", "denominator"]]
 
 
