@@ -496,9 +496,17 @@ class Context:
         c = c.mutate(owner=c.owner_id, churned_on=self.cut_date(c.churned_on))
         return self.view(self.with_team(c), materialise=True)
 
+    @shared
+    def _customer_attributes(self):
+        """Every customer's dimensions, acquired before T or not: an order or
+        NPS answer dated before T has happened even when its customer's
+        acquired_on is later, and keeps that customer's dimensions."""
+        c = self.raw("customers")
+        return self.view(self.with_team(c.mutate(owner=c.owner_id)), materialise=True)
+
     def customer_dims(self, t, key: str = "customer_id"):
         """Give records of a customer the customer's dimensions."""
-        c = self.customers
+        c = self._customer_attributes
         cd = c.select(
             _c_id=c.customer_id, owner=c.owner, team=c.team, source=c.source, region=c.region,
             segment=c.segment, industry=c.industry, company_size=c.company_size,
