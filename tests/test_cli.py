@@ -111,6 +111,33 @@ def test_empty_table_gives_empty_values_and_a_warning(tmp_path):
     assert "nps,2025-03-01,,," in result.output
 
 
+@pytest.mark.parametrize(
+    "kpi_id, missing, dropped",
+    [
+        ("lead_to_customer_rate", "opportunities", ["stage_history", "orders", "contracts", "activities"]),
+        ("upsell_rate", "opportunities", ["stage_history", "orders", "contracts", "activities"]),
+        ("forecast_accuracy", "opportunities", ["stage_history", "orders", "contracts", "activities"]),
+        ("follow_ups_per_win", "activities", []),
+    ],
+)
+def test_a_kpi_without_a_second_table_it_reads_is_empty_not_0(tmp_path, kpi_id, missing, dropped):
+    """Without opportunities no lead is linked to a won deal, and without
+    activities no deal had a follow-up: 0 would be a wrong number."""
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(GOLDEN, folder)
+    for name in [missing, *dropped]:
+        (folder / f"{name}.csv").unlink()
+    path = str(tmp_path / "ws.duckdb")
+    assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
+    result = runner.invoke(app, ["kpi", kpi_id, "--period", "2025-03", "--as-of", "2026-01-01T00:00:00",
+                                 "--format", "csv", "--workspace", path])
+    assert result.exit_code == 0
+    assert f"needs the table {missing}" in result.output
+    assert f"{kpi_id},2025-03-01,,," in result.output
+
+
 def test_settings_are_stored_and_checked(tmp_path):
     path = str(tmp_path / "s.duckdb")
     shown = runner.invoke(app, ["settings", "--workspace", path])

@@ -169,11 +169,11 @@ KPIS = [
     kpi("follow_ups_per_win", "Follow-ups per gewonnen deal", "Follow-ups per won deal", F, "insight", "count",
         "lower", OPPORTUNITY_DIMS,
         "mean, over opportunities won in P, of the number of distinct done activities linked to the opportunity "
-        "or to its lead with done_at <= closed_at", "mean", ["opportunities"], _follow_ups),
+        "or to its lead with done_at <= closed_at", "mean", ["opportunities", "activities"], _follow_ups),
     kpi("upsell_rate", "Upsell- en cross-sellratio", "Upsell and cross-sell rate", F, "result", "ratio",
         "higher", CUSTOMER_DIMS,
         "of the customers active at start(P), the share with at least one opportunity of deal_type upsell or "
-        "cross_sell won in P (customer dimensions)", "ratio", ["customers"], _upsell),
+        "cross_sell won in P (customer dimensions)", "ratio", ["customers", "opportunities"], _upsell),
 ]
 
 

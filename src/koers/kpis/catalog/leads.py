@@ -68,7 +68,7 @@ KPIS = [
     kpi("lead_to_customer_rate", "Conversie lead naar klant", "Lead-to-customer rate", F, "insight", "ratio",
         "higher", LEAD_DIMS,
         "of the leads created in P, the share that an opportunity won before T links to (opportunities.lead_id)",
-        "ratio", ["leads"], _to_customer),
+        "ratio", ["leads", "opportunities"], _to_customer),
     kpi("lead_response_time", "Reactietijd leads", "Lead response time", F, "action", "hours", "lower", LEAD_DIMS,
         "median of (first_response_at − created_at) in hours over the leads created in P that have a first response",
         "median", ["leads"], _response_time),

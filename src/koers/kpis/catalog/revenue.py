@@ -117,5 +117,6 @@ KPIS = [
         FORECAST_DIMS,
         "(F − A) / A per rep: F = the rep's forecast for P (the one with the latest submitted_on <= start(P)'s "
         "date, for a period of P's own notation), A = the rep's won_value in P; grouped, ΣF and ΣA over the reps "
-        "with such a forecast; positive = over-forecast", "composite", ["forecasts"], combine=_forecast_accuracy, parts=["won_value"]),
+        "with such a forecast; positive = over-forecast", "composite", ["forecasts", "opportunities"],
+        combine=_forecast_accuracy, parts=["won_value"]),
 ]
