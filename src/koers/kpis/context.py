@@ -411,13 +411,17 @@ class Context:
     def _opps(self):
         o = self._opportunity_dims
         o = o.filter(o.created_at < self.T)
+        # The import gives every opportunity with a stage a history row
+        # (data-model.md), so one without a row before T is in no stage yet
+        # (its first row comes later): null, not its `stage` column, which
+        # may tell of events after T.
         if self._history_before_t:
             # no join: with the history whole before T, the stage at T is the last
-            stage = o._stage_now.fill_null(o.stage)
+            stage = o._stage_now
         else:
             s = self.stage_at_t
             o = o.left_join(s, o.opportunity_id == s._h_opp)
-            stage = o._h_stage.fill_null(o.stage)
+            stage = o._h_stage
         closed = self.cut_keeping(o, "closed_at")
         # one projection: each level of an expression costs compilation time
         changed = {
@@ -454,11 +458,8 @@ class Context:
             hh, (t.opportunity_id == hh._k_opp) & (hh._k_at < t._p_end) & (hh._k_next >= t._p_end)
         ).select("_k_opp", "_k_stage", "_k_at", "_k_prob", _k_period="period")
         out = t.left_join(found, (t.opportunity_id == found._k_opp) & (t.period == found._k_period))
-        return out.mutate(
-            stage=out._k_stage.fill_null(out.stage),
-            _stage_entered=out._k_at.fill_null(out.created_at),
-            _stage_prob=out._k_prob,
-        ).drop("_k_opp", "_k_stage", "_k_at", "_k_prob", "_k_period")
+        # No row before end(P): in no stage at end(P), so none entered (never stale)
+        return out.mutate(stage=out._k_stage, _stage_entered=out._k_at, _stage_prob=out._k_prob).drop("_k_opp", "_k_stage", "_k_at", "_k_prob", "_k_period")
 
     def open_at_end(self):
         """(opportunity, period) for every opportunity open at end(P)."""
