@@ -354,6 +354,22 @@ def row(kpi: str, period: Period, dims: dict, value, numerator=None, denominator
             "numerator": numerator, "denominator": denominator}
 
 
+def per_period(name: str, tables: tuple[str, ...], data: Data, periods: list[Period], by: list[str],
+               groups_of) -> list[dict]:
+    """A KPI's rows: `groups_of(P)` gives {group key: (value, numerator,
+    denominator)} for each period. When a table it needs is absent or empty,
+    its values are empty: one empty row per period, none by group."""
+    out = []
+    for p in periods:
+        if not all(data.raw[t] for t in tables):
+            if not by:
+                out.append(row(name, p, {}, None))
+            continue
+        for key, values in groups_of(p).items():
+            out.append(row(name, p, dict(zip(by, key)), *values))
+    return out
+
+
 def ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 

@@ -90,19 +90,13 @@ Measure = Callable[[Data, Period, list], tuple]
 
 def kpi(name: str, tables: tuple[str, ...], population: Population, measure: Measure):
     def compute(data: Data, periods: list[Period], by: list[str]) -> list[dict]:
-        out = []
-        for p in periods:
-            if not all(data.raw[t] for t in tables):
-                if not by:
-                    out.append(base.row(name, p, {}, None))
-                continue
-            members = population(data, p)
+        def groups_of(p: Period) -> dict[tuple, tuple]:
             groups: dict[tuple, list] = {(): []} if not by else {}
-            for dims, record in members:
+            for dims, record in population(data, p):
                 groups.setdefault(tuple(dims[d] for d in by), []).append(record)
-            for key, group in groups.items():
-                out.append(base.row(name, p, dict(zip(by, key)), *measure(data, p, group)))
-        return out
+            return {key: measure(data, p, group) for key, group in groups.items()}
+
+        return base.per_period(name, tables, data, periods, by, groups_of)
 
     compute.__name__ = name
     return compute

@@ -48,25 +48,18 @@ def kpi(name: str, tables: tuple[str, ...], dim_of: Callable, population: Callab
     its other part."""
 
     def compute(data: Data, periods: list[Period], by: list[str]) -> list[dict]:
-        out = []
-        for p in periods:
-            if not all(data.raw[t] for t in tables):
-                if not by:
-                    out.append(base.row(name, p, {}, None))
-                continue
+        def groups_of(p: Period) -> dict[tuple, tuple]:
             records = population(data, p)
             if not by:
-                out.append(base.row(name, p, {}, *measure(data, p, records, {})))
-                continue
+                return {(): measure(data, p, records, {})}
             groups: dict[tuple, list] = {}
             for r in records:
                 groups.setdefault(tuple(dim_of(data, r, d) for d in by), []).append(r)
             for key in other_part(data, p, by) if other_part else ():
                 groups.setdefault(key, [])
-            for key, group in groups.items():
-                dims = dict(zip(by, key))
-                out.append(base.row(name, p, dims, *measure(data, p, group, dims)))
-        return out
+            return {key: measure(data, p, group, dict(zip(by, key))) for key, group in groups.items()}
+
+        return base.per_period(name, tables, data, periods, by, groups_of)
 
     compute.__name__ = name
     return compute
