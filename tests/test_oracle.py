@@ -39,8 +39,9 @@ def nasty(tmp_path_factory):
     return get
 
 
-def check(nasty, seed: int, spec_key: str, grain: str | None = None, by=(), as_of=None) -> None:
-    info, workspace, folder = nasty(seed)
+def check(nasty, seed: int, spec_key: str, grain: str | None = None, by=(), as_of=None, workspace=None) -> None:
+    info, duckdb_workspace, folder = nasty(seed)
+    workspace = workspace or duckdb_workspace
     as_of = as_of or info["as_of"]
     by = list(by)
     kpis = [k.id for k in CATALOG if all(d in k.dimensions for d in by)]
@@ -48,7 +49,7 @@ def check(nasty, seed: int, spec_key: str, grain: str | None = None, by=(), as_o
     ours = reference_rows(base.load(folder, as_of), kpis, info[spec_key], grain, by)
     assert ours, "the reference gave no rows: nothing was compared"
     found = differences(theirs, ours, by)
-    assert not found, f"seed {seed}, {info[spec_key]} grain {grain} by {by} at {as_of}:\n" + "\n".join(found[:40])
+    assert not found, f"{workspace}, seed {seed}, {info[spec_key]} grain {grain} by {by} at {as_of}:\n" + "\n".join(found[:40])
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -77,3 +78,14 @@ def test_every_dimension(nasty, by):
 )
 def test_other_grains(nasty, seed, spec_key, grain):
     check(nasty, seed, spec_key, grain)
+
+
+@pytest.mark.spark
+def test_every_kpi_by_month_on_spark(nasty, tmp_path):
+    """The scale path gives the same rows (`--workspace spark:DIR`)."""
+    from koers.importers.canonical import import_folder
+    from koers.store import Workspace
+
+    url = f"spark:{tmp_path / 'ws'}"
+    assert import_folder(Workspace.open(url), nasty(1)[2]).rejected == 0
+    check(nasty, 1, "months", workspace=url)

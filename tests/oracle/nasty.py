@@ -723,6 +723,10 @@ class _Nasty:
             ("2025-Q4", "new_customers", "r05", None, (2, 8)), ("2025", "average_deal_size", "r05", None, (5e3, 2e4)),
             ("2026-02", "open_pipeline_value", "r08", None, (5e4, 2e5)), ("2026-03", "activities", "r10", None, (5, 20)),
             ("2025-W13", "activities", "r06", None, (5, 15)),
+            # Ks that split by team but not by owner (rep_retention), by neither (cac), or are scores (nps)
+            ("2025", "cac", "r05", None, (500, 3000)), ("2025", "cac", None, "Noord", (500, 3000)),
+            ("2025", "cac", None, None, (500, 3000)), ("2025-Q3", "rep_retention", None, "Zuid", (0.8, 0.99)),
+            ("2025-Q3", "rep_retention", "r02", None, (0.8, 0.99)), ("2025", "nps", None, None, (20, 60)),
         ]
         for period, kpi, rep, team, (lo, hi) in rows:
             value = round(r.uniform(lo, hi), 3 if hi < 1 else 0)
