@@ -459,7 +459,9 @@ class Context:
         ).select("_k_opp", "_k_stage", "_k_at", "_k_prob", _k_period="period")
         out = t.left_join(found, (t.opportunity_id == found._k_opp) & (t.period == found._k_period))
         # No row before end(P): in no stage at end(P), so none entered (never stale)
-        return out.mutate(stage=out._k_stage, _stage_entered=out._k_at, _stage_prob=out._k_prob).drop("_k_opp", "_k_stage", "_k_at", "_k_prob", "_k_period")
+        return out.mutate(stage=out._k_stage, _stage_entered=out._k_at, _stage_prob=out._k_prob).drop(
+            "_k_opp", "_k_stage", "_k_at", "_k_prob", "_k_period"
+        )
 
     def open_at_end(self):
         """(opportunity, period) for every opportunity open at end(P)."""
