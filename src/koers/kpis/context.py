@@ -494,16 +494,15 @@ class Context:
 
     @shared
     def customers(self):
-        c = self.raw("customers")
+        c = self._customer_attributes
         c = c.filter(c.acquired_on < self.Td)
-        c = c.mutate(owner=c.owner_id, churned_on=self.cut_date(c.churned_on))
-        return self.view(self.with_team(c), materialise=True)
+        return self.view(c.mutate(churned_on=self.cut_date(c.churned_on)), materialise=True)
 
     @shared
     def _customer_attributes(self):
-        """Every customer's dimensions, acquired before T or not: an order or
-        NPS answer dated before T has happened even when its customer's
-        acquired_on is later, and keeps that customer's dimensions."""
+        """Every customer with its dimensions, acquired before T or not: an
+        order or NPS answer dated before T has happened even when its
+        customer's acquired_on is later, and keeps that customer's dimensions."""
         c = self.raw("customers")
         return self.view(self.with_team(c.mutate(owner=c.owner_id)), materialise=True)
 
