@@ -10,11 +10,13 @@ value, numerator and denominator."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from koers.kpis.catalog import CATALOG
 from tests.oracle import base
-from tests.oracle.compare import differences, import_scratch, koers_csv, reference_rows
+from tests.oracle.compare import differences, filtered, import_landed, import_scratch, koers_csv, reference_rows
 from tests.oracle.nasty import write_nasty
 
 SEEDS = (1, 2, 3)  # each has its own T: mid-afternoon, a Monday 00:00, a morning with seconds
@@ -78,6 +80,74 @@ def test_every_dimension(nasty, by):
 )
 def test_other_grains(nasty, seed, spec_key, grain):
     check(nasty, seed, spec_key, grain)
+
+
+# --where on one dimension or two, alone or with --by, rotated over the seeds
+WHERES = [(["owner"], []), (["team"], []), (["source"], []), (["region"], ["owner"]), (["stage"], []),
+          (["type"], []), (["product"], ["team"]), (["region", "segment"], [])]
+
+
+@pytest.mark.parametrize("dims, by", WHERES, ids=[",".join(w) + ("-by-" + ",".join(b) if b else "") for w, b in WHERES])
+def test_where(nasty, dims, by):
+    """A filter keeps the records a split files under its group: Koers's
+    `--where` rows are the reference's rows of that group, on the group the
+    reference files most rows under; a period without them is 0 or empty."""
+    seed = SEEDS[WHERES.index((dims, by)) % len(SEEDS)]
+    info, workspace, folder = nasty(seed)
+    kpis = [k.id for k in CATALOG if all(d in k.dimensions for d in [*dims, *by])]
+    split = reference_rows(base.load(folder, info["as_of"]), kpis, info["months"], None, [*by, *dims])
+    groups = Counter(tuple(r.get(d) for d in dims) for r in split)
+    chosen = next(g for g, _ in groups.most_common() if None not in g)
+    where = dict(zip(dims, map(str, chosen)))
+    ours = filtered(split, where)
+    theirs = koers_csv(workspace, kpis, info["months"], None, by, info["as_of"], where)
+    assert ours and theirs
+    found = differences(theirs, ours, by, filtered=True)
+    assert not found, f"seed {seed}, --where {where} --by {by}:\n" + "\n".join(found[:40])
+
+
+def test_where_on_a_value_no_record_has(nasty):
+    """Every KPI's every period is a total of no records: 0 or empty."""
+    info, workspace, _ = nasty(2)
+    kpis = [k.id for k in CATALOG if "region" in k.dimensions]
+    theirs = koers_csv(workspace, kpis, info["months"], None, [], info["as_of"], {"region": "Nergens"})
+    assert len(theirs) >= len(kpis)
+    assert not differences(theirs, [], [], filtered=True)
+
+
+# Workspaces whose settings are not the defaults: the same folder read in
+# another zone (its local timestamps, periods and days move with it), with
+# another SLA, stale threshold and set of outreach types.
+OTHER_SETTINGS = [
+    (1, {"time_zone": "America/New_York", "response_sla_hours": 1.5, "stale_days": 10.5,
+         "outreach_types": ("call", "meeting", "intake")}),
+    (3, {"time_zone": "Asia/Kolkata", "response_sla_hours": 24.0, "stale_days": 45.0,
+         "outreach_types": ("email", "linkedin")}),
+]
+
+
+@pytest.mark.parametrize("seed, settings", OTHER_SETTINGS, ids=[s["time_zone"] for _, s in OTHER_SETTINGS])
+@pytest.mark.parametrize("by", [[], ["owner"]], ids=["total", "owner"])
+def test_settings_other_than_the_defaults(nasty, tmp_path_factory, monkeypatch, seed, settings, by):
+    from zoneinfo import ZoneInfo
+
+    from koers.store import Workspace
+
+    info, _, written = nasty(seed)
+    scratch = tmp_path_factory.mktemp("settings")
+    Workspace.open(str(scratch / "ws.duckdb")).set_settings(**settings)
+    workspace = import_landed(written, scratch / "ws.duckdb", scratch / "landed")
+    folder = scratch / "landed"
+    monkeypatch.setattr(base, "TZ", ZoneInfo(settings["time_zone"]))
+    monkeypatch.setattr(base, "SLA_HOURS", settings["response_sla_hours"])
+    monkeypatch.setattr(base, "STALE_DAYS", settings["stale_days"])
+    monkeypatch.setattr(base, "OUTREACH", set(settings["outreach_types"]))
+    kpis = [k.id for k in CATALOG if all(d in k.dimensions for d in by)]
+    theirs = koers_csv(workspace, kpis, info["months"], None, by, info["as_of"])
+    ours = reference_rows(base.load(folder, info["as_of"]), kpis, info["months"], None, by)
+    assert ours
+    found = differences(theirs, ours, by)
+    assert not found, f"seed {seed}, {settings}, by {by}:\n" + "\n".join(found[:40])
 
 
 @pytest.mark.spark
