@@ -159,3 +159,15 @@ def test_every_kpi_by_month_on_spark(nasty, tmp_path):
     url = f"spark:{tmp_path / 'ws'}"
     assert import_folder(Workspace.open(url), nasty(1)[2]).rejected == 0
     check(nasty, 1, "months", workspace=url)
+
+
+@pytest.mark.postgres
+def test_every_kpi_by_month_on_postgres(nasty):
+    """A PostgreSQL workspace gives the same rows."""
+    from koers.importers.canonical import import_folder
+    from koers.store import Workspace
+    from tests.conftest import pg_server
+
+    url = pg_server().new_database()
+    assert import_folder(Workspace.open(url), nasty(2)[2]).rejected == 0
+    check(nasty, 2, "months", workspace=url)
