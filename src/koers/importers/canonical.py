@@ -324,7 +324,8 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
 
     cols = ", ".join(q(c) for c in table.column_names)
     good = f"SELECT {cols} FROM {typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
-    if name == "stage_history":
+    if name == "stage_history" and _made_history_exists(con):
+        # kept for _generate_missing_history, which needs them only then
         con.execute(f"CREATE OR REPLACE TEMP TABLE _history_rows AS SELECT opportunity_id, stage, entered_at FROM ({good})")
     if load is not None:
         tr.written = _take_load(con, table, typed, load)
@@ -434,7 +435,7 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
     changed = 0
     # On ten million rows each statement below scans stage_history even
     # when the other side is empty (as on a first import): skipped then.
-    made_before = con.execute("SELECT EXISTS (SELECT 1 FROM koers_generated_history)").fetchone()[0]
+    made_before = _made_history_exists(con)
     if history_imported and made_before:
         # the made rows of opportunities with real history now, except any the import itself brought
         changed += con.execute(
@@ -470,6 +471,11 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
                            "entered_at FROM stage_history").fetchone()[0]
     con.execute("INSERT INTO koers_generated_history SELECT * FROM _moved")
     return changed
+
+
+def _made_history_exists(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether Koers made stage_history rows in an earlier import."""
+    return con.execute("SELECT EXISTS (SELECT 1 FROM koers_generated_history)").fetchone()[0]
 
 
 def _snapshot_open_pipeline(con: duckdb.DuckDBPyConnection, import_id: str) -> None:
