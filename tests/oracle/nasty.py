@@ -206,25 +206,26 @@ class _Nasty:
         step = 60 if span > 86400 else 1
         return later(lo, seconds=self.rng.randrange(span // step + 1) * step)
 
+    def boundary(self, pools: dict, weights: dict, lo, hi, nasty: float):
+        """With chance `nasty`, a boundary value in [lo, hi] from `pools`
+        (a pool picked by its weight); else None."""
+        if self.rng.random() < nasty:
+            inside = [(k, [v for v in pool if lo <= v <= hi]) for k, pool in pools.items()]
+            inside = [(k, p) for k, p in inside if p]
+            if inside:
+                _, pool = self.rng.choices(inside, [weights[k] for k, _ in inside])[0]
+                return self.rng.choice(pool)
+        return None
+
     def moment(self, lo: datetime, hi: datetime, nasty: float = 0.15) -> datetime:
         """A moment in [lo, hi]; with chance `nasty` a boundary moment in it."""
-        if self.rng.random() < nasty:
-            pools = [(k, [m for m in pool if lo <= m <= hi]) for k, pool in self.moment_pools.items()]
-            pools = [(k, p) for k, p in pools if p]
-            if pools:
-                _, pool = self.rng.choices(pools, [MOMENT_WEIGHTS[k] for k, _ in pools])[0]
-                return self.rng.choice(pool)
-        return self.between(lo, hi)
+        picked = self.boundary(self.moment_pools, MOMENT_WEIGHTS, lo, hi, nasty)
+        return self.between(lo, hi) if picked is None else picked
 
     def day(self, lo: date, hi: date, nasty: float = 0.3) -> date:
         """A date in [lo, hi]; with chance `nasty` a boundary date in it."""
-        if self.rng.random() < nasty:
-            pools = [(k, [d for d in pool if lo <= d <= hi]) for k, pool in self.day_pools.items()]
-            pools = [(k, p) for k, p in pools if p]
-            if pools:
-                _, pool = self.rng.choices(pools, [DAY_WEIGHTS[k] for k, _ in pools])[0]
-                return self.rng.choice(pool)
-        return lo + timedelta(days=self.rng.randrange(max(0, (hi - lo).days) + 1))
+        picked = self.boundary(self.day_pools, DAY_WEIGHTS, lo, hi, nasty)
+        return lo + timedelta(days=self.rng.randrange(max(0, (hi - lo).days) + 1)) if picked is None else picked
 
     def money(self, lo: float, hi: float) -> float:
         return round(self.rng.uniform(lo, hi), self.rng.choice([0, 2]))
