@@ -106,6 +106,19 @@ def test_where(nasty, dims, by):
     assert not found, f"seed {seed}, --where {where} --by {by}:\n" + "\n".join(found[:40])
 
 
+def test_where_on_an_empty_value_keeps_the_records_without_one(nasty):
+    """`--where campaign=`: the records whose campaign is null (their own
+    and, for deals, their lead's), the group a split files under an empty field."""
+    info, workspace, folder = nasty(1)
+    kpis = [k.id for k in CATALOG if "campaign" in k.dimensions]
+    split = reference_rows(base.load(folder, info["as_of"]), kpis, info["months"], None, ["campaign"])
+    ours = filtered(split, {"campaign": ""})
+    assert ours and len(ours) < len(split)
+    theirs = koers_csv(workspace, kpis, info["months"], None, [], info["as_of"], {"campaign": ""})
+    found = differences(theirs, ours, [], filtered=True)
+    assert not found, "\n".join(found[:40])
+
+
 def test_where_on_a_value_no_record_has(nasty):
     """Every KPI's every period is a total of no records: 0 or empty."""
     info, workspace, _ = nasty(2)
