@@ -102,7 +102,7 @@ def test_where(nasty, dims, by):
     ours = filtered(split, where)
     theirs = koers_csv(workspace, kpis, info["months"], None, by, info["as_of"], where)
     assert ours and theirs
-    found = differences(theirs, ours, by, filtered=True)
+    found = differences(theirs, ours, by, under_where=True)
     assert not found, f"seed {seed}, --where {where} --by {by}:\n" + "\n".join(found[:40])
 
 
@@ -115,7 +115,7 @@ def test_where_on_an_empty_value_keeps_the_records_without_one(nasty):
     ours = filtered(split, {"campaign": ""})
     assert ours and len(ours) < len(split)
     theirs = koers_csv(workspace, kpis, info["months"], None, [], info["as_of"], {"campaign": ""})
-    found = differences(theirs, ours, [], filtered=True)
+    found = differences(theirs, ours, [], under_where=True)
     assert not found, "\n".join(found[:40])
 
 
@@ -125,7 +125,7 @@ def test_where_on_a_value_no_record_has(nasty):
     kpis = [k.id for k in CATALOG if "region" in k.dimensions]
     theirs = koers_csv(workspace, kpis, info["months"], None, [], info["as_of"], {"region": "Nergens"})
     assert len(theirs) >= len(kpis)
-    assert not differences(theirs, [], [], filtered=True)
+    assert not differences(theirs, [], [], under_where=True)
 
 
 # Workspaces whose settings are not the defaults: the same folder read in

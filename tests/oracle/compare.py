@@ -88,19 +88,19 @@ def _same(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
-def differences(theirs: list[dict], ours: list[dict], by: list[str], filtered: bool = False) -> list[str]:
+def differences(theirs: list[dict], ours: list[dict], by: list[str], under_where: bool = False) -> list[str]:
     """Koers's rows (`theirs`) against the reference's (`ours`): what is
-    missing, what is extra and which values differ. `filtered`: the rows of
-    a `--where` whose group the reference has no row for in some periods;
-    Koers's row for such a period must then be a total of no records (0 or
-    empty)."""
+    missing, what is extra and which values differ. `under_where`: the
+    rows of a `--where` without `--by`, one per period, where the reference
+    has rows only for the periods its group has data in; Koers's row for
+    another period must be a total of no records (0 or empty)."""
     k = {_key(r, by): r for r in theirs}
     o = {_key(r, by): r for r in ours}
     out = []
     for key in sorted(o.keys() - k.keys()):
         out.append(f"missing in koers: {key} reference {[o[key][v] for v in VALUES]}")
     for key in sorted(k.keys() - o.keys()):
-        if filtered and all(_number(k[key][v]) in (None, 0) for v in VALUES):
+        if under_where and not by and all(_number(k[key][v]) in (None, 0) for v in VALUES):
             continue
         out.append(f"extra in koers:   {key} koers {[k[key][v] for v in VALUES]}")
     for key in sorted(k.keys() & o.keys()):
@@ -164,7 +164,7 @@ def main() -> None:
         theirs = koers_csv(ws, kpis, args.spec, args.grain, by, as_of, where)
     ours = reference_rows(data, kpis, args.spec, args.grain, [*by, *where])
     ours = filtered(ours, where) if where else ours
-    found = differences(theirs, ours, by, filtered=bool(where))
+    found = differences(theirs, ours, by, under_where=bool(where))
     print("\n".join(found) or f"agree: {len(ours)} rows")
 
 
