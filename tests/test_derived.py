@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 import ibis
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,8 +100,10 @@ def test_an_import_rebuilds_the_kept_tables_only_when_it_writes(tmp_path, monkey
     assert got == ("fair",)
 
 
-def test_an_import_rebuilds_only_the_kept_tables_made_from_what_it_wrote(tmp_path):
-    ws = Workspace.open(str(tmp_path / "ws.duckdb"))
+@pytest.mark.parametrize("kind", ["duckdb", "spark"])
+def test_an_import_rebuilds_only_the_kept_tables_made_from_what_it_wrote(tmp_path, kind):
+    # a Spark workspace is written through DuckDB: no Spark session here
+    ws = Workspace.open(str(tmp_path / "ws.duckdb") if kind == "duckdb" else f"spark:{tmp_path / 'ws'}")
     import_folder(ws, GOLDEN)
 
     def mark() -> None:
@@ -146,6 +149,45 @@ def test_a_workspace_from_before_the_kept_tables_gets_them_with_its_next_import(
     assert not _kept(ws)
     assert import_folder(ws, GOLDEN).written == 0
     assert _kept(ws)
+
+
+def test_a_spark_workspace_from_before_the_kept_tables_gets_them_with_its_next_import(tmp_path):
+    ws = Workspace.open(f"spark:{tmp_path / 'ws'}")
+    import_folder(ws, GOLDEN)
+    assert all(ws.parquet(name).exists() for name in derived.DERIVED)
+    for name in derived.DERIVED:
+        ws.parquet(name).unlink()
+    assert not _kept(ws)
+    assert import_folder(ws, GOLDEN).written == 0
+    assert _kept(ws) and all(ws.parquet(name).exists() for name in derived.DERIVED)
+
+
+@pytest.mark.spark
+def test_spark_reads_the_kept_tables_of_its_own_workspace_only(tmp_path):
+    """The Spark session outlives a workspace: one without kept tables,
+    opened after one with them, computes its own, and both give the same
+    figures."""
+    kept = Workspace.open(f"spark:{tmp_path / 'kept'}")
+    import_folder(kept, GOLDEN)
+    old = Workspace.open(f"spark:{tmp_path / 'old'}")
+    import_folder(old, GOLDEN)
+    for name in derived.DERIVED:
+        old.parquet(name).unlink()
+    questions = [(["open_pipeline_value", "stage_duration", "sales_cycle_length"], ["stage"])]
+    figures = {}
+    for ws, present in ((kept, True), (old, False)):
+        con, settings_ = connect(ws), ws.settings()
+        assert derived.present(con) is present
+        engine = Engine(con, settings_, parse_spec("2025-01..2025-06"), parse_instant(AS_OF[1], settings_.tz))
+        try:
+            figures[present] = [engine.compute(kpis, by, {}).rows.to_dict("records") for kpis, by in questions]
+        finally:
+            engine.release()
+    assert figures[True] and len(figures[True]) == len(figures[False])
+    for a, b in zip(figures[True], figures[False]):
+        assert len(a) == len(b) > 0
+        for x, y in zip(a, b):
+            assert x.keys() == y.keys() and all(_same(x[f], y[f]) for f in x), (x, y)
 
 
 # -- periods by their bounds ---------------------------------------------------

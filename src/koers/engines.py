@@ -11,6 +11,7 @@ import os
 import ibis
 import ibis.expr.operations as ops
 
+from koers.kpis.derived import DERIVED
 from koers.model import TABLES
 from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace, duckdb_config, quiet
 
@@ -53,6 +54,13 @@ def connect(ws: Workspace) -> ibis.BaseBackend:
             path = ws.parquet(t.name)
             df = _spark().read.parquet(str(path))
             df.createOrReplaceTempView(t.name)
+        # The session outlives the workspace: a derived table another
+        # workspace registered must not stand in for this one's.
+        for name in DERIVED:
+            if ws.parquet(name).exists():
+                _spark().read.parquet(str(ws.parquet(name))).createOrReplaceTempView(name)
+            else:
+                _spark().catalog.dropTempView(name)
         return con
     if ws.kind == "postgres":
         con = ibis.connect(ws.url.replace("postgresql://", "postgres://", 1))

@@ -116,6 +116,8 @@ class Workspace:
     """A workspace named by its URL: a DuckDB file path or `spark:DIR`."""
 
     kind: str
+    # whether an import keeps the derived tables (kpis/derived.py) in it
+    keeps_derived = False
 
     def __init__(self, url: str):
         self.url = url
@@ -183,6 +185,7 @@ class Workspace:
 
 class DuckDBWorkspace(Workspace):
     kind = "duckdb"
+    keeps_derived = True
 
     def __init__(self, url: str):
         super().__init__(url)
@@ -240,9 +243,11 @@ class CopiedWorkspace(Workspace):
 
 
 class SparkWorkspace(CopiedWorkspace):
-    """Canonical tables as Parquet files under DIR, one per table."""
+    """Canonical tables as Parquet files under DIR, one per table, and the
+    derived tables beside them once an import has made them."""
 
     kind = "spark"
+    keeps_derived = True
 
     def __init__(self, url: str):
         super().__init__(url)
@@ -274,6 +279,10 @@ class SparkWorkspace(CopiedWorkspace):
             path = self.parquet(name)
             if path.exists():
                 con.execute(f"INSERT INTO \"{name}\" SELECT * FROM read_parquet('{path}')")
+        for name in _derived_names():
+            path = self.parquet(name)
+            if path.exists():
+                con.execute(f"CREATE TABLE \"{name}\" AS SELECT * FROM read_parquet('{path}')")
         return con
 
     @contextmanager
@@ -281,20 +290,23 @@ class SparkWorkspace(CopiedWorkspace):
         con = self._load()
         names = [t.name for t in TABLES] + list(META_DDL)
         try:
-            before = table_sums(con, names)
+            before = table_sums(con, names + _present(con, _derived_names()))
             yield con
             # Write the tables that changed beside the old files, then swap
             # them in one rename each: a crash leaves the old workspace readable.
+            names += _present(con, _derived_names())
             after = table_sums(con, names)
             staging = self.dir / f".writing-{uuid.uuid4().hex}"
             staging.mkdir()
             for name in names:
-                if after[name] == before[name] and self.parquet(name).exists():
+                if after[name] == before.get(name) and self.parquet(name).exists():
                     continue
                 con.execute(f"COPY \"{name}\" TO '{staging / (name + '.parquet')}' (FORMAT parquet)")
             for f in staging.iterdir():
                 os.replace(f, self.dir / f.name)
             shutil.rmtree(staging)
+            for name in before.keys() - after.keys():  # a derived table dropped
+                self.parquet(name).unlink(missing_ok=True)
         finally:
             con.close()
 
@@ -303,6 +315,18 @@ class SparkWorkspace(CopiedWorkspace):
 
     def fingerprint(self) -> str:
         return _files_fingerprint(sorted(self.dir.glob("*.parquet")))
+
+
+def _derived_names() -> tuple[str, ...]:
+    from koers.kpis.derived import DERIVED
+
+    return DERIVED
+
+
+def _present(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str]:
+    """Those of `names` that are tables in the connection."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    return [n for n in names if n in tables]
 
 
 def _files_fingerprint(paths: list[Path]) -> str:

@@ -143,7 +143,7 @@ def import_sources(
                 if on_table:
                     on_table(name, by_table[name].size)
         made = _generate_missing_history(con, "stage_history" in by_table, now_utc())
-        if ws.kind == "duckdb":
+        if ws.keeps_derived:
             changed = {t.table for t in result.tables if t.written} | ({"stage_history"} if made else set())
             if not derived.has_tables(con.execute):
                 derived.refresh(con)

@@ -5,8 +5,10 @@ and the opportunities with the dimensions they take from their lead.
 A DuckDB workspace keeps them, rebuilt by every import that writes rows, so
 a KPI run reads them instead of computing a window over the whole history
 and a join to every lead each time: those two were most of a run's time on
-a large workspace. Other workspaces (Spark, PostgreSQL), and a DuckDB file
-from before they existed, get the same expressions computed in the run.
+a large workspace. A Spark workspace keeps them as Parquet files beside its
+tables (on the small demo its deal KPIs by rep took 13 s instead of 20).
+A PostgreSQL workspace, and a workspace from before they existed, get the
+same expressions computed in the run.
 
 Cutting them at T gives exactly what computing them from the rows before T
 would: the history rows entered before T are a prefix of each opportunity's
@@ -102,9 +104,11 @@ def refresh(con, changed: set[str] | None = None) -> None:
 
 def present(con) -> bool:
     """Whether the workspace behind an ibis connection keeps the derived tables."""
-    if con.name != "duckdb":
-        return False
-    return has_tables(con.raw_sql)
+    if con.name == "duckdb":
+        return has_tables(con.raw_sql)
+    if con.name == "pyspark":  # registered by engines.connect when the workspace has them
+        return set(DERIVED) <= set(con.list_tables())
+    return False
 
 
 def has_tables(execute) -> bool:
