@@ -1,6 +1,6 @@
 """The shortcuts of a KPI run give exactly what the long way gives:
-- the derived tables a DuckDB workspace keeps (kpis/derived.py) against the
-  same tables computed in the run, as Spark and PostgreSQL do;
+- the derived tables a DuckDB or Spark workspace keeps (kpis/derived.py)
+  against the same tables computed in the run, as PostgreSQL does;
 - periods found by comparing with their bounds against the join on ranges;
 - the open pipeline without its stage at end(P) when no one asks for it."""
 
