@@ -139,18 +139,30 @@ OTHER_SETTINGS = [
 ]
 
 
-@pytest.mark.parametrize("seed, settings", OTHER_SETTINGS, ids=[s["time_zone"] for _, s in OTHER_SETTINGS])
-@pytest.mark.parametrize("by", [[], ["owner"]], ids=["total", "owner"])
-def test_settings_other_than_the_defaults(nasty, tmp_path_factory, monkeypatch, seed, settings, by):
-    from zoneinfo import ZoneInfo
-
+@pytest.fixture(scope="module")
+def settled(nasty, tmp_path_factory):
+    """seed -> (workspace with that seed's OTHER_SETTINGS, folder of the rows that landed), each built once."""
     from koers.store import Workspace
 
-    info, _, written = nasty(seed)
-    scratch = tmp_path_factory.mktemp("settings")
-    Workspace.open(str(scratch / "ws.duckdb")).set_settings(**settings)
-    workspace = import_landed(written, scratch / "ws.duckdb", scratch / "landed")
-    folder = scratch / "landed"
+    built = {}
+
+    def get(seed: int, settings: dict):
+        if seed not in built:
+            scratch = tmp_path_factory.mktemp(f"settings{seed}")
+            Workspace.open(str(scratch / "ws.duckdb")).set_settings(**settings)
+            built[seed] = import_landed(nasty(seed)[2], scratch / "ws.duckdb", scratch / "landed"), scratch / "landed"
+        return built[seed]
+
+    return get
+
+
+@pytest.mark.parametrize("seed, settings", OTHER_SETTINGS, ids=[s["time_zone"] for _, s in OTHER_SETTINGS])
+@pytest.mark.parametrize("by", [[], ["owner"]], ids=["total", "owner"])
+def test_settings_other_than_the_defaults(nasty, settled, monkeypatch, seed, settings, by):
+    from zoneinfo import ZoneInfo
+
+    info = nasty(seed)[0]
+    workspace, folder = settled(seed, settings)
     monkeypatch.setattr(base, "TZ", ZoneInfo(settings["time_zone"]))
     monkeypatch.setattr(base, "SLA_HOURS", settings["response_sla_hours"])
     monkeypatch.setattr(base, "STALE_DAYS", settings["stale_days"])

@@ -290,11 +290,11 @@ class SparkWorkspace(CopiedWorkspace):
         con = self._load()
         names = [t.name for t in TABLES] + list(META_DDL)
         try:
-            before = table_sums(con, names + _present(con, _derived_names()))
+            before = table_sums(con, names + _kept_derived(con))
             yield con
             # Write the tables that changed beside the old files, then swap
             # them in one rename each: a crash leaves the old workspace readable.
-            names += _present(con, _derived_names())
+            names += _kept_derived(con)
             after = table_sums(con, names)
             staging = self.dir / f".writing-{uuid.uuid4().hex}"
             staging.mkdir()
@@ -317,16 +317,17 @@ class SparkWorkspace(CopiedWorkspace):
         return _files_fingerprint(sorted(self.dir.glob("*.parquet")))
 
 
+# kpis.derived imported when used: opening a workspace need not load Ibis
 def _derived_names() -> tuple[str, ...]:
     from koers.kpis.derived import DERIVED
 
     return DERIVED
 
 
-def _present(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str]:
-    """Those of `names` that are tables in the connection."""
-    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-    return [n for n in names if n in tables]
+def _kept_derived(con: duckdb.DuckDBPyConnection) -> list[str]:
+    from koers.kpis.derived import kept
+
+    return kept(con.execute)
 
 
 def _files_fingerprint(paths: list[Path]) -> str:

@@ -111,7 +111,13 @@ def present(con) -> bool:
     return False
 
 
-def has_tables(execute) -> bool:
-    """Whether a DuckDB connection (its execute) holds the derived tables."""
+def kept(execute) -> list[str]:
+    """The derived tables a DuckDB connection (its execute) holds."""
     rows = execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
-    return set(DERIVED) <= {r[0] for r in rows}
+    tables = {r[0] for r in rows}
+    return [name for name in DERIVED if name in tables]
+
+
+def has_tables(execute) -> bool:
+    """Whether a DuckDB connection (its execute) holds all the derived tables."""
+    return len(kept(execute)) == len(DERIVED)
