@@ -1,6 +1,6 @@
 """The shortcuts of a KPI run give exactly what the long way gives:
-- the derived tables a DuckDB or Spark workspace keeps (kpis/derived.py)
-  against the same tables computed in the run, as PostgreSQL does;
+- the derived tables every workspace keeps (kpis/derived.py) against the
+  same tables computed in the run, as for a workspace from before them;
 - periods found by comparing with their bounds against the join on ranges;
 - the open pipeline without its stage at end(P) when no one asks for it."""
 
@@ -26,7 +26,7 @@ from koers.kpis.context import Context
 from koers.periods import parse_instant, parse_spec, trailing_year
 from koers.settings import Settings
 from koers.store import Workspace
-from tests.conftest import GOLDEN
+from tests.conftest import GOLDEN, pg_server
 
 # before some stage changes, on the spring DST night, and after every event
 AS_OF = ["2025-02-10T12:00:00+01:00", "2025-03-30T01:45:00+01:00", "2026-01-01T00:00:00+01:00"]
@@ -100,10 +100,16 @@ def test_an_import_rebuilds_the_kept_tables_only_when_it_writes(tmp_path, monkey
     assert got == ("fair",)
 
 
-@pytest.mark.parametrize("kind", ["duckdb", "spark"])
+def _open(kind: str, tmp_path) -> Workspace:
+    # Spark and PostgreSQL workspaces are written through DuckDB: no Spark session here
+    if kind == "postgres":
+        return Workspace.open(pg_server().new_database())
+    return Workspace.open(str(tmp_path / "ws.duckdb") if kind == "duckdb" else f"spark:{tmp_path / 'ws'}")
+
+
+@pytest.mark.parametrize("kind", ["duckdb", "spark", pytest.param("postgres", marks=pytest.mark.postgres)])
 def test_an_import_rebuilds_only_the_kept_tables_made_from_what_it_wrote(tmp_path, kind):
-    # a Spark workspace is written through DuckDB: no Spark session here
-    ws = Workspace.open(str(tmp_path / "ws.duckdb") if kind == "duckdb" else f"spark:{tmp_path / 'ws'}")
+    ws = _open(kind, tmp_path)
     import_folder(ws, GOLDEN)
 
     def mark() -> None:
@@ -147,6 +153,35 @@ def test_a_workspace_from_before_the_kept_tables_gets_them_with_its_next_import(
     with ws.writer() as con:
         con.execute(f"DROP TABLE {derived.SPANS}")
     assert not _kept(ws)
+    assert import_folder(ws, GOLDEN).written == 0
+    assert _kept(ws)
+
+
+@pytest.mark.postgres
+def test_a_postgresql_workspace_keeps_them_in_step_with_its_rows(tmp_path):
+    """Made by the import, read by a KPI run from the database; dropped, a
+    run computes them, and the next import makes them again."""
+    import psycopg
+
+    ws = _open("postgres", tmp_path)
+    import_folder(ws, GOLDEN)
+    assert _kept(ws)
+    con = connect(ws)
+    try:
+        assert derived.present(con)
+    finally:
+        con.disconnect()
+    kept = _catalogue(ws, AS_OF[2], ["owner", "stage"])
+    with psycopg.connect(ws.url) as pg:
+        for name in derived.DERIVED:
+            pg.execute(f"DROP TABLE {name}")
+    assert not _kept(ws)
+    computed = _catalogue(ws, AS_OF[2], ["owner", "stage"])
+    assert kept.keys() == computed.keys()
+    for key in kept:
+        assert len(kept[key]) == len(computed[key]), key
+        for x, y in zip(kept[key], computed[key]):
+            assert x.keys() == y.keys() and all(_same(x[f], y[f]) for f in x), (key, x, y)
     assert import_folder(ws, GOLDEN).written == 0
     assert _kept(ws)
 

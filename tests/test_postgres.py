@@ -76,6 +76,37 @@ def test_the_web_app_serves_a_postgresql_workspace(golden_pair):
     assert answers[1] == answers[0] and answers[0]
 
 
+@pytest.mark.parametrize("kind", ["postgres", "spark"])
+def test_reading_settings_counts_and_sync_state_does_not_copy_the_workspace(kind, tmp_path, monkeypatch):
+    """Only an import or an export copies every table into DuckDB: the
+    settings a KPI run starts from, the row counts, and a source's sync
+    markers and log are read from the workspace itself (copying it cost a
+    KPI run on the medium demo in PostgreSQL some 30 s)."""
+    from koers.connectors.runner import markers, sync_log
+    from koers.store import CopiedWorkspace
+
+    duck = Workspace.open(str(tmp_path / "ws.duckdb"))
+    ws = Workspace.open(pg_server().new_database() if kind == "postgres" else f"spark:{tmp_path / 'ws'}")
+    for w in (duck, ws):
+        import_folder(w, GOLDEN)
+        w.set_settings(response_sla_hours=2.5)
+    with duck.writer() as con, ws.writer() as other:
+        for c in (con, other):
+            c.execute("INSERT INTO koers_sync_state VALUES ('odoo', 'crm.lead', '2025-05-01 10:00:00')")
+    want = (duck.settings(), duck.counts(), markers(duck, "odoo"), sync_log(duck))
+
+    def refuse(self):
+        raise AssertionError("the whole workspace was copied")
+
+    monkeypatch.setattr(CopiedWorkspace, "reader", refuse)
+    assert (ws.settings(), ws.counts(), markers(ws, "odoo"), sync_log(ws)) == want
+    assert want[1]["opportunities"] > 0 and want[2] == {"crm.lead": "2025-05-01 10:00:00"}
+    if kind == "postgres":
+        out = CliRunner().invoke(app, ["kpi", "won_value", "--period", "2025-Q1", "--format", "csv", "--as-of", AS_OF,
+                                       "--workspace", ws.url])
+        assert out.exit_code == 0, out.output
+
+
 def test_a_failed_import_leaves_the_database_as_it_was(pg_ws, monkeypatch):
     assert import_folder(pg_ws, GOLDEN).rejected == 0
     before = {t.name: table_rows(pg_ws, t.name) for t in TABLES}

@@ -140,7 +140,7 @@ class Workspace:
 
     # -- reading -----------------------------------------------------------
     def settings(self) -> Settings:
-        with self.reader() as con:
+        with self.meta_reader("koers_settings") as con:
             rows = con.execute("SELECT key, value FROM koers_settings").fetchall()
         return Settings.from_strings(dict(rows))
 
@@ -155,13 +155,13 @@ class Workspace:
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         raise NotImplementedError
 
-    def version(self) -> str:
-        """Changes with every import, so cached results can be dropped."""
+    @contextmanager
+    def meta_reader(self, *names: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection holding Koers's own tables `names` (META_DDL), for
+        SQL over them: a DuckDB workspace's own file; else those tables
+        alone, not the whole workspace a reader loads."""
         with self.reader() as con:
-            row = con.execute(
-                "SELECT count(*), coalesce(max(import_id), '') FROM koers_imports"
-            ).fetchone()
-        return f"{row[0]}-{row[1]}"
+            yield con
 
     def rejects_dir(self) -> Path:
         raise NotImplementedError
@@ -233,6 +233,27 @@ class CopiedWorkspace(Workspace):
     def _load(self) -> duckdb.DuckDBPyConnection:
         raise NotImplementedError
 
+    def count(self, table: str) -> int:
+        raise NotImplementedError
+
+    def counts(self) -> dict[str, int]:
+        return {t.name: self.count(t.name) for t in TABLES}
+
+    @contextmanager
+    def meta_reader(self, *names: str) -> Iterator[duckdb.DuckDBPyConnection]:
+        con = open_duckdb()
+        try:
+            ensure_schema(con)
+            for name in names:
+                rows = self.meta(name)
+                if len(rows):
+                    con.register("_meta_rows", rows)
+                    con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM _meta_rows')
+                    con.unregister("_meta_rows")
+            yield con
+        finally:
+            con.close()
+
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         con = self._load()
@@ -272,6 +293,16 @@ class SparkWorkspace(CopiedWorkspace):
         finally:
             con.close()
 
+    def count(self, table: str) -> int:
+        path = self.parquet(table)
+        if not path.exists():
+            return 0
+        con = open_duckdb()
+        try:
+            return con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
+        finally:
+            con.close()
+
     def _load(self) -> duckdb.DuckDBPyConnection:
         con = open_duckdb()
         ensure_schema(con)
@@ -279,7 +310,7 @@ class SparkWorkspace(CopiedWorkspace):
             path = self.parquet(name)
             if path.exists():
                 con.execute(f"INSERT INTO \"{name}\" SELECT * FROM read_parquet('{path}')")
-        for name in _derived_names():
+        for name in derived_names():
             path = self.parquet(name)
             if path.exists():
                 con.execute(f"CREATE TABLE \"{name}\" AS SELECT * FROM read_parquet('{path}')")
@@ -290,11 +321,11 @@ class SparkWorkspace(CopiedWorkspace):
         con = self._load()
         names = [t.name for t in TABLES] + list(META_DDL)
         try:
-            before = table_sums(con, names + _kept_derived(con))
+            before = table_sums(con, names + kept_derived(con))
             yield con
             # Write the tables that changed beside the old files, then swap
             # them in one rename each: a crash leaves the old workspace readable.
-            names += _kept_derived(con)
+            names += kept_derived(con)
             after = table_sums(con, names)
             staging = self.dir / f".writing-{uuid.uuid4().hex}"
             staging.mkdir()
@@ -318,13 +349,13 @@ class SparkWorkspace(CopiedWorkspace):
 
 
 # kpis.derived imported when used: opening a workspace need not load Ibis
-def _derived_names() -> tuple[str, ...]:
+def derived_names() -> tuple[str, ...]:
     from koers.kpis.derived import DERIVED
 
     return DERIVED
 
 
-def _kept_derived(con: duckdb.DuckDBPyConnection) -> list[str]:
+def kept_derived(con: duckdb.DuckDBPyConnection) -> list[str]:
     from koers.kpis.derived import kept
 
     return kept(con.execute)

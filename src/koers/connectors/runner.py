@@ -59,7 +59,7 @@ class SyncRun:
 
 
 def markers(ws: Workspace, source: str) -> dict[str, str]:
-    with ws.reader() as con:
+    with ws.meta_reader("koers_sync_state") as con:
         return dict(con.execute("SELECT model, marker FROM koers_sync_state WHERE source = ?", [source]).fetchall())
 
 
@@ -67,7 +67,7 @@ def sync_log(ws: Workspace, source: str | None = None, limit: int = 20) -> list[
     """The last `limit` runs (newest first), one row per run and table."""
     where = "WHERE source = ?" if source else ""
     params = [source] if source else []
-    with ws.reader() as con:
+    with ws.meta_reader("koers_sync_log") as con:
         cur = con.execute(
             f"""SELECT l.* FROM koers_sync_log l
                 JOIN (SELECT run_id, max(started_at) AS s FROM koers_sync_log {where}

@@ -2,13 +2,14 @@
 moment: the stage history as stays (each row with the entry of the next),
 and the opportunities with the dimensions they take from their lead.
 
-A DuckDB workspace keeps them, rebuilt by every import that writes rows, so
+Every workspace keeps them, rebuilt by every import that writes rows, so
 a KPI run reads them instead of computing a window over the whole history
 and a join to every lead each time: those two were most of a run's time on
 a large workspace. A Spark workspace keeps them as Parquet files beside its
-tables (on the small demo its deal KPIs by rep took 13 s instead of 20).
-A PostgreSQL workspace, and a workspace from before they existed, get the
-same expressions computed in the run.
+tables (on the small demo its deal KPIs by rep took 13 s instead of 20), a
+PostgreSQL one as tables written back with the import's. A workspace from
+before they existed gets the same expressions computed in the run, until
+its next import makes them.
 
 Cutting them at T gives exactly what computing them from the rows before T
 would: the history rows entered before T are a prefix of each opportunity's
@@ -106,9 +107,8 @@ def present(con) -> bool:
     """Whether the workspace behind an ibis connection keeps the derived tables."""
     if con.name == "duckdb":
         return has_tables(con.raw_sql)
-    if con.name == "pyspark":  # registered by engines.connect when the workspace has them
-        return set(DERIVED) <= set(con.list_tables())
-    return False
+    # Spark: registered by engines.connect when the workspace has them
+    return set(DERIVED) <= set(con.list_tables())
 
 
 def kept(execute) -> list[str]:
