@@ -4,6 +4,9 @@ web app and the import contract are the same."""
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
@@ -11,6 +14,7 @@ from typer.testing import CliRunner
 from koers import store_postgres
 from koers.cli import app
 from koers.importers.canonical import Source, export_folder, import_folder, import_sources
+from koers.kpis import derived
 from koers.model import TABLES
 from koers.store import Workspace, WorkspaceError
 from koers.web.app import create_app
@@ -153,6 +157,146 @@ def test_an_import_writes_back_only_the_tables_it_changed(pg_ws):
     assert after["activities"] == before["activities"] and after["opportunities"] == before["opportunities"]
     assert after["reps"] != before["reps"] and after["koers_imports"] != before["koers_imports"]
     assert ("R9",) in [r[:1] for r in table_rows(pg_ws, "reps")]
+
+
+def _changed_copy(tmp_path, name: str, edit) -> Path:
+    """The golden folder with `edit(lines)` applied to one file's lines."""
+    folder = tmp_path / name
+    shutil.copytree(GOLDEN, folder)
+    path = folder / "opportunities.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    edit(lines)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_an_import_writes_back_only_the_rows_it_changed(tmp_path):
+    """A newer export with one changed opportunity and one new one: in
+    PostgreSQL those two rows are written (and the derived rows made from
+    them), the other rows are left as they were, and every table, derived
+    ones too, holds what the same imports give a DuckDB workspace."""
+    import psycopg
+
+    def edit(lines: list[str]) -> None:
+        header = lines[0].split(",")
+        first = lines[1].split(",")
+        first[header.index("amount")] = "12345"
+        lines[1] = ",".join(first)
+        new = list(first)
+        new[header.index("opportunity_id")] = "O99"
+        lines.append(",".join(new))
+
+    newer = _changed_copy(tmp_path, "newer", edit)
+    changed = newer.joinpath("opportunities.csv").read_text().splitlines()[1].split(",")[0]
+    duck = Workspace.open(str(tmp_path / "ws.duckdb"))
+    pg = Workspace.open(pg_server().new_database())
+    for ws in (duck, pg):
+        assert import_folder(ws, GOLDEN).rejected == 0
+
+    def row_versions(table: str) -> dict[str, str]:
+        """opportunity_id -> the transactions that wrote its rows"""
+        with psycopg.connect(pg.url) as c:
+            rows = c.execute(f'SELECT opportunity_id, string_agg(xmin::text, \',\') FROM "{table}" GROUP BY 1')
+            return dict(rows.fetchall())
+
+    tables = {"opportunities": {changed, "O99"}, derived.OPPORTUNITIES: {changed, "O99"},
+              "stage_history": {"O99"}, derived.SPANS: {"O99"}}  # O99's history row made up
+    before = {t: row_versions(t) for t in tables}
+    for ws in (duck, pg):
+        result = import_folder(ws, newer)
+        assert result.rejected == 0 and result.written == 2
+    for table, written in tables.items():
+        now = row_versions(table)
+        assert {k for k in now if now[k] != before[table].get(k)} == written, table
+    for name in [t.name for t in TABLES] + list(derived.DERIVED):
+        assert table_rows(pg, name) == table_rows(duck, name), name
+
+
+def test_readers_go_on_reading_while_an_import_writes_its_rows(pg_ws, monkeypatch):
+    """Rows written by key lock only those rows: a KPI run or a dashboard
+    reading the table meanwhile is not kept waiting (TRUNCATE would), and
+    sees the rows from before the import until it commits."""
+    import pandas as pd
+    import psycopg
+
+    assert import_folder(pg_ws, GOLDEN).rejected == 0
+    before = len(table_rows(pg_ws, "reps"))
+    seen = []
+    real = store_postgres._copy_out
+
+    def copy_and_read(cur, con, query, table, names):
+        rows = real(cur, con, query, table, names)
+        if table == '"reps"':
+            with psycopg.connect(pg_ws.url, autocommit=True) as reader:
+                reader.execute("SET lock_timeout = '2s'")
+                seen.append(reader.execute("SELECT count(*) FROM reps").fetchone()[0])
+        return rows
+
+    monkeypatch.setattr(store_postgres, "_copy_out", copy_and_read)
+    rows = pd.DataFrame({"rep_id": ["R9"], "name": ["Nieuw"], "hired_on": ["2025-01-01"], "_line": [2]},
+                        dtype=object)
+    import_sources(pg_ws, [Source("reps", "new reps", rows=rows)], "test")
+    assert seen == [before]
+    assert len(table_rows(pg_ws, "reps")) == before + 1
+
+
+def test_an_import_that_replaces_rows_deletes_them_in_postgresql(tmp_path):
+    """Opportunities imported without a history get one made up; the real
+    history, imported later, replaces it: the made-up rows are deleted."""
+    bare = tmp_path / "bare"
+    shutil.copytree(GOLDEN, bare)
+    (bare / "stage_history.csv").unlink()
+    duck = Workspace.open(str(tmp_path / "ws.duckdb"))
+    pg = Workspace.open(pg_server().new_database())
+    for ws in (duck, pg):
+        import_folder(ws, bare)
+        made = table_rows(ws, "stage_history")
+        import_folder(ws, GOLDEN)
+    assert made and set(made) - set(table_rows(pg, "stage_history"))
+    for name in [t.name for t in TABLES] + list(derived.DERIVED) + ["koers_generated_history"]:
+        assert table_rows(pg, name) == table_rows(duck, name), name
+
+
+def test_an_import_that_ran_while_another_wrote_writes_nothing(pg_ws):
+    """Two imports at once: the one that finishes second would write rows
+    read before the first one's; it stops, and the workspace is the first's."""
+    import pandas as pd
+
+    assert import_folder(pg_ws, GOLDEN).rejected == 0
+    rows = pd.DataFrame({"rep_id": ["R9"], "name": ["Nieuw"], "hired_on": ["2025-01-01"], "_line": [2]},
+                        dtype=object)
+    with pytest.raises(WorkspaceError, match="another import wrote the PostgreSQL workspace"):
+        with pg_ws.writer() as con:
+            con.execute("UPDATE reps SET name = 'Later' WHERE rep_id = 'R1'")
+            import_sources(pg_ws, [Source("reps", "new reps", rows=rows)], "test")
+    names = {r[0]: r[1] for r in table_rows(pg_ws, "reps")}
+    assert "R9" in names and names["R1"] != "Later"
+
+
+def test_a_row_changed_behind_koers_s_back_stops_the_write(pg_ws):
+    """A row deleted in the database by hand while an import ran: the rows
+    the import would replace are no longer those it read, so it writes nothing."""
+    import psycopg
+
+    assert import_folder(pg_ws, GOLDEN).rejected == 0
+    before = table_rows(pg_ws, "reps")
+    with pytest.raises(WorkspaceError, match="the table reps in the PostgreSQL workspace differs"):
+        with pg_ws.writer() as con:
+            con.execute("UPDATE reps SET name = 'Later' WHERE rep_id = 'R1'")
+            with psycopg.connect(pg_ws.url, autocommit=True) as other:
+                other.execute("DELETE FROM reps WHERE rep_id = 'R1'")
+    assert table_rows(pg_ws, "reps") == [r for r in before if r[0] != "R1"]
+
+
+def test_a_table_whose_key_repeats_is_written_whole(pg_ws):
+    """Rows that share a key cannot be told apart by it: the table is
+    written whole, and holds each of them."""
+    assert import_folder(pg_ws, GOLDEN).rejected == 0
+    snapshots = len(pg_ws.meta("koers_snapshots"))
+    assert snapshots
+    with pg_ws.writer() as con:
+        con.execute("INSERT INTO koers_snapshots SELECT * FROM koers_snapshots LIMIT 1")
+    assert len(pg_ws.meta("koers_snapshots")) == snapshots + 1
 
 
 def test_a_password_in_the_url_is_refused_and_an_unreachable_server_is_named():

@@ -69,6 +69,16 @@ META_DDL = {
     ),
 }
 
+# what identifies a row of each, where something does (a workspace written
+# elsewhere writes back only the rows an import changed)
+META_KEYS = {
+    "koers_settings": ("key",),
+    "koers_imports": ("import_id",),
+    "koers_snapshots": ("import_id", "opportunity_id"),
+    "koers_generated_history": ("opportunity_id", "stage", "entered_at"),
+    "koers_sync_state": ("source", "model"),
+}
+
 
 class WorkspaceError(Exception):
     pass

@@ -3,11 +3,14 @@
 The canonical tables live in PostgreSQL, where the KPIs run (Ibis's postgres
 backend). Writing goes through the same DuckDB code path as every workspace
 (store.py): the tables are loaded into an in-memory DuckDB, the import runs
-there, and the tables it changed are written back in ONE PostgreSQL
-transaction (TRUNCATE and COPY per table), so a failed or killed import
-leaves the database as it was, and readers never see half an import. The
-derived tables an import makes (kpis/derived.py) go back in that same
-transaction, so a KPI run never reads them out of step with their rows.
+there, and what it changed is written back in ONE PostgreSQL transaction,
+so a failed or killed import leaves the database as it was, and readers
+never see half an import. Only the rows the import changed are written
+(by key), so readers are not kept waiting meanwhile; a table whose key
+repeats is written whole. The derived tables an import makes
+(kpis/derived.py) go back in that same transaction, so a KPI run never
+reads them out of step with their rows. An import that finds the database
+written by another since it read it writes nothing.
 
 A password is never part of the stored URL: give it in PGPASSWORD or
 ~/.pgpass, as every PostgreSQL client does.
@@ -26,7 +29,15 @@ import duckdb
 
 from koers.model import TABLES
 from koers.store import (
-    META_DDL, CopiedWorkspace, WorkspaceError, derived_names, ensure_schema, kept_derived, open_duckdb, table_sums,
+    META_DDL,
+    META_KEYS,
+    CopiedWorkspace,
+    WorkspaceError,
+    derived_names,
+    ensure_schema,
+    kept_derived,
+    open_duckdb,
+    table_sums,
 )
 
 # DuckDB's column types in PostgreSQL's words
@@ -79,7 +90,11 @@ class PostgresWorkspace(CopiedWorkspace):
             raise WorkspaceError(f"cannot reach the PostgreSQL workspace {self.url}: {str(e).strip()}") from None
 
     def _load(self) -> duckdb.DuckDBPyConnection:
-        """The whole workspace in an in-memory DuckDB, read in one snapshot."""
+        return self._load_with_version()[0]
+
+    def _load_with_version(self) -> tuple[duckdb.DuckDBPyConnection, int]:
+        """The whole workspace in an in-memory DuckDB, read in one snapshot,
+        and the version of the workspace that snapshot is."""
         from koers.store import duckdb_config
 
         con = open_duckdb(config=duckdb_config())
@@ -87,49 +102,44 @@ class PostgresWorkspace(CopiedWorkspace):
         with self._pg() as pg, pg.cursor() as cur:
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             cur.execute("SET DateStyle = ISO")
+            cur.execute("SELECT version FROM koers_version")
+            version = cur.fetchone()[0]
             for name, cols in schema().items():
                 _copy_in(cur, con, name, [c for c, _ in cols])
             for name, cols in _derived_in_database(cur).items():
                 body = ", ".join(f'"{c}" {t}' for c, t in cols)
                 con.execute(f'CREATE TABLE "{name}" ({body})')
                 _copy_in(cur, con, name, [c for c, _ in cols])
-        return con
+        return con, version
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._load()
+        con, version = self._load_with_version()
         try:
             before = table_sums(con, list(schema()) + kept_derived(con))
+            columns_before = {n: _duck_types(con, n) for n in before}
+            keys = _keys(kept_derived(con))
+            for name in before:
+                if name in keys:
+                    _remember_rows(con, name, keys[name])
             yield con
             derived = {n: [(c, _pg_type(t)) for c, t in _duck_types(con, n)] for n in kept_derived(con)}
             tables = schema() | derived
             after = table_sums(con, list(tables))
             with self._pg() as pg, pg.cursor() as cur:
-                # one transaction: readers see the old tables or the new ones;
-                # only the tables that changed are written again
+                # one transaction: readers see the old tables or the new ones
+                cur.execute("SELECT version FROM koers_version FOR UPDATE")
+                if cur.fetchone()[0] != version:
+                    raise WorkspaceError("another import wrote the PostgreSQL workspace while this one ran: "
+                                         "nothing of this one was written; run it again")
                 for name in before.keys() - after.keys():  # a derived table dropped
                     cur.execute(f'DROP TABLE IF EXISTS "{name}"')
                 for name, cols in tables.items():
                     if after[name] == before.get(name):
-                        continue
-                    names = ", ".join(f'"{c}"' for c, _ in cols)
-                    if name in derived:  # made again whole, its columns as the expressions now give them
-                        body = ", ".join(f'"{c}" {t}' for c, t in cols)
-                        cur.execute(f'DROP TABLE IF EXISTS "{name}"')
-                        cur.execute(f'CREATE TABLE "{name}" ({body})')
-                    else:
-                        cur.execute(f'TRUNCATE "{name}"')
-                    path = _temp_csv()
-                    try:
-                        # NULL an empty unquoted field, every value quoted (an empty text stays one)
-                        con.execute(f"COPY (SELECT {names} FROM \"{name}\") TO '{path}' "
-                                    "(FORMAT csv, HEADER false, FORCE_QUOTE *, NULLSTR '')")
-                        with cur.copy(f'COPY "{name}" ({names}) FROM STDIN (FORMAT csv)') as copy, \
-                                open(path, "rb") as f:
-                            while block := f.read(1 << 20):
-                                copy.write(block)
-                    finally:
-                        Path(path).unlink()
+                        continue  # only the tables that changed are written
+                    same_columns = _duck_types(con, name) == columns_before.get(name)
+                    if not (same_columns and name in keys and _write_changes(cur, con, name, keys[name])):
+                        _write_whole(cur, con, name, cols, new_table=name in derived and not same_columns)
                     # the planner's statistics now, not when autovacuum comes
                     # by: on the medium demo the first runs took 10 s, not 8.5
                     cur.execute(f'ANALYZE "{name}"')
@@ -160,6 +170,92 @@ class PostgresWorkspace(CopiedWorkspace):
         with self._pg() as pg, pg.cursor() as cur:
             cur.execute("SELECT version FROM koers_version")
             return f"{self.url}#{cur.fetchone()[0]}"
+
+
+def _keys(derived: list[str]) -> dict[str, tuple[str, ...]]:
+    """What identifies a row of each table that has a key: the canonical
+    tables (model.py), Koers's own (META_KEYS) and the derived tables kept."""
+    keys = {t.name: t.key for t in TABLES} | META_KEYS
+    if derived:
+        from koers.kpis.derived import KEYS
+
+        keys |= {name: KEYS[name] for name in derived}
+    return keys
+
+
+def _remember_rows(con, name: str, key: tuple[str, ...]) -> None:
+    """Each row's key and a hash of the whole row, as loaded: what the
+    import changed is then told from what it left alone."""
+    cols = ", ".join(f'"{k}"' for k in key)
+    con.execute(f'CREATE TEMP TABLE "_koers_was_{name}" AS SELECT {cols}, hash(t) AS _row FROM "{name}" t')
+
+
+def _write_changes(cur, con, name: str, key: tuple[str, ...]) -> bool:
+    """Delete in PostgreSQL the rows the import changed or removed (by key)
+    and add the rows it changed or made, and nothing else: on a large
+    workspace an import of a few changed rows then writes a few rows, not
+    the table. False, with nothing written, when a key is not unique (then
+    the rows of a key cannot be told apart, and the table is written whole).
+
+    A row counts as unchanged when its key and its 64-bit hash are the same
+    as before: a change that kept the hash, one in 2^64, would be missed."""
+    was = f'"_koers_was_{name}"'
+    keys = ", ".join(_quoted(key))
+    for table in (was, f'"{name}"'):
+        if con.execute(f"SELECT EXISTS (SELECT 1 FROM {table} GROUP BY {keys} HAVING count(*) > 1)").fetchone()[0]:
+            return False
+    same = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM b."{k}"' for k in key) + " AND a._row = b._row"
+    now = f'(SELECT *, hash(t) AS _row FROM "{name}" t)'
+    types = dict(_duck_types(con, name))
+    gone = f"SELECT {', '.join(f'b.{q}' for q in _quoted(key))} FROM {was} b ANTI JOIN {now} a ON {same}"
+    new = f"SELECT {', '.join(f'a.{q}' for q in _quoted(types))} FROM {now} a ANTI JOIN {was} b ON {same}"
+    body = ", ".join(f'"{k}" {_pg_type(types[k])}' for k in key)
+    cur.execute(f'CREATE TEMP TABLE "_koers_gone" ({body})')
+    gone_rows = _copy_out(cur, con, gone, '"_koers_gone"', keys)
+    if gone_rows:
+        # null-safe, yet an equality PostgreSQL can hash on
+        match = " AND ".join(f'coalesce(t."{k}"::text, \'\') = coalesce(g."{k}"::text, \'\') '
+                             f'AND (t."{k}" IS NULL) = (g."{k}" IS NULL)' for k in key)
+        cur.execute(f'DELETE FROM "{name}" t USING "_koers_gone" g WHERE {match}')
+        if cur.rowcount != gone_rows:  # PostgreSQL held other rows than were loaded
+            raise WorkspaceError(f"the table {name} in the PostgreSQL workspace differs from what was read: "
+                                 "nothing of this import was written; run it again")
+    cur.execute('DROP TABLE "_koers_gone"')
+    _copy_out(cur, con, new, f'"{name}"', ", ".join(_quoted(types)))
+    return True
+
+
+def _quoted(names) -> list[str]:
+    return [f'"{n}"' for n in names]
+
+
+def _write_whole(cur, con, name: str, cols: list[tuple[str, str]], new_table: bool) -> None:
+    """Replace a table's rows in PostgreSQL; `new_table`: made again, its
+    columns as the DuckDB table has them now (a derived table whose
+    expression changed)."""
+    if new_table:
+        body = ", ".join(f'"{c}" {t}' for c, t in cols)
+        cur.execute(f'DROP TABLE IF EXISTS "{name}"')
+        cur.execute(f'CREATE TABLE "{name}" ({body})')
+    else:
+        cur.execute(f'TRUNCATE "{name}"')
+    names = ", ".join(f'"{c}"' for c, _ in cols)
+    _copy_out(cur, con, f'SELECT {names} FROM "{name}"', f'"{name}"', names)
+
+
+def _copy_out(cur, con, query: str, table: str, names: str) -> int:
+    """The rows of a DuckDB query into a PostgreSQL table; how many."""
+    path = _temp_csv()
+    try:
+        # NULL an empty unquoted field, every value quoted (an empty text stays one)
+        rows = con.execute(
+            f"COPY ({query}) TO '{path}' (FORMAT csv, HEADER false, FORCE_QUOTE *, NULLSTR '')").fetchone()[0]
+        with cur.copy(f"COPY {table} ({names}) FROM STDIN (FORMAT csv)") as copy, open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                copy.write(block)
+        return rows
+    finally:
+        Path(path).unlink()
 
 
 def _derived_in_database(cur) -> dict[str, list[tuple[str, str]]]:

@@ -24,6 +24,8 @@ import ibis
 SPANS = "koers_stage_spans"
 OPPORTUNITIES = "koers_opportunity_dims"
 DERIVED = (SPANS, OPPORTUNITIES)
+# what identifies a row of each (a PostgreSQL workspace writes back only the rows that changed)
+KEYS = {SPANS: ("opportunity_id", "stage", "entered_at"), OPPORTUNITIES: ("opportunity_id",)}
 # the canonical tables each derived table is made from (the opportunities take their stage from the stays)
 _SPANS_FROM = {"stage_history", "stages"}
 MADE_FROM = {SPANS: _SPANS_FROM, OPPORTUNITIES: {"opportunities", "leads"} | _SPANS_FROM}
