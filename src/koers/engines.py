@@ -50,15 +50,14 @@ def connect(ws: Workspace) -> ibis.BaseBackend:
         return con
     if isinstance(ws, SparkWorkspace):
         con = ibis.pyspark.connect(_spark())
+        at = ws.version_dir()  # every table of one version
         for t in TABLES:
-            path = ws.parquet(t.name)
-            df = _spark().read.parquet(str(path))
-            df.createOrReplaceTempView(t.name)
+            _spark().read.parquet(str(ws.parquet(t.name, at))).createOrReplaceTempView(t.name)
         # The session outlives the workspace: a derived table another
         # workspace registered must not stand in for this one's.
         for name in DERIVED:
-            if ws.parquet(name).exists():
-                _spark().read.parquet(str(ws.parquet(name))).createOrReplaceTempView(name)
+            if ws.parquet(name, at).exists():
+                _spark().read.parquet(str(ws.parquet(name, at))).createOrReplaceTempView(name)
             else:
                 _spark().catalog.dropTempView(name)
         return con

@@ -8,8 +8,10 @@ validation and writing are one code path whatever the workspace kind.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -274,22 +276,44 @@ class CopiedWorkspace(Workspace):
 
 
 class SparkWorkspace(CopiedWorkspace):
-    """Canonical tables as Parquet files under DIR, one per table, and the
-    derived tables beside them once an import has made them."""
+    """Canonical tables as Parquet files, one per table, and the derived
+    tables beside them once an import has made them, in a version folder
+    under DIR that DIR/CURRENT names.
+
+    An import writes a new version folder (the tables it changed written,
+    the others linked) and then names it in CURRENT, one atomic rename: a
+    crash before leaves the old version whole, and a reader never sees some
+    tables of an import without the others. The version before stays for
+    readers still on it; older ones are removed. A folder from before the
+    versions holds its files in DIR itself, read as they are until its next
+    import."""
 
     kind = "spark"
     keeps_derived = True
+    POINTER = "CURRENT"
 
     def __init__(self, url: str):
         super().__init__(url)
         self.dir = Path(url[len("spark:"):])
         self.dir.mkdir(parents=True, exist_ok=True)
-        if not (self.dir / "koers_settings.parquet").exists():
+        if not self.parquet("koers_settings").exists():
             with self.writer():
                 pass
 
-    def parquet(self, table: str) -> Path:
-        return self.dir / f"{table}.parquet"
+    def version_dir(self) -> Path:
+        """The folder of the current version: ask once per read, and read
+        every table from it."""
+        try:
+            name = (self.dir / self.POINTER).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return self.dir
+        if not (self.dir / name).is_dir():  # never read as empty, nor written over
+            raise WorkspaceError(f"the Spark workspace {self.dir} names the version {name} in "
+                                 f"{self.POINTER}, and that folder is missing")
+        return self.dir / name
+
+    def parquet(self, table: str, at: Path | None = None) -> Path:
+        return (at or self.version_dir()) / f"{table}.parquet"
 
     def meta(self, name: str) -> pd.DataFrame:
         if name not in META_DDL:
@@ -313,49 +337,95 @@ class SparkWorkspace(CopiedWorkspace):
         finally:
             con.close()
 
-    def _load(self) -> duckdb.DuckDBPyConnection:
+    def _load(self, at: Path | None = None) -> duckdb.DuckDBPyConnection:
+        at = at or self.version_dir()
         con = open_duckdb()
         ensure_schema(con)
         for name in [t.name for t in TABLES] + list(META_DDL):
-            path = self.parquet(name)
+            path = self.parquet(name, at)
             if path.exists():
                 con.execute(f"INSERT INTO \"{name}\" SELECT * FROM read_parquet('{path}')")
         for name in derived_names():
-            path = self.parquet(name)
+            path = self.parquet(name, at)
             if path.exists():
                 con.execute(f"CREATE TABLE \"{name}\" AS SELECT * FROM read_parquet('{path}')")
         return con
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._load()
+        at = self.version_dir()
+        con = self._load(at)
         names = [t.name for t in TABLES] + list(META_DDL)
         try:
             before = table_sums(con, names + kept_derived(con))
             yield con
-            # Write the tables that changed beside the old files, then swap
-            # them in one rename each: a crash leaves the old workspace readable.
             names += kept_derived(con)
             after = table_sums(con, names)
-            staging = self.dir / f".writing-{uuid.uuid4().hex}"
+            version = f"v-{now_utc():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+            staging = self.dir / f".writing-{version}"
             staging.mkdir()
-            for name in names:
-                if after[name] == before.get(name) and self.parquet(name).exists():
-                    continue
-                con.execute(f"COPY \"{name}\" TO '{staging / (name + '.parquet')}' (FORMAT parquet)")
-            for f in staging.iterdir():
-                os.replace(f, self.dir / f.name)
-            shutil.rmtree(staging)
-            for name in before.keys() - after.keys():  # a derived table dropped
-                self.parquet(name).unlink(missing_ok=True)
+            try:
+                for name in names:
+                    old, new = self.parquet(name, at), self.parquet(name, staging)
+                    if after[name] == before.get(name) and old.exists():
+                        _link_or_copy(old, new)
+                    else:
+                        con.execute(f"COPY \"{name}\" TO '{new}' (FORMAT parquet)")
+                self._switch(at, staging, version)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)  # gone once switched
         finally:
             con.close()
+
+    def _switch(self, was: Path, staging: Path, version: str) -> None:
+        """Make the files in `staging` the version `version` and name it in
+        CURRENT, unless another writer switched since this one read `was`;
+        then remove the versions before `was`. Under a lock, so no writer
+        removes a version another is naming."""
+        with open(self.dir / ".lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if self.version_dir() != was:
+                raise WorkspaceError(f"another import wrote the Spark workspace {self.dir} while this one ran: "
+                                     "nothing of this one was written; run it again")
+            os.replace(staging, self.dir / version)
+            pointer = self.dir / f".{self.POINTER}-{version}"
+            pointer.write_text(version, encoding="utf-8")
+            os.replace(pointer, self.dir / self.POINTER)
+            self._remove_old(keep={version, was.name}, flat_files=was != self.dir)
+
+    def _remove_old(self, keep: set[str], flat_files: bool) -> None:
+        """Versions older than the one before; what writers killed outright
+        left, after a day (another may be writing now); and the files of a
+        folder from before the versions, once two versions old."""
+        for old in self.dir.glob("v-*"):
+            if old.name not in keep:
+                shutil.rmtree(old, ignore_errors=True)
+        day_ago = time.time() - 86400
+        for old in [*self.dir.glob(".writing-*"), *self.dir.glob(f".{self.POINTER}-*")]:
+            if old.stat().st_mtime >= day_ago:
+                continue
+            if old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.unlink(missing_ok=True)
+        if flat_files:
+            for old in self.dir.glob("*.parquet"):
+                old.unlink(missing_ok=True)
 
     def rejects_dir(self) -> Path:
         return self.dir / "rejects"
 
     def fingerprint(self) -> str:
-        return _files_fingerprint(sorted(self.dir.glob("*.parquet")))
+        at = self.version_dir()
+        return at.name + "|" + _files_fingerprint(sorted(at.glob("*.parquet")))
+
+
+def _link_or_copy(old: Path, new: Path) -> None:
+    """A table an import did not change, in the new version: the same file."""
+    try:
+        os.link(old, new)
+    except OSError:  # a file system without hard links
+        shutil.copy2(old, new)
 
 
 # kpis.derived imported when used: opening a workspace need not load Ibis

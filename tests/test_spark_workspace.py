@@ -1,0 +1,123 @@
+"""A Spark workspace's files: each import writes a new version folder and
+names it in CURRENT with one rename, so an import killed at any point
+leaves the workspace as it was, and a reader never mixes two imports.
+No Spark session here: the files are written and read through DuckDB."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+from koers import store
+from koers.importers.canonical import Source, import_folder, import_sources
+from koers.model import TABLES
+from koers.store import SparkWorkspace, Workspace, WorkspaceError
+from tests.conftest import GOLDEN
+from tests.test_import import table_rows
+
+
+def _new_rep(ws: Workspace, rep_id: str) -> None:
+    rows = pd.DataFrame({"rep_id": [rep_id], "name": ["Nieuw"], "hired_on": ["2025-01-01"], "_line": [2]},
+                        dtype=object)
+    import_sources(ws, [Source("reps", "new reps", rows=rows)], "test")
+
+
+def _state(ws: SparkWorkspace) -> tuple:
+    """What a reader sees: the version's fingerprint, and every table's rows."""
+    return ws.fingerprint(), {t.name: table_rows(ws, t.name) for t in TABLES}
+
+
+def _versions(ws: SparkWorkspace) -> list[str]:
+    return sorted(p.name for p in ws.dir.glob("v-*"))
+
+
+@pytest.fixture
+def ws(tmp_path) -> SparkWorkspace:
+    ws = Workspace.open(f"spark:{tmp_path / 'ws'}")
+    assert import_folder(ws, GOLDEN).rejected == 0
+    return ws
+
+
+@pytest.mark.parametrize("dies_in", ["writing the files", "naming the version"])
+def test_an_import_killed_while_it_writes_leaves_the_workspace_as_it_was(ws, monkeypatch, dies_in):
+    before = _state(ws)
+    if dies_in == "writing the files":
+        calls = []
+        real = store._link_or_copy
+
+        def dying(old, new):
+            calls.append(old)
+            if len(calls) == 3:  # after the reps file, and two files linked
+                raise KeyboardInterrupt("killed")
+            real(old, new)
+
+        monkeypatch.setattr(store, "_link_or_copy", dying)
+    else:
+        def dying(self, was, staging, version):
+            raise KeyboardInterrupt("killed")
+
+        monkeypatch.setattr(SparkWorkspace, "_switch", dying)
+    with pytest.raises(KeyboardInterrupt):
+        _new_rep(ws, "R9")
+    monkeypatch.undo()
+    assert _state(ws) == before
+    assert not list(ws.dir.glob(".writing-*"))
+    # the next import goes through, and clears what the killed one left
+    _new_rep(ws, "R9")
+    assert ("R9",) in [r[:1] for r in table_rows(ws, "reps")]
+    assert len(_versions(ws)) == 2
+
+
+def test_each_import_is_a_new_version_and_the_one_before_stays_for_its_readers(ws):
+    first = ws.version_dir()
+    _new_rep(ws, "R8")
+    second = ws.version_dir()
+    assert second != first and _versions(ws) == sorted([first.name, second.name])
+    # a table the import did not change is the same file in both versions
+    assert os.path.samefile(ws.parquet("activities", first), ws.parquet("activities", second))
+    assert not os.path.samefile(ws.parquet("reps", first), ws.parquet("reps", second))
+    # what writers killed outright left: cleared after a day (another may be writing now)
+    stale, fresh = ws.dir / ".writing-v-stale", ws.dir / ".writing-v-fresh"
+    for left in (stale, fresh):
+        left.mkdir()
+        (left / "reps.parquet").write_bytes(b"")
+    os.utime(stale, (1, 1))
+    _new_rep(ws, "R9")
+    assert _versions(ws) == sorted([second.name, ws.version_dir().name])
+    assert [r[0] for r in table_rows(ws, "reps")][-2:] == ["R8", "R9"]
+    assert fresh.exists() and not stale.exists()
+
+
+def test_a_folder_from_before_the_versions_is_read_and_moves_to_them(ws):
+    before = _state(ws)[1]
+    version = ws.version_dir()
+    for f in version.iterdir():  # the layout before: the files in DIR itself
+        shutil.move(f, ws.dir / f.name)
+    version.rmdir()
+    (ws.dir / "CURRENT").unlink()
+    assert ws.version_dir() == ws.dir and _state(ws)[1] == before
+    _new_rep(ws, "R8")
+    assert ws.version_dir() != ws.dir and (ws.dir / "reps.parquet").exists()  # kept for its readers
+    _new_rep(ws, "R9")
+    assert not list(ws.dir.glob("*.parquet"))
+    assert _state(ws)[1] == before | {"reps": table_rows(ws, "reps")}
+    assert [r[0] for r in table_rows(ws, "reps")][-2:] == ["R8", "R9"]
+
+
+def test_a_version_named_but_missing_is_an_error_not_an_empty_workspace(ws):
+    shutil.rmtree(ws.version_dir())
+    with pytest.raises(WorkspaceError, match="names the version v-.* in CURRENT, and that folder is missing"):
+        Workspace.open(ws.url)
+
+
+def test_an_import_that_ran_while_another_wrote_writes_nothing(ws):
+    with pytest.raises(WorkspaceError, match="another import wrote the Spark workspace"):
+        with ws.writer() as con:
+            con.execute("UPDATE reps SET name = 'Later' WHERE rep_id = 'R1'")
+            _new_rep(ws, "R9")
+    names = {r[0]: r[1] for r in table_rows(ws, "reps")}
+    assert "R9" in names and names["R1"] != "Later"
+    assert len(_versions(ws)) == 2
