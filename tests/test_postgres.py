@@ -5,7 +5,6 @@ web app and the import contract are the same."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -159,17 +158,6 @@ def test_an_import_writes_back_only_the_tables_it_changed(pg_ws):
     assert ("R9",) in [r[:1] for r in table_rows(pg_ws, "reps")]
 
 
-def _changed_copy(tmp_path, name: str, edit) -> Path:
-    """The golden folder with `edit(lines)` applied to one file's lines."""
-    folder = tmp_path / name
-    shutil.copytree(GOLDEN, folder)
-    path = folder / "opportunities.csv"
-    lines = path.read_text(encoding="utf-8").splitlines()
-    edit(lines)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
-
-
 def test_an_import_writes_back_only_the_rows_it_changed(tmp_path):
     """A newer export with one changed opportunity and one new one: in
     PostgreSQL those two rows are written (and the derived rows made from
@@ -177,17 +165,15 @@ def test_an_import_writes_back_only_the_rows_it_changed(tmp_path):
     ones too, holds what the same imports give a DuckDB workspace."""
     import psycopg
 
-    def edit(lines: list[str]) -> None:
-        header = lines[0].split(",")
-        first = lines[1].split(",")
-        first[header.index("amount")] = "12345"
-        lines[1] = ",".join(first)
-        new = list(first)
-        new[header.index("opportunity_id")] = "O99"
-        lines.append(",".join(new))
-
-    newer = _changed_copy(tmp_path, "newer", edit)
-    changed = newer.joinpath("opportunities.csv").read_text().splitlines()[1].split(",")[0]
+    newer = tmp_path / "newer"
+    shutil.copytree(GOLDEN, newer)
+    lines = (newer / "opportunities.csv").read_text(encoding="utf-8").splitlines()
+    header, first = lines[0].split(","), lines[1].split(",")
+    first[header.index("amount")] = "12345"
+    lines[1] = ",".join(first)
+    lines.append(",".join(["O99", *first[1:]]))
+    (newer / "opportunities.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    changed = first[0]
     duck = Workspace.open(str(tmp_path / "ws.duckdb"))
     pg = Workspace.open(pg_server().new_database())
     for ws in (duck, pg):
