@@ -118,10 +118,12 @@ def _upgrade_generated_history(con: duckdb.DuckDBPyConnection) -> None:
 def table_sums(con: duckdb.DuckDBPyConnection, names: list[str]) -> dict[str, tuple]:
     """A checksum of each table's rows (count and two sums of row hashes), so
     a writer that copies the workspace back writes only the tables that changed."""
-    return {
-        n: con.execute(f'SELECT count(*), bit_xor(hash(t)), sum(hash(t)::HUGEINT) FROM "{n}" t').fetchone()
-        for n in names
-    }
+    return {n: hash_sums(con, f'SELECT hash(t) AS _row FROM "{n}" t') for n in names}
+
+
+def hash_sums(con: duckdb.DuckDBPyConnection, rows: str) -> tuple:
+    """The checksum table_sums keeps, of the row hashes (`_row`) a query gives."""
+    return con.execute(f"SELECT count(*), bit_xor(_row), sum(_row::HUGEINT) FROM ({rows})").fetchone()
 
 
 class Workspace:

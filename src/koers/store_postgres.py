@@ -35,6 +35,7 @@ from koers.store import (
     WorkspaceError,
     derived_names,
     ensure_schema,
+    hash_sums,
     kept_derived,
     open_duckdb,
     table_sums,
@@ -116,12 +117,16 @@ class PostgresWorkspace(CopiedWorkspace):
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         con, version = self._load_with_version()
         try:
-            before = table_sums(con, list(schema()) + kept_derived(con))
-            columns_before = {n: _duck_types(con, n) for n in before}
-            keys = _keys(kept_derived(con))
-            for name in before:
-                if name in keys:
+            kept = kept_derived(con)
+            keys = _keys(kept)
+            before = {}
+            for name in list(schema()) + kept:
+                if name in keys:  # its rows' hashes kept, and summed from there
                     _remember_rows(con, name, keys[name])
+                    before[name] = hash_sums(con, f'SELECT _row FROM "_koers_was_{name}"')
+                else:
+                    before |= table_sums(con, [name])
+            columns_before = {n: _duck_types(con, n) for n in before}
             yield con
             derived = {n: [(c, _pg_type(t)) for c, t in _duck_types(con, n)] for n in kept_derived(con)}
             tables = schema() | derived

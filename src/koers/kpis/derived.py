@@ -109,7 +109,8 @@ def present(con) -> bool:
     """Whether the workspace behind an ibis connection keeps the derived tables."""
     if con.name == "duckdb":
         return has_tables(con.raw_sql)
-    # Spark: registered by engines.connect when the workspace has them
+    # PostgreSQL holds them as tables; Spark has them registered by
+    # engines.connect when the workspace's version has their files
     return set(DERIVED) <= set(con.list_tables())
 
 
