@@ -285,6 +285,30 @@ def test_a_table_whose_key_repeats_is_written_whole(pg_ws):
     assert len(pg_ws.meta("koers_snapshots")) == snapshots + 1
 
 
+def test_kept_derived_tables_come_back_with_their_duckdb_types(pg_ws, tmp_path):
+    """Read back from PostgreSQL, every column of a derived table has the
+    type DuckDB made it with, and so has a column of a type Koers does not
+    write (integer, boolean)."""
+    import psycopg
+
+    duck = Workspace.open(str(tmp_path / "ws.duckdb"))
+    for ws in (duck, pg_ws):
+        assert import_folder(ws, GOLDEN).rejected == 0
+    with duck.reader() as con:
+        made = {n: con.execute(f'DESCRIBE "{n}"').fetchall() for n in derived.DERIVED}
+    with psycopg.connect(pg_ws.url) as pg:
+        pg.execute(f'ALTER TABLE "{derived.SPANS}" ADD COLUMN "_n" integer, ADD COLUMN "_flag" boolean')
+    con = pg_ws._load()
+    try:
+        read = {n: con.execute(f'DESCRIBE "{n}"').fetchall() for n in derived.DERIVED}
+    finally:
+        con.close()
+    types = {n: [r[:2] for r in rows] for n, rows in read.items()}
+    assert types[derived.OPPORTUNITIES] == [r[:2] for r in made[derived.OPPORTUNITIES]]
+    assert types[derived.SPANS] == [r[:2] for r in made[derived.SPANS]] + [("_n", "INTEGER"), ("_flag", "BOOLEAN")]
+    assert {r[1] for rows in made.values() for r in rows} >= {"VARCHAR", "TIMESTAMP", "DOUBLE", "BIGINT"}
+
+
 def test_a_password_in_the_url_is_refused_and_an_unreachable_server_is_named():
     with pytest.raises(WorkspaceError, match="PGPASSWORD"):
         Workspace.open("postgresql://koers:secret@127.0.0.1:1/db")

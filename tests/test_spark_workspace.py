@@ -121,3 +121,13 @@ def test_an_import_that_ran_while_another_wrote_writes_nothing(ws):
     names = {r[0]: r[1] for r in table_rows(ws, "reps")}
     assert "R9" in names and names["R1"] != "Later"
     assert len(_versions(ws)) == 2
+
+
+def test_a_table_without_a_file_counts_as_empty_and_the_next_import_writes_it(ws):
+    """A version written by a Koers that had no such table yet: read as an
+    empty table, as the copy an import reads it into has it."""
+    ws.parquet("nps").unlink()
+    assert ws.count("nps") == 0 and ws.counts()["nps"] == 0
+    assert table_rows(ws, "nps") == []
+    assert import_folder(ws, GOLDEN).rejected == 0
+    assert ws.count("nps") == len(table_rows(ws, "nps")) > 0

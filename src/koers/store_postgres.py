@@ -44,9 +44,6 @@ from koers.store import (
 # DuckDB's column types in PostgreSQL's words
 PG_TYPES = {"VARCHAR": "text", "TIMESTAMP": "timestamp", "DATE": "date", "DOUBLE": "double precision",
             "BIGINT": "bigint"}
-# and back, as PostgreSQL's catalogue spells them (format_type)
-DUCK_TYPES = {"text": "VARCHAR", "timestamp without time zone": "TIMESTAMP", "date": "DATE",
-              "double precision": "DOUBLE", "bigint": "BIGINT"}
 VERSION_DDL = "CREATE TABLE IF NOT EXISTS koers_version (version BIGINT NOT NULL)"
 
 
@@ -204,16 +201,18 @@ def _write_changes(cur, con, name: str, key: tuple[str, ...]) -> bool:
 
     A row counts as unchanged when its key and its 64-bit hash are the same
     as before: a change that kept the hash, one in 2^64, would be missed."""
-    was = f'"_koers_was_{name}"'
+    was, now = f'"_koers_was_{name}"', f'"_koers_now_{name}"'
     keys = ", ".join(_quoted(key))
-    for table in (was, f'"{name}"'):
+    # each row's key and hash now, computed once for both sides below
+    con.execute(f'CREATE OR REPLACE TEMP TABLE {now} AS SELECT rowid AS _rid, {keys}, hash(t) AS _row FROM "{name}" t')
+    for table in (was, now):
         if con.execute(f"SELECT EXISTS (SELECT 1 FROM {table} GROUP BY {keys} HAVING count(*) > 1)").fetchone()[0]:
             return False
     same = " AND ".join(f'a."{k}" IS NOT DISTINCT FROM b."{k}"' for k in key) + " AND a._row = b._row"
-    now = f'(SELECT *, hash(t) AS _row FROM "{name}" t)'
     types = dict(_duck_types(con, name))
     gone = f"SELECT {', '.join(f'b.{q}' for q in _quoted(key))} FROM {was} b ANTI JOIN {now} a ON {same}"
-    new = f"SELECT {', '.join(f'a.{q}' for q in _quoted(types))} FROM {now} a ANTI JOIN {was} b ON {same}"
+    new = (f"SELECT {', '.join(_quoted(types))} FROM \"{name}\" WHERE rowid IN "
+           f"(SELECT a._rid FROM {now} a ANTI JOIN {was} b ON {same})")
     body = ", ".join(f'"{k}" {_pg_type(types[k])}' for k in key)
     cur.execute(f'CREATE TEMP TABLE "_koers_gone" ({body})')
     gone_rows = _copy_out(cur, con, gone, '"_koers_gone"', keys)
@@ -264,7 +263,9 @@ def _copy_out(cur, con, query: str, table: str, names: str) -> int:
 
 
 def _derived_in_database(cur) -> dict[str, list[tuple[str, str]]]:
-    """The derived tables the database holds, with their DuckDB column types."""
+    """The derived tables the database holds, with their column types as
+    PostgreSQL's catalogue spells them ('timestamp without time zone',
+    'double precision'): DuckDB reads these spellings as its own types."""
     cur.execute(
         "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
         "JOIN pg_class c ON c.oid = a.attrelid WHERE c.relname = ANY(%s) AND c.relkind = 'r' "
@@ -273,7 +274,7 @@ def _derived_in_database(cur) -> dict[str, list[tuple[str, str]]]:
     )
     tables: dict[str, list[tuple[str, str]]] = {}
     for name, column, pg_type in cur.fetchall():
-        tables.setdefault(name, []).append((column, DUCK_TYPES.get(pg_type, pg_type.upper())))
+        tables.setdefault(name, []).append((column, pg_type))
     return tables
 
 
