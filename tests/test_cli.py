@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -194,6 +195,26 @@ def test_import_through_a_preset(tmp_path):
     assert unknown.exit_code == 2 and "presets: hubspot, odoo, pipedrive, salesforce" in unknown.output
     both = runner.invoke(app, ["import", "--preset", "odoo", "--mapping", "m.yaml", str(export), "--workspace", path])
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_a_target_set_for_target_attainment_itself_has_a_null_actual(tmp_path):
+    """target_attainment is a KPI id, so a target may name it; its actual
+    would be the attainment of every target, its own among them: it cannot
+    be measured, so the row is there, with null actual and attainment."""
+    data = tmp_path / "data"
+    shutil.copytree(GOLDEN, data)
+    with open(data / "targets.csv", "a", encoding="utf-8") as f:
+        f.write("2025-03,target_attainment,,,1\n")
+    path = str(tmp_path / "ws.duckdb")
+    assert runner.invoke(app, ["import", str(data), "--workspace", path]).exit_code == 0
+    result = runner.invoke(app, ["kpi", "target_attainment", "revenue", "--period", "2025-03", "--format", "csv",
+                                 "--workspace", path, "--as-of", AS_OF])
+    assert result.exit_code == 0, result.output
+    got = {(r["kpi"], r["target_kpi"]): r for r in rows(result.output)}
+    itself = got[("target_attainment", "target_attainment")]
+    assert (itself["value"], itself["numerator"], itself["denominator"]) == ("", "", "1")
+    assert got[("revenue", "")]["value"] != ""
+    assert len(got) > 2  # the targets of other KPIs still measured
 
 
 def test_target_attainment_keeps_its_target_kpi_column_without_targets(tmp_path):

@@ -385,3 +385,20 @@ def test_values_are_trimmed_as_trim_does_though_only_where_it_may_change_them(va
         con.executemany("INSERT INTO t VALUES (?, ?)", [[i, v] for i, v in enumerate([*values, None])])
         rows = con.execute(f"SELECT i, {raw('x')}, NULLIF(trim(x), '') FROM t ORDER BY i").fetchall()
     assert [r[1] for r in rows] == [r[2] for r in rows]
+
+
+def test_a_target_for_a_week_53_the_year_lacks_is_rejected(tmp_ws, tmp_path):
+    """2025 has 52 ISO weeks, 2020 and 2026 have 53 (their 28 December
+    falls in week 53): 2025-W53 names no period and is an import error."""
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(src, "targets", "period,kpi,rep_id,team,value\n"
+                          "2025-W53,won_value,R1,,100\n2026-W53,won_value,R1,,100\n2020-W53,won_value,,,100\n"
+                          "2025-W52,won_value,,,100\n2025-W54,won_value,,,100")
+    result = import_folder(tmp_ws, src)
+    found = {r["line"]: r for r in rejects(result)}
+    assert set(found) == {"2", "6"}
+    assert found["2"]["column"] == "period" and found["2"]["value"] == "2025-W53"
+    assert found["2"]["reason"] == "2025 has no ISO week 53"
+    assert found["6"]["reason"].startswith("not a period")
+    assert sorted(r[0] for r in table_rows(tmp_ws, "targets")) == ["2020-W53", "2025-W52", "2026-W53"]

@@ -79,10 +79,17 @@ def typed_expr(col: Column, tz: str) -> str:
         return f"CASE WHEN regexp_matches({r}, {lit(_MONTH_RE)}) THEN try_cast({r} || '-01' AS DATE) END"
     if t == ColType.PERIOD:
         patterns = "|".join(f"({_PERIOD_RE[n]})" for n in col.period_notations or ())
-        return f"CASE WHEN regexp_matches({r}, {lit(patterns)}) THEN {r} END"
+        return f"CASE WHEN regexp_matches({r}, {lit(patterns)}) AND NOT ({_no_such_week(r)}) THEN {r} END"
     if t == ColType.CURRENCY:
         return f"CASE WHEN regexp_matches({r}, '^[A-Z]{{3}}$') THEN {r} END"
     return r
+
+
+def _no_such_week(r: str) -> str:
+    """An ISO week 53 of a year that has 52 (a year has 53 when its
+    28 December falls in week 53)."""
+    return (f"{r} LIKE '____-W53' AND "
+            f"weekofyear(make_date(try_cast(left({r}, 4) AS INTEGER), 12, 28)) < 53")
 
 
 _TYPE_WORDS = {
@@ -148,7 +155,9 @@ def column_checks(col: Column) -> list[Check]:
             {"year": "YYYY", "quarter": "YYYY-Qn", "month": "YYYY-MM", "week": "YYYY-Www"}[n]
             for n in col.period_notations or ()
         )
-        checks.append(Check(c, f"{r} IS NOT NULL AND {q(c)} IS NULL", r, lit(f"not a period ({words})")))
+        checks.append(Check(c, f"{r} IS NOT NULL AND {q(c)} IS NULL", r,
+                            f"CASE WHEN {_no_such_week(r)} THEN left({r}, 4) || ' has no ISO week 53' "
+                            f"ELSE {lit(f'not a period ({words})')} END"))
     elif col.type in _TYPE_WORDS:
         checks.append(Check(c, f"{r} IS NOT NULL AND {q(c)} IS NULL", r, lit(_TYPE_WORDS[col.type])))
     if col.allowed:

@@ -97,7 +97,10 @@ def _attainment(engine, ctx, by, where):
         targets = target_frame(engine, ctx, kid, by, where)
         if targets.empty:
             continue
-        measurable = all(d in k.dimensions for d in list(by) + list(where)) and not engine.missing_tables(k)
+        # A target set for target_attainment itself has no actual: it would
+        # be the attainment of every target, its own among them.
+        measurable = (kid != "target_attainment" and all(d in k.dimensions for d in list(by) + list(where))
+                      and not engine.missing_tables(k))
         if measurable:
             actual = engine.part(k, tuple(by), tuple(sorted(where.items())), ctx)[["period", *by, "value"]]
             df = targets.merge(actual, on=["period", *by], how="left")
