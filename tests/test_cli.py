@@ -253,3 +253,15 @@ def test_duckdb_draws_no_progress_bar_into_what_a_command_writes(tmp_path):
     copied = Workspace.open(f"spark:{tmp_path / 'spark'}")  # loaded into an in-memory DuckDB
     with copied.reader() as con:
         assert con.execute(shown).fetchone()[0] is False
+
+
+@pytest.mark.parametrize("value, text", [(5e-06, "0.000005"), (-3.2e-07, "-0.00000032"), (1234.5, "1234.5"),
+                                         (2 / 3, "0.6666666666666666"), (1.5e16, "15000000000000000"),
+                                         (3000.0, "3000"), (float("nan"), "")])
+def test_numbers_are_written_plain_in_full_precision(value, text):
+    """cli.md: numbers are plain (1234.5), full precision: never 5e-06,
+    and the text reads back as the same float."""
+    from koers.output import plain
+
+    assert plain(value) == text
+    assert text == "" or float(text) == value

@@ -7,6 +7,7 @@ import io
 import json
 import math
 from datetime import date
+from decimal import Decimal
 
 import pandas as pd
 from babel.numbers import format_decimal
@@ -31,7 +32,11 @@ def plain(value) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        return repr(value)
+        if not math.isfinite(value):
+            return repr(value)
+        # the shortest digits that read back as the same float, written out
+        # positionally: repr() gives 5e-06 below 1e-4 and 1e+16 above
+        return format(Decimal(repr(value)), "f")
     return str(value)
 
 
