@@ -402,3 +402,66 @@ def test_a_target_for_a_week_53_the_year_lacks_is_rejected(tmp_ws, tmp_path):
     assert found["2"]["reason"] == "2025 has no ISO week 53"
     assert found["6"]["reason"].startswith("not a period")
     assert sorted(r[0] for r in table_rows(tmp_ws, "targets")) == ["2020-W53", "2025-W52", "2026-W53"]
+
+
+def test_numbers_that_are_no_amounts_and_decimals_in_whole_numbers_are_rejected(tmp_ws, tmp_path):
+    """NaN, infinity and 1_000 parse as doubles, and 9.6 casts to the
+    integer 10: each is an import error, not a value."""
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(src, "stages", "stage,sequence,probability,kind\nNew,1,10,open\nHalf,2.5,20,open\nTwo,2.0,30,open\n"
+                         "Odd,3,NaN,open")
+    write(src, "customers", "customer_id,acquired_on\nC1,2024-01-01")
+    write(src, "orders", "order_id,customer_id,ordered_on,amount\nA,C1,2025-01-01,inf\nB,C1,2025-01-01,1_000\n"
+                         "C,C1,2025-01-01,1e400\nD,C1,2025-01-01,-1.5e3")
+    write(src, "nps", "customer_id,responded_on,score\nC1,2025-01-01,9.6\nC1,2025-01-02,10.0")
+    result = import_folder(tmp_ws, src)
+    found = {(r["file"], r["line"]): (r["column"], r["reason"]) for r in rejects(result)}
+    assert found == {
+        ("stages.csv", "3"): ("sequence", "not a whole number"),
+        ("stages.csv", "5"): ("probability", "not a number (plain, with a decimal point: 1234.5)"),
+        ("orders.csv", "2"): ("amount", "not a number (plain, with a decimal point: 1234.5)"),
+        ("orders.csv", "3"): ("amount", "not a number (plain, with a decimal point: 1234.5)"),
+        ("orders.csv", "4"): ("amount", "not a number (plain, with a decimal point: 1234.5)"),
+        ("nps.csv", "2"): ("score", "not a whole number"),
+    }
+    assert table_rows(tmp_ws, "orders")[0][:5] == ("D", "C1", None, pd.Timestamp("2025-01-01").date(), -1500.0)
+    assert [r[1:3] for r in table_rows(tmp_ws, "stages")] == [(1, 10.0), (2, 30.0)]
+    assert [r[2] for r in table_rows(tmp_ws, "nps")] == [10]
+
+
+def test_a_rep_whose_manager_is_rejected_is_rejected_down_the_chain(tmp_ws, tmp_path):
+    """A reference to a row that does not land is a reference to a missing
+    id; a row without an id does not make every manager known."""
+    src = tmp_path / "in"
+    write(src, "reps", "rep_id,name,manager_id,hired_on\nR5,Boss,,\nR1,Anna,R5,2024-01-01\nR2,Bram,R1,2024-01-01\n"
+                       "R3,Cas,GHOST,2024-01-01\n,Nameless,,2024-01-01\nR4,Dirk,R6,2024-01-01\nR6,Eva,,2024-01-01")
+    result = import_folder(tmp_ws, src)
+    found = {r["line"]: (r["column"], r["reason"]) for r in rejects(result)}
+    assert found == {
+        "2": ("hired_on", "required value missing"),
+        "3": ("manager_id", "no reps row has this rep_id: its row was rejected"),
+        "4": ("manager_id", "no reps row has this rep_id: its row was rejected"),
+        "5": ("manager_id", "no reps row has this rep_id"),
+        "6": ("rep_id", "required value missing"),
+    }
+    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R4", "R6"]
+    # once R5 has landed, a later import may name it
+    write(src, "reps", "rep_id,name,manager_id,hired_on\nR5,Boss,,2023-01-01")
+    import_folder(tmp_ws, src)
+    write(src, "reps", "rep_id,name,manager_id,hired_on\nR5,Boss,,\nR1,Anna,R5,2024-01-01")
+    result = import_folder(tmp_ws, src)
+    assert [r["line"] for r in rejects(result)] == ["2"]
+    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R1", "R4", "R5", "R6"]
+
+
+def test_a_line_that_is_not_utf8_is_rejected_and_a_header_that_is_not_stops_the_import(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    write(src, "customers", "customer_id,acquired_on\nC1,2024-01-01\nC2,2024-01-01")
+    (src / "nps.csv").write_bytes(b"customer_id,responded_on,score\nC1,2025-01-01,9\nC\xe92,2025-01-01,7\nC2,2025-01-02,8\n")
+    result = import_folder(tmp_ws, src)
+    assert [(r["line"], r["reason"]) for r in rejects(result)] == [("3", "not UTF-8 text: save the file as UTF-8")]
+    assert len(table_rows(tmp_ws, "nps")) == 2
+    (src / "nps.csv").write_bytes(b"customer_id,responded_on,sc\xe9re\nC1,2025-01-01,9\n")
+    with pytest.raises(canonical.ImportError_, match="nps.csv: the header \\(line 1\\) is not UTF-8 text"):
+        import_folder(tmp_ws, src)

@@ -169,8 +169,16 @@ def import_sources(
 
 
 def _header(path: Path) -> list[str]:
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        return next(csv.reader(f), [])
+    """The first line's column names. Read as bytes: a text read decodes a
+    whole block, so a bad byte further down would stop the import here
+    (DuckDB reports such a line as a reject)."""
+    with open(path, "rb") as f:
+        first = f.readline()
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportError_(f"{path.name}: the header (line 1) is not UTF-8 text; save the file as UTF-8") from None
+    return next(csv.reader([text]), [])
 
 
 def _import_table(
@@ -275,14 +283,12 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
     fname, rows = path.name, load or f"{typed}_rows"
     source = f"SELECT {_text_columns(table, present)} FROM {_read_csv_sql(path, '_csv_errors')}"
     _type_rows(con, table, source, rows, settings, with_line=False, temporary=load is None)
-    malformed = con.execute("SELECT DISTINCT line, csv_line FROM _csv_errors ORDER BY line").fetchall()
+    malformed = con.execute("SELECT line, any_value(csv_line), min(error_type), min(error_message) "
+                            "FROM _csv_errors GROUP BY line ORDER BY line").fetchall()
     fields = len(_header(path)) if malformed else 0
-    for line, text in malformed:
-        con.execute(
-            "INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)",
-            [fname, line, text, f"malformed CSV line: not {fields} fields as the header has"],
-        )
-    bad_lines = sorted({line for line, _ in malformed})
+    for line, text, error, message in malformed:
+        con.execute("INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)", [fname, line, text, _malformed(error, message, fields)])
+    bad_lines = [line for line, *_ in malformed]
     tr.rejected += len(bad_lines)
     # The j-th kept row is on the j-th line number (from 2) that was not skipped.
     skips = f"_skips_{table.name}"
@@ -294,6 +300,15 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
     numbered = f"SELECT rowid AS _rowid, rowid - {int(first)} + 2 AS _n, * FROM {rows}"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {typed} AS SELECT {_line_sql('_n', skips, bool(bad_lines))} "
                 f"AS _line, * EXCLUDE (_n) FROM ({numbered})")
+
+
+def _malformed(error: str, message: str, fields: int) -> str:
+    """Why DuckDB's CSV reader could not take a line, in the report's words."""
+    if error == "INVALID ENCODING":
+        return "not UTF-8 text: save the file as UTF-8"
+    if error in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
+        return f"malformed CSV line: not {fields} fields as the header has"
+    return f"malformed CSV line: {message}"
 
 
 def _line_sql(number: str, skips: str, any_skipped: bool) -> str:
@@ -318,6 +333,7 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
     checks += _row_checks(table)
     union = " UNION ALL ".join([checks_in_one_pass(checks, typed), *_table_rules(table, typed, settings)])
     con.execute(f"CREATE OR REPLACE TEMP TABLE _errors AS {union}")
+    _self_references(con, table, typed)
     con.execute(f"INSERT INTO _rejects SELECT {lit(fname)}, * FROM _errors")
     bad = con.execute("SELECT count(DISTINCT _line) FROM _errors").fetchone()[0]
     tr.rejected += bad
@@ -338,6 +354,23 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
         con.execute(f"DELETE FROM {q(name)} USING _changed WHERE {key_match}")
         con.execute(f"INSERT INTO {q(name)} SELECT {cols} FROM _changed")
         tr.written = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
+
+
+def _self_references(con, table: Table, typed: str) -> None:
+    """A row naming a row of its own file (a rep's manager) that is itself
+    rejected names a row that will not exist: rejected too, and so on down
+    the chain, unless the workspace already holds that row."""
+    for col in (c for c in table.columns if c.ref == table.name):
+        key, ref = q(table.key[0]), q(col.name)
+        reason = lit(f"no {table.name} row has this {table.key[0]}: its row was rejected")
+        while con.execute(
+            f"INSERT INTO _errors SELECT t._line, {lit(col.name)}, t.{ref}, {reason} FROM {typed} t "
+            f"WHERE t.{ref} IS NOT NULL AND t._line NOT IN (SELECT _line FROM _errors) "
+            f"AND t.{ref} NOT IN (SELECT {key} FROM {q(table.name)}) "
+            f"AND t.{ref} NOT IN (SELECT {key} FROM {typed} WHERE {key} IS NOT NULL "
+            f"AND _line NOT IN (SELECT _line FROM _errors))"
+        ).fetchone()[0]:
+            pass
 
 
 def _take_load(con, table: Table, typed: str, load: str) -> int:
@@ -403,8 +436,8 @@ def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
         target = TABLE_BY_NAME[col.ref]
         tkey = target.key[0]
         known = f"SELECT {q(tkey)} FROM {q(col.ref)}"
-        if col.ref == name:  # reps.manager_id may name a rep of the same file
-            known += f" UNION SELECT {q(tkey)} FROM {typed}"
+        if col.ref == name:  # reps.manager_id may name a rep of the same file (if it lands: _self_references)
+            known += f" UNION SELECT {q(tkey)} FROM {typed} WHERE {q(tkey)} IS NOT NULL"
         rules.append(
             f"SELECT t._line, {lit(col.name)}, t.{q(col.name)}, "
             f"{lit(f'no {col.ref} row has this {tkey}')} FROM {typed} t "

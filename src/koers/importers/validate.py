@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from koers.model import ColType, Column
 
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
+_NUMBER_RE = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
 _OFFSET_RE = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
 _PERIOD_RE = {
     "year": r"^\d{4}$",
@@ -72,9 +73,15 @@ def typed_expr(col: Column, tz: str) -> str:
     if t == ColType.DATE:
         return f"CASE WHEN regexp_matches({r}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}$') THEN try_cast({r} AS DATE) END"
     if t == ColType.NUMBER:
-        return f"try_cast({r} AS DOUBLE)"
+        # What a cast to DOUBLE takes beyond this (NaN, inf, 1_000), or
+        # makes infinite (1e400), is no amount: one NaN would turn every sum
+        # it enters into NaN
+        number = f"try_cast({r} AS DOUBLE)"
+        return f"CASE WHEN regexp_matches({r}, {lit(_NUMBER_RE)}) AND isfinite({number}) THEN {number} END"
     if t == ColType.INTEGER:
-        return f"try_cast({r} AS BIGINT)"
+        # a cast to BIGINT rounds 9.6 to 10: only whole numbers (10.0 too) pass
+        return (f"CASE WHEN regexp_matches({r}, '^[+-]?[0-9]+([.]0*)?$') "
+                f"THEN try_cast(split_part({r}, '.', 1) AS BIGINT) END")
     if t == ColType.MONTH:
         return f"CASE WHEN regexp_matches({r}, {lit(_MONTH_RE)}) THEN try_cast({r} || '-01' AS DATE) END"
     if t == ColType.PERIOD:
