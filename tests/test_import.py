@@ -12,7 +12,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from koers.cli import app
 from koers.importers import canonical
 from koers.importers.canonical import export_folder, import_folder
 from koers.importers.validate import raw
@@ -465,3 +467,38 @@ def test_a_line_that_is_not_utf8_is_rejected_and_a_header_that_is_not_stops_the_
     (src / "nps.csv").write_bytes(b"customer_id,responded_on,sc\xe9re\nC1,2025-01-01,9\n")
     with pytest.raises(canonical.ImportError_, match="nps.csv: the header \\(line 1\\) is not UTF-8 text"):
         import_folder(tmp_ws, src)
+
+
+def test_rows_of_tables_without_a_unique_key_all_count_and_a_reimport_replaces_their_groups(tmp_ws, tmp_path):
+    """data-model.md makes no key of costs, targets and nps unique: two cost
+    lines of one month and source are two costs, two answers of a customer
+    on one day are two answers. A re-import writes nothing; a newer file
+    replaces the rows of each key it brings, and leaves the others."""
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(src, "customers", "customer_id,acquired_on,source\nC1,2025-01-05,website")
+    write(src, "costs", "month,category,source,campaign,amount\n2025-01,marketing,website,,1000\n"
+                        "2025-01,marketing,website,,500\n2025-01,marketing,website,,500\n2025-01,sales,,,100")
+    write(src, "nps", "customer_id,responded_on,score\nC1,2025-01-10,10\nC1,2025-01-10,0")
+    write(src, "targets", "period,kpi,rep_id,team,value\n2025-01,leads,R1,,10\n2025-01,leads,R1,,5")
+    result = import_folder(tmp_ws, src)
+    assert result.rejected == 0
+    assert sorted(r[4] for r in table_rows(tmp_ws, "costs")) == [100, 500, 500, 1000]
+    assert len(table_rows(tmp_ws, "nps")) == len(table_rows(tmp_ws, "targets")) == 2
+
+    def figures(*args) -> dict:
+        out = CliRunner().invoke(app, ["kpi", *args, "--period", "2025-01", "--as-of", "2025-06-01T00:00:00+02:00",
+                                       "--format", "csv", "--workspace", tmp_ws.url]).output
+        return {r["kpi"]: r for r in csv.DictReader(out.splitlines())}
+
+    got = figures("nps", "cac")
+    assert got["cac"]["value"] == "2100"  # 1000 + 500 + 500 + 100, over the one new customer
+    assert got["nps"]["value"] == "0"  # a 10 and a 0
+    assert figures("target_attainment", "--by", "owner")["target_attainment"]["denominator"] == "15"
+    assert import_folder(tmp_ws, src).written == 0
+    # the website costs of January now one line of 1800; the sales line not in the file
+    write(src, "costs", "month,category,source,campaign,amount\n2025-01,marketing,website,,1800")
+    result = import_folder(tmp_ws, src)
+    assert {t.table: t.written for t in result.tables}["costs"] == 1
+    assert sorted(r[4] for r in table_rows(tmp_ws, "costs")) == [100, 1800]
+    assert import_folder(tmp_ws, src).written == 0

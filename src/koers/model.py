@@ -51,6 +51,11 @@ class Table:
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]  # what identifies a row across imports
+    # False where data-model.md makes no key unique (two cost lines of one
+    # month and source, two answers of a customer on one day): rows that
+    # share a key all count, and an import replaces the rows of each key it
+    # brings when they differ
+    unique: bool = True
 
     @property
     def column_names(self) -> list[str]:
@@ -230,7 +235,7 @@ TABLES: tuple[Table, ...] = (
             Column("amount", N, required=True),
             Column("currency", CUR),
         ),
-        key=("month", "category", "source", "campaign"),
+        key=("month", "category", "source", "campaign"), unique=False,
     ),
     Table(
         "targets",
@@ -241,7 +246,7 @@ TABLES: tuple[Table, ...] = (
             Column("team"),
             Column("value", N, required=True),
         ),
-        key=("period", "kpi", "rep_id", "team"),
+        key=("period", "kpi", "rep_id", "team"), unique=False,
     ),
     Table(
         "forecasts",
@@ -260,7 +265,7 @@ TABLES: tuple[Table, ...] = (
             Column("responded_on", D, required=True),
             Column("score", INT, required=True, minimum=0, maximum=10),
         ),
-        key=("customer_id", "responded_on"),
+        key=("customer_id", "responded_on"), unique=False,
     ),
     Table(
         "exchange_rates",

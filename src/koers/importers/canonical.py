@@ -347,6 +347,8 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
         tr.written = _take_load(con, table, typed, load)
     elif empty:
         tr.written = con.execute(f"INSERT INTO {q(name)} {good}").fetchone()[0]
+    elif not table.unique:
+        tr.written = _replace_changed_groups(con, table, good)
     else:
         # Only rows that are new or differ are written: a re-import writes nothing.
         con.execute(f"CREATE OR REPLACE TEMP TABLE _changed AS {good} EXCEPT SELECT {cols} FROM {q(name)}")
@@ -354,6 +356,29 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
         con.execute(f"DELETE FROM {q(name)} USING _changed WHERE {key_match}")
         con.execute(f"INSERT INTO {q(name)} SELECT {cols} FROM _changed")
         tr.written = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
+
+
+def _replace_changed_groups(con, table: Table, good: str) -> int:
+    """A table whose key may repeat: the rows of each key the import brings
+    replace the workspace's rows of that key when the two differ as
+    multisets (so a re-import writes nothing, and two equal cost lines stay
+    two); keys the import does not bring are left alone."""
+    name, cols = q(table.name), ", ".join(q(c) for c in table.column_names)
+    keys = ", ".join(q(k) for k in table.key)
+
+    def match(a: str, b: str) -> str:
+        return " AND ".join(f"{a}.{q(k)} IS NOT DISTINCT FROM {b}.{q(k)}" for k in table.key)
+
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {good}")
+    held = (f"SELECT {cols} FROM {name} n WHERE EXISTS "
+            f"(SELECT 1 FROM (SELECT DISTINCT {keys} FROM _incoming) i WHERE {match('n', 'i')})")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _changed_keys AS SELECT DISTINCT {keys} FROM ("
+        f"(SELECT {cols} FROM _incoming EXCEPT ALL {held}) UNION ALL ({held} EXCEPT ALL SELECT {cols} FROM _incoming))"
+    )
+    con.execute(f"DELETE FROM {name} n USING _changed_keys c WHERE {match('n', 'c')}")
+    return con.execute(f"INSERT INTO {name} SELECT {cols} FROM _incoming i "
+                       f"WHERE EXISTS (SELECT 1 FROM _changed_keys c WHERE {match('i', 'c')})").fetchone()[0]
 
 
 def _self_references(con, table: Table, typed: str) -> None:
@@ -418,18 +443,8 @@ def _row_checks(table: Table) -> list[Check]:
 def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
     name = table.name
     rules = []
-    # Unique keys: the first row of a key lands, later ones are rejected.
-    key = ", ".join(q(k) for k in table.key)
-    key_text = " || '/' || ".join(f"coalesce(CAST(t.{q(k)} AS VARCHAR), '')" for k in table.key)
-    # Find the repeated keys with a hash aggregate first: a window over every
-    # row would sort millions of ids to find none.
-    match = " AND ".join(f"t.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.key)
-    rules.append(
-        f"SELECT t._line, {lit(', '.join(table.key))}, {key_text}, "
-        f"'duplicate of line ' || CAST(d._first AS VARCHAR) FROM {typed} t JOIN ("
-        f"SELECT {key}, min(_line) AS _first FROM {typed} GROUP BY ALL HAVING count(*) > 1) d "
-        f"ON {match} WHERE t._line > d._first"
-    )
+    if table.unique:
+        rules.append(_repeated_key_rule(table, typed))
     for col in table.columns:
         if not col.ref:
             continue
@@ -452,6 +467,21 @@ def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
             f"AND NOT EXISTS (SELECT 1 FROM exchange_rates r WHERE r.currency = t.currency AND r.valid_from <= {day})"
         )
     return rules
+
+
+def _repeated_key_rule(table: Table, typed: str) -> str:
+    """A unique key: the first row of a key lands, later ones are rejected."""
+    key = ", ".join(q(k) for k in table.key)
+    key_text = " || '/' || ".join(f"coalesce(CAST(t.{q(k)} AS VARCHAR), '')" for k in table.key)
+    # Find the repeated keys with a hash aggregate first: a window over every
+    # row would sort millions of ids to find none.
+    match = " AND ".join(f"t.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.key)
+    return (
+        f"SELECT t._line, {lit(', '.join(table.key))}, {key_text}, "
+        f"'duplicate of line ' || CAST(d._first AS VARCHAR) FROM {typed} t JOIN ("
+        f"SELECT {key}, min(_line) AS _first FROM {typed} GROUP BY ALL HAVING count(*) > 1) d "
+        f"ON {match} WHERE t._line > d._first"
+    )
 
 
 def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: bool, now: datetime) -> int:
