@@ -96,6 +96,8 @@ def test_table_format_is_localised(ws):
         (["leads", "--period", "last month"], "Valid notations"),
         (["leads", "--grain", "fortnight", "--period", "2025"], "valid grains"),
         (["leads", "--format", "xml"], "one of: table, csv, json"),
+        (["leads", "--period", "9999"], "'9999' is outside the years Koers answers for (1000 to 8999)"),
+        (["rep_ramp_time", "--period", "0001-01"], "outside the years Koers answers for"),
     ],
 )
 def test_usage_errors_exit_2_with_the_choices(ws, args, needle):
@@ -265,3 +267,25 @@ def test_numbers_are_written_plain_in_full_precision(value, text):
 
     assert plain(value) == text
     assert text == "" or float(text) == value
+
+
+@pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31T00:00:00"])
+def test_an_as_of_outside_the_years_koers_answers_for_exits_2(ws, as_of):
+    result = runner.invoke(app, ["kpi", "rep_ramp_time", "--period", "2025-03", "--as-of", as_of, "--workspace", ws])
+    assert result.exit_code == 2 and "outside the years Koers answers for" in result.output
+
+
+def test_ramp_time_dates_an_activity_of_any_year(tmp_path):
+    """The local date of a rep's first outreach, in 1999 as in 2025: 23:30Z
+    on 29 March 2025 is 00:30 on the 30th in Amsterdam, a day after the hire."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "reps.csv").write_text("rep_id,name,hired_on\nR1,Old,1999-06-01\nR2,New,2025-03-29\n")
+    (data / "activities.csv").write_text(
+        "activity_id,owner_id,type,done_at\nA1,R1,call,1999-07-01T10:00:00\nA2,R2,email,2025-03-29T23:30:00Z\n")
+    path = str(tmp_path / "ws.duckdb")
+    assert runner.invoke(app, ["import", str(data), "--workspace", path]).exit_code == 0
+    result = runner.invoke(app, ["kpi", "rep_ramp_time", "--period", "1999-06..2025-03", "--as-of", AS_OF,
+                                 "--format", "csv", "--workspace", path])
+    got = {r["period"]: r["value"] for r in rows(result.output) if r["value"]}
+    assert got == {"1999-06-01": "30", "2025-03-01": "1"}

@@ -73,3 +73,12 @@ def test_instants_and_dates():
     assert ceil_date(datetime(2025, 6, 30, 22, 0), AMS) == date(2025, 7, 1)
     assert ceil_date(datetime(2025, 6, 30, 22, 0, 1), AMS) == date(2025, 7, 2)
     assert last_complete_month(datetime(2025, 7, 1, 9), AMS).label == "2025-06"
+
+
+@pytest.mark.parametrize("text", ["0999", "9000-01", "0001-W01", "9999-12-31..9999-12-31"])
+def test_a_period_outside_the_years_koers_answers_for_is_an_error(text):
+    with pytest.raises(PeriodError, match="outside the years Koers answers for"):
+        parse_spec(text)
+    assert parse_spec("1000-01")[0].start == date(1000, 1, 1) and parse_spec("8999")[0].grain == "year"
+    with pytest.raises(PeriodError, match="outside the years"):
+        parse_instant("9999-12-31", AMS)

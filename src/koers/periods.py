@@ -110,6 +110,17 @@ def floor(d: date, grain: str) -> date:
     return date(d.year, 1, 1)
 
 
+# The years a question may name: the periods around them (a year earlier,
+# the next one, a week's days) and the rates in force stay within what
+# Python's dates and the engine's open-ended ranges (year 9000) can hold.
+YEARS = (1000, 8999)
+
+
+def _in_years(text: str, year: int) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise PeriodError(f"'{text}' is outside the years Koers answers for ({YEARS[0]} to {YEARS[1]})")
+
+
 def parse_one(text: str) -> Period:
     """One period in any notation."""
     text = text.strip()
@@ -118,6 +129,7 @@ def parse_one(text: str) -> Period:
         if not m:
             continue
         g = [int(x) for x in m.groups()]
+        _in_years(text, g[0])
         try:
             if grain == "year":
                 return Period(date(g[0], 1, 1), grain)
@@ -170,11 +182,13 @@ def parse_instant(text: str, tz: ZoneInfo) -> datetime:
     midnight), as naive UTC. An ambiguous local time takes its first occurrence."""
     text = text.strip()
     try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            return local_midnight_utc(date.fromisoformat(text), tz)
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        day = date.fromisoformat(text) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else None
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00")) if day is None else None
     except ValueError:
         raise PeriodError(f"'{text}' is not an ISO 8601 timestamp (e.g. 2025-07-01T09:00:00+02:00)") from None
+    _in_years(text, (day or dt).year)
+    if day is not None:
+        return local_midnight_utc(day, tz)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
     return dt.astimezone(timezone.utc).replace(tzinfo=None)

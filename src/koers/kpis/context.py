@@ -533,21 +533,15 @@ class Context:
 
     # -- local days --------------------------------------------------------
     def local_day(self, t, col: str, out: str):
-        """Add `out`: the local date of instant column `col` (via a calendar
-        of local midnights, so the engine does no time-zone arithmetic)."""
-        first = date(2000, 1, 1)
-        last = self.T_date + timedelta(days=1)
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-        cal = ibis.memtable(
-            pa.table(
-                {
-                    "_cal_day": pa.array(days, pa.date32()),
-                    "_cal_from": pa.array([local_midnight_utc(d, self.tz) for d in days], pa.timestamp("us")),
-                    "_cal_to": pa.array(
-                        [local_midnight_utc(d + timedelta(days=1), self.tz) for d in days], pa.timestamp("us")
-                    ),
-                }
-            )
-        )
-        j = t.left_join(cal, (t[col] >= cal._cal_from) & (t[col] < cal._cal_to))
-        return j.mutate(**{out: j._cal_day}).drop("_cal_day", "_cal_from", "_cal_to")
+        """Add `out`: the local date of instant column `col`. The distinct
+        instants of `t` are read and dated here, so the engine does no
+        time-zone arithmetic: meant for a small `t` (a rep's first activity),
+        and right for an instant of any year."""
+        instants = t.select(_ld_at=t[col]).distinct().filter(lambda s: s._ld_at.notnull()).to_pyarrow()
+        at = instants.column("_ld_at").to_pylist()
+        days = ibis.memtable(pa.table({
+            "_ld_at": pa.array(at, pa.timestamp("us")),
+            "_ld_day": pa.array([local_date(x, self.tz) for x in at], pa.date32()),
+        }))
+        j = t.left_join(days, t[col] == days._ld_at)
+        return j.mutate(**{out: j._ld_day}).drop("_ld_at", "_ld_day")
