@@ -275,6 +275,29 @@ def test_malformed_lines_are_reported_and_later_lines_keep_their_numbers(tmp_ws,
     assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R1", "R3"]
 
 
+def test_a_row_is_reported_on_the_line_it_starts_on_after_fields_over_lines_and_blank_lines(tmp_ws, tmp_path):
+    """A quoted field may span lines, a line may be blank: every reported
+    line, the line a duplicate names and the kept rows' lines are those an
+    editor shows."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "reps.csv").write_text(
+        'rep_id,name,hired_on\nR1,"Anna\nde Vries",2024-01-01\nR2,Bram,2024-13-01\n\nR3,Cas\n'
+        'R4,"Dirk\n\nJansen",2024-01-01\nR1,Dup,2024-01-01\nR5,"E",bad,extra\nR6,Eva,nope\n', encoding="utf-8")
+    result = import_folder(tmp_ws, src)
+    found = [(r["line"], r["column"], r["reason"]) for r in rejects(result)]
+    assert found == [
+        ("4", "hired_on", "not a date (YYYY-MM-DD)"),
+        ("6", "", "malformed CSV line: not 3 fields as the header has"),
+        ("10", "rep_id", "duplicate of line 2"),
+        ("11", "", "malformed CSV line: not 3 fields as the header has"),
+        ("12", "hired_on", "not a date (YYYY-MM-DD)"),
+    ]
+    with open(result.rejects_path.parent / "reps.csv", newline="", encoding="utf-8") as f:
+        assert [(r["line"], r["rep_id"]) for r in csv.DictReader(f)] == [("4", "R2"), ("10", "R1"), ("12", "R6")]
+    assert [r[:2] for r in table_rows(tmp_ws, "reps")] == [("R1", "Anna\nde Vries"), ("R4", "Dirk\n\nJansen")]
+
+
 def test_rows_from_a_mapping_stay_text_when_a_column_is_empty_throughout(tmp_ws):
     from koers.importers.canonical import Source, import_sources
 

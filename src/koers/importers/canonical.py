@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from koers.importers import lines
 from koers.importers.validate import (
     Check,
     checks_in_one_pass,
@@ -98,6 +99,9 @@ class Source:
     problems: list[tuple] = field(default_factory=list)
     # writes the rejected lines as they came, into the rejects folder
     keep_rejected: Callable[[set[int], Path], None] | None = None
+    # a CSV file as read: the rows kept and the records it could not read
+    kept: int = 0
+    malformed: list[int] = field(default_factory=list)
 
 
 def import_folder(
@@ -202,8 +206,9 @@ def _import_table(
         # itself: copying ten million typed rows from a temporary table cost
         # as much again as typing them.
         load = f"_koers_load_{name}" if empty else None
-        _type_csv(con, table, source.path, present, typed, settings, tr, load)
-    tr.read = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0] + tr.rejected
+        source.malformed = _type_csv(con, table, source.path, present, typed, settings, tr, load)
+    source.kept = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0]
+    tr.read = source.kept + tr.rejected
     _validate_and_write(con, table, fname, typed, present, settings, tr, empty, load)
     for canonical, theirs in source.columns.items():
         con.execute(
@@ -275,7 +280,7 @@ def _type_rows(con, table: Table, rows: str, typed: str, settings: Settings, wit
 
 
 def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, settings: Settings,
-              tr: TableResult, load: str | None = None) -> None:
+              tr: TableResult, load: str | None = None) -> list[int]:
     """Read, trim and type a canonical CSV file in one pass, with no copy of
     its text in between (on ten million rows that copy alone took longer
     than the typing). The rows keep the file's order, so a row's line follows
@@ -300,6 +305,7 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
     numbered = f"SELECT rowid AS _rowid, rowid - {int(first)} + 2 AS _n, * FROM {rows}"
     con.execute(f"CREATE OR REPLACE TEMP VIEW {typed} AS SELECT {_line_sql('_n', skips, bool(bad_lines))} "
                 f"AS _line, * EXCLUDE (_n) FROM ({numbered})")
+    return bad_lines
 
 
 def _malformed(error: str, message: str, fields: int) -> str:
@@ -413,6 +419,9 @@ def _take_load(con, table: Table, typed: str, load: str) -> int:
     return con.execute(f"SELECT count(*) FROM {q(table.name)}").fetchone()[0]
 
 
+# the reason of a repeated key, before the line of its first row
+_DUPLICATE = "duplicate of line "
+
 # Typed columns whose text a row check below reports even when it parsed
 _TEXT_KEPT = {("opportunities", "closed_at")}
 
@@ -478,7 +487,7 @@ def _repeated_key_rule(table: Table, typed: str) -> str:
     match = " AND ".join(f"t.{q(k)} IS NOT DISTINCT FROM d.{q(k)}" for k in table.key)
     return (
         f"SELECT t._line, {lit(', '.join(table.key))}, {key_text}, "
-        f"'duplicate of line ' || CAST(d._first AS VARCHAR) FROM {typed} t JOIN ("
+        f"{lit(_DUPLICATE)} || CAST(d._first AS VARCHAR) FROM {typed} t JOIN ("
         f"SELECT {key}, min(_line) AS _first FROM {typed} GROUP BY ALL HAVING count(*) > 1) d "
         f"ON {match} WHERE t._line > d._first"
     )
@@ -554,9 +563,15 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
     out = ws.rejects_dir() / result.import_id
     out.mkdir(parents=True, exist_ok=True)
     report = out / "rejects.csv"
+    _place_lines(con, sources)
+    dup = lit(_DUPLICATE)
+    referred = f"try_cast(substr(r.reason, {len(_DUPLICATE) + 1}) AS BIGINT)"
     con.execute(
-        f"COPY (SELECT file, line, col AS column, value, reason FROM _rejects ORDER BY file, line, col) "
-        f"TO {lit(str(report))} (HEADER, DELIMITER ',')"
+        f"COPY (SELECT r.file, coalesce(m.physical, r.line) AS line, r.col AS column, r.value, "
+        f"CASE WHEN d.physical IS NOT NULL THEN {dup} || CAST(d.physical AS VARCHAR) ELSE r.reason END AS reason "
+        f"FROM _rejects r LEFT JOIN _line_map m ON m.file = r.file AND m.internal = r.line "
+        f"LEFT JOIN _line_map d ON d.file = r.file AND starts_with(r.reason, {dup}) AND d.internal = {referred} "
+        f"ORDER BY r.file, line, r.col) TO {lit(str(report))} (HEADER, DELIMITER ',')"
     )
     for source in sources:
         lines = {r[0] for r in con.execute(
@@ -569,11 +584,31 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
         table = TABLE_BY_NAME[source.table]
         cols = ", ".join(f"s.{q(c)}" for c in table.column_names)
         con.execute(
-            f"COPY (SELECT s._line AS line, {cols} FROM ({_as_they_came(con, table, source)}) s WHERE s._line IN "
-            f"(SELECT line FROM _rejects WHERE file = {lit(source.name)}) ORDER BY s._line) "
+            f"COPY (SELECT coalesce(m.physical, s._line) AS line, {cols} FROM ({_as_they_came(con, table, source)}) s "
+            f"LEFT JOIN _line_map m ON m.file = {lit(source.name)} AND m.internal = s._line WHERE s._line IN "
+            f"(SELECT line FROM _rejects WHERE file = {lit(source.name)}) ORDER BY line) "
             f"TO {lit(str(out / source.name))} (HEADER, DELIMITER ',')"
         )
     return report
+
+
+def _place_lines(con, sources: list[Source]) -> None:
+    """`_line_map`: for a CSV file whose records are not one line each (a
+    quoted field over several lines, a blank line), the line each reported
+    row starts on, by the number the import gave it (importers/lines.py)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE _line_map (file VARCHAR, internal BIGINT, physical BIGINT)")
+    for source in sources:
+        if source.path is None:
+            continue
+        reported = {r[0] for r in con.execute(
+            "SELECT line FROM _rejects WHERE file = ? AND line IS NOT NULL UNION "
+            f"SELECT try_cast(substr(reason, {len(_DUPLICATE) + 1}) AS BIGINT) FROM _rejects "
+            f"WHERE file = ? AND starts_with(reason, {lit(_DUPLICATE)})", [source.name, source.name]).fetchall()}
+        reported.discard(None)
+        if not reported or lines.one_line_per_record(source.path, 1 + source.kept + len(source.malformed)):
+            continue
+        placed = lines.start_lines(source.path, reported, source.malformed)
+        con.executemany("INSERT INTO _line_map VALUES (?, ?, ?)", [[source.name, n, at] for n, at in placed.items()])
 
 
 def _as_they_came(con, table: Table, source: Source) -> str:
