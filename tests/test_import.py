@@ -133,10 +133,35 @@ def test_export_then_import_gives_the_same_workspace(tmp_path):
     assert import_folder(b, tmp_path / "out").rejected == 0
     for t in TABLES:
         assert table_rows(a, t.name) == table_rows(b, t.name), t.name
+    # the history rows Koers made (O18 came without) stay made ones
+    assert table_rows(a, "koers_generated_history") == table_rows(b, "koers_generated_history") != []
     # and the exported folder is a fixed point
     export_folder(b, tmp_path / "out2")
-    for t in TABLES:
-        assert (tmp_path / "out" / f"{t.name}.csv").read_text() == (tmp_path / "out2" / f"{t.name}.csv").read_text()
+    for name in [t.name for t in TABLES] + ["koers_made_history"]:
+        assert (tmp_path / "out" / f"{name}.csv").read_text() == (tmp_path / "out2" / f"{name}.csv").read_text()
+
+
+def test_a_deal_whose_history_koers_made_still_moves_after_an_export_and_import(tmp_path):
+    """O18 came without history: Koers made its row. Exported and imported
+    (into a new workspace, or back into the same one), the row stays one
+    Koers made, so a newer export that shows O18 in Proposal gives it a row."""
+    from koers.store import Workspace
+
+    a = Workspace.open(str(tmp_path / "a.duckdb"))
+    import_folder(a, GOLDEN)
+    export_folder(a, tmp_path / "out")
+    b = Workspace.open(str(tmp_path / "b.duckdb"))
+    import_folder(b, tmp_path / "out")
+    assert import_folder(a, tmp_path / "out").written == 0
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    lines = (tmp_path / "out" / "opportunities.csv").read_text().splitlines(keepends=True)
+    (newer / "opportunities.csv").write_text("".join(
+        line.replace(",open,New,", ",open,Proposal,") if line.startswith("O18,") else line for line in lines))
+    for ws in (a, b):
+        assert import_folder(ws, newer).rejected == 0
+        o18 = [r[1] for r in table_rows(ws, "stage_history") if r[0] == "O18"]
+        assert sorted(o18) == ["New", "Proposal"], ws.url
 
 
 def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):

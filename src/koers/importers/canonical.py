@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from koers.importers import lines
+from koers.importers import made_history as made
 from koers.importers.validate import (
     Check,
     checks_in_one_pass,
@@ -118,17 +119,22 @@ def import_folder(
     warnings = [
         f"{extra}: not a canonical table, ignored"
         for extra in sorted(p.name for p in folder.glob("*.csv") if p.stem not in TABLE_BY_NAME)
+        if extra != made.FILE
     ]
     sources = [Source(n, f.name, path=f, size=f.stat().st_size) for n, f in files.items()]
-    return import_sources(ws, sources, origin or str(folder.resolve()), on_table, warnings)
+    listed = folder / made.FILE
+    return import_sources(ws, sources, origin or str(folder.resolve()), on_table, warnings,
+                          made_history=listed if listed.exists() and "stage_history" in files else None)
 
 
 def import_sources(
     ws: Workspace, sources: list[Source], origin: str, on_table: Callable[[str, int], None] | None = None,
     warnings: list[str] | None = None, after: Callable[[duckdb.DuckDBPyConnection, ImportResult], None] | None = None,
+    made_history: Path | None = None,
 ) -> ImportResult:
     """Import one source per table, in load order, as one transaction.
-    `after` runs last inside that transaction (a sync records how far it read)."""
+    `after` runs last inside that transaction (a sync records how far it read).
+    `made_history`: the file an export lists the history rows Koers made in."""
     by_table = {s.table: s for s in sources}
     if len(by_table) != len(sources):
         raise ImportError_("one source per table: two sources name the same table")
@@ -140,15 +146,18 @@ def import_sources(
         con.execute(
             "CREATE TEMP TABLE _rejects (file VARCHAR, line BIGINT, col VARCHAR, value VARCHAR, reason VARCHAR)"
         )
+        if made_history is not None:
+            made.read(con, made_history, settings.time_zone)
         for name in LOAD_ORDER:
             if name in by_table:
                 tr = _import_table(con, TABLE_BY_NAME[name], by_table[name], settings, result)
                 result.tables.append(tr)
                 if on_table:
                     on_table(name, by_table[name].size)
-        made = _generate_missing_history(con, "stage_history" in by_table, now_utc())
+        made_rows = _generate_missing_history(con, "stage_history" in by_table, now_utc())
+        made.mark(con)
         if ws.keeps_derived:
-            changed = {t.table for t in result.tables if t.written} | ({"stage_history"} if made else set())
+            changed = {t.table for t in result.tables if t.written} | ({"stage_history"} if made_rows else set())
             if not derived.has_tables(con.execute):
                 derived.refresh(con)
             elif changed:
@@ -348,7 +357,8 @@ def _validate_and_write(con, table: Table, fname: str, typed: str, present: list
     good = f"SELECT {cols} FROM {typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
     if name == "stage_history" and _made_history_exists(con):
         # kept for _generate_missing_history, which needs them only then
-        con.execute(f"CREATE OR REPLACE TEMP TABLE _history_rows AS SELECT opportunity_id, stage, entered_at FROM ({good})")
+        real = made.real_rows(con, f"SELECT opportunity_id, stage, entered_at FROM ({good})")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _history_rows AS {real}")
     if load is not None:
         tr.written = _take_load(con, table, typed, load)
     elif empty:
@@ -651,10 +661,14 @@ def export_folder(ws: Workspace, folder: Path) -> dict[str, int]:
         for name in LOAD_ORDER:
             table = TABLE_BY_NAME[name]
             exprs = ", ".join(_export_expr(c, tz) for c in table.columns)
-            order = ", ".join(q(k) for k in table.key)
+            # a key that may repeat orders by every column after it: the same rows, the same file
+            order = ", ".join(q(k) for k in table.key + (
+                () if table.unique else tuple(c for c in table.column_names if c not in table.key)))
             con.execute(
                 f"COPY (SELECT {exprs} FROM {q(name)} ORDER BY {order}) TO {lit(str(folder / (name + '.csv')))} "
                 "(HEADER, DELIMITER ',')"
             )
             counts[name] = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0]
+        if not made.write(con, folder, lambda col: _export_expr(col, tz)):
+            (folder / made.FILE).unlink(missing_ok=True)  # from an earlier export into this folder
     return counts
