@@ -372,6 +372,39 @@ def test_unknown_pages_and_bad_filters_are_explained(client):
     assert client.get("/", params={"lang": "de"}).status_code == 400
 
 
+def test_odd_requests_are_refused_with_the_reason_not_a_server_error(client, own_client):
+    """What a crafted link or an API client may send: a NUL character, a
+    filter given twice with two values (not "either"), a page far past the
+    last record, a composite KPI's records, a form that is not UTF-8."""
+    for url, reason in [
+        ("/?owner=%00", "NUL character"),
+        ("/kpi/won_value/drill?period=2025&m_owner=%00", "NUL character"),
+        ("/api/v1/values?kpi=won_value&period=2025&where=owner=%00", "where owner: a NUL character"),
+        ("/kpi/won_value?owner=R002&owner=R003", "owner is given twice (&#39;R002&#39; and &#39;R003&#39;)"),
+        ("/kpi/won_value/drill?period=2025&m_owner=R002&m_owner=R003", "m_owner is given twice"),
+        ("/api/v1/values?kpi=won_value&period=2025&where=owner=R002&where=owner=R003", "where owner is given twice"),
+        ("/kpi/sales_velocity/drill?period=2025&export=csv&lang=en", "has no records of its own: export the records of"),
+    ]:
+        r = client.get(url)
+        assert r.status_code == 400 and reason in r.text, (url, r.status_code, r.text[:300])
+    assert client.get("/kpi/won_value?owner=R002&owner=R002").status_code == 200  # the same value twice
+    far = client.get("/api/v1/drill", params={"kpi": "won_value", "period": "2025", "offset": 2**63 - 1})
+    assert far.status_code == 200 and far.json()["rows"] == [] and far.json()["total"] > 0
+    assert client.get("/kpi/won_value/drill", params={"period": "2025", "page": 10**20}).status_code == 200
+    # a filter value is trimmed on the pages as in the API
+    spaced = client.get("/api/v1/values", params={"kpi": "won_value", "period": "2025", "where": "owner= R002 "})
+    plain = client.get("/api/v1/values", params={"kpi": "won_value", "period": "2025", "where": "owner=R002"})
+    assert spaced.json()["rows"] == plain.json()["rows"]
+    page = client.get("/kpi/won_value", params={"period": "2025", "owner": " R002 ", "lang": "en"})
+    assert page.text.count("R002") == client.get("/kpi/won_value", params={
+        "period": "2025", "owner": "R002", "lang": "en"}).text.count("R002")
+    form = own_client.post("/settings", content=b"focus=\xff\xfe",
+                           headers={"content-type": "application/x-www-form-urlencoded"})
+    assert form.status_code == 400 and "not UTF-8" in form.text
+    focus = own_client.post("/settings", data={"focus": ["target_attainment"]}, follow_redirects=False)
+    assert focus.status_code == 400 and "leaderboard" in focus.text
+
+
 def test_every_page_endpoint_and_filter_is_documented(client):
     """docs/web.md names every page, API endpoint and URL parameter: a new one
     without a line there fails here."""

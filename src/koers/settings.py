@@ -114,4 +114,7 @@ def parse_focus_kpis(text: str) -> tuple[str, ...]:
     unknown = [k for k in ids if k not in CATALOG_BY_ID]
     if unknown:
         raise ValueError(f"unknown KPI {', '.join(unknown)} in focus_kpis; koers kpis lists the valid ids")
+    if "target_attainment" in ids:  # a card holds one figure; attainment is one per KPI with a target
+        raise ValueError("target_attainment has a figure per KPI with a target, not one for a card: "
+                         "the leaderboard shows it")
     return ids

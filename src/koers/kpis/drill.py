@@ -84,9 +84,12 @@ def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | No
         total = int(pop.count().execute())
         # a page by row number: Ibis' OFFSET does not compile on every backend (PySpark)
         rows = pop.select(*public, *contribution)
-        rows = rows.mutate(_row=ibis.row_number().over(order_by=[rows[c] for c in order]))
-        rows = rows.filter((rows._row >= offset) & (rows._row < offset + limit))
-        page = rows.order_by("_row").drop("_row").execute()
+        if offset >= total:  # past the last record (an offset past 2^63 would not even compile)
+            page = rows.limit(0).execute()
+        else:
+            rows = rows.mutate(_row=ibis.row_number().over(order_by=[rows[c] for c in order]))
+            rows = rows.filter((rows._row >= offset) & (rows._row < offset + min(limit, total)))
+            page = rows.order_by("_row").drop("_row").execute()
     finally:
         if shared is None:
             ctx.release()

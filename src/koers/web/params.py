@@ -62,6 +62,21 @@ class View:
         return kept, [d for d in self.where if d not in kpi.dimensions]
 
 
+def single(items, what: str = "") -> dict[str, str]:
+    """Name-value pairs (a query string's, or DIM=VALUE items) as one value
+    per name. A name given twice with two values is refused: owner=R1&owner=R2
+    does not mean "either", and keeping one would show a figure for the
+    other rep than asked. A NUL character is no value any text holds."""
+    out: dict[str, str] = {}
+    for name, value in items:
+        if "\x00" in name or "\x00" in value:
+            raise BadRequest(f"{what}{name}: a NUL character is not a value")
+        if name in out and out[name] != value:
+            raise BadRequest(f"{what}{name} is given twice ('{out[name]}' and '{value}'); give one value")
+        out[name] = value
+    return out
+
+
 def parse_view(query: dict[str, str], settings: Settings, now: datetime | None = None) -> View:
     lang = query.get("lang") or "nl"
     if lang not in LANGS:
@@ -79,8 +94,8 @@ def parse_view(query: dict[str, str], settings: Settings, now: datetime | None =
     except PeriodError as e:
         raise BadRequest(str(e)) from None
     if len(periods) > 400:
-        raise BadRequest(f"'{period_text}' at grain {grain} is {len(periods)} periods; ask for at most 400")
-    where = {d: query[d] for d in FILTER_DIMS if query.get(d)}
+        raise BadRequest(f"'{period_text}' at grain {periods[0].grain} is {len(periods)} periods; ask for at most 400")
+    where = {d: query[d].strip() for d in FILTER_DIMS if query.get(d, "").strip()}
     kept = {k: v for k, v in query.items() if v != "" or k.startswith(MATCH_PREFIX)}
     return View(lang, period_text, grain or periods[-1].grain, periods, where, as_of, kept)
 
@@ -102,4 +117,4 @@ def minute(t: datetime) -> datetime:
 def match_of(query: dict[str, str]) -> dict[str, str]:
     """The dimension values of the figure a drill-down explains (m_DIM=VALUE;
     an empty value stands for a null dimension)."""
-    return {k[len(MATCH_PREFIX):]: v for k, v in query.items() if k.startswith(MATCH_PREFIX)}
+    return {k[len(MATCH_PREFIX):]: v.strip() for k, v in query.items() if k.startswith(MATCH_PREFIX)}

@@ -15,7 +15,7 @@ from koers.kpis.compute import QueryError
 from koers.kpis.model import Kpi
 from koers.periods import last_complete_month, parse_instant, parse_one, parse_spec
 from koers.store import now_utc
-from koers.web.params import FILTER_DIMS, BadRequest, minute
+from koers.web.params import FILTER_DIMS, BadRequest, minute, single
 from koers.web.render import cockpit_of
 
 
@@ -86,13 +86,13 @@ def public(kpi: Kpi, lang: str) -> KpiPublic:
 
 
 def pairs(items: list[str], name: str) -> dict[str, str]:
-    out = {}
+    split = []
     for item in items:
         if "=" not in item:
             raise BadRequest(f"{name} takes DIM=VALUE, got '{item}'")
         dim, value = item.split("=", 1)
-        out[dim.strip()] = value.strip()
-    return out
+        split.append((dim.strip(), value.strip()))
+    return single(split, f"{name} ")
 
 
 @router.get("/kpis", response_model=list[KpiPublic], summary="The KPI catalogue")

@@ -17,7 +17,7 @@ from koers.web import charts
 from koers.web.breakdown import drill_link
 from koers.web.figures import by_period, is_null
 from koers.web.i18n import column_label, word
-from koers.web.params import BadRequest, match_of
+from koers.web.params import BadRequest, match_of, single
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
 
@@ -191,7 +191,7 @@ def drill_page(request: Request, kpi_id: str) -> Response:
     cockpit = cockpit_of(request)
     choices = cockpit.choices()
     where, ignored = view.applicable(kpi)
-    match = match_of(dict(request.query_params))
+    match = match_of(single(request.query_params.multi_items()))
     try:
         number = max(1, int(request.query_params.get("page") or 1))
     except ValueError:
@@ -199,6 +199,10 @@ def drill_page(request: Request, kpi_id: str) -> Response:
     exporting = bool(request.query_params.get("export"))
     limit, offset = (EXPORT_MAX, 0) if exporting else (PAGE_SIZE, (number - 1) * PAGE_SIZE)
     found = cockpit.cache.drill(kpi.id, view.period, match, where, view.as_of, limit, offset)
+    if exporting and found.components:
+        parts = ", ".join(CATALOG_BY_ID[c].name(lang) for c in found.components)
+        raise BadRequest(f"{kpi.name(lang)} is made of other KPIs and has no records of its own: "
+                         f"export the records of {parts}")
     if exporting and found.total > EXPORT_MAX:
         # a cut-off file would pass for the whole; say so instead
         raise BadRequest(f"{found.total} records match; an export holds at most {EXPORT_MAX}: "

@@ -41,7 +41,10 @@ async def save_settings(request: Request) -> Response:
     origin = request.headers.get("origin")
     if origin and urlparse(origin).netloc != request.headers.get("host"):
         raise HTTPException(403, f"settings are changed from this cockpit's own pages, not from {origin}")
-    form = parse_qs((await request.body()).decode("utf-8"))
+    try:
+        form = parse_qs((await request.body()).decode("utf-8"))
+    except UnicodeDecodeError:
+        raise BadRequest("the form is not UTF-8 text") from None
     lang = (form.get("lang") or ["nl"])[0]
     preset = (form.get("preset") or [""])[0]
     if preset:
