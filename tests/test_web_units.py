@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from koers import output
-from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.periods import Period
 from koers.settings import DEFAULT_FOCUS_KPIS, Settings, parse_setting
 from koers.store import Workspace
@@ -55,6 +55,18 @@ def test_a_change_is_written_in_points_for_ratios_and_relative_otherwise():
     assert change_text(CATALOG_BY_ID["won_value"], 150, 120, "nl") == "+25,0%"
     assert change_text(CATALOG_BY_ID["won_value"], 90, 120, "en") == "−25.0%"
     assert change_text(CATALOG_BY_ID["won_value"], 90, 0, "en") == "–"  # no base, no relative change
+    # a ratio of like amounts is a multiple: its change too
+    assert change_text(CATALOG_BY_ID["pipeline_coverage"], 3.1, 2.5, "nl") == "+0,6×"
+
+
+def test_coverage_and_clv_to_cac_read_as_multiples_not_shares():
+    """3× pipeline coverage, a CLV:CAC of 3 or more: multiples, where a
+    win rate is a share."""
+    assert output.format_value("pipeline_coverage", 3.125, "nl") == "3,12×"
+    assert output.format_value("clv_cac_ratio", 18.841, "en") == "18.84×"
+    assert output.format_short("clv_cac_ratio", 3.0, "en") == "3.0×"
+    assert output.format_value("win_rate", 0.25, "en") == "25.0%"
+    assert {k.id for k in CATALOG if k.multiple} == {"pipeline_coverage", "clv_cac_ratio"}
 
 
 def test_elapsed_share_of_a_period_in_the_workspace_zone():

@@ -70,6 +70,8 @@ def format_value(kpi_id: str, value, lang: str, currency: str = "EUR") -> str:
         return "–"
     locale = LOCALES[lang]
     unit = CATALOG_BY_ID[kpi_id].unit if kpi_id in CATALOG_BY_ID else Unit.COUNT
+    if unit == Unit.RATIO and CATALOG_BY_ID[kpi_id].multiple:
+        return format_decimal(value, format="#,##0.0#", locale=locale) + "×"
     if unit == Unit.RATIO:
         return babel_percent(value, format="#,##0.0%", locale=locale)
     if unit in (Unit.MONEY, Unit.MONEY_PER_DAY):

@@ -112,6 +112,8 @@ class Kpi:
     parts: tuple[str, ...] = field(default_factory=tuple)
     # columns every row carries before the asked dimensions (target_attainment: target_kpi)
     split: tuple[str, ...] = field(default_factory=tuple)
+    # a ratio of two amounts of one kind, read as a multiple (3.2×), not as a share (320%)
+    multiple: bool = False
 
     def name(self, lang: str) -> str:
         return self.name_nl if lang == "nl" else self.name_en
@@ -131,3 +133,8 @@ class Kpi:
     @property
     def is_ratio(self) -> bool:
         return self.unit == Unit.RATIO
+
+    @property
+    def shown_as(self) -> str:
+        """How a chart's axis shows the value: its unit, or `multiple`."""
+        return "multiple" if self.multiple else self.unit.value

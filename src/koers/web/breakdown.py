@@ -98,7 +98,7 @@ class Breakdown:
     def chart(self, kpi_ids: list[str] | None = None, horizontal: bool = False, stacked: bool = False) -> dict:
         kpi_ids = kpi_ids or self.kpi_ids
         lang = self.ask.view.lang
-        unit = CATALOG_BY_ID[kpi_ids[0]].unit.value
+        unit = CATALOG_BY_ID[kpi_ids[0]].shown_as
         title = f"{', '.join(CATALOG_BY_ID[k].name(lang) for k in kpi_ids)} · {label(self.dim, lang)}"
         return charts.bars(title, [r["name"] for r in self.rows],
                            [(CATALOG_BY_ID[k].name(lang), [r[k] for r in self.rows]) for k in kpi_ids],

@@ -109,6 +109,9 @@ def change_text(kpi: Kpi, now, before, lang: str) -> str:
     not +25%); everything else relative to where it was."""
     if is_null(now) or is_null(before):
         return "–"
+    if kpi.multiple:  # 2.5× to 3.1× is +0.6×
+        diff = now - before
+        return f"{'+' if diff >= 0 else '−'}{output.format_number(round(abs(diff), 2), lang)}×"
     if kpi.unit == Unit.RATIO:
         diff = (now - before) * 100
         return f"{'+' if diff >= 0 else '−'}{output.format_number(round(abs(diff), 1), lang)} pp"

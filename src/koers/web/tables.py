@@ -100,6 +100,8 @@ def number_format(col: Column, currency: str) -> str | None:
         return "#,##0.##"
     if col.kind == "kpi" and col.kpi in CATALOG_BY_ID:
         unit = CATALOG_BY_ID[col.kpi].unit
+        if unit == Unit.RATIO and CATALOG_BY_ID[col.kpi].multiple:
+            return '0.0#"×"'
         if unit == Unit.RATIO:
             return "0.0%"
         if unit in (Unit.MONEY, Unit.MONEY_PER_DAY):

@@ -166,7 +166,7 @@ KPIS = [
         ["orders", "customers"], combine=_clv, parts=["revenue", "active_customers", "churn_rate"]),
     kpi("clv_cac_ratio", "CLV:CAC-verhouding", "CLV to CAC ratio", F, "insight", "ratio", "higher", ("source",),
         "clv / cac, both over the 12 months ending at end(P); dimension `source` only; 3 or more is healthy",
-        "composite", ["orders", "customers", "costs"], combine=_clv_cac, parts=["clv", "cac"]),
+        "composite", ["orders", "customers", "costs"], combine=_clv_cac, parts=["clv", "cac"], multiple=True),
     kpi("nps", "Net Promoter Score", "Net Promoter Score", F, "result", "score", "higher", CUSTOMER_DIMS,
         "over the answers dated in P: (share scoring 9–10 − share scoring 0–6) × 100", "nps", ["nps"], _nps),
 ]

@@ -87,7 +87,8 @@ KPIS = [
     kpi("pipeline_coverage", "Pijplijndekking", "Pipeline coverage", F, "insight", "ratio", "higher",
         ("owner", "team"),
         "open_pipeline_value at end(P) / the won_value target of the next period (see Targets); dimensions "
-        "`owner` and `team` only", "composite", ["opportunities", "targets"], combine=_coverage, parts=["open_pipeline_value"]),
+        "`owner` and `team` only", "composite", ["opportunities", "targets"], combine=_coverage, parts=["open_pipeline_value"],
+        multiple=True),
     kpi("stale_opportunities", "Vastgelopen deals", "Stale deals", F, "insight", "count", "lower", PIPELINE_DIMS,
         "opportunities open at end(P) that entered their stage at end(P) more than N × 24 hours before end(P) "
         "(N a setting, default 30)", "count", ["opportunities"], _stale),

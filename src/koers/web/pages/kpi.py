@@ -103,7 +103,7 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
         series = [(kpi.name(lang), list(trend["value"]))]
         if earlier:
             series.append((word("previous_year", lang), [earlier.get(p.start) for p in trend_periods]))
-    figures = {"trend": charts.line(f"{kpi.name(lang)} · {word('trend', lang)}", x, series, kpi.unit.value,
+    figures = {"trend": charts.line(f"{kpi.name(lang)} · {word('trend', lang)}", x, series, kpi.shown_as,
                                     dashed=(word("previous_year", lang),))}
 
     if split:
@@ -119,7 +119,7 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
             figures["split"] = charts.bars(f"{kpi.name(lang)} · {label(split, lang)}",
                                            [r[f"{split}_name"] for r in split_rows],
                                            [(kpi.name(lang), [r["value"] for r in split_rows])],
-                                           kpi.unit.value, horizontal=True)
+                                           kpi.shown_as, horizontal=True)
     return page(request, ask, "kpi.html", "catalogue", kpi.name(lang), tables, kpi=kpi, ignored=ignored,
                 split=split, figures=figures, is_insight=kpi.type == KpiType.INSIGHT,
                 parts=[CATALOG_BY_ID[p] for p in kpi.parts if p in CATALOG_BY_ID])

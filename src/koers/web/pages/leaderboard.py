@@ -91,7 +91,7 @@ def leaderboard(request: Request) -> Response:
             columns.append(Column("pace", word("on_pace_for", lang), "percent"))
     table = make_table(ask, "ranking", f"{kpi.name(lang)} · {view.period.label}", columns, rows, links, classes)
     figure = charts.bars(kpi.name(lang), [r["name"] for r in rows], [(kpi.name(lang), [r["value"] for r in rows])],
-                         kpi.unit.value, horizontal=True)
+                         kpi.shown_as, horizontal=True)
     options = [(k.id, k.name(lang)) for k in sorted(RANKABLE, key=lambda k: k.name(lang))]
     return page(request, ask, "leaderboard.html", "leaderboard", word("leaderboard", lang), [table], kpi=kpi,
                 by=by, options=options, figure=figure, ignored=ignored, targets_scoped=scoped,
