@@ -404,14 +404,15 @@ def _self_references(con, table: Table, typed: str) -> None:
     for col in (c for c in table.columns if c.ref == table.name):
         key, ref = q(table.key[0]), q(col.name)
         reason = lit(f"no {table.name} row has this {table.key[0]}: its row was rejected")
-        while con.execute(
-            f"INSERT INTO _errors SELECT t._line, {lit(col.name)}, t.{ref}, {reason} FROM {typed} t "
-            f"WHERE t.{ref} IS NOT NULL AND t._line NOT IN (SELECT _line FROM _errors) "
-            f"AND t.{ref} NOT IN (SELECT {key} FROM {q(table.name)}) "
-            f"AND t.{ref} NOT IN (SELECT {key} FROM {typed} WHERE {key} IS NOT NULL "
-            f"AND _line NOT IN (SELECT _line FROM _errors))"
-        ).fetchone()[0]:
-            pass
+        added = 1
+        while added:  # each round rejects the rows naming one rejected in the round before
+            added = con.execute(
+                f"INSERT INTO _errors SELECT t._line, {lit(col.name)}, t.{ref}, {reason} FROM {typed} t "
+                f"WHERE t.{ref} IS NOT NULL AND t._line NOT IN (SELECT _line FROM _errors) "
+                f"AND t.{ref} NOT IN (SELECT {key} FROM {q(table.name)}) "
+                f"AND t.{ref} NOT IN (SELECT {key} FROM {typed} WHERE {key} IS NOT NULL "
+                f"AND _line NOT IN (SELECT _line FROM _errors))"
+            ).fetchone()[0]
 
 
 def _take_load(con, table: Table, typed: str, load: str) -> int:
