@@ -260,3 +260,140 @@ def test_condition_mistakes_are_named(tmp_ws, tmp_path, change, message):
     (tmp_path / "deals.csv").write_text("ID,Owner,Created,Chance,Closed\nD1,R1,2025-01-02,0,\n", encoding="utf-8")
     with pytest.raises(MappingError, match=message):
         import_mapped(tmp_ws, _mapping(tmp_path, CONDITIONAL.replace(*change)), [tmp_path / "deals.csv"])
+
+
+# -- what an outside review of mapped imports found ---------------------------------
+def test_conditions_on_a_mapped_number_hold_in_a_file_with_decimal_commas(tmp_ws, tmp_path):
+    """A mapped column's value is canonical text (0.00) by the time a
+    condition looks at it, whatever the file's decimal mark (0,00)."""
+    (tmp_path / "deals.csv").write_text(
+        "ID;Owner;Created;Chance;Closed;Archived;Reason\n"
+        "D1;R1;2025-01-02;100,00;2025-02-01;False;\n"
+        "D2;R1;2025-01-03;0,00;2025-02-02;True;Te duur\n", encoding="utf-8")
+    tmp_ws.set_settings(time_zone="UTC")
+    import_mapped(tmp_ws, _mapping(tmp_path, CONDITIONAL), [tmp_path / "deals.csv"])
+    with tmp_ws.reader() as con:
+        got = con.execute("SELECT opportunity_id, status, lost_reason FROM opportunities ORDER BY 1").fetchall()
+    assert got == [("D1", "won", None), ("D2", "lost", "Te duur")]
+
+
+def test_yes_and_no_in_a_mapping_are_words_and_values_match_whatever_the_case(tmp_ws, tmp_path):
+    """YAML 1.1 reads Yes as true; an export writes Yes. And `values:`
+    matches Closed won as Closed Won, as conditions do."""
+    (tmp_path / "deals.csv").write_text(
+        "ID,Owner,Created,Closed,Won,Stage\nD1,R1,2025-01-02,2025-02-01,Yes,Closed won\n"
+        "D2,R1,2025-01-03,2025-02-02,No,Closed Lost\nD3,R1,2025-01-04,,No,Demo\n", encoding="utf-8")
+    mapping = """
+files:
+  deals: {path: deals.csv}
+tables:
+  reps: {from: deals, unique: true, columns: {rep_id: Owner, name: Owner, hired_on: {value: "2024-01-01"}}}
+  opportunities:
+    from: deals
+    columns:
+      opportunity_id: ID
+      owner_id: Owner
+      created_at: Created
+      stage: {column: Stage, values: {Closed Won: Won, Closed Lost: Lost, "*": Open}}
+      status:
+        cases:
+          - {when: {Won: Yes}, value: won}
+          - {when: {Closed: ["2025-02-02"], Won: No}, value: lost}
+          - {value: open}
+      closed_at: {column: Closed, when: {status: [won, lost]}}
+  stages: {rows: [{stage: Open, sequence: 1, kind: open}, {stage: Won, sequence: 2, kind: won},
+                  {stage: Lost, sequence: 3, kind: lost}]}
+"""
+    tmp_ws.set_settings(time_zone="UTC")
+    result = import_mapped(tmp_ws, _mapping(tmp_path, mapping), [tmp_path / "deals.csv"])
+    assert result.rejected == 0
+    with tmp_ws.reader() as con:
+        got = con.execute("SELECT opportunity_id, status, stage FROM opportunities ORDER BY 1").fetchall()
+    assert got == [("D1", "won", "Won"), ("D2", "lost", "Lost"), ("D3", "open", "Open")]
+
+
+def test_a_looked_up_value_is_read_as_its_own_file_writes_numbers(tmp_ws, tmp_path):
+    (tmp_path / "deals.csv").write_text("ID;Owner;Created;Product;Amount\nD1;R1;2025-01-02;Pro;\n"
+                                        "D2;R1;2025-01-03;Basic;1.500,50\n", encoding="utf-8")
+    (tmp_path / "prices.csv").write_text("Product,Price\nPro,4821.50\nBasic,1.500\n", encoding="utf-8")
+    mapping = """
+files:
+  deals: {path: deals.csv}
+  prices: {path: prices.csv}
+tables:
+  reps: {from: deals, unique: true, columns: {rep_id: Owner, name: Owner, hired_on: {value: "2024-01-01"}}}
+  opportunities:
+    from: deals
+    columns:
+      opportunity_id: ID
+      owner_id: Owner
+      created_at: Created
+      status: {value: open}
+      product: Product
+      amount: {column: Amount, lookup: {file: prices, key: Product, value: Price, match: product}}
+"""
+    result = import_mapped(tmp_ws, _mapping(tmp_path, mapping), [tmp_path / "deals.csv", tmp_path / "prices.csv"])
+    assert result.rejected == 0
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT amount FROM opportunities ORDER BY 1").fetchall() == [(1500.5,), (4821.5,)]
+
+
+def test_a_line_with_more_fields_than_the_header_is_reported_not_cut(tmp_ws, tmp_path):
+    (tmp_path / "deals.csv").write_text("ID;Owner;Created;Chance;Closed\nD1;R1;2025-01-02;10;\n"
+                                        "D2;R1;2025-01-03;10;;Jansen; BV;\nD3;R1;2025-01-04;10;;\n", encoding="utf-8")
+    result = import_mapped(tmp_ws, _mapping(tmp_path, CONDITIONAL.replace("        optional: true\n", "")
+                                            .replace("          - {when: {probability: 0, Archived: true}, value: lost}\n",
+                                                     "")), [tmp_path / "deals.csv"])
+    report = list(csv.DictReader(open(result.rejects_path, encoding="utf-8")))
+    assert [(r["file"], r["line"], r["reason"]) for r in report if r["line"] == "3"][0] == (
+        "deals.csv", "3", "8 fields where the header has 5: a value with an unquoted ';'?")
+    with tmp_ws.reader() as con:
+        assert [r[0] for r in con.execute("SELECT opportunity_id FROM opportunities ORDER BY 1").fetchall()] == [
+            "D1", "D3"]
+
+
+def test_a_file_of_utf8_and_windows_1252_lines_reads_each_line_right(tmp_path):
+    (tmp_path / "reps.csv").write_bytes("ID,Name\nR1,Renée\n".encode() + "R2,Zoë\n".encode("cp1252"))
+    tab = read_tabular(tmp_path / "reps.csv")
+    assert list(tab.rows["Name"]) == ["Renée", "Zoë"]
+    (tmp_path / "bom.csv").write_bytes("\ufeffID,Name\nR1,A\n".encode())
+    assert read_tabular(tmp_path / "bom.csv", encoding="utf-8").columns == ["ID", "Name"]
+
+
+def test_excel_numbers_follow_the_files_decimal_mark_and_sheets_go_by_name_first(tmp_path):
+    book = Workbook()
+    book.active.title = "Overzicht"
+    sheet = book.create_sheet("2024")
+    sheet.append(["ID", "Bedrag"])
+    sheet.append(["A", 1234.56])
+    sheet.append(["B", "1.234,5"])
+    path = tmp_path / "omzet.xlsx"
+    book.save(path)
+    tab = read_tabular(path, sheet=2024, decimal=",")
+    assert tab.sheet == "2024" and [parse_number(v, ",") for v in tab.rows["Bedrag"]] == ["1234.56", "1234.5"]
+
+
+def test_a_date_at_midnight_is_a_date_and_a_column_may_have_several_formats(tmp_ws, tmp_path):
+    assert parse_date("30-04-2025 00:00") == "2025-04-30"
+    with pytest.raises(ValueError, match="has a time of day"):
+        parse_date("30-04-2025 10:00")
+    from koers.importers.mapping import _read_value
+    from koers.model import ColType
+
+    formats = ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S")
+    assert _read_value(ColType.DATE, "2025-04-30T17:00:00", ".", formats) == "2025-04-30"
+    with pytest.raises(ValueError, match="matches none of the formats"):
+        _read_value(ColType.DATE, "30 april", ".", formats)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("      probability: Chance", "      probability: {column: 1}"), "probability.column: a column name"),
+    (("      probability: Chance", "      probability: {column: Chance, format: 2025}"), "format: a date format"),
+    (("      probability: Chance", "      probability: {column: Chance, values: [a, b]}"), "values: a mapping"),
+    (("  deals: {path: deals.csv}", "  deals: {path: deals.csv, ends_at_blank_line: \"no\"}"),
+     "ends_at_blank_line: true or false"),
+])
+def test_a_mapping_value_of_the_wrong_kind_is_named_not_a_crash(tmp_ws, tmp_path, change, message):
+    (tmp_path / "deals.csv").write_text("ID,Owner,Created,Chance,Closed\nD1,R1,2025-01-02,0,\n", encoding="utf-8")
+    with pytest.raises(MappingError, match=message):
+        import_mapped(tmp_ws, _mapping(tmp_path, CONDITIONAL.replace(*change)), [tmp_path / "deals.csv"])

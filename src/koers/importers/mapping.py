@@ -78,7 +78,7 @@ class ColumnSpec:
     values: dict[str, str] = field(default_factory=dict)
     default: str | None = None
     lookup: dict[str, str] | None = None
-    format: str | None = None
+    format: tuple[str, ...] | None = None  # date formats, tried in turn
     optional: bool = False  # the file may lack the column: it then reads as empty
     when: dict[str, list[str]] = field(default_factory=dict)  # keep the value only where these hold
     cases: list[tuple[dict[str, list[str]], str]] = field(default_factory=list)  # first case met gives the value
@@ -110,12 +110,32 @@ class Mapping:
 
 
 # -- reading the mapping -------------------------------------------------------
+def _yaml_loader():
+    """PyYAML's safe loader with YAML 1.2's booleans: only true and false.
+    YAML 1.1 also reads Yes, No, On and Off as booleans, so `when: {Won: Yes}`
+    would look for the text "true" and never meet the export's "Yes"."""
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    bool_tag = "tag:yaml.org,2002:bool"
+    Loader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != bool_tag]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.add_implicit_resolver(bool_tag, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    return Loader
+
+
 def load_mapping(path: Path) -> Mapping:
     import yaml
 
     path = Path(path)
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=_yaml_loader())
     except FileNotFoundError:
         raise MappingError(f"{path}: no such mapping file") from None
     except yaml.YAMLError as e:
@@ -148,8 +168,11 @@ def parse_mapping(doc, path: Path) -> Mapping:
         delimiter = {"tab": "\t", "\\t": "\t"}.get(spec.get("delimiter"), spec.get("delimiter"))
         if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
             problems.append(f"{where('files', name, 'delimiter')}: one character, or tab")
+        ends = spec.get("ends_at_blank_line", False)
+        if not isinstance(ends, bool):
+            problems.append(f"{where('files', name, 'ends_at_blank_line')}: true or false")
         files[name] = FileSpec(name, str(spec["path"]), spec.get("sheet"), delimiter, spec.get("encoding"),
-                               decimal, dates, bool(spec.get("ends_at_blank_line", False)))
+                               decimal, dates, ends is True)
     tables = []
     for table, spec in doc["tables"].items():
         if table not in TABLE_BY_NAME:
@@ -182,7 +205,9 @@ def parse_mapping(doc, path: Path) -> Mapping:
         for col in canonical.columns:
             if col.required and col.name not in mapped:
                 problems.append(f"{where('tables', table)}: {col.name} is required and not mapped")
-        tables.append(TableSpec(table, spec.get("from"), columns, bool(spec.get("unique", False))))
+        if not isinstance(spec.get("unique", False), bool):
+            problems.append(f"{where('tables', table, 'unique')}: true or false")
+        tables.append(TableSpec(table, spec.get("from"), columns, spec.get("unique", False) is True))
     if problems:
         raise MappingError("the mapping has problems:\n  " + "\n  ".join(problems))
     return Mapping(path, files, tables)
@@ -197,7 +222,22 @@ def _column_spec(target: str, cs, files: dict, problems: list[str], at: str) -> 
     for k in set(cs) - COLUMN_KEYS:
         problems.append(f"{at}.{k}: unknown key; keys: {', '.join(sorted(COLUMN_KEYS))}")
     column = cs.get("column")
+    if column is not None and not (isinstance(column, str) or (
+            isinstance(column, list) and column and all(isinstance(c, str) for c in column))):
+        problems.append(f"{at}.column: a column name, or a list of names (the first the file has is read)")
+        column = None
     column = [column] if isinstance(column, str) else list(column or [])
+    fmt = cs.get("format")
+    formats = [fmt] if isinstance(fmt, str) else fmt
+    if fmt is not None and not (isinstance(formats, list) and formats
+                                and all(isinstance(f, str) and "%" in f for f in formats)):
+        problems.append(f"{at}.format: a date format such as %d-%m-%Y %H:%M, or a list of them")
+        formats = None
+    if cs.get("values") is not None and not isinstance(cs.get("values"), dict):
+        problems.append(f"{at}.values: a mapping of the export's value to the canonical one")
+    for flag in ("optional",):
+        if not isinstance(cs.get(flag, False), bool):
+            problems.append(f"{at}.{flag}: true or false")
     if sum(x is not None for x in (cs.get("column"), cs.get("template"), cs.get("value"), cs.get("cases"))) > 1:
         problems.append(f"{at}: give one of column, template, value and cases")
     when = _conditions(cs.get("when"), problems, f"{at}.when")
@@ -221,12 +261,12 @@ def _column_spec(target: str, cs, files: dict, problems: list[str], at: str) -> 
     if not column and cs.get("template") is None and cs.get("value") is None and cs.get("default") is None \
             and lookup is None and not cases:
         problems.append(f"{at}: says nowhere where the value comes from")
-    values = {str(k): ("" if v is None else str(v)) for k, v in (cs.get("values") or {}).items()}
+    values = {_text(k): _text(v) for k, v in (cs.get("values") if isinstance(cs.get("values"), dict) else {}).items()}
     return ColumnSpec(
         target, column=column, template=cs.get("template"),
         value=None if cs.get("value") is None else str(cs.get("value")), values=values,
         default=None if cs.get("default") is None else str(cs.get("default")), lookup=lookup,
-        format=cs.get("format"), optional=bool(cs.get("optional", False)), when=when, cases=cases,
+        format=tuple(formats) if formats else None, optional=cs.get("optional", False) is True, when=when, cases=cases,
     )
 
 
@@ -263,7 +303,8 @@ def read_files(mapping: Mapping, paths: list[Path]) -> dict[str, Tabular]:
             raise MappingError(f"{mapping.path.name}: files.{spec.name}: '{spec.path}' names "
                                f"{len(hits)} files: {', '.join(Path(p).name for p in hits)}")
         try:
-            found[spec.name] = read_tabular(hits[0], spec.sheet, spec.delimiter, spec.encoding, spec.ends_at_blank_line)
+            found[spec.name] = read_tabular(hits[0], spec.sheet, spec.delimiter, spec.encoding, spec.ends_at_blank_line,
+                                            decimal=spec.decimal or ".")
         except FileError as e:
             raise MappingError(str(e)) from None
     return found
@@ -317,9 +358,9 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     tab, fs = data[spec.source], files[spec.source]
     table = TABLE_BY_NAME[spec.table]
     rows = tab.rows
-    decimal = fs.decimal or ("," if tab.delimiter == ";" else ".")
+    decimal = _decimal(fs, tab)
     out = pd.DataFrame({"_line": rows["_line"].to_numpy()})
-    problems: list[tuple] = []
+    problems: list[tuple] = [(line, None, text, reason) for line, text, reason in tab.malformed]
     origin: dict[str, str] = {}
     for c in _in_order(spec):
         col = table.column(c.target)
@@ -336,22 +377,30 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         else:
             texts = pd.Series([c.value or ""] * len(rows), dtype=object)
         texts = texts.reset_index(drop=True)
-        if c.values:
+        if c.values:  # matched as conditions are, whatever the case: Closed Won, Closed won
             default = c.values.get("*")
-            texts = texts.map(lambda v, m=c.values, d=default: m.get(v, d if d is not None and v != "" else v))
+            folded = {k.casefold(): v for k, v in c.values.items()}
+            texts = texts.map(lambda v, m=folded, d=default: m.get(v.casefold(), d if d is not None and v != "" else v))
+        theirs = pd.Series(False, index=range(len(rows)))  # values the look-up file gave
         if c.lookup:
-            texts = _look_up(texts, out[c.lookup["match"]], data[c.lookup["file"]], c.lookup)
+            looked = _look_up(texts, out[c.lookup["match"]], data[c.lookup["file"]], c.lookup)
+            theirs = (texts == "") & (looked != "")
+            texts = looked
         if c.default is not None:
             texts = texts.where(texts != "", c.default)
         if c.when:
             texts = texts.where(_meets(c.when, out, rows, decimal), "")
         values = []
-        for line, text in zip(out["_line"], texts):
+        other = files[c.lookup["file"]] if c.lookup else fs
+        other_decimal = _decimal(other, data[other.name])
+        for line, text, looked_up in zip(out["_line"], texts, theirs):
             if text == "":
                 values.append(None)
                 continue
             try:
-                values.append(_read_value(col.type, text, decimal, c.format or fs.dates))
+                # a looked-up value is written as its own file writes numbers and dates
+                values.append(_read_value(col.type, text, other_decimal, other.dates) if looked_up
+                              else _read_value(col.type, text, decimal, c.format or fs.dates))
             except ValueError as e:
                 problems.append((int(line), label, text, str(e)))
                 values.append(None)
@@ -363,6 +412,12 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         spec.table, tab.name, rows=out.reset_index(drop=True), size=len(rows), columns=origin,
         problems=problems, keep_rejected=_keeper(tab),
     )
+
+
+def _decimal(fs: FileSpec, tab: Tabular) -> str:
+    """The file's decimal mark: as the mapping says, else "," in a file
+    separated by ";", else "."."""
+    return fs.decimal or ("," if tab.delimiter == ";" else ".")
 
 
 def _in_order(spec: TableSpec) -> list[ColumnSpec]:
@@ -385,13 +440,13 @@ def _meets(conditions: dict[str, list[str]], out: pd.DataFrame, rows: pd.DataFra
     mapped value, else the file's column; a column the file lacks meets none."""
     met = pd.Series(True, index=range(len(rows)))
     for name, wanted in conditions.items():
-        if name in out.columns:
-            cells = out[name].reset_index(drop=True).map(lambda v: "" if v is None else str(v))
+        if name in out.columns:  # canonical text by now: a number with a decimal point
+            cells, mark = out[name].reset_index(drop=True).map(lambda v: "" if v is None else str(v)), "."
         elif name in rows.columns:
-            cells = rows[name].astype(str).str.strip().reset_index(drop=True)
+            cells, mark = rows[name].astype(str).str.strip().reset_index(drop=True), decimal
         else:
             return pd.Series(False, index=range(len(rows)))
-        met &= cells.map(lambda v, w=wanted: any(_same(v, x, decimal) for x in w))
+        met &= cells.map(lambda v, w=wanted, m=mark: any(_same(v, x, m) for x in w))
     return met
 
 
@@ -432,15 +487,26 @@ def _look_up(texts: pd.Series, keys: pd.Series, other: Tabular, spec: dict) -> p
                      dtype=object)
 
 
-def _read_value(kind: ColType, text: str, decimal: str, dates: str) -> str:
-    order, fmt = (dates, None) if dates in DATE_ORDERS else ("day_first", dates)
-    if kind == ColType.TIMESTAMP:
-        return parse_timestamp(text, order, fmt)
-    if kind == ColType.DATE:
-        return parse_date(text, order, fmt)
+def _read_value(kind: ColType, text: str, decimal: str, dates: str | tuple[str, ...]) -> str:
+    """`dates`: the file's date order, or the formats a value may have."""
     if kind in (ColType.NUMBER, ColType.INTEGER):
         return parse_number(text, decimal)
-    return text
+    if kind not in (ColType.TIMESTAMP, ColType.DATE):
+        return text
+    parse = parse_timestamp if kind == ColType.TIMESTAMP else parse_date
+    if isinstance(dates, str):
+        return parse(text, dates, None) if dates in DATE_ORDERS else parse(text, "day_first", dates)
+    for fmt in dates[:-1]:
+        try:
+            return parse(text, "day_first", fmt)
+        except ValueError:
+            continue
+    try:
+        return parse(text, "day_first", dates[-1])
+    except ValueError:
+        if len(dates) == 1:
+            raise
+        raise ValueError(f"matches none of the formats {', '.join(dates)}") from None
 
 
 def _keeper(tab: Tabular) -> Callable[[set[int], Path], None]:

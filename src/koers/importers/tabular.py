@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
@@ -31,24 +32,27 @@ class Tabular:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
+    # lines that are not rows: (line, their text, why), reported by every table read from the file
+    malformed: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def read_tabular(path: Path, sheet: str | int | None = None, delimiter: str | None = None,
-                 encoding: str | None = None, ends_at_blank_line: bool = False) -> Tabular:
+                 encoding: str | None = None, ends_at_blank_line: bool = False, decimal: str = ".") -> Tabular:
     """`ends_at_blank_line`: the rows end at the first blank line (a Salesforce
-    report export writes its footer after one)."""
+    report export writes its footer after one). `decimal`: the mark an Excel
+    number cell is written with, as the mapping reads the file's numbers."""
     path = Path(path)
     if not path.is_file():
         raise FileError(f"{path}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet)
+        return _read_xlsx(path, sheet, decimal)
     return _read_csv(path, delimiter, encoding, ends_at_blank_line)
 
 
 def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
     if encoding:
-        try:
-            return data.decode(encoding), encoding
+        try:  # a BOM is no part of the first column's name, whatever the encoding says
+            return data.decode(encoding).removeprefix("\ufeff"), encoding
         except (UnicodeDecodeError, LookupError) as e:
             raise FileError(f"{name}: cannot be read as {encoding}: {e}") from None
     for enc in ENCODINGS:
@@ -59,8 +63,30 @@ def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
         # a BOM means UTF-8 with BOM; plain UTF-8 otherwise (cp1252 decodes anything)
         if enc == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
             enc = "utf-8"
+        if enc == "cp1252" and _has_utf8(data):
+            return _line_by_line(data), "utf-8 and cp1252, line by line"
         return text, enc
     raise FileError(f"{name}: not UTF-8 and not Windows-1252 text")  # pragma: no cover - cp1252 takes all bytes
+
+
+def _has_utf8(data: bytes) -> bool:
+    """Whether some line is UTF-8 with a character beyond ASCII: a file that
+    is not UTF-8 throughout, yet holds such lines, was put together from
+    two sources (one saved as UTF-8, one as Windows-1252)."""
+    return any(not line.isascii() and _utf8(line) is not None for line in data.splitlines())
+
+
+def _utf8(line: bytes) -> str | None:
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def _line_by_line(data: bytes) -> str:
+    """Each line as UTF-8 where it is, else as Windows-1252: read whole as
+    Windows-1252, a UTF-8 line's é would become Ã©."""
+    return "".join(_utf8(line) or line.decode("cp1252") for line in data.splitlines(keepends=True))
 
 
 def sniff_delimiter(text: str) -> str:
@@ -87,7 +113,7 @@ def _read_csv(path: Path, delimiter: str | None, encoding: str | None, ends_at_b
     except StopIteration:
         raise FileError(f"{path.name}: the file is empty") from None
     columns = _columns(header, path.name)
-    records, lines, previous_end = [], [], reader.line_num
+    records, lines, malformed, previous_end = [], [], [], reader.line_num
     for record in reader:
         start = previous_end + 1  # a quoted field may span lines: a row is where it starts
         previous_end = reader.line_num
@@ -95,12 +121,17 @@ def _read_csv(path: Path, delimiter: str | None, encoding: str | None, ends_at_b
             if ends_at_blank_line:
                 break
             continue
+        if any(v.strip() for v in record[len(columns):]):  # more fields than the header names
+            malformed.append((start, delim.join(record),
+                              f"{len(record)} fields where the header has {len(columns)}: a value with an "
+                              f"unquoted '{delim}'?"))
+            continue
         record = record + [""] * (len(columns) - len(record))
         records.append(record[: len(columns)])
         lines.append(start)
     rows = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(columns=columns)
     rows["_line"] = lines
-    return Tabular(path.name, columns, rows, encoding=enc, delimiter=delim)
+    return Tabular(path.name, columns, rows, encoding=enc, delimiter=delim, malformed=malformed)
 
 
 def _columns(header: list, name: str) -> list[str]:
@@ -117,8 +148,9 @@ def _columns(header: list, name: str) -> list[str]:
     return columns
 
 
-def cell_text(value) -> str:
-    """An Excel cell as the text a user would type for it."""
+def cell_text(value, decimal: str = ".") -> str:
+    """An Excel cell as the text a user would type for it; a number with
+    `decimal` as its mark (a workbook holds numbers, not their text)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -129,10 +161,12 @@ def cell_text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float):
+        return format(Decimal(repr(value)), "f").replace(".", decimal)
     return str(value).strip() if isinstance(value, str) else str(value)
 
 
-def _read_xlsx(path: Path, sheet: str | int | None) -> Tabular:
+def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".") -> Tabular:
     from openpyxl import load_workbook
 
     try:
@@ -142,6 +176,8 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> Tabular:
     try:
         if sheet is None:
             ws = book.worksheets[0]
+        elif str(sheet) in book.sheetnames:  # a sheet named 2024 is that sheet, not the 2025th
+            ws = book[str(sheet)]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(book.worksheets):
                 raise FileError(f"{path.name}: no sheet {sheet}; sheets: {', '.join(book.sheetnames)}")
@@ -157,7 +193,7 @@ def _read_xlsx(path: Path, sheet: str | int | None) -> Tabular:
         columns = _columns(list(header), path.name)
         records, lines = [], []
         for number, row in enumerate(it, start=2):
-            cells = [cell_text(v) for v in list(row)[: len(columns)]]
+            cells = [cell_text(v, decimal) for v in list(row)[: len(columns)]]
             if not any(cells):
                 continue
             records.append(cells + [""] * (len(columns) - len(cells)))

@@ -68,7 +68,7 @@ def _parse(text: str, order: str, fmt: str | None, with_time: bool) -> str:
             moment = datetime(int(year), int(month), int(day), int(hh or 0), int(mm or 0), int(ss or 0))
         except ValueError:
             raise ValueError(f"not a valid date ({order.replace('_', ' ')})") from None
-        if not with_time and (hh or mm):
+        if not with_time and int(hh or 0) + int(mm or 0) + int(ss or 0):  # 30-04-2025 00:00 is a date
             raise ValueError("a date was expected, this has a time of day")
         return _out(moment, with_time)
     if _SERIAL.match(t) and 1 <= float(t) < 2958466:  # Excel serial day numbers, up to 9999-12-31
