@@ -219,6 +219,31 @@ def test_a_target_set_for_target_attainment_itself_has_a_null_actual(tmp_path):
     assert len(got) > 2  # the targets of other KPIs still measured
 
 
+def test_dates_sets_the_date_order_of_a_presets_files(tmp_path):
+    """A Salesforce report of a Dutch user writes 7-1-2025 for 7 January:
+    `--dates day_first` reads it so, where the preset's US order would
+    silently make it 1 July."""
+    export = Path(__file__).resolve().parent / "data" / "exports" / "salesforce_opportunities_report.csv"
+    rows = list(csv.reader(export.read_text(encoding="utf-8").splitlines()))
+    header, first = rows[0], rows[1]
+    day_first = [first[:header.index("Close Date")] + ["14-2-2025", "7-1-2025"] + first[header.index("Created Date") + 1:]]
+    dutch = tmp_path / "report.csv"
+    with open(dutch, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, quoting=csv.QUOTE_ALL).writerows([header, *day_first])
+    path = str(tmp_path / "ws.duckdb")
+    result = runner.invoke(app, ["import", "--preset", "salesforce", "--dates", "day_first", str(dutch),
+                                 "--workspace", path])
+    assert result.exit_code == 0, result.output
+    import duckdb
+
+    with duckdb.connect(path, read_only=True) as con:
+        got = con.execute("SELECT strftime(created_at, '%Y-%m-%d'), strftime(closed_at, '%Y-%m-%d') "
+                          "FROM opportunities").fetchall()
+    assert got == [("2025-01-06", "2025-02-13")]  # local midnight in Amsterdam is 23:00 UTC the day before
+    wrong = runner.invoke(app, ["import", "--dates", "day_first", str(GOLDEN), "--workspace", path])
+    assert wrong.exit_code == 2 and "goes with --mapping or --preset" in wrong.output
+
+
 def test_target_attainment_keeps_its_target_kpi_column_without_targets(tmp_path):
     path = str(tmp_path / "empty.duckdb")
     result = runner.invoke(app, ["kpi", "target_attainment", "--period", "2025-03", "--format", "csv",

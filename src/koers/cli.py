@@ -54,6 +54,9 @@ def import_cmd(
     mapping: Annotated[Path | None, typer.Option(help="a mapping (YAML) from exported files to the canonical tables")] = None,
     preset: Annotated[str | None, typer.Option(help="the mapping for a CRM's standard export: odoo, salesforce, "
                                                     "hubspot, pipedrive")] = None,
+    dates: Annotated[str | None, typer.Option(help="with --mapping or --preset: the exported files' date order, "
+                                                   "day_first (04-03-2025 is 4 March) or month_first, over the "
+                                                   "mapping's (a Salesforce export follows its user's locale)")] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Import a canonical dataset folder, or exported files through a mapping or a preset:
@@ -69,6 +72,8 @@ def import_cmd(
             mapping = preset_path(preset)
         except MappingError as e:
             usage_error(str(e))
+    if dates is not None and (mapping is None or dates not in ("day_first", "month_first")):
+        usage_error("--dates is day_first or month_first, and goes with --mapping or --preset")
     if mapping is None and len(paths) != 1:
         usage_error("give one canonical dataset folder, or --mapping M.yaml / --preset NAME with the exported files")
     if mapping is not None:
@@ -89,7 +94,7 @@ def import_cmd(
 
         try:
             if mapping is not None:
-                result = import_mapped(ws, mapping, paths, on_table=lambda t, _: advance(t, 0))
+                result = import_mapped(ws, mapping, paths, on_table=lambda t, _: advance(t, 0), dates=dates)
             else:
                 result = import_folder(ws, folder, on_table=advance)
         except (ImportError_, MappingError) as e:

@@ -519,8 +519,13 @@ def _keeper(tab: Tabular) -> Callable[[set[int], Path], None]:
 
 
 def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
-                  on_table: Callable[[str, int], None] | None = None) -> ImportResult:
+                  on_table: Callable[[str, int], None] | None = None, dates: str | None = None) -> ImportResult:
+    """`dates`: day_first or month_first for every file, over the mapping's
+    own (the user's locale decides how a CRM writes dates)."""
     mapping = load_mapping(mapping_path)
+    if dates is not None:
+        for spec in mapping.files.values():
+            spec.dates = dates
     data = read_files(mapping, [Path(p) for p in paths])
     check_columns(mapping, data)
     sources = [written_rows(t, mapping) if t.rows is not None else map_table(t, data, mapping.files)
