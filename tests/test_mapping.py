@@ -397,3 +397,11 @@ def test_a_mapping_value_of_the_wrong_kind_is_named_not_a_crash(tmp_ws, tmp_path
     (tmp_path / "deals.csv").write_text("ID,Owner,Created,Chance,Closed\nD1,R1,2025-01-02,0,\n", encoding="utf-8")
     with pytest.raises(MappingError, match=message):
         import_mapped(tmp_ws, _mapping(tmp_path, CONDITIONAL.replace(*change)), [tmp_path / "deals.csv"])
+
+
+def test_a_semicolon_file_with_a_comma_in_its_header_and_decimal_commas_is_split_on_semicolons():
+    from koers.importers.tabular import sniff_delimiter
+
+    text = "Klant;Datum;Omzet (EUR, excl. btw);Regio\nA;04-03-2025;1234,50;Noord\nB;05-03-2025;99,95;Zuid\n"
+    assert sniff_delimiter(text) == ";"
+    assert sniff_delimiter("a,b,c\n1,2,3\n4,5,6\n") == ","

@@ -91,14 +91,17 @@ def _line_by_line(data: bytes) -> str:
 
 def sniff_delimiter(text: str) -> str:
     """The delimiter that splits the header and the first rows into the same
-    number of fields, more than one; ties go to the order , ; tab."""
+    number of fields, more than one; of two that do so as often, the one
+    that splits into more fields (a ';' file whose header says "EUR, excl.
+    btw" and whose amounts have decimal commas splits on ',' too, into
+    fewer); then the order , ; tab."""
     sample = text[:65536].splitlines()[:20]
-    best, best_score = ",", 0
+    best, best_score = ",", (0, 0)
     for d in DELIMITERS:
         counts = [len(r) for r in csv.reader(sample, delimiter=d)]
         if not counts or counts[0] < 2:
             continue
-        score = sum(1 for c in counts if c == counts[0])
+        score = (sum(1 for c in counts if c == counts[0]), counts[0])
         if score > best_score:
             best, best_score = d, score
     return best
