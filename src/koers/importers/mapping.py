@@ -235,9 +235,8 @@ def _column_spec(target: str, cs, files: dict, problems: list[str], at: str) -> 
         formats = None
     if cs.get("values") is not None and not isinstance(cs.get("values"), dict):
         problems.append(f"{at}.values: a mapping of the export's value to the canonical one")
-    for flag in ("optional",):
-        if not isinstance(cs.get(flag, False), bool):
-            problems.append(f"{at}.{flag}: true or false")
+    if not isinstance(cs.get("optional", False), bool):
+        problems.append(f"{at}.optional: true or false")
     if sum(x is not None for x in (cs.get("column"), cs.get("template"), cs.get("value"), cs.get("cases"))) > 1:
         problems.append(f"{at}: give one of column, template, value and cases")
     when = _conditions(cs.get("when"), problems, f"{at}.when")
@@ -496,17 +495,15 @@ def _read_value(kind: ColType, text: str, decimal: str, dates: str | tuple[str, 
     parse = parse_timestamp if kind == ColType.TIMESTAMP else parse_date
     if isinstance(dates, str):
         return parse(text, dates, None) if dates in DATE_ORDERS else parse(text, "day_first", dates)
-    for fmt in dates[:-1]:
+    errors = []
+    for fmt in dates:
         try:
             return parse(text, "day_first", fmt)
-        except ValueError:
-            continue
-    try:
-        return parse(text, "day_first", dates[-1])
-    except ValueError:
-        if len(dates) == 1:
-            raise
-        raise ValueError(f"matches none of the formats {', '.join(dates)}") from None
+        except ValueError as e:
+            errors.append(e)
+    if len(dates) == 1:
+        raise errors[0]
+    raise ValueError(f"matches none of the formats {', '.join(dates)}")
 
 
 def _keeper(tab: Tabular) -> Callable[[set[int], Path], None]:
