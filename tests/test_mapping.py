@@ -199,20 +199,19 @@ def test_maven_crm_recipe_reproduces_the_published_figures(tmp_ws):
 
 
 # -- values only where conditions hold, values by cases, optional columns ------------
-CONDITIONAL = """
-files:
-  deals: {path: deals.csv}
+# deals.csv (ID, Owner, Created) as opportunities and their reps; a test adds files and columns
+DEALS = """\
 tables:
-  reps:
-    from: deals
-    unique: true
-    columns: {rep_id: Owner, name: Owner, hired_on: {value: "2024-01-01"}}
+  reps: {from: deals, unique: true, columns: {rep_id: Owner, name: Owner, hired_on: {value: "2024-01-01"}}}
   opportunities:
     from: deals
     columns:
       opportunity_id: ID
       owner_id: Owner
       created_at: Created
+"""
+
+CONDITIONAL = "\nfiles:\n  deals: {path: deals.csv}\n" + DEALS + """\
       probability: Chance
       status:
         optional: true
@@ -283,17 +282,7 @@ def test_yes_and_no_in_a_mapping_are_words_and_values_match_whatever_the_case(tm
     (tmp_path / "deals.csv").write_text(
         "ID,Owner,Created,Closed,Won,Stage\nD1,R1,2025-01-02,2025-02-01,Yes,Closed won\n"
         "D2,R1,2025-01-03,2025-02-02,No,Closed Lost\nD3,R1,2025-01-04,,No,Demo\n", encoding="utf-8")
-    mapping = """
-files:
-  deals: {path: deals.csv}
-tables:
-  reps: {from: deals, unique: true, columns: {rep_id: Owner, name: Owner, hired_on: {value: "2024-01-01"}}}
-  opportunities:
-    from: deals
-    columns:
-      opportunity_id: ID
-      owner_id: Owner
-      created_at: Created
+    mapping = 'files:\n  deals: {path: deals.csv}\n' + DEALS + """\
       stage: {column: Stage, values: {Closed Won: Won, Closed Lost: Lost, "*": Open}}
       status:
         cases:
@@ -316,18 +305,7 @@ def test_a_looked_up_value_is_read_as_its_own_file_writes_numbers(tmp_ws, tmp_pa
     (tmp_path / "deals.csv").write_text("ID;Owner;Created;Product;Amount\nD1;R1;2025-01-02;Pro;\n"
                                         "D2;R1;2025-01-03;Basic;1.500,50\n", encoding="utf-8")
     (tmp_path / "prices.csv").write_text("Product,Price\nPro,4821.50\nBasic,1.500\n", encoding="utf-8")
-    mapping = """
-files:
-  deals: {path: deals.csv}
-  prices: {path: prices.csv}
-tables:
-  reps: {from: deals, unique: true, columns: {rep_id: Owner, name: Owner, hired_on: {value: "2024-01-01"}}}
-  opportunities:
-    from: deals
-    columns:
-      opportunity_id: ID
-      owner_id: Owner
-      created_at: Created
+    mapping = 'files:\n  deals: {path: deals.csv}\n  prices: {path: prices.csv}\n' + DEALS + """\
       status: {value: open}
       product: Product
       amount: {column: Amount, lookup: {file: prices, key: Product, value: Price, match: product}}
