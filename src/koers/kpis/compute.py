@@ -45,7 +45,16 @@ def check_query(kpi_ids: list[str], by: list[str], where: dict[str, str]) -> lis
                 )
     if len(set(by)) != len(by):
         raise QueryError("a dimension is named twice in --by")
+    check_values(where)
     return kpis
+
+
+def check_values(filters: dict[str, str]) -> None:
+    """A filter value with a NUL character: no text holds one, and the SQL
+    a backend is sent could not quote it."""
+    for dim, value in filters.items():
+        if "\x00" in str(value):
+            raise QueryError(f"the value of {dim} holds a NUL character")
 
 
 class Engine:

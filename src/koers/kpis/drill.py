@@ -15,7 +15,7 @@ from datetime import datetime
 import ibis
 import pandas as pd
 
-from koers.kpis.compute import QueryError, apply_where, check_query
+from koers.kpis.compute import QueryError, apply_where, check_query, check_values
 from koers.kpis.context import Context
 from koers.kpis.model import Agg, Kpi
 from koers.model import TABLE_BY_NAME
@@ -67,6 +67,7 @@ def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | No
             raise QueryError("a target_attainment figure is drilled through its target_kpi")
         kpi_id = target
     (kpi,) = check_query([kpi_id], [d for d in match if d != "period"], where)
+    check_values(match)
     if kpi.agg == Agg.COMPOSITE:
         return Drill(kpi.id, None, pd.DataFrame(), 0, list(kpi.parts))
     if limit < 0 or offset < 0:
