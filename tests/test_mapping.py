@@ -383,3 +383,19 @@ def test_a_semicolon_file_with_a_comma_in_its_header_and_decimal_commas_is_split
     text = "Klant;Datum;Omzet (EUR, excl. btw);Regio\nA;04-03-2025;1234,50;Noord\nB;05-03-2025;99,95;Zuid\n"
     assert sniff_delimiter(text) == ";"
     assert sniff_delimiter("a,b,c\n1,2,3\n4,5,6\n") == ","
+
+
+def test_an_excel_percentage_reads_as_the_user_sees_it(tmp_path):
+    """A probability cell holding 0.75 formatted as 0% shows 75%: it is 75."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["ID", "Kans"])
+    sheet.append(["A", 0.75])
+    sheet.append(["B", 0.125])
+    sheet.append(["C", 40])
+    sheet["B2"].number_format = "0%"
+    sheet["B3"].number_format = "0.0%"
+    book.save(tmp_path / "kansen.xlsx")
+    tab = read_tabular(tmp_path / "kansen.xlsx")
+    assert list(tab.rows["Kans"]) == ["75%", "12.5%", "40"]
+    assert [parse_number(v, ".") for v in tab.rows["Kans"]] == ["75", "12.5", "40"]

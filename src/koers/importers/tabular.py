@@ -151,11 +151,14 @@ def _columns(header: list, name: str) -> list[str]:
     return columns
 
 
-def cell_text(value, decimal: str = ".") -> str:
+def cell_text(value, decimal: str = ".", percent: bool = False) -> str:
     """An Excel cell as the text a user would type for it; a number with
-    `decimal` as its mark (a workbook holds numbers, not their text)."""
+    `decimal` as its mark (a workbook holds numbers, not their text), and a
+    number formatted as a percentage as the user sees it: 0.75 as 75%."""
     if value is None:
         return ""
+    if percent and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return cell_text(float(Decimal(repr(float(value))) * 100), decimal) + "%"
     if isinstance(value, datetime):
         return value.isoformat(timespec="seconds") if value.time() != time(0) else value.date().isoformat()
     if isinstance(value, date):
@@ -189,14 +192,15 @@ def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".") -> Tabul
             ws = book[sheet]
         else:
             raise FileError(f"{path.name}: no sheet '{sheet}'; sheets: {', '.join(book.sheetnames)}")
-        it = ws.iter_rows(values_only=True)
+        it = ws.iter_rows()  # cells, not values: a number's format says whether it is a percentage
         header = next(it, None)
         if header is None:
             raise FileError(f"{path.name}: sheet '{ws.title}' is empty")
-        columns = _columns(list(header), path.name)
+        columns = _columns([c.value for c in header], path.name)
         records, lines = [], []
         for number, row in enumerate(it, start=2):
-            cells = [cell_text(v, decimal) for v in list(row)[: len(columns)]]
+            cells = [cell_text(c.value, decimal, "%" in (getattr(c, "number_format", None) or ""))
+                     for c in list(row)[: len(columns)]]
             if not any(cells):
                 continue
             records.append(cells + [""] * (len(columns) - len(cells)))
