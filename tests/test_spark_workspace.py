@@ -131,3 +131,21 @@ def test_a_table_without_a_file_counts_as_empty_and_the_next_import_writes_it(ws
     assert table_rows(ws, "nps") == []
     assert import_folder(ws, GOLDEN).rejected == 0
     assert ws.count("nps") == len(table_rows(ws, "nps")) > 0
+
+
+def test_counts_are_of_one_version_though_an_import_lands_meanwhile(ws, monkeypatch):
+    """CURRENT is read once for all the counts: an import switching versions
+    between two tables' counts does not mix them."""
+    before = ws.counts()
+    real, calls = SparkWorkspace.count, []
+
+    def counting(self, table, *at):
+        calls.append(table)
+        if len(calls) == 1:
+            _new_rep(ws, "R9")  # a new version, with one rep more, before reps is counted
+        return real(self, table, *at)
+
+    monkeypatch.setattr(SparkWorkspace, "count", counting)
+    assert ws.counts() == before
+    monkeypatch.undo()
+    assert ws.counts()["reps"] == before["reps"] + 1

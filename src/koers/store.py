@@ -329,8 +329,8 @@ class SparkWorkspace(CopiedWorkspace):
         finally:
             con.close()
 
-    def count(self, table: str) -> int:
-        path = self.parquet(table)
+    def count(self, table: str, at: Path | None = None) -> int:
+        path = self.parquet(table, at)
         if not path.exists():
             return 0
         con = open_duckdb()
@@ -338,6 +338,10 @@ class SparkWorkspace(CopiedWorkspace):
             return con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]
         finally:
             con.close()
+
+    def counts(self) -> dict[str, int]:
+        at = self.version_dir()  # every count of one version, as a reader reads
+        return {t.name: self.count(t.name, at) for t in TABLES}
 
     def _load(self, at: Path | None = None) -> duckdb.DuckDBPyConnection:
         at = at or self.version_dir()
