@@ -144,10 +144,17 @@ def test_a_kpi_without_a_second_table_it_reads_is_empty_not_0(tmp_path, kpi_id, 
 def test_settings_are_stored_and_checked(tmp_path):
     path = str(tmp_path / "s.duckdb")
     shown = runner.invoke(app, ["settings", "--workspace", path])
-    assert 'time_zone = "Europe/Amsterdam"' in shown.output
-    changed = runner.invoke(app, ["settings", "response_sla_hours=4", "currency=USD", "--workspace", path])
-    assert changed.exit_code == 0 and "response_sla_hours = 4.0" in changed.output
-    assert 'currency = "USD"' in runner.invoke(app, ["settings", "--workspace", path]).output
+    assert "time_zone=Europe/Amsterdam" in shown.output.splitlines()
+    assert "outreach_types=call,email,meeting,demo,linkedin" in shown.output.splitlines()
+    changed = runner.invoke(app, ["settings", "response_sla_hours=4", "currency=USD", "stale_days=12.5",
+                                  "activity_points=call=2,demo=4.5", "--workspace", path])
+    assert changed.exit_code == 0 and "response_sla_hours=4" in changed.output.splitlines()
+    lines = runner.invoke(app, ["settings", "--workspace", path]).output.splitlines()
+    assert {"currency=USD", "stale_days=12.5", "activity_points=call=2,demo=4.5"} <= set(lines)
+    # every line shown is what the command takes: fed back, it changes nothing
+    again = str(tmp_path / "again.duckdb")
+    assert runner.invoke(app, ["settings", *lines, "--workspace", again]).exit_code == 0
+    assert runner.invoke(app, ["settings", "--workspace", again]).output.splitlines() == lines
     bad = runner.invoke(app, ["settings", "time_zone=Mars/Olympus", "--workspace", path])
     assert bad.exit_code == 2 and "IANA" in bad.output
 

@@ -363,6 +363,17 @@ def test_focus_kpis_are_picked_on_the_settings_page(own_client):
     assert same_site.status_code == 200
 
 
+def test_workspace_settings_read_in_the_page_language_with_the_command_that_changes_them(client):
+    dutch = client.get("/settings", params={"lang": "nl"}).text
+    assert "<th>Reactienorm leads</th><td>2 uur</td>" in dutch
+    assert "<td>intake 5, demo 4, meeting 3, quote 3, call 2, email 1, linkedin 1, voicemail 1, other 0</td>" in dutch
+    assert "<code>koers settings response_sla_hours=2</code>" in dutch
+    assert "2.0" not in dutch and "{" not in dutch
+    english = client.get("/settings", params={"lang": "en"}).text
+    assert "<th>Stale after</th><td>30 days</td>" in english
+    assert "<code>koers settings outreach_types=call,email,meeting,demo,linkedin</code>" in english
+
+
 def test_unknown_pages_and_bad_filters_are_explained(client):
     missing = client.get("/kpi/nope")
     assert missing.status_code == 404 and "unknown KPI" in missing.text

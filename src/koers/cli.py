@@ -241,8 +241,8 @@ def settings_cmd(
             except ValueError as e:
                 usage_error(str(e))
         ws.set_settings(**values)
-    for name, value in ws.settings().as_strings().items():
-        out.print(f"{name} = {value}", highlight=False)
+    for name, value in ws.settings().as_inputs().items():
+        out.print(f"{name}={value}", highlight=False, soft_wrap=True)
 
 
 @app.command("demo")

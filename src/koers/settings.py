@@ -41,6 +41,18 @@ class Settings:
     def as_strings(self) -> dict[str, str]:
         return {k: json.dumps(v) for k, v in asdict(self).items()}
 
+    def as_inputs(self) -> dict[str, str]:
+        """Each setting as `koers settings NAME=VALUE` takes it, so what is shown can be copied back."""
+        shown = {}
+        for name, value in asdict(self).items():
+            if isinstance(value, (list, tuple)):
+                shown[name] = ",".join(value)
+            elif isinstance(value, dict):
+                shown[name] = ",".join(f"{k}={_plain(v)}" for k, v in value.items())
+            else:
+                shown[name] = _plain(value)
+        return shown
+
     @classmethod
     def from_strings(cls, stored: dict[str, str]) -> Settings:
         values = {}
@@ -49,6 +61,12 @@ class Settings:
                 v = json.loads(stored[f.name])
                 values[f.name] = tuple(v) if f.name in ("outreach_types", "focus_kpis") else v
         return cls(**values)
+
+
+def _plain(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 SETTING_NAMES = tuple(f.name for f in fields(Settings))

@@ -11,7 +11,8 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
 from koers.kpis.catalog import CATALOG
-from koers.settings import FOCUS_ADVISED_MAX, parse_setting
+from koers.output import format_number
+from koers.settings import FOCUS_ADVISED_MAX, Settings, parse_setting
 from koers.web.i18n import word
 from koers.web.params import BadRequest
 from koers.web.render import ask_for, cockpit_of, page
@@ -32,7 +33,23 @@ def settings_page(request: Request) -> Response:
     return page(request, ask, "settings.html", "settings", word("settings", lang), families=families, focus=focus,
                 too_many=len(focus) > FOCUS_ADVISED_MAX, too_few=len(focus) < FOCUS_ADVISED_MIN,
                 presets=PRESETS, saved=bool(request.query_params.get("saved")),
-                others={k: v for k, v in ask.settings.as_strings().items() if k != "focus_kpis"})
+                others=workspace_rows(ask.settings, lang))
+
+
+def workspace_rows(settings: Settings, lang: str) -> list[dict[str, str]]:
+    """The settings other than the focus KPIs as a manager reads them (labels and numbers in the page's
+    language), each with the command that changes it."""
+    shown = {
+        "time_zone": settings.time_zone,
+        "currency": settings.currency,
+        "response_sla_hours": f"{format_number(settings.response_sla_hours, lang)} {word('hours_word', lang)}",
+        "stale_days": f"{format_number(settings.stale_days, lang)} {word('days_word', lang)}",
+        "outreach_types": ", ".join(settings.outreach_types),
+        "activity_points": ", ".join(f"{t} {format_number(p, lang)}" for t, p in settings.activity_points.items()),
+    }
+    inputs = settings.as_inputs()
+    return [{"label": word(f"setting_{name}", lang), "shown": text, "command": f"koers settings {name}={inputs[name]}"}
+            for name, text in shown.items()]
 
 
 @router.post("/settings")
