@@ -165,19 +165,27 @@ def record_columns(found, lang: str) -> list[Column]:
     figure (formatted as the KPI), then the rest; numbers as numbers, rep ids
     with the rep's name."""
     value_kpi = CATALOG_BY_ID[found.kpi]  # target_attainment drills into the KPI its target is for
+    names = found.rows.columns
+    is_rep_record = "rep_id" in names and "name" in names  # a reps row: its name is a column of its own
     lead, contribution, rest = [], [], []
-    for i, c in enumerate(found.rows.columns):
-        if c == "owner_id" and "owner" in found.rows.columns:
-            continue  # the same rep as `owner`, the KPI's dimension
+    for i, c in enumerate(names):
+        if c == "owner_id" and ("owner" in names or is_rep_record):
+            continue  # the same rep as `owner`, the KPI's dimension, or as the record itself
+        if c == "customer" and "customer_id" in names:
+            continue  # the customer dimension is the record's customer_id
         if c == "value" and not value_kpi.is_ratio:
             contribution.append(Column(c, label(c, lang), "kpi", value_kpi.id))
         elif c in ("value", "numerator", "denominator"):
             contribution.append(Column(c, label(c, lang), "number"))
         elif found.rows[c].dtype.kind in "if" and not c.endswith(("_at", "_on")):
             rest.append(Column(c, column_label(c, lang), "number"))
+        elif c == "rep_id" and is_rep_record:
+            lead.append(Column(c, column_label(c, lang)))
         elif c in REP_COLUMNS:
-            rest.append(Column(f"{c}_name", label("owner", lang) if c in ("owner", "owner_id") else column_label(c, lang)))
-            rest.append(Column(c, "id"))
+            # the rep's name, then the id under a heading of its own, so an exported sheet has no two alike
+            who = label("owner", lang) if c in ("owner", "owner_id") else column_label(c, lang)
+            rest.append(Column(f"{c}_name", who))
+            rest.append(Column(c, f"{who}-id" if lang == "nl" else f"{who} id"))
         else:
             (lead if i == 0 else rest).append(Column(c, column_label(c, lang)))
     return lead + contribution + rest
