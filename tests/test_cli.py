@@ -106,6 +106,12 @@ def test_usage_errors_exit_2_with_the_choices(ws, args, needle):
     assert needle in result.output
 
 
+def test_a_default_period_out_of_range_is_explained_by_the_as_of_moment(ws):
+    result = runner.invoke(app, ["kpi", "leads", "--as-of", "1000-01-05", "--workspace", ws])
+    assert result.exit_code == 2
+    assert "the period is the last complete month before the as-of moment, 0999-12: " in " ".join(result.output.split())
+
+
 def test_empty_table_gives_empty_values_and_a_warning(tmp_path):
     path = str(tmp_path / "empty.duckdb")
     result = runner.invoke(app, ["kpi", "nps", "--period", "2025-03", "--format", "csv", "--workspace", path])

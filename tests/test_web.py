@@ -396,6 +396,8 @@ def test_unknown_pages_and_bad_filters_are_explained(client):
     assert bad.status_code == 400 and "valid dimensions" in bad.text
     assert client.get("/", params={"period": "last year"}).status_code == 400
     assert client.get("/", params={"lang": "de"}).status_code == 400
+    too_early = client.get("/", params={"as_of": "1000-01-05"})
+    assert too_early.status_code == 400 and "last complete month before the as-of moment, 0999-12" in too_early.text
 
 
 def test_odd_requests_are_refused_with_the_reason_not_a_server_error(client, own_client):

@@ -15,7 +15,7 @@ from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.compute import QueryError, compute
 from koers.kpis.model import label
-from koers.periods import PeriodError, last_complete_month, parse_instant, parse_spec
+from koers.periods import PeriodError, default_periods, parse_instant, parse_spec
 from koers.settings import SETTING_NAMES, parse_setting
 from koers.store import Workspace, WorkspaceError, now_utc
 
@@ -181,9 +181,7 @@ def kpi_cmd(
     settings = ws.settings()
     try:
         moment = parse_instant(as_of, settings.tz) if as_of else now_utc()
-        periods = parse_spec(period, grain) if period else (
-            parse_spec(last_complete_month(moment, settings.tz).label, grain)
-        )
+        periods = parse_spec(period, grain) if period else default_periods(moment, settings.tz, grain)
     except PeriodError as e:
         usage_error(str(e))
     from koers.engines import connect

@@ -177,6 +177,16 @@ def last_complete_month(at: datetime, tz: ZoneInfo) -> Period:
     return this_month.previous()
 
 
+def default_periods(at: datetime, tz: ZoneInfo, grain: str | None = None) -> list[Period]:
+    """The span asked when no period is: the last complete month before the as-of moment."""
+    label = last_complete_month(at, tz).label
+    try:
+        return parse_spec(label, grain)
+    except PeriodError as e:  # only the as-of moment was typed: say where the period came from
+        raise PeriodError(f"without a period the period is the last complete month before the as-of moment, "
+                          f"{label}: {e}") from None
+
+
 def parse_instant(text: str, tz: ZoneInfo) -> datetime:
     """An ISO timestamp (offset optional: local time of tz) or a date (its local
     midnight), as naive UTC. An ambiguous local time takes its first occurrence."""

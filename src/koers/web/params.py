@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from koers.kpis.model import Kpi
-from koers.periods import GRAINS, Period, PeriodError, last_complete_month, parse_instant, parse_spec
+from koers.periods import GRAINS, Period, PeriodError, default_periods, last_complete_month, parse_instant, parse_spec
 from koers.settings import Settings
 from koers.store import now_utc
 from koers.web.i18n import LANGS
@@ -90,7 +90,7 @@ def parse_view(query: dict[str, str], settings: Settings, now: datetime | None =
         # so a page reloaded within the minute is answered from memory.
         as_of = parse_instant(as_of_text, settings.tz) if as_of_text else minute(now or now_utc())
         period_text = query.get("period") or last_complete_month(as_of, settings.tz).label
-        periods = parse_spec(period_text, grain)
+        periods = parse_spec(period_text, grain) if query.get("period") else default_periods(as_of, settings.tz, grain)
     except PeriodError as e:
         raise BadRequest(str(e)) from None
     if len(periods) > 400:
