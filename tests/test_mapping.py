@@ -399,3 +399,20 @@ def test_an_excel_percentage_reads_as_the_user_sees_it(tmp_path):
     tab = read_tabular(tmp_path / "kansen.xlsx")
     assert list(tab.rows["Kans"]) == ["75%", "12.5%", "40"]
     assert [parse_number(v, ".") for v in tab.rows["Kans"]] == ["75", "12.5", "40"]
+
+
+def test_a_reject_shows_a_rewritten_value_as_the_file_wrote_it(tmp_ws, tmp_path):
+    """A mapping reads 150,5 as 150.5 and 03-02-2025 as 2025-02-03; the report
+    names what the user will search the file for."""
+    (tmp_path / "deals.csv").write_text(
+        "ID;Owner;Created;Chance;Closed\nD1;R1;02-01-2025;150,5;\nD2;R1;03-01-2025;10,5;\n"
+        "D3;R1;04-01-2025 10:00;10;\n", encoding="utf-8")
+    mapping = CONDITIONAL.replace("        optional: true\n", "").replace(
+        "          - {when: {probability: 0, Archived: true}, value: lost}\n", "")
+    mapping = mapping.replace("files:\n  deals: {path: deals.csv}", "files:\n  deals: {path: deals.csv, dates: day_first}")
+    result = import_mapped(tmp_ws, _mapping(tmp_path, mapping), [tmp_path / "deals.csv"])
+    report = list(csv.DictReader(open(result.rejects_path, encoding="utf-8")))
+    assert [(r["line"], r["column"], r["value"]) for r in report] == [("2", "Chance (probability)", "150,5")]
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT opportunity_id, probability FROM opportunities ORDER BY 1").fetchall() == [
+            ("D2", 10.5), ("D3", 10.0)]

@@ -43,7 +43,7 @@ def test_olist_recipe_reproduces_the_published_lead_conversion(tmp_ws):
     assert [(t.table, t.written, t.rejected) for t in result.tables] == [
         ("reps", 22, 0), ("leads", 8000, 0), ("opportunities", 841, 1)]
     rejects = result.rejects_path.read_text(encoding="utf-8")
-    assert "won_date (closed_at),2018-03-06T19:38:55,before created_at" in rejects
+    assert "won_date (closed_at),2018-03-06 19:38:55,before created_at" in rejects
 
     con = connect(tmp_ws)
     try:  # leads from 2017-06-14 to 2018-05-31: both years, added up (a ratio of sums)

@@ -100,6 +100,9 @@ class Source:
     problems: list[tuple] = field(default_factory=list)
     # writes the rejected lines as they came, into the rejects folder
     keep_rejected: Callable[[set[int], Path], None] | None = None
+    # per `_line`, the file's own text of a value a mapping rewrote (1.234,50 became 1234.5), so a
+    # report shows what the file says; a column only where some value was rewritten
+    said: pd.DataFrame | None = None
     # a CSV file as read: the rows kept and the records it could not read
     kept: int = 0
     malformed: list[int] = field(default_factory=list)
@@ -219,11 +222,24 @@ def _import_table(
     source.kept = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0]
     tr.read = source.kept + tr.rejected
     _validate_and_write(con, table, fname, typed, present, settings, tr, empty, load)
+    if source.said is not None and tr.rejected:
+        _report_as_said(con, fname, source.said)
     for canonical, theirs in source.columns.items():
         con.execute(
             "UPDATE _rejects SET col = ? WHERE file = ? AND col = ?", [f"{theirs} ({canonical})", fname, canonical]
         )
     return tr
+
+
+def _report_as_said(con: duckdb.DuckDBPyConnection, fname: str, said: pd.DataFrame) -> None:
+    """Rejects name a rewritten value as the file wrote it."""
+    con.register("_said", said)
+    try:
+        for c in [c for c in said.columns if c != "_line"]:
+            con.execute(f"UPDATE _rejects SET value = s.{q(c)} FROM _said s WHERE _rejects.file = ? "
+                        f"AND _rejects.col = ? AND _rejects.line = s._line AND s.{q(c)} IS NOT NULL", [fname, c])
+    finally:
+        con.unregister("_said")
 
 
 def _text_columns(table: Table, present: list[str]) -> str:

@@ -359,6 +359,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     rows = tab.rows
     decimal = _decimal(fs, tab)
     out = pd.DataFrame({"_line": rows["_line"].to_numpy()})
+    said = pd.DataFrame({"_line": out["_line"]})
     problems: list[tuple] = [(line, None, text, reason) for line, text, reason in tab.malformed]
     origin: dict[str, str] = {}
     for c in _in_order(spec):
@@ -404,12 +405,15 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
                 problems.append((int(line), label, text, str(e)))
                 values.append(None)
         out[c.target] = pd.Series(values, dtype=object)
+        rewritten = [t if v is not None and v != t else None for t, v in zip(texts, values)]
+        if any(t is not None for t in rewritten):
+            said[c.target] = pd.Series(rewritten, dtype=object)
     if spec.unique:
         key = list(table.key)
         out = out[~out.duplicated(subset=[k for k in key if k in out.columns], keep="first")]
     return Source(
         spec.table, tab.name, rows=out.reset_index(drop=True), size=len(rows), columns=origin,
-        problems=problems, keep_rejected=_keeper(tab),
+        problems=problems, keep_rejected=_keeper(tab), said=said if len(said.columns) > 1 else None,
     )
 
 
