@@ -175,6 +175,19 @@ def test_closed_at_and_lost_reason_only_for_closed_deals(tmp_ws, tmp_path):
     assert reasons == [("103", "Price too high"), ("107", "Went with competitor"), ("111", "No response")]
 
 
+def test_a_pipedrive_deal_won_reopened_and_lost_closes_at_its_lost_time(tmp_ws, tmp_path):
+    """Pipedrive keeps the won time of a deal reopened and then lost: its status says which time is the close."""
+    again = _spoil_csv(EXPORTS / "pipedrive_deals.csv", tmp_path / "deals.csv", 4, "Deal - Won time",
+                       "2025-02-10 09:00:00")  # 103, lost on 2025-02-27
+    _spoil_csv(again, again, 2, "Deal - Lost time", "2025-02-01 08:00:00")  # 101, won on 2025-02-21
+    result = import_mapped(tmp_ws, preset_path("pipedrive"), [again])
+    assert result.rejected == 0
+    with tmp_ws.reader() as con:
+        closes = dict(con.execute("SELECT opportunity_id, strftime(closed_at, '%Y-%m-%d') FROM opportunities "
+                                  "WHERE opportunity_id IN ('101', '103')").fetchall())
+    assert closes == {"101": "2025-02-21", "103": "2025-02-27"}
+
+
 def _spoil_csv(src: Path, dst: Path, line: int, column: str, value: str) -> Path:
     text = src.read_text(encoding="utf-8")
     rows = list(csv.reader(text.splitlines()))

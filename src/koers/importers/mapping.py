@@ -22,7 +22,7 @@ canonical import does. Nothing is lost: rejected rows are kept as they came.
           closed_at: {column: close_date, when: {status: [won, lost]}}   # only for closed deals
 
 `when:` keeps a column's value only on the rows that meet every condition;
-`cases:` picks a value by the first case whose conditions a row meets. A
+`cases:` picks a value (or fills a template) by the first case whose conditions a row meets. A
 condition names a canonical column this table maps (its mapped value) or a
 column of the file, and lists the values it may have: compared without
 regard to case, and as numbers when both sides are numbers (`100` meets
@@ -81,12 +81,17 @@ class ColumnSpec:
     format: tuple[str, ...] | None = None  # date formats, tried in turn
     optional: bool = False  # the file may lack the column: it then reads as empty
     when: dict[str, list[str]] = field(default_factory=dict)  # keep the value only where these hold
-    cases: list[tuple[dict[str, list[str]], str]] = field(default_factory=list)  # first case met gives the value
+    # the first case met gives the value: its `value`, or its `template` filled from the row
+    cases: list[tuple[dict[str, list[str]], str, bool]] = field(default_factory=list)
+
+    def templates(self) -> list[str]:
+        """The templates this column fills: its own, or its cases'."""
+        return [self.template] if self.template else [x for _, x, filled in self.cases if filled]
 
     def refers_to(self) -> set[str]:
         """Names this column's value depends on (mapped columns or file columns)."""
         names = set(self.when)
-        for conditions, _ in self.cases:
+        for conditions, _, _ in self.cases:
             names |= set(conditions)
         if self.lookup:
             names.add(self.lookup["match"])
@@ -242,13 +247,15 @@ def _column_spec(target: str, cs, files: dict, problems: list[str], at: str) -> 
     when = _conditions(cs.get("when"), problems, f"{at}.when")
     cases = []
     for i, case in enumerate(cs.get("cases") or [], start=1):
-        if not isinstance(case, dict) or "value" not in case or set(case) - {"when", "value"}:
-            problems.append(f"{at}.cases.{i}: give `value:` and, except for a last catch-all, `when:`")
+        if not isinstance(case, dict) or len({"value", "template"} & set(case)) != 1 \
+                or set(case) - {"when", "value", "template"}:
+            problems.append(f"{at}.cases.{i}: give `value:` or `template:` and, except for a last catch-all, `when:`")
             continue
+        given = case.get("value", case.get("template"))
         cases.append((_conditions(case.get("when"), problems, f"{at}.cases.{i}.when"),
-                      "" if case["value"] is None else str(case["value"])))
+                      "" if given is None else str(given), "template" in case))
     if cs.get("cases") is not None and not isinstance(cs.get("cases"), list):
-        problems.append(f"{at}.cases: a list of {{when: ..., value: ...}}")
+        problems.append(f"{at}.cases: a list of {{when: ..., value: ...}} or {{when: ..., template: ...}}")
     lookup = cs.get("lookup")
     if lookup is not None:
         if not isinstance(lookup, dict) or set(lookup) != LOOKUP_KEYS:
@@ -318,10 +325,9 @@ def check_columns(mapping: Mapping, data: dict[str, Tabular]) -> None:
             if c.column and needed == [None] and not c.optional:
                 problems.append(f"tables.{t.table}.{c.target}: {tab.name} has no column "
                                 f"{' or '.join(repr(x) for x in c.column)}")
-            if c.template:
-                needed = _FIELD.findall(c.template)
+            for template in c.templates():
                 problems += [f"tables.{t.table}.{c.target}: the template names '{n}', which {tab.name} lacks"
-                             for n in needed if n not in tab.columns and not c.optional]
+                             for n in _FIELD.findall(template) if n not in tab.columns and not c.optional]
             mapped = {x.target for x in t.columns}
             problems += [f"tables.{t.table}.{c.target}: a condition names '{n}', neither a column this table "
                          f"maps nor a column of {tab.name}"
@@ -465,7 +471,9 @@ def _same(cell: str, wanted: str, decimal: str) -> bool:
 def _first_case(cases, out: pd.DataFrame, rows: pd.DataFrame, decimal: str) -> pd.Series:
     texts = pd.Series([""] * len(rows), dtype=object)
     open_ = pd.Series(True, index=range(len(rows)))
-    for conditions, value in cases:
+    for conditions, value, filled in cases:
+        if filled:
+            value = _fill(value, rows)
         hit = open_ & (_meets(conditions, out, rows, decimal) if conditions else True)
         texts = texts.where(~hit, value)
         open_ &= ~hit

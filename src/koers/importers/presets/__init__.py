@@ -31,7 +31,7 @@ def expected_columns(name: str) -> dict[str, bool]:
     for table in mapping.tables:
         canonical = {c.target for c in table.columns}
         for c in table.columns:
-            names = list(c.column) + _FIELD.findall(c.template or "")
+            names = list(c.column) + [n for t in c.templates() for n in _FIELD.findall(t)]
             names += [n for n in c.refers_to() if n not in canonical]
             for n in names:
                 found[n] = found.get(n, False) or not c.optional
