@@ -86,6 +86,14 @@ def test_table_format_is_localised(ws):
     assert "Periode" in result.output and "Waarde" in result.output and "Noemer" in result.output
 
 
+def test_a_table_names_periods_reps_and_target_kpis_as_people_do(ws):
+    wide = runner.invoke(app, ["kpi", "target_attainment", "--period", "2025-Q1", "--by", "owner", "--lang", "nl",
+                               "--workspace", ws, "--as-of", AS_OF], env={"COLUMNS": "200"})
+    assert wide.exit_code == 0
+    assert "2025-Q1" in wide.output and "2025-01-01" not in wide.output
+    assert "Anna Jansen (R1)" in wide.output and "Gerealiseerde verkoop" in wide.output
+
+
 @pytest.mark.parametrize(
     "args,needle",
     [

@@ -184,12 +184,16 @@ def kpi_cmd(
         periods = parse_spec(period, grain) if period else default_periods(moment, settings.tz, grain)
     except PeriodError as e:
         usage_error(str(e))
-    from koers.engines import connect
+    from koers.engines import close, connect
 
+    con = connect(ws)
     try:
-        result = compute(connect(ws), settings, ids, periods, by_dims, filters, moment)
+        result = compute(con, settings, ids, periods, by_dims, filters, moment)
+        names = _names(con, result.rows.columns) if format == "table" else {}
     except QueryError as e:
         usage_error(str(e))
+    finally:
+        close(con)
     for w in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     rows = result.rows
@@ -198,22 +202,40 @@ def kpi_cmd(
     elif format == "json":
         sys.stdout.write(output.to_json(rows) + "\n")
     else:
-        _print_table(rows, lang, settings.currency)
+        _print_table(rows, lang, settings.currency, {p.start: p.label for p in periods}, names)
 
 
-def _print_table(rows, lang: str, currency: str) -> None:
+def _names(con, columns) -> dict[str, dict[str, str]]:
+    """How people know the reps and customers a table splits by: by name."""
+    found = {}
+    for dim, table, key in (("owner", "reps", "rep_id"), ("customer", "customers", "customer_id")):
+        if dim in columns:  # every canonical table exists in a workspace, empty or not
+            named = con.table(table).select(key, "name").execute()
+            found[dim] = {k: n for k, n in zip(named[key], named["name"]) if isinstance(n, str) and n}
+    return found
+
+
+def _print_table(rows, lang: str, currency: str, period_labels: dict, names: dict[str, dict[str, str]]) -> None:
+    """For people: KPIs and target KPIs by name, periods as written (2025-Q3), reps
+    and customers by name with their id, numbers localised and right-aligned."""
     columns = [c for c in rows.columns if c not in ("numerator", "denominator")] + ["numerator", "denominator"]
-    t = Table(*[label(c, lang) for c in columns])
+    t = Table()
+    for c in columns:
+        t.add_column(label(c, lang), justify="right" if c in ("value", "numerator", "denominator") else "left")
     for rec in rows.to_dict("records"):
         cells = []
         for c in rows.columns:
             v = rec[c]
-            if c == "kpi":
+            if c in ("kpi", "target_kpi") and v in CATALOG_BY_ID:
                 cells.append(CATALOG_BY_ID[v].name(lang))
+            elif c == "period":
+                cells.append(period_labels.get(v, output.plain(v)))
             elif c == "value":
                 cells.append(output.format_value(rec["kpi"], v, lang, currency))
             elif c in ("numerator", "denominator"):
                 continue
+            elif c in names and v in names[c]:
+                cells.append(f"{names[c][v]} ({v})")
             else:
                 cells.append(output.plain(v) or "–")
         cells += [output.format_number(rec["numerator"], lang), output.format_number(rec["denominator"], lang)]
