@@ -149,3 +149,18 @@ def test_counts_are_of_one_version_though_an_import_lands_meanwhile(ws, monkeypa
     assert ws.counts() == before
     monkeypatch.undo()
     assert ws.counts()["reps"] == before["reps"] + 1
+
+
+def test_an_export_reads_the_files_in_place_and_writes_what_duckdb_would(ws, tmp_path):
+    """A reader of a Spark workspace holds no table in memory: each is a view
+    over its Parquet file. The export through it is the DuckDB workspace's."""
+    from koers.importers.canonical import export_folder
+
+    with ws.reader() as con:
+        kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+    assert kinds["activities"] == "VIEW" and kinds["koers_settings"] == "VIEW"
+    duck = Workspace.open(str(tmp_path / "d.duckdb"))
+    import_folder(duck, GOLDEN)
+    assert export_folder(ws, tmp_path / "spark") == export_folder(duck, tmp_path / "duck")
+    for f in sorted((tmp_path / "duck").glob("*.csv")):
+        assert (tmp_path / "spark" / f.name).read_text() == f.read_text(), f.name

@@ -358,6 +358,23 @@ class SparkWorkspace(CopiedWorkspace):
         return con
 
     @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The tables as views over their Parquet files, read where they lie:
+        an export of ten million activities holds none of them in memory."""
+        at = self.version_dir()
+        con = open_duckdb()
+        try:
+            ensure_schema(con)  # a table without a file reads as its empty table
+            for name in [t.name for t in TABLES] + list(META_DDL) + list(derived_names()):
+                path = self.parquet(name, at)
+                if path.exists():
+                    con.execute(f'DROP TABLE IF EXISTS "{name}"')
+                    con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{path}')")
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         at = self.version_dir()
         con = self._load(at)
