@@ -335,3 +335,52 @@ def test_ramp_time_dates_an_activity_of_any_year(tmp_path):
                                  "--format", "csv", "--workspace", path])
     got = {r["period"]: r["value"] for r in rows(result.output) if r["value"]}
     assert got == {"1999-06-01": "30", "2025-03-01": "1"}
+
+
+# -- several programs at one DuckDB file ----------------------------------------------
+_HOLD = """
+import sys, time, duckdb
+con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "read")
+print("holding", flush=True)
+time.sleep(float(sys.argv[3]))
+"""
+
+
+def _holding(path: str, mode: str, seconds: float):
+    """Another program with the file open ("read" or "write") for `seconds`; returns once it holds it."""
+    import subprocess
+    import sys
+
+    held = subprocess.Popen([sys.executable, "-c", _HOLD, path, mode, str(seconds)], stdout=subprocess.PIPE, text=True)
+    assert held.stdout.readline().strip() == "holding"
+    return held
+
+
+def test_kpi_runs_and_exports_read_a_file_another_program_reads(ws, tmp_path):
+    reader = _holding(ws, "read", 30)
+    try:
+        result = kpi(ws, "won_value", "--period", "2025-03", "--format", "csv")
+        assert result.exit_code == 0, result.output
+        assert rows(result.output)[0]["value"] != ""
+        assert runner.invoke(app, ["export", str(tmp_path / "out"), "--workspace", ws]).exit_code == 0
+    finally:
+        reader.kill()
+        reader.wait()
+
+
+def test_a_kpi_run_waits_for_a_writer_and_then_says_it_is_busy(ws, monkeypatch):
+    writer = _holding(ws, "write", 1.5)
+    try:
+        monkeypatch.setenv("KOERS_LOCK_WAIT", "30")
+        assert kpi(ws, "won_value", "--period", "2025-03", "--format", "csv").exit_code == 0  # after the writer
+    finally:
+        writer.wait()
+    writer = _holding(ws, "write", 30)
+    try:
+        monkeypatch.setenv("KOERS_LOCK_WAIT", "0.3")
+        busy = kpi(ws, "won_value", "--period", "2025-03", "--format", "csv")
+        assert busy.exit_code == 2
+        assert "is in use by another program" in " ".join(busy.output.split())
+    finally:
+        writer.kill()
+        writer.wait()

@@ -36,9 +36,9 @@ def usage_error(message: str) -> None:
     raise typer.Exit(2)
 
 
-def open_workspace(url: str | None) -> Workspace:
+def open_workspace(url: str | None, read_only: bool = False) -> Workspace:
     try:
-        return Workspace.open(url)
+        return Workspace.open(url, read_only=read_only)
     except WorkspaceError as e:
         usage_error(str(e))
 
@@ -115,7 +115,10 @@ def export_cmd(folder: Path, workspace: WorkspaceOpt = None) -> None:
     """Write the workspace as a canonical dataset folder that import reads back."""
     from koers.importers.canonical import export_folder
 
-    counts = export_folder(open_workspace(workspace), folder)
+    try:
+        counts = export_folder(open_workspace(workspace, read_only=True), folder)
+    except WorkspaceError as e:
+        usage_error(str(e))
     err.print(f"exported {sum(counts.values())} rows in {len(counts)} tables to {folder}", highlight=False)
 
 
@@ -177,8 +180,11 @@ def kpi_cmd(
             usage_error(f"--where takes DIM=VALUE, got '{w}'")
         dim, value = w.split("=", 1)
         filters[dim.strip()] = value.strip()
-    ws = open_workspace(workspace)
-    settings = ws.settings()
+    ws = open_workspace(workspace, read_only=True)  # KPI runs read a DuckDB file side by side
+    try:
+        settings = ws.settings()
+    except WorkspaceError as e:
+        usage_error(str(e))
     try:
         moment = parse_instant(as_of, settings.tz) if as_of else now_utc()
         periods = parse_spec(period, grain) if period else default_periods(moment, settings.tz, grain)
@@ -186,7 +192,10 @@ def kpi_cmd(
         usage_error(str(e))
     from koers.engines import close, connect
 
-    con = connect(ws)
+    try:
+        con = connect(ws)
+    except WorkspaceError as e:
+        usage_error(str(e))
     try:
         result = compute(con, settings, ids, periods, by_dims, filters, moment)
         names = _names(con, result.rows.columns) if format == "table" else {}

@@ -13,7 +13,7 @@ import ibis.expr.operations as ops
 
 from koers.kpis.derived import DERIVED
 from koers.model import TABLES
-from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace, duckdb_config, quiet
+from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace, duckdb_config, quiet, waiting_for_lock
 
 SQL_BACKENDS = ("duckdb", "postgres")  # temporary tables and views by SQL
 
@@ -45,7 +45,8 @@ def _spark():
 def connect(ws: Workspace) -> ibis.BaseBackend:
     if isinstance(ws, DuckDBWorkspace):
         # the same configuration as the writer: DuckDB refuses mixed ones in a process
-        con = ibis.duckdb.connect(str(ws.path), **duckdb_config())
+        con = waiting_for_lock(str(ws.path), lambda: ibis.duckdb.connect(
+            str(ws.path), read_only=ws.read_only, **duckdb_config()))
         quiet(con.con)
         return con
     if isinstance(ws, SparkWorkspace):

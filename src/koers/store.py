@@ -34,13 +34,35 @@ def duckdb_config() -> dict[str, str]:
     return {"memory_limit": os.environ.get("KOERS_DUCKDB_MEMORY_LIMIT", "1.5GB")}
 
 
-def open_duckdb(path: str = ":memory:", config: dict[str, str] | None = None) -> duckdb.DuckDBPyConnection:
+def open_duckdb(path: str = ":memory:", config: dict[str, str] | None = None,
+                read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection, quiet: DuckDB's own progress bar prints to
     standard output, into the CSV or JSON a command writes there, on any
     query longer than two seconds (Koers draws its own on standard error)."""
-    con = duckdb.connect(path, config=config or {})
+    con = waiting_for_lock(path, lambda: duckdb.connect(path, read_only=read_only, config=config or {}))
     quiet(con)
     return con
+
+
+def waiting_for_lock(path: str, connect):
+    """connect(), once another program lets go of the file: DuckDB lets one
+    program write a file, or several read it. A KPI run or an import waits
+    for another's to end (KOERS_LOCK_WAIT seconds, default 60), then says so."""
+    patience = float(os.environ.get("KOERS_LOCK_WAIT", "60"))
+    deadline, pause = time.monotonic() + patience, 0.05
+    while True:
+        try:
+            return connect()
+        except duckdb.IOException as e:
+            if "lock" not in str(e).lower():
+                raise
+            if time.monotonic() >= deadline:
+                holder = str(e).split("Conflicting lock is held in", 1)[-1].strip() if "held in" in str(e) else ""
+                raise WorkspaceError(
+                    f"the workspace {path} is in use by another program{f' ({holder})' if holder else ''} "
+                    f"and stayed so for {patience:g} s; try again when it is done") from None
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 def quiet(con) -> None:
@@ -137,7 +159,9 @@ class Workspace:
         self.url = url
 
     @staticmethod
-    def open(url: str | None = None) -> Workspace:
+    def open(url: str | None = None, read_only: bool = False) -> Workspace:
+        """`read_only`: for a command that only reads (a KPI run, an export),
+        so that several read a DuckDB file at once."""
         url = url or os.environ.get("KOERS_WORKSPACE") or DEFAULT_WORKSPACE
         if url.startswith("spark:"):
             return SparkWorkspace(url)
@@ -145,7 +169,7 @@ class Workspace:
             from koers.store_postgres import PostgresWorkspace
 
             return PostgresWorkspace(url)
-        return DuckDBWorkspace(url)
+        return DuckDBWorkspace(url, read_only=read_only)
 
     # -- writing -----------------------------------------------------------
     @contextmanager
@@ -201,19 +225,41 @@ class DuckDBWorkspace(Workspace):
     kind = "duckdb"
     keeps_derived = True
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, read_only: bool = False):
         super().__init__(url)
         self.path = Path(url)
+        self.read_only = read_only
         if self.path.parent and not self.path.parent.exists():
             raise WorkspaceError(f"the folder of workspace '{url}' does not exist")
+        if read_only and self.path.exists() and self._schema_is_current():
+            return
         con = open_duckdb(str(self.path), duckdb_config())
         try:
             ensure_schema(con)
         finally:
             con.close()
 
+    def _schema_is_current(self) -> bool:
+        """Whether a reader finds every table as ensure_schema makes it, so it
+        need not open the file for writing (which would keep out other readers)."""
+        con = self.connect()
+        try:
+            tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            if not {t.name for t in TABLES} | set(META_DDL) <= tables:
+                return False
+            return "stage" in {r[0] for r in con.execute("DESCRIBE koers_generated_history").fetchall()}
+        finally:
+            con.close()
+
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A connection to the file: read-only for a workspace opened to read,
+        so that any number of KPI runs and exports read it at once."""
+        return open_duckdb(str(self.path), duckdb_config(), read_only=self.read_only)
+
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if self.read_only:
+            raise WorkspaceError(f"the workspace {self.url} was opened to be read, not written")
         con = open_duckdb(str(self.path), duckdb_config())
         try:
             con.execute("BEGIN TRANSACTION")
@@ -227,7 +273,7 @@ class DuckDBWorkspace(Workspace):
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = open_duckdb(str(self.path), duckdb_config())
+        con = self.connect()
         try:
             yield con
         finally:
