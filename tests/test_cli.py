@@ -105,6 +105,7 @@ def test_a_table_names_periods_reps_and_target_kpis_as_people_do(ws):
         (["leads", "--grain", "fortnight", "--period", "2025"], "valid grains"),
         (["leads", "--format", "xml"], "one of: table, csv, json"),
         (["leads", "--period", "9999"], "'9999' is outside the years Koers answers for (1000 to 8999)"),
+        (["leads", "--where", "team=North", "--where", "team=South"], "--where team is given twice"),
         (["rep_ramp_time", "--period", "0001-01"], "outside the years Koers answers for"),
     ],
 )

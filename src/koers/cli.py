@@ -179,7 +179,10 @@ def kpi_cmd(
         if "=" not in w:
             usage_error(f"--where takes DIM=VALUE, got '{w}'")
         dim, value = w.split("=", 1)
-        filters[dim.strip()] = value.strip()
+        dim, value = dim.strip(), value.strip()
+        if filters.get(dim, value) != value:  # neither "both" nor "either" would be what was meant
+            usage_error(f"--where {dim} is given twice, as '{filters[dim]}' and '{value}': one value per dimension")
+        filters[dim] = value
     ws = open_workspace(workspace, read_only=True)  # KPI runs read a DuckDB file side by side
     try:
         settings = ws.settings()
