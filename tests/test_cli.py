@@ -385,3 +385,25 @@ def test_a_kpi_run_waits_for_a_writer_and_then_says_it_is_busy(ws, monkeypatch):
     finally:
         writer.kill()
         writer.wait()
+
+
+@pytest.mark.parametrize("first", ["Demo", "Intake"])
+def test_history_rows_at_one_instant_in_stages_of_one_sequence_follow_one_order(tmp_path, first):
+    """Two rows entered at one instant, their stages of one sequence: the
+    stays do not depend on which row the file lists first (stage name decides)."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "reps.csv").write_text("rep_id,name,hired_on\nR1,Anna,2024-01-01\n")
+    (folder / "stages.csv").write_text("stage,sequence,probability,kind\nNew,1,10,open\nDemo,2,30,open\n"
+                                       "Intake,2,30,open\nWon,3,100,won\n")
+    (folder / "opportunities.csv").write_text(
+        "opportunity_id,owner_id,created_at,closed_at,status,stage,amount\n"
+        "O1,R1,2025-07-01T10:00:00,2025-07-20T10:00:00,won,Won,1000\n")
+    tied = ["O1,Demo,2025-07-05T10:00:00", "O1,Intake,2025-07-05T10:00:00"]
+    tied = tied if first == "Demo" else tied[::-1]
+    (folder / "stage_history.csv").write_text("\n".join(
+        ["opportunity_id,stage,entered_at", "O1,New,2025-07-01T10:00:00", *tied, "O1,Won,2025-07-20T10:00:00"]) + "\n")
+    path = str(tmp_path / "w.duckdb")
+    assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
+    stays = rows(kpi(path, "stage_duration", "--period", "2025-07", "--by", "stage", "--format", "csv").output)
+    assert {r["stage"]: float(r["value"]) for r in stays} == {"New": 4.0, "Demo": 0.0, "Intake": 15.0}

@@ -445,7 +445,7 @@ class Context:
     def stage_at(self, open_at_p):
         """Add the stage at end(P) (`stage`, `_stage_entered`, `_stage_prob`)
         to rows of (opportunity, period) with `_p_end`: the history row
-        entered before end(P) whose next row (in entered_at, sequence order)
+        entered before end(P) whose next row (in entered_at, sequence, stage order)
         is not, so exactly one row per pair and no window over the rows.
         Found with an inner join (hash on the id, then ranges) and joined
         back on equality: a left join with ranges would loop over all rows."""

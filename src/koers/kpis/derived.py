@@ -13,7 +13,7 @@ its next import makes them.
 
 Cutting them at T gives exactly what computing them from the rows before T
 would: the history rows entered before T are a prefix of each opportunity's
-order (entered_at, then the stage's sequence), so a row's next entry is
+order (entered_at, then the stage's sequence and name), so a row's next entry is
 before T, or it is at or after T and the row is the last one before T.
 """
 
@@ -42,7 +42,9 @@ def spans(con):
     s = con.table("stages")
     s = s.select(_s_stage=s.stage, _s_seq=s.sequence, _s_prob=s.probability, _s_kind=s.kind)
     h = h.join(s, h.stage == s._s_stage).drop("_s_stage")
-    w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h._s_seq])
+    # rows at one instant go by the stage's sequence, then its name: the same
+    # stays whatever order the file lists them in
+    w = ibis.window(group_by=h.opportunity_id, order_by=[h.entered_at, h._s_seq, h.stage])
     return h.mutate(_next_at=h.entered_at.lead().over(w))
 
 
@@ -116,7 +118,9 @@ def present(con) -> bool:
 
 def kept(execute) -> list[str]:
     """The derived tables a DuckDB connection (its execute) holds."""
-    rows = execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()
+    # a Spark workspace's reader holds them as views over their files
+    rows = execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary UNION ALL "
+                   "SELECT view_name FROM duckdb_views() WHERE NOT temporary AND NOT internal").fetchall()
     tables = {r[0] for r in rows}
     return [name for name in DERIVED if name in tables]
 
