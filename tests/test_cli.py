@@ -407,3 +407,19 @@ def test_history_rows_at_one_instant_in_stages_of_one_sequence_follow_one_order(
     assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
     stays = rows(kpi(path, "stage_duration", "--period", "2025-07", "--by", "stage", "--format", "csv").output)
     assert {r["stage"]: float(r["value"]) for r in stays} == {"New": 4.0, "Demo": 0.0, "Intake": 15.0}
+
+
+def test_a_target_whose_kpi_has_no_data_says_which_table_it_needs(tmp_path):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "reps.csv").write_text("rep_id,name,hired_on\nR1,Anna,2024-01-01\n")
+    (folder / "targets.csv").write_text("period,kpi,rep_id,team,value\n2025-03,revenue,,,1000\n"
+                                        "2025-03,won_value,,,500\n")
+    path = str(tmp_path / "w.duckdb")
+    assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
+    result = kpi(path, "target_attainment", "--period", "2025-03", "--format", "csv")
+    assert result.exit_code == 0
+    said = " ".join(result.output.split())
+    assert "target_attainment: the actual of revenue needs the table orders" in said
+    assert "target_attainment: the actual of won_value needs the table opportunities" in said
+    assert "target_attainment,2025-03-01,revenue,,,1000" in result.output

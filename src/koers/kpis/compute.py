@@ -161,6 +161,15 @@ class Engine:
             df["denominator"] = df["denominator"].fillna(0)
         return df
 
+    def _warn_unmeasured_targets(self, kpi: Kpi, df: pd.DataFrame) -> None:
+        """A target whose KPI's tables are absent has a null actual: say why, as for a KPI asked itself."""
+        for target_kpi in sorted({t for t in df["target_kpi"] if isinstance(t, str) and t in CATALOG_BY_ID}):
+            missing = self.missing_tables(CATALOG_BY_ID[target_kpi])
+            if missing:
+                self.warnings.append(
+                    f"{kpi.id}: the actual of {target_kpi} needs the table{'s' if len(missing) > 1 else ''} "
+                    f"{', '.join(missing)}, which is absent or empty; its attainment is empty")
+
     def compute(self, kpi_ids: list[str], by: list[str], where: dict[str, str]) -> Result:
         kpis = check_query(kpi_ids, by, where)
         frames = []
@@ -178,6 +187,8 @@ class Engine:
                     df[c] = None
             else:
                 df = self.part(k, tuple(by), tuple(sorted(where.items())))
+                if "target_kpi" in df.columns:
+                    self._warn_unmeasured_targets(k, df)
             df = df.copy()
             df.insert(0, "kpi", k.id)
             if not k.is_ratio:
