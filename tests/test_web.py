@@ -635,3 +635,22 @@ def test_the_data_page_lists_imports_and_syncs_and_every_page_says_how_fresh_the
     runs = list(csv.DictReader(io.StringIO(own_client.get("/data", params={
         "lang": "en", "export": "csv", "table": "syncs"}).text)))
     assert [(r["Source"], r["Status"]) for r in runs] == [("odoo", "failed")]
+
+
+def test_a_page_while_another_program_writes_the_workspace_too_long_is_a_503_with_the_reason(demo_path, tmp_path,
+                                                                                             monkeypatch):
+    from tests.test_cli import _holding
+
+    path = str(tmp_path / "busy.duckdb")
+    shutil.copy(demo_path, path)
+    with TestClient(create_app(path, keep_open=0)) as c:
+        writer = _holding(path, "write", 30)  # an import that takes its time
+        try:
+            monkeypatch.setenv("KOERS_LOCK_WAIT", "0.3")
+            r = c.get("/", params={"as_of": AS_OF})
+            assert r.status_code == 503 and "is in use by another program" in r.text
+        finally:
+            writer.kill()
+            writer.wait()
+        monkeypatch.setenv("KOERS_LOCK_WAIT", "10")
+        assert c.get("/", params={"as_of": AS_OF}).status_code == 200

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from koers.kpis.compute import QueryError
 from koers.periods import PeriodError
+from koers.store import WorkspaceError
 from koers.web.cockpit import Cockpit
 from koers.web.params import BadRequest
 from koers.web.render import error_page
@@ -101,6 +102,11 @@ def _handle_errors(app: FastAPI) -> None:
     @app.exception_handler(PeriodError)
     async def bad_request(request: Request, exc: Exception) -> Response:
         return answer(request, 400, str(exc))
+
+    @app.exception_handler(WorkspaceError)
+    async def busy(request: Request, exc: WorkspaceError) -> Response:
+        # another program held the file longer than KOERS_LOCK_WAIT (a long import): not this server's fault
+        return answer(request, 503, str(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
