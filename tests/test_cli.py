@@ -119,6 +119,9 @@ def test_a_default_period_out_of_range_is_explained_by_the_as_of_moment(ws):
     result = runner.invoke(app, ["kpi", "leads", "--as-of", "1000-01-05", "--workspace", ws])
     assert result.exit_code == 2
     assert "the period is the last complete month before the as-of moment, 0999-12: " in " ".join(result.output.split())
+    wrong_grain = runner.invoke(app, ["kpi", "leads", "--grain", "fortnight", "--workspace", ws])
+    assert wrong_grain.exit_code == 2 and "valid grains" in wrong_grain.output
+    assert "last complete month" not in wrong_grain.output
 
 
 def test_empty_table_gives_empty_values_and_a_warning(tmp_path):
@@ -381,7 +384,10 @@ def test_a_kpi_run_waits_for_a_writer_and_then_says_it_is_busy(ws, monkeypatch):
         monkeypatch.setenv("KOERS_LOCK_WAIT", "0.3")
         busy = kpi(ws, "won_value", "--period", "2025-03", "--format", "csv")
         assert busy.exit_code == 2
-        assert "is in use by another program" in " ".join(busy.output.split())
+        said = " ".join(busy.output.split())
+        assert "is in use by another program" in said and "PID" in said and "See also" not in said
+        monkeypatch.setenv("KOERS_LOCK_WAIT", "nan")  # never "wait for ever"
+        assert "KOERS_LOCK_WAIT is a number of seconds, not 'nan'" in kpi(ws, "won_value", "--period", "2025-03").output
     finally:
         writer.kill()
         writer.wait()
@@ -423,3 +429,16 @@ def test_a_target_whose_kpi_has_no_data_says_which_table_it_needs(tmp_path):
     assert "target_attainment: the actual of revenue needs the table orders" in said
     assert "target_attainment: the actual of won_value needs the table opportunities" in said
     assert "target_attainment,2025-03-01,revenue,,,1000" in result.output
+
+
+def test_one_program_reading_a_file_it_holds_open_for_writing_is_told_why_it_cannot(ws):
+    from koers.engines import close, connect
+    from koers.store import Workspace
+
+    held = connect(Workspace.open(ws))  # read-write, as a web server's
+    try:
+        result = kpi(ws, "won_value", "--period", "2025-03")
+        assert result.exit_code == 2
+        assert "open in this program both to read and to write" in " ".join(result.output.split())
+    finally:
+        close(held)

@@ -44,7 +44,8 @@ def _spark():
 
 def connect(ws: Workspace) -> ibis.BaseBackend:
     if isinstance(ws, DuckDBWorkspace):
-        # the same configuration as the writer: DuckDB refuses mixed ones in a process
+        # read-only for a workspace opened to read; DuckDB refuses mixed
+        # configurations in one process (waiting_for_lock says so)
         con = waiting_for_lock(str(ws.path), lambda: ibis.duckdb.connect(
             str(ws.path), read_only=ws.read_only, **duckdb_config()))
         quiet(con.con)

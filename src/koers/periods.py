@@ -181,10 +181,11 @@ def default_periods(at: datetime, tz: ZoneInfo, grain: str | None = None) -> lis
     """The span asked when no period is: the last complete month before the as-of moment."""
     label = last_complete_month(at, tz).label
     try:
-        return parse_spec(label, grain)
+        parse_spec(label)
     except PeriodError as e:  # only the as-of moment was typed: say where the period came from
         raise PeriodError(f"without a period the period is the last complete month before the as-of moment, "
                           f"{label}: {e}") from None
+    return parse_spec(label, grain)  # a wrong grain is the user's own
 
 
 def parse_instant(text: str, tz: ZoneInfo) -> datetime:

@@ -9,6 +9,7 @@ validation and writing are one code path whatever the workspace kind.
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import shutil
 import time
@@ -48,21 +49,41 @@ def waiting_for_lock(path: str, connect):
     """connect(), once another program lets go of the file: DuckDB lets one
     program write a file, or several read it. A KPI run or an import waits
     for another's to end (KOERS_LOCK_WAIT seconds, default 60), then says so."""
-    patience = float(os.environ.get("KOERS_LOCK_WAIT", "60"))
-    deadline, pause = time.monotonic() + patience, 0.05
+    deadline, pause = None, 0.05
     while True:
         try:
             return connect()
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
                 raise
+            patience = lock_wait()
+            deadline = deadline or time.monotonic() + patience
             if time.monotonic() >= deadline:
-                holder = str(e).split("Conflicting lock is held in", 1)[-1].strip() if "held in" in str(e) else ""
+                held = str(e).split("Conflicting lock is held in", 1)
+                holder = held[1].split(". See also", 1)[0].strip() if len(held) == 2 else ""
                 raise WorkspaceError(
                     f"the workspace {path} is in use by another program{f' ({holder})' if holder else ''} "
                     f"and stayed so for {patience:g} s; try again when it is done") from None
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
+        except duckdb.ConnectionException as e:
+            if "different configuration" not in str(e):
+                raise
+            # this program holds the file open for writing and now reads it read-only, or the other way
+            raise WorkspaceError(f"the workspace {path} is open in this program both to read and to write; "
+                                 "open it one way (Workspace.open(url) without read_only)") from None
+
+
+def lock_wait() -> float:
+    """KOERS_LOCK_WAIT: how many seconds a program waits for a file another holds (default 60)."""
+    text = os.environ.get("KOERS_LOCK_WAIT", "60")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not math.isfinite(seconds) or seconds < 0:
+        raise WorkspaceError(f"KOERS_LOCK_WAIT is a number of seconds, not '{text}'")
+    return seconds
 
 
 def quiet(con) -> None:
