@@ -164,3 +164,13 @@ def test_an_export_reads_the_files_in_place_and_writes_what_duckdb_would(ws, tmp
     assert export_folder(ws, tmp_path / "spark") == export_folder(duck, tmp_path / "duck")
     for f in sorted((tmp_path / "duck").glob("*.csv")):
         assert (tmp_path / "spark" / f.name).read_text() == f.read_text(), f.name
+
+
+def test_a_reader_keeps_its_version_though_two_imports_land_and_remove_it(ws, tmp_path):
+    with ws.reader() as con:
+        before = con.execute("SELECT count(*) FROM reps").fetchone()[0]
+        _new_rep(ws, "R98")
+        _new_rep(ws, "R99")  # the version this reader opened is removed now
+        assert con.execute("SELECT count(*) FROM reps").fetchone()[0] == before
+    assert len(table_rows(ws, "reps")) == before + 2
+    assert not list(ws.dir.glob(".reading-*"))  # a reader leaves nothing behind

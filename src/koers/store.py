@@ -12,6 +12,7 @@ import fcntl
 import math
 import os
 import shutil
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -427,19 +428,24 @@ class SparkWorkspace(CopiedWorkspace):
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """The tables as views over their Parquet files, read where they lie:
-        an export of ten million activities holds none of them in memory."""
+        an export of ten million activities holds none of them in memory.
+        The files are linked into a folder of this reader's own first, so two
+        imports that land meanwhile (and remove this version) take none away."""
         at = self.version_dir()
+        own = Path(tempfile.mkdtemp(prefix=".reading-", dir=self.dir))
         con = open_duckdb()
         try:
             ensure_schema(con)  # a table without a file reads as its empty table
             for name in [t.name for t in TABLES] + list(META_DDL) + list(derived_names()):
                 path = self.parquet(name, at)
                 if path.exists():
+                    _link_or_copy(path, own / path.name)
                     con.execute(f'DROP TABLE IF EXISTS "{name}"')
-                    con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{path}')")
+                    con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{own / path.name}')")
             yield con
         finally:
             con.close()
+            shutil.rmtree(own, ignore_errors=True)
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -484,14 +490,14 @@ class SparkWorkspace(CopiedWorkspace):
             self._remove_old(keep={version, was.name}, flat_files=was != self.dir)
 
     def _remove_old(self, keep: set[str], flat_files: bool) -> None:
-        """Versions older than the one before; what writers killed outright
+        """Versions older than the one before; what writers and readers killed outright
         left, after a day (another may be writing now); and the files of a
         folder from before the versions, once two versions old."""
         for old in self.dir.glob("v-*"):
             if old.name not in keep:
                 shutil.rmtree(old, ignore_errors=True)
         day_ago = time.time() - 86400
-        for old in [*self.dir.glob(".writing-*"), *self.dir.glob(f".{self.POINTER}-*")]:
+        for old in [*self.dir.glob(".writing-*"), *self.dir.glob(".reading-*"), *self.dir.glob(f".{self.POINTER}-*")]:
             if old.stat().st_mtime >= day_ago:
                 continue
             if old.is_dir():
