@@ -112,6 +112,8 @@ class PostgresWorkspace(CopiedWorkspace):
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        from koers.kpis.derived import OLDER
+
         con, version = self._load_with_version()
         try:
             kept = kept_derived(con)
@@ -134,7 +136,7 @@ class PostgresWorkspace(CopiedWorkspace):
                 if cur.fetchone()[0] != version:
                     raise WorkspaceError("another import wrote the PostgreSQL workspace while this one ran: "
                                          "nothing of this one was written; run it again")
-                for name in before.keys() - after.keys():  # a derived table dropped
+                for name in [*(before.keys() - after.keys()), *OLDER]:  # a derived table dropped, or outdated
                     cur.execute(f'DROP TABLE IF EXISTS "{name}"')
                 for name, cols in tables.items():
                     if after[name] == before.get(name):

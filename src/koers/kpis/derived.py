@@ -21,9 +21,15 @@ from __future__ import annotations
 
 import ibis
 
-SPANS = "koers_stage_spans"
-OPPORTUNITIES = "koers_opportunity_dims"
+# The version of what the expressions below compute is in the tables' names
+# (v2: rows at one instant go by stage sequence, then name). A workspace's
+# tables of an older version do not count: its runs compute the stays
+# themselves until its next import makes the new ones and drops the old.
+VERSION = 2
+SPANS = f"koers_stage_spans_v{VERSION}"
+OPPORTUNITIES = f"koers_opportunity_dims_v{VERSION}"
 DERIVED = (SPANS, OPPORTUNITIES)
+OLDER = ("koers_stage_spans", "koers_opportunity_dims")  # the names of version 1
 # what identifies a row of each (a PostgreSQL workspace writes back only the rows that changed)
 KEYS = {SPANS: ("opportunity_id", "stage", "entered_at"), OPPORTUNITIES: ("opportunity_id",)}
 # the canonical tables each derived table is made from (the opportunities take their stage from the stays)
@@ -88,6 +94,8 @@ def refresh(con, changed: set[str] | None = None) -> None:
     import of activities alone rebuilds none."""
     from koers.store import ensure_schema
 
+    for name in OLDER:
+        con.execute(f"DROP TABLE IF EXISTS {name}")
     stale = [name for name in DERIVED if changed is None or MADE_FROM[name] & changed]
     if not stale:
         return
