@@ -432,8 +432,8 @@ class SparkWorkspace(CopiedWorkspace):
         The files are linked into a folder of this reader's own first, so two
         imports that land meanwhile (and remove this version) take none away."""
         at = self.version_dir()
-        own = Path(tempfile.mkdtemp(prefix=".reading-", dir=self.dir))
         con = open_duckdb()
+        own = Path(tempfile.mkdtemp(prefix=".reading-", dir=self.dir))
         try:
             ensure_schema(con)  # a table without a file reads as its empty table
             for name in [t.name for t in TABLES] + list(META_DDL) + list(derived_names()):
