@@ -44,10 +44,10 @@ def _spark():
 
 def connect(ws: Workspace) -> ibis.BaseBackend:
     if isinstance(ws, DuckDBWorkspace):
-        # read-only for a workspace opened to read; DuckDB refuses mixed
-        # configurations in one process (waiting_for_lock says so)
-        con = waiting_for_lock(str(ws.path), lambda: ibis.duckdb.connect(
-            str(ws.path), read_only=ws.read_only, **duckdb_config()))
+        # read-only for a workspace opened to read, unless this program holds it open for writing
+        con = waiting_for_lock(
+            str(ws.path), lambda: ibis.duckdb.connect(str(ws.path), read_only=ws.read_only, **duckdb_config()),
+            (lambda: ibis.duckdb.connect(str(ws.path), **duckdb_config())) if ws.read_only else None)
         quiet(con.con)
         return con
     if isinstance(ws, SparkWorkspace):

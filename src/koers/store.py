@@ -41,15 +41,19 @@ def open_duckdb(path: str = ":memory:", config: dict[str, str] | None = None,
     """A DuckDB connection, quiet: DuckDB's own progress bar prints to
     standard output, into the CSV or JSON a command writes there, on any
     query longer than two seconds (Koers draws its own on standard error)."""
-    con = waiting_for_lock(path, lambda: duckdb.connect(path, read_only=read_only, config=config or {}))
+    con = waiting_for_lock(path, lambda: duckdb.connect(path, read_only=read_only, config=config or {}),
+                           (lambda: duckdb.connect(path, config=config or {})) if read_only else None)
     quiet(con)
     return con
 
 
-def waiting_for_lock(path: str, connect):
+def waiting_for_lock(path: str, connect, as_open=None):
     """connect(), once another program lets go of the file: DuckDB lets one
     program write a file, or several read it. A KPI run or an import waits
-    for another's to end (KOERS_LOCK_WAIT seconds, default 60), then says so."""
+    for another's to end (KOERS_LOCK_WAIT seconds, default 60), then says so.
+    `as_open`: the read-write connect() for a read-only one, should this
+    program hold the file open for writing already (DuckDB refuses two ways
+    of opening one file in one program: a test, or a script that embeds Koers)."""
     deadline, pause = None, 0.05
     while True:
         try:
@@ -70,9 +74,11 @@ def waiting_for_lock(path: str, connect):
         except duckdb.ConnectionException as e:
             if "different configuration" not in str(e):
                 raise
-            # this program holds the file open for writing and now reads it read-only, or the other way
-            raise WorkspaceError(f"the workspace {path} is open in this program both to read and to write; "
-                                 "open it one way (Workspace.open(url) without read_only)") from None
+            if as_open is not None:
+                return as_open()
+            # this program holds the file open read-only and now wants to write it
+            raise WorkspaceError(f"the workspace {path} is open read-only in this program, which now wants "
+                                 "to write it: close the readers first") from None
 
 
 def lock_wait() -> float:
