@@ -13,7 +13,7 @@ from rich.table import Table
 
 from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
-from koers.kpis.compute import QueryError, compute
+from koers.kpis.compute import QueryError, compute, dim_values
 from koers.kpis.model import label
 from koers.periods import PeriodError, default_periods, parse_instant, parse_spec
 from koers.settings import SETTING_NAMES, parse_setting
@@ -174,15 +174,10 @@ def kpi_cmd(
     if unknown:
         usage_error(f"unknown KPI {', '.join(unknown)}; valid KPIs: {', '.join(k.id for k in CATALOG)}")
     by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
-    filters = {}
-    for w in where or []:
-        if "=" not in w:
-            usage_error(f"--where takes DIM=VALUE, got '{w}'")
-        dim, value = w.split("=", 1)
-        dim, value = dim.strip(), value.strip()
-        if filters.get(dim, value) != value:  # neither "both" nor "either" would be what was meant
-            usage_error(f"--where {dim} is given twice, as '{filters[dim]}' and '{value}': one value per dimension")
-        filters[dim] = value
+    try:
+        filters = dim_values(where or [], "--where")
+    except QueryError as e:
+        usage_error(str(e))
     ws = open_workspace(workspace, read_only=True)  # KPI runs read a DuckDB file side by side
     try:
         settings = ws.settings()

@@ -61,8 +61,9 @@ def waiting_for_lock(path: str, connect, as_open=None):
         except duckdb.IOException as e:
             if "lock" not in str(e).lower():
                 raise
-            patience = lock_wait()
-            deadline = deadline or time.monotonic() + patience
+            if deadline is None:  # read once, and only when a lock is met
+                patience = lock_wait()
+                deadline = time.monotonic() + patience
             if time.monotonic() >= deadline:
                 held = str(e).split("Conflicting lock is held in", 1)
                 holder = held[1].split(". See also", 1)[0].strip() if len(held) == 2 else ""

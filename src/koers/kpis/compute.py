@@ -57,6 +57,36 @@ def check_values(filters: dict[str, str]) -> None:
             raise QueryError(f"the value of {dim} holds a NUL character")
 
 
+def _needs(missing: list[str]) -> str:
+    return f"needs the table{'s' if len(missing) > 1 else ''} {', '.join(missing)}, which is absent or empty"
+
+
+def one_value_each(items, what: str = "") -> dict[str, str]:
+    """Name-value pairs (a query string's, or DIM=VALUE items) as one value
+    per name. A name given twice with two values is refused: owner=R1&owner=R2
+    does not mean "either", and keeping one would show a figure for the
+    other rep than asked. A NUL character is no value any text holds."""
+    out: dict[str, str] = {}
+    for name, value in items:
+        if "\x00" in name or "\x00" in value:
+            raise QueryError(f"{what}{name}: a NUL character is not a value")
+        if name in out and out[name] != value:
+            raise QueryError(f"{what}{name} is given twice ('{out[name]}' and '{value}'); give one value")
+        out[name] = value
+    return out
+
+
+def dim_values(items: list[str], what: str) -> dict[str, str]:
+    """DIM=VALUE items (`--where`, the API's where and match) as one value per dimension, trimmed."""
+    split = []
+    for item in items:
+        if "=" not in item:
+            raise QueryError(f"{what} takes DIM=VALUE, got '{item}'")
+        dim, value = item.split("=", 1)
+        split.append((dim.strip(), value.strip()))
+    return one_value_each(split, f"{what} ")
+
+
 class Engine:
     """Computes KPIs for one set of periods as of one moment."""
 
@@ -166,9 +196,7 @@ class Engine:
         for target_kpi in sorted({t for t in df["target_kpi"] if isinstance(t, str) and t in CATALOG_BY_ID}):
             missing = self.missing_tables(CATALOG_BY_ID[target_kpi])
             if missing:
-                self.warnings.append(
-                    f"{kpi.id}: the actual of {target_kpi} needs the table{'s' if len(missing) > 1 else ''} "
-                    f"{', '.join(missing)}, which is absent or empty; its attainment is empty")
+                self.warnings.append(f"{kpi.id}: the actual of {target_kpi} {_needs(missing)}; its attainment is empty")
 
     def compute(self, kpi_ids: list[str], by: list[str], where: dict[str, str]) -> Result:
         kpis = check_query(kpi_ids, by, where)
@@ -176,10 +204,7 @@ class Engine:
         for k in kpis:
             missing = self.missing_tables(k)
             if missing:
-                self.warnings.append(
-                    f"{k.id}: needs the table{'s' if len(missing) > 1 else ''} {', '.join(missing)}, "
-                    "which is absent or empty; its values are empty"
-                )
+                self.warnings.append(f"{k.id}: {_needs(missing)}; its values are empty")
                 keys = [*k.split, *by]
                 df = pd.DataFrame({"period": [p.start for p in self.periods]}) if not keys else pd.DataFrame(
                     columns=["period", *keys])

@@ -62,21 +62,6 @@ class View:
         return kept, [d for d in self.where if d not in kpi.dimensions]
 
 
-def single(items, what: str = "") -> dict[str, str]:
-    """Name-value pairs (a query string's, or DIM=VALUE items) as one value
-    per name. A name given twice with two values is refused: owner=R1&owner=R2
-    does not mean "either", and keeping one would show a figure for the
-    other rep than asked. A NUL character is no value any text holds."""
-    out: dict[str, str] = {}
-    for name, value in items:
-        if "\x00" in name or "\x00" in value:
-            raise BadRequest(f"{what}{name}: a NUL character is not a value")
-        if name in out and out[name] != value:
-            raise BadRequest(f"{what}{name} is given twice ('{out[name]}' and '{value}'); give one value")
-        out[name] = value
-    return out
-
-
 def parse_view(query: dict[str, str], settings: Settings, now: datetime | None = None) -> View:
     lang = query.get("lang") or "nl"
     if lang not in LANGS:
@@ -89,8 +74,12 @@ def parse_view(query: dict[str, str], settings: Settings, now: datetime | None =
         # Without as_of the moment is now to the minute: the cache keys on it,
         # so a page reloaded within the minute is answered from memory.
         as_of = parse_instant(as_of_text, settings.tz) if as_of_text else minute(now or now_utc())
-        period_text = query.get("period") or last_complete_month(as_of, settings.tz).label
-        periods = parse_spec(period_text, grain) if query.get("period") else default_periods(as_of, settings.tz, grain)
+        if query.get("period"):
+            period_text = query["period"]
+            periods = parse_spec(period_text, grain)
+        else:
+            period_text = last_complete_month(as_of, settings.tz).label
+            periods = default_periods(as_of, settings.tz, grain)
     except PeriodError as e:
         raise BadRequest(str(e)) from None
     if len(periods) > 400:

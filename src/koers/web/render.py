@@ -9,12 +9,13 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from koers.datalog import local_text
+from koers.kpis.compute import one_value_each
 from koers.kpis.model import label
 from koers.store import now_utc
 from koers.web.cockpit import Cockpit
 from koers.web.figures import Asker
 from koers.web.i18n import word
-from koers.web.params import FILTER_DIMS, BadRequest, View, parse_view, single
+from koers.web.params import FILTER_DIMS, BadRequest, View, parse_view
 from koers.web.tables import XLSX_TYPE, DataTable, to_csv, to_xlsx
 
 env = Environment(loader=PackageLoader("koers.web", "templates"), autoescape=select_autoescape(["html"]))
@@ -33,7 +34,7 @@ def ask_for(request: Request) -> Asker:
     """The request's view (filters from the query string) and its asker."""
     cockpit = cockpit_of(request)
     settings = cockpit.settings()
-    view = parse_view(single(request.query_params.multi_items()), settings, now=cockpit.page_moment(now_utc()))
+    view = parse_view(one_value_each(request.query_params.multi_items()), settings, now=cockpit.page_moment(now_utc()))
     return Asker(cockpit.cache, view, settings)
 
 

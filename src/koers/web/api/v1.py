@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 
 from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
-from koers.kpis.compute import QueryError
+from koers.kpis.compute import QueryError, dim_values
 from koers.kpis.model import Kpi
 from koers.periods import last_complete_month, parse_instant, parse_one, parse_spec
 from koers.store import now_utc
-from koers.web.params import FILTER_DIMS, BadRequest, minute, single
+from koers.web.params import FILTER_DIMS, BadRequest, minute
 from koers.web.render import cockpit_of
 
 
@@ -85,16 +85,6 @@ def public(kpi: Kpi, lang: str) -> KpiPublic:
                      parts=list(kpi.parts))
 
 
-def pairs(items: list[str], name: str) -> dict[str, str]:
-    split = []
-    for item in items:
-        if "=" not in item:
-            raise BadRequest(f"{name} takes DIM=VALUE, got '{item}'")
-        dim, value = item.split("=", 1)
-        split.append((dim.strip(), value.strip()))
-    return single(split, f"{name} ")
-
-
 @router.get("/kpis", response_model=list[KpiPublic], summary="The KPI catalogue")
 def catalogue(lang: Lang = "en") -> list[KpiPublic]:
     return [public(k, lang) for k in CATALOG]
@@ -129,7 +119,7 @@ def values(
         raise BadRequest(f"{len(periods)} periods asked at once; the API answers at most {MAX_PERIODS} "
                          "(ask a coarser grain or a shorter span)")
     by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
-    result = cockpit.cache.compute(ids, periods, by_dims, pairs(list(where), "where"), moment)
+    result = cockpit.cache.compute(ids, periods, by_dims, dim_values(list(where), "where"), moment)
     return ValuesPublic(as_of=moment.isoformat(), rows=json.loads(output.to_json(result.rows)),
                         warnings=result.warnings)
 
@@ -150,7 +140,7 @@ def drill(
     settings = cockpit.settings()
     moment = parse_instant(as_of, settings.tz) if as_of else minute(now_utc())
     p = parse_one(period)
-    found = cockpit.cache.drill(kpi, p, pairs(list(match), "match"), pairs(list(where), "where"), moment,
+    found = cockpit.cache.drill(kpi, p, dim_values(list(match), "match"), dim_values(list(where), "where"), moment,
                                 limit, offset)
     return DrillPublic(kpi=found.kpi, period=p.label, table=found.table, total=found.total, limit=limit,
                        offset=offset, rows=json.loads(output.to_json(found.rows)), components=found.components)

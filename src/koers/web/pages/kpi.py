@@ -11,13 +11,13 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
-from koers.kpis.compute import QueryError
+from koers.kpis.compute import QueryError, one_value_each
 from koers.kpis.model import KpiType, label
 from koers.web import charts
 from koers.web.breakdown import drill_link
 from koers.web.figures import by_period, is_null
 from koers.web.i18n import column_label, word
-from koers.web.params import BadRequest, match_of, single
+from koers.web.params import BadRequest, match_of
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
 
@@ -199,7 +199,7 @@ def drill_page(request: Request, kpi_id: str) -> Response:
     cockpit = cockpit_of(request)
     choices = cockpit.choices()
     where, ignored = view.applicable(kpi)
-    match = match_of(single(request.query_params.multi_items()))
+    match = match_of(one_value_each(request.query_params.multi_items()))
     try:
         number = max(1, int(request.query_params.get("page") or 1))
     except ValueError:
