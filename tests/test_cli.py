@@ -432,10 +432,70 @@ def test_a_target_whose_kpi_has_no_data_says_which_table_it_needs(tmp_path):
     assert "target_attainment,2025-03-01,revenue,,,1000" in result.output
 
 
-def test_one_program_reads_a_file_it_holds_open_for_writing_and_cannot_write_one_it_reads(ws):
+def test_a_writer_waits_for_the_readers_of_its_own_program(ws, monkeypatch):
+    """A web server's settings form writes a file its pages read: the write
+    waits for a page's read to end, as it would for another program's."""
+    import threading
+
+    from koers.store import Workspace
+
+    monkeypatch.setenv("KOERS_LOCK_WAIT", "30")
+    reading, opened, done = Workspace.open(ws, read_only=True), threading.Event(), threading.Event()
+
+    def read_a_while():
+        with reading.reader() as con:
+            opened.set()
+            con.execute("SELECT count(*) FROM opportunities").fetchone()
+            done.wait(0.5)
+
+    page = threading.Thread(target=read_a_while)
+    page.start()
+    opened.wait(10)
+    Workspace.open(ws).set_settings(stale_days=45.0)
+    assert not page.is_alive()  # the write came after the read
+    page.join()
+    assert Workspace.open(ws, read_only=True).settings().stale_days == 45.0
+
+
+def test_a_writer_says_it_waits_beside_the_file_and_a_note_of_a_program_gone_is_ignored(ws, monkeypatch):
+    import subprocess
+    import sys
+    import threading
+    import time
+
+    from koers.store import Workspace, writers_waiting
+
+    assert not writers_waiting(ws)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = Path(f"{ws}.waiting-{gone.stdout.strip()}-1")  # a writer killed while it waited
+    left.touch()
+    assert not writers_waiting(ws) and not left.exists()
+    monkeypatch.setenv("KOERS_LOCK_WAIT", "3")
+    seen = []
+
+    def watch():
+        for _ in range(40):
+            seen.append(writers_waiting(ws))
+            time.sleep(0.05)
+
+    reader = _holding(ws, "read", 30)
+    try:
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        with pytest.raises(WorkspaceError, match="in use by another program"):
+            Workspace.open(ws).set_settings(stale_days=40.0)
+        watcher.join()
+    finally:
+        reader.kill()
+        reader.wait()
+    assert True in seen  # said while it waited
+    assert not writers_waiting(ws)  # and no more once it gave up
+
+
+def test_one_program_reads_a_file_it_holds_open_for_writing_and_cannot_write_one_it_reads(ws, monkeypatch):
     """DuckDB refuses two ways of opening one file in one program (a test, a
     script embedding Koers): a read-only open reads through the writer's way;
-    a writer while read-only readers are open is told why it cannot."""
+    a writer while read-only readers stay open waits for them, then is told why it cannot."""
     from koers.engines import close, connect
     from koers.store import Workspace
 
@@ -446,7 +506,9 @@ def test_one_program_reads_a_file_it_holds_open_for_writing_and_cannot_write_one
     finally:
         close(held)
     reading = Workspace.open(ws, read_only=True)
+    monkeypatch.setenv("KOERS_LOCK_WAIT", "0.2")
     with reading.reader():
-        with pytest.raises(WorkspaceError, match="is open read-only in this program, which now wants to write it"):
+        with pytest.raises(WorkspaceError, match=r"is open read-only in this program \(which now wants to write "
+                                                 r"it\) and stayed so for 0.2 s"):
             with Workspace.open(ws).writer():
                 pass

@@ -8,8 +8,12 @@ import csv
 import io
 import json
 import math
+import os
 import re
 import shutil
+import subprocess
+import sys
+import time
 from datetime import date, datetime, timezone
 from importlib import resources
 from pathlib import Path
@@ -635,6 +639,92 @@ def test_the_data_page_lists_imports_and_syncs_and_every_page_says_how_fresh_the
     runs = list(csv.DictReader(io.StringIO(own_client.get("/data", params={
         "lang": "en", "export": "csv", "table": "syncs"}).text)))
     assert [(r["Source"], r["Status"]) for r in runs] == [("odoo", "failed")]
+
+
+def test_pages_read_the_workspace_beside_another_program_that_reads_it(demo_path, tmp_path, monkeypatch):
+    """The cockpit opens a DuckDB file read-only: a `koers kpi` run or an
+    export in another program does not keep the pages waiting, nor they it."""
+    from tests.test_cli import _holding
+
+    path = str(tmp_path / "shared.duckdb")
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("KOERS_LOCK_WAIT", "0.3")
+    with TestClient(create_app(path, keep_open=60)) as c:
+        reader = _holding(path, "read", 30)
+        try:
+            assert c.get("/", params={"as_of": AS_OF}).status_code == 200
+            # the pages hold the file now (keep_open): a KPI run in another program reads it too
+            assert c.app.state.cockpit.cache._session is not None
+            result = subprocess.run([str(Path(sys.executable).with_name("koers")), "kpi", "won_value", "--period", "2025-03",
+                                     "--format", "csv", "--workspace", path], capture_output=True, text=True,
+                                    env={**os.environ, "KOERS_LOCK_WAIT": "0.3"})
+            assert result.returncode == 0, result.stderr
+        finally:
+            reader.kill()
+            reader.wait()
+
+
+def test_the_settings_form_writes_while_the_pages_hold_the_workspace(demo_path, tmp_path, monkeypatch):
+    """The pages' read-only connection is let go for the write, and taken
+    again by the next page, which shows the new settings."""
+    path = str(tmp_path / "held.duckdb")
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("KOERS_LOCK_WAIT", "5")
+    with TestClient(create_app(path, keep_open=60)) as c:
+        assert c.get("/", params={"as_of": AS_OF}).status_code == 200
+        assert c.app.state.cockpit.cache._session is not None  # held for the next page
+        r = c.post("/settings", data={"focus": ["won_value", "nps"], "lang": "en"}, follow_redirects=False)
+        assert r.status_code == 303
+        assert re.findall(r'data-card="([a-z_]+)"', c.get("/", params={"as_of": AS_OF}).text) == ["won_value", "nps"]
+    assert Workspace.open(path, read_only=True).settings().focus_kpis == ("won_value", "nps")
+
+
+def test_an_import_waiting_for_the_pages_gets_in_while_pages_keep_coming(demo_path, tmp_path, monkeypatch):
+    """A writer in another program says it waits: the server lets the file
+    go at once instead of after its idle seconds, and opens it again only
+    once the writer is in, so a busy cockpit does not keep a sync out."""
+    from koers.store import writers_waiting
+
+    path = str(tmp_path / "busy.duckdb")
+    shutil.copy(demo_path, path)
+    monkeypatch.setenv("KOERS_LOCK_WAIT", "30")
+    with TestClient(create_app(path, keep_open=120)) as c:
+        assert c.get("/", params={"as_of": AS_OF}).status_code == 200  # the file held for two minutes
+        writer = subprocess.Popen([str(Path(sys.executable).with_name("koers")), "settings", "stale_days=40",
+                                   "--workspace", path], env={**os.environ, "KOERS_LOCK_WAIT": "20"},
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            for _ in range(200):
+                if writers_waiting(path) or writer.poll() is not None:
+                    break
+                time.sleep(0.05)
+            assert writers_waiting(path), "the writer did not wait for the server"
+            minute = 0
+            while writer.poll() is None:  # pages keep coming, each a new question
+                minute += 1
+                page = c.get("/", params={"as_of": f"2025-06-30T12:{minute % 60:02d}:00Z"})
+                assert page.status_code == 200
+            out, err = writer.communicate(timeout=30)
+            assert writer.returncode == 0, err
+        finally:
+            if writer.poll() is None:
+                writer.kill()
+        assert not writers_waiting(path)
+        assert c.app.state.cockpit.settings().stale_days == 40.0
+
+
+def test_an_idle_server_lets_a_waiting_writer_in_before_its_idle_seconds_are_over(demo_path, tmp_path):
+    path = str(tmp_path / "idle.duckdb")
+    shutil.copy(demo_path, path)
+    with TestClient(create_app(path, keep_open=120)) as c:
+        assert c.get("/", params={"as_of": AS_OF}).status_code == 200
+        assert c.app.state.cockpit.cache._session is not None  # held for two minutes unless a writer waits
+        done = subprocess.run([str(Path(sys.executable).with_name("koers")), "settings", "stale_days=41",
+                               "--workspace", path], env={**os.environ, "KOERS_LOCK_WAIT": "10"},
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert c.app.state.cockpit.cache._session is None
+        assert c.app.state.cockpit.settings().stale_days == 41.0
 
 
 def test_a_page_while_another_program_writes_the_workspace_too_long_is_a_503_with_the_reason(demo_path, tmp_path,

@@ -9,10 +9,12 @@ validation and writing are one code path whatever the workspace kind.
 from __future__ import annotations
 
 import fcntl
+import glob
 import math
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -42,44 +44,82 @@ def open_duckdb(path: str = ":memory:", config: dict[str, str] | None = None,
     standard output, into the CSV or JSON a command writes there, on any
     query longer than two seconds (Koers draws its own on standard error)."""
     con = waiting_for_lock(path, lambda: duckdb.connect(path, read_only=read_only, config=config or {}),
-                           (lambda: duckdb.connect(path, config=config or {})) if read_only else None)
+                           (lambda: duckdb.connect(path, config=config or {})) if read_only else None,
+                           writing=not read_only and path != ":memory:")
     quiet(con)
     return con
 
 
-def waiting_for_lock(path: str, connect, as_open=None):
+def waiting_for_lock(path: str, connect, as_open=None, writing: bool = False):
     """connect(), once another program lets go of the file: DuckDB lets one
     program write a file, or several read it. A KPI run or an import waits
     for another's to end (KOERS_LOCK_WAIT seconds, default 60), then says so.
     `as_open`: the read-write connect() for a read-only one, should this
     program hold the file open for writing already (DuckDB refuses two ways
-    of opening one file in one program: a test, or a script that embeds Koers)."""
-    deadline, pause = None, 0.05
-    while True:
-        try:
-            return connect()
-        except duckdb.IOException as e:
-            if "lock" not in str(e).lower():
-                raise
+    of opening one file in one program: a test, or a script that embeds
+    Koers). A writer in a program that reads the file waits for its readers.
+    `writing`: while it waits, the writer says so beside the file
+    (writers_waiting), so that a web server lets the file go at once."""
+    deadline, pause, waiting = None, 0.05, None
+    try:
+        while True:
+            connected = _try_connect(path, connect, as_open)
+            if not isinstance(connected, str):
+                return connected
             if deadline is None:  # read once, and only when a lock is met
                 patience = lock_wait()
                 deadline = time.monotonic() + patience
+                if writing:
+                    waiting = Path(f"{path}.waiting-{os.getpid()}-{threading.get_ident()}")
+                    try:
+                        waiting.touch()
+                    except OSError:  # a folder this program may not write: it waits unannounced
+                        waiting = None
             if time.monotonic() >= deadline:
-                held = str(e).split("Conflicting lock is held in", 1)
-                holder = held[1].split(". See also", 1)[0].strip() if len(held) == 2 else ""
-                raise WorkspaceError(
-                    f"the workspace {path} is in use by another program{f' ({holder})' if holder else ''} "
-                    f"and stayed so for {patience:g} s; try again when it is done") from None
+                raise WorkspaceError(f"the workspace {path} is {connected} and stayed so for {patience:g} s; "
+                                     "try again when it is done") from None
             time.sleep(pause)
             pause = min(pause * 2, 1.0)
-        except duckdb.ConnectionException as e:
-            if "different configuration" not in str(e):
-                raise
-            if as_open is not None:
-                return as_open()
-            # this program holds the file open read-only and now wants to write it
-            raise WorkspaceError(f"the workspace {path} is open read-only in this program, which now wants "
-                                 "to write it: close the readers first") from None
+    finally:
+        if waiting is not None:
+            waiting.unlink(missing_ok=True)
+
+
+def _try_connect(path: str, connect, as_open):
+    """A connection, or why there is none yet (the file is held)."""
+    try:
+        return connect()
+    except duckdb.IOException as e:
+        if "lock" not in str(e).lower():
+            raise
+        held = str(e).split("Conflicting lock is held in", 1)
+        holder = held[1].split(". See also", 1)[0].strip() if len(held) == 2 else ""
+        return f"in use by another program{f' ({holder})' if holder else ''}"
+    except duckdb.ConnectionException as e:
+        if "different configuration" not in str(e):
+            raise
+        if as_open is not None:
+            return as_open()
+        # This program reads the file and now wants to write it (a web
+        # server's settings form): its readers end within moments.
+        return "open read-only in this program (which now wants to write it)"
+
+
+def writers_waiting(path: str) -> bool:
+    """Whether a writer waits for the file (waiting_for_lock): a server
+    reading it lets it go then, and opens it again only once the writer is in.
+    A note left by a program that is gone is removed."""
+    found = False
+    for note in Path(path).parent.glob(glob.escape(Path(path).name) + ".waiting-*"):
+        pid = note.name.rsplit(".waiting-", 1)[1].split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+            found = True
+        except (ValueError, ProcessLookupError):
+            note.unlink(missing_ok=True)
+        except PermissionError:  # another user's program, alive
+            found = True
+    return found
 
 
 def lock_wait() -> float:
@@ -233,6 +273,10 @@ class Workspace:
     def rejects_dir(self) -> Path:
         raise NotImplementedError
 
+    def writers_waiting(self) -> bool:
+        """Whether a writer waits for a reader to let the workspace go."""
+        return False
+
     def fingerprint(self) -> str:
         """Changes whenever the stored data or settings change; cheap enough
         to ask before every cached answer (file metadata, no connection)."""
@@ -310,6 +354,9 @@ class DuckDBWorkspace(Workspace):
 
     def rejects_dir(self) -> Path:
         return self.path.with_name(self.path.name + ".rejects")
+
+    def writers_waiting(self) -> bool:
+        return writers_waiting(str(self.path))
 
     def fingerprint(self) -> str:
         return _files_fingerprint([self.path, self.path.with_name(self.path.name + ".wal")])

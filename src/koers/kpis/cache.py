@@ -14,12 +14,14 @@ Base tables (the records as of T, with their dimensions) depend on the as-of
 moment alone, so runs for the same moment share them: the connection and its
 base tables stay open between runs, and are let go after `keep_open` idle
 seconds, as a DuckDB file held open keeps `koers import` in another process
-out.
+out; at once when a writer says it waits (store.writers_waiting), and a run
+opens the file again only once that writer is in.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from datetime import datetime
 
@@ -31,7 +33,10 @@ from koers.kpis.context import release_views
 from koers.kpis.drill import Drill, drill
 from koers.periods import Period
 from koers.settings import Settings
-from koers.store import Workspace, now_utc
+from koers.store import Workspace, lock_wait, now_utc
+
+# how often a server holding the file idle looks for a writer waiting for it
+WRITER_CHECK_S = 0.5
 
 
 class _Session:
@@ -56,7 +61,9 @@ class ResultCache:
         self.keep_open = keep_open
         self._session: _Session | None = None
         self._timer: threading.Timer | None = None
-        self._lock = threading.RLock()
+        self._idle_until = 0.0
+        # held by a writer in this program too, so no page opens the file meanwhile
+        self.lock = threading.RLock()
         self._entries: OrderedDict[tuple, object] = OrderedDict()
         # (kpi, by, where, as_of) -> the period lists answered for it
         self._ranges: dict[tuple, list[tuple]] = {}
@@ -68,7 +75,7 @@ class ResultCache:
     # -- state ---------------------------------------------------------------
     def state(self) -> str:
         """The fingerprint the cached answers belong to; a change drops them."""
-        with self._lock:
+        with self.lock:
             state = self.ws.fingerprint()
             if state != self._state:
                 self._entries.clear()
@@ -80,7 +87,7 @@ class ResultCache:
 
     def release(self) -> None:
         """Let the workspace go: drop the base tables and close the connection."""
-        with self._lock:
+        with self.lock:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
@@ -89,7 +96,7 @@ class ResultCache:
                 session.close()
 
     def settings(self) -> Settings:
-        with self._lock:
+        with self.lock:
             self.state()
             if self._settings is None:
                 self._settings = self.ws.settings()
@@ -103,7 +110,7 @@ class ResultCache:
         check_query(kpi_ids, by, where)
         as_of = as_of or now_utc()
         question = (tuple(periods), tuple(by), tuple(sorted(where.items())), as_of)
-        with self._lock:
+        with self.lock:
             self.state()
             missing = [k for k in dict.fromkeys(kpi_ids)
                        if (k, *question) not in self._entries and not self._from_longer(k, question)]
@@ -122,7 +129,7 @@ class ResultCache:
         as_of = as_of or now_utc()
         key = ("drill", kpi_id, period, tuple(sorted((match or {}).items())),
                tuple(sorted((where or {}).items())), as_of, limit, offset)
-        with self._lock:
+        with self.lock:
             self.state()
             if key in self._entries:
                 self.hits += 1
@@ -151,30 +158,56 @@ class ResultCache:
         finally:
             self._idle_later()
 
-    def _release_when_idle(self) -> None:
+    def _tick(self) -> None:
+        """While the file is held idle: let it go when the idle seconds are
+        over, or a writer waits for it."""
         try:
-            self.release()
+            with self.lock:
+                if self._timer is not threading.current_thread():  # a run since took the file again
+                    return
+                self._timer = None
+                if time.monotonic() >= self._idle_until or self.ws.writers_waiting():
+                    self.release()
+                else:
+                    self._schedule()
         except Exception:  # noqa: BLE001 - at interpreter exit the connection may be gone already
             pass
+
+    def _schedule(self) -> None:
+        self._timer = threading.Timer(min(self.keep_open, WRITER_CHECK_S), self._tick)
+        self._timer.daemon = True
+        self._timer.start()
 
     def _open(self, as_of) -> _Session:
         key = (self._state, as_of)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._session is not None and self._session.key != key:
+        if self._session is not None and (self._session.key != key or self.ws.writers_waiting()):
             self.release()
+        if self._session is None:
+            self._let_writers_in()
         if self._session is None:
             self._session = _Session(key, connect(self.ws))
         return self._session
 
+    def _let_writers_in(self) -> None:
+        """Open the file only once the writers that wait for it are in (an
+        import waiting for this server would else wait while pages keep coming)."""
+        deadline, pause = None, 0.05
+        while self.ws.writers_waiting():
+            deadline = deadline or time.monotonic() + lock_wait()
+            if time.monotonic() >= deadline:
+                return  # the open then waits on the file itself, and says so
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
     def _idle_later(self) -> None:
-        if self.keep_open <= 0:
+        if self.keep_open <= 0 or self.ws.writers_waiting():
             self.release()
             return
-        self._timer = threading.Timer(self.keep_open, self._release_when_idle)
-        self._timer.daemon = True
-        self._timer.start()
+        self._idle_until = time.monotonic() + self.keep_open
+        self._schedule()
 
     def _from_longer(self, kpi_id: str, question: tuple) -> bool:
         """Keep the answer to `question` cut out of a kept answer over more

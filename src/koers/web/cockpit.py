@@ -19,7 +19,10 @@ PAGE_MOMENT_KEPT = timedelta(minutes=5)
 
 class Cockpit:
     def __init__(self, workspace_url: str, keep_open: float = 5.0):
-        self.ws = Workspace.open(workspace_url)
+        # Read-only: `koers kpi` runs and exports read a DuckDB file beside the
+        # pages; the settings form writes through its own way (set_settings).
+        self.url = workspace_url
+        self.ws = Workspace.open(workspace_url, read_only=True)
         self.cache = ResultCache(self.ws, keep_open=keep_open)
         self._choices = ChoicesCache(self.ws)
         self._log: tuple[str, DataLog] | None = None
@@ -54,6 +57,14 @@ class Cockpit:
                     return kept
             self._moment = (state, current)
             return current
+
+    def set_settings(self, **values: object) -> Settings:
+        """Write settings: the pages' connection is let go first (DuckDB
+        refuses a writer in a program that reads the file) and stays closed
+        until the write is done, as the cache's lock holds off the pages."""
+        with self.cache.lock:
+            self.cache.release()
+            return Workspace.open(self.url).set_settings(**values)
 
     def close(self) -> None:
         self.cache.release()

@@ -74,5 +74,5 @@ async def save_settings(request: Request) -> Response:
         value = parse_setting("focus_kpis", ",".join(ids))
     except ValueError as e:
         raise BadRequest(str(e)) from None
-    cockpit_of(request).ws.set_settings(focus_kpis=value)
+    cockpit_of(request).set_settings(focus_kpis=value)
     return RedirectResponse(f"/settings?lang={lang if lang in ('nl', 'en') else 'nl'}&saved=1", status_code=303)
