@@ -174,3 +174,34 @@ def test_a_reader_keeps_its_version_though_two_imports_land_and_remove_it(ws, tm
         assert con.execute("SELECT count(*) FROM reps").fetchone()[0] == before
     assert len(table_rows(ws, "reps")) == before + 2
     assert not list(ws.dir.glob(".reading-*"))  # a reader leaves nothing behind
+
+
+def test_an_import_loads_only_the_tables_it_may_change_and_reads_the_rest_in_place(ws, tmp_path):
+    """A targets file alone: the activities, the history and the derived
+    tables are views over the version before, and the new version links
+    their files; what a reader sees is what the same import gives in DuckDB."""
+    from koers.kpis.derived import DERIVED
+
+    written = ws.fingerprint()
+    with pytest.raises(ZeroDivisionError):  # nothing of it written
+        with ws.writer(touches={"targets"}) as con:
+            kinds = dict(con.execute("SELECT table_name, table_type FROM information_schema.tables").fetchall())
+            assert kinds["targets"] == "BASE TABLE" and kinds["koers_imports"] == "BASE TABLE"
+            assert {kinds[n] for n in ["activities", "opportunities", "stage_history", *DERIVED]} == {"VIEW"}
+            with pytest.raises(Exception, match="not an? table|view"):
+                con.execute("INSERT INTO activities (activity_id) VALUES ('x')")
+            _ = 1 / 0
+    assert ws.fingerprint() == written
+    before = {n: os.stat(ws.parquet(n)).st_ino for n in ["activities", "stage_history", *DERIVED]}
+    folder = tmp_path / "targets"
+    folder.mkdir()
+    shutil.copy(GOLDEN / "targets.csv", folder / "targets.csv")
+    rows = (folder / "targets.csv").read_text(encoding="utf-8").splitlines()
+    rows[1] = rows[1].rsplit(",", 1)[0] + ",123456"
+    (folder / "targets.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert import_folder(ws, folder).written == 1
+    assert {n: os.stat(ws.parquet(n)).st_ino for n in before} == before
+    duck = Workspace.open(str(tmp_path / "same.duckdb"))
+    import_folder(duck, GOLDEN)
+    import_folder(duck, folder)
+    assert {t.name: table_rows(ws, t.name) for t in TABLES} == {t.name: table_rows(duck, t.name) for t in TABLES}

@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -242,7 +242,10 @@ class Workspace:
 
     # -- writing -----------------------------------------------------------
     @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self, touches: Collection[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction. `touches`: the canonical tables the writer may
+        change (None: any); the rest it only reads (Koers's own tables and
+        the derived ones it may write whatever it names)."""
         raise NotImplementedError
 
     # -- reading -----------------------------------------------------------
@@ -253,7 +256,7 @@ class Workspace:
 
     def set_settings(self, **values: object) -> Settings:
         new = replace(self.settings(), **values)
-        with self.writer() as con:
+        with self.writer(touches=()) as con:
             con.execute("DELETE FROM koers_settings")
             con.executemany("INSERT INTO koers_settings VALUES (?, ?)", list(new.as_strings().items()))
         return new
@@ -330,7 +333,7 @@ class DuckDBWorkspace(Workspace):
         return open_duckdb(str(self.path), duckdb_config(), read_only=self.read_only)
 
     @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self, touches: Collection[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.read_only:
             raise WorkspaceError(f"the workspace {self.url} was opened to be read, not written")
         con = open_duckdb(str(self.path), duckdb_config())
@@ -465,15 +468,17 @@ class SparkWorkspace(CopiedWorkspace):
         at = self.version_dir()  # every count of one version, as a reader reads
         return {t.name: self.count(t.name, at) for t in TABLES}
 
-    def _load(self, at: Path | None = None) -> duckdb.DuckDBPyConnection:
+    def _load(self, at: Path | None = None, names: list[str] | None = None) -> duckdb.DuckDBPyConnection:
+        """A connection holding the tables `names` (default: every one, the
+        derived too) of version `at` in memory."""
         at = at or self.version_dir()
         con = open_duckdb()
         ensure_schema(con)
-        for name in [t.name for t in TABLES] + list(META_DDL):
+        for name in names if names is not None else [t.name for t in TABLES] + list(META_DDL):
             path = self.parquet(name, at)
             if path.exists():
                 con.execute(f"INSERT INTO \"{name}\" SELECT * FROM read_parquet('{path}')")
-        for name in derived_names():
+        for name in derived_names() if names is None else ():
             path = self.parquet(name, at)
             if path.exists():
                 con.execute(f"CREATE TABLE \"{name}\" AS SELECT * FROM read_parquet('{path}')")
@@ -490,42 +495,61 @@ class SparkWorkspace(CopiedWorkspace):
         own = Path(tempfile.mkdtemp(prefix=".reading-", dir=self.dir))
         try:
             ensure_schema(con)  # a table without a file reads as its empty table
-            for name in [t.name for t in TABLES] + list(META_DDL) + list(derived_names()):
-                path = self.parquet(name, at)
-                if path.exists():
-                    _link_or_copy(path, own / path.name)
-                    con.execute(f'DROP TABLE IF EXISTS "{name}"')
-                    con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{own / path.name}')")
+            self._view_rest(con, at, own, [t.name for t in TABLES] + list(META_DDL) + list(derived_names()))
             yield con
         finally:
             con.close()
             shutil.rmtree(own, ignore_errors=True)
 
     @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self, touches: Collection[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The tables it `touches` and Koers's own are loaded into memory;
+        the others (a targets import leaves ten million activities alone)
+        are views over their files, which the new version links again, and
+        so are the derived tables until they are made anew."""
         at = self.version_dir()
-        con = self._load(at)
-        names = [t.name for t in TABLES] + list(META_DDL)
+        if touches is None:  # every table loaded, the derived too
+            con, loaded = self._load(at), None
+        else:
+            loaded = [t.name for t in TABLES if t.name in touches] + list(META_DDL)
+            con = self._load(at, loaded)
+        own = Path(tempfile.mkdtemp(prefix=".reading-", dir=self.dir))
         try:
-            before = table_sums(con, names + kept_derived(con))
+            if loaded is None:
+                loaded = [t.name for t in TABLES] + list(META_DDL) + kept_derived(con)
+            else:
+                self._view_rest(con, at, own, [t.name for t in TABLES if t.name not in loaded] + list(derived_names()))
+            before = table_sums(con, loaded)
             yield con
-            names += kept_derived(con)
-            after = table_sums(con, names)
+            names = [t.name for t in TABLES] + list(META_DDL) + kept_derived(con)
+            views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+            after = table_sums(con, [n for n in names if n not in views])
             version = f"v-{now_utc():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
             staging = self.dir / f".writing-{version}"
             staging.mkdir()
             try:
                 for name in names:
                     old, new = self.parquet(name, at), self.parquet(name, staging)
-                    if after[name] == before.get(name) and old.exists():
+                    if old.exists() and (name in views or after[name] == before.get(name)):
                         _link_or_copy(old, new)
-                    else:
+                    elif name not in views:
                         con.execute(f"COPY \"{name}\" TO '{new}' (FORMAT parquet)")
                 self._switch(at, staging, version)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)  # gone once switched
         finally:
             con.close()
+            shutil.rmtree(own, ignore_errors=True)
+
+    def _view_rest(self, con, at: Path, own: Path, names: list[str]) -> None:
+        """Each of `names` a view over its file of version `at`, linked into
+        this connection's own folder first (see reader)."""
+        for name in names:
+            path = self.parquet(name, at)
+            if path.exists():
+                _link_or_copy(path, own / path.name)
+                con.execute(f'DROP TABLE IF EXISTS "{name}"')
+                con.execute(f"CREATE VIEW \"{name}\" AS SELECT * FROM read_parquet('{own / path.name}')")
 
     def _switch(self, was: Path, staging: Path, version: str) -> None:
         """Make the files in `staging` the version `version` and name it in

@@ -111,7 +111,9 @@ class PostgresWorkspace(CopiedWorkspace):
         return con, version
 
     @contextmanager
-    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self, touches=None) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Every table is loaded, `touches` or not: an import reads the
+        tables it references, and DuckDB has no view over PostgreSQL here."""
         from koers.kpis.derived import OLDER
 
         con, version = self._load_with_version()

@@ -133,7 +133,7 @@ def _text(value) -> str | None:
 
 
 def _log_failure(ws: Workspace, run_id: str, source: str, started, error: Exception) -> None:
-    with ws.writer() as con:
+    with ws.writer(touches=()) as con:
         con.execute(
             "INSERT INTO koers_sync_log VALUES (?, ?, ?, ?, NULL, 0, 0, 0, NULL, 'failed', ?)",
             [run_id, source, started, now_utc(), f"{type(error).__name__}: {error}"[:500]],

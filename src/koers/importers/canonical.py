@@ -143,7 +143,11 @@ def import_sources(
         raise ImportError_("one source per table: two sources name the same table")
     result = ImportResult(import_id=now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6])
     result.warnings += warnings or []
-    with ws.writer() as con:
+    # Koers makes history rows only for opportunities: an import of neither
+    # them nor their history leaves stage_history alone (a workspace copied
+    # elsewhere then loads neither to write: SparkWorkspace.writer).
+    makes_history = bool(by_table.keys() & {"opportunities", "stage_history"})
+    with ws.writer(touches=set(by_table) | ({"stage_history"} if makes_history else set())) as con:
         settings = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall()))
         con.execute(f"SET TimeZone = {lit(settings.time_zone)}")
         con.execute(
@@ -157,7 +161,7 @@ def import_sources(
                 result.tables.append(tr)
                 if on_table:
                     on_table(name, by_table[name].size)
-        made_rows = _generate_missing_history(con, "stage_history" in by_table, now_utc())
+        made_rows = _generate_missing_history(con, "stage_history" in by_table, now_utc()) if makes_history else 0
         made.mark(con)
         if ws.keeps_derived:
             changed = {t.table for t in result.tables if t.written} | ({"stage_history"} if made_rows else set())

@@ -99,6 +99,9 @@ def refresh(con, changed: set[str] | None = None) -> None:
     stale = [name for name in DERIVED if changed is None or MADE_FROM[name] & changed]
     if not stale:
         return
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    for name in set(stale) & views:  # a Spark writer's view over the version before
+        con.execute(f"DROP VIEW {name}")
     # Compiled against an empty copy of the schema: the SQL names the tables
     # only, and the import's connection keeps its own session settings.
     scratch = ibis.duckdb.connect()
