@@ -314,3 +314,37 @@ def test_a_password_in_the_url_is_refused_and_an_unreachable_server_is_named():
         Workspace.open("postgresql://koers:secret@127.0.0.1:1/db")
     with pytest.raises(WorkspaceError, match="cannot reach the PostgreSQL workspace postgresql://koers@127.0.0.1:1/db"):
         Workspace.open("postgresql://koers@127.0.0.1:1/db")
+
+
+@pytest.mark.parametrize("table", [t.name for t in TABLES])
+def test_an_import_of_one_table_loads_what_it_needs_and_ends_as_in_duckdb(table, tmp_path, monkeypatch):
+    """An import of one file loads from PostgreSQL only the tables it may
+    change or reads (any other read fails, never reads as empty): its last
+    row arriving later ends every table, derived ones too, as in DuckDB."""
+    monkeypatch.chdir(tmp_path)  # the rows the first import rejects are kept under ./koers-rejects
+    short = tmp_path / "short"
+    shutil.copytree(GOLDEN, short)
+    lines = (short / f"{table}.csv").read_text(encoding="utf-8").splitlines()
+    (short / f"{table}.csv").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+    one = tmp_path / "one"
+    one.mkdir()
+    shutil.copy(GOLDEN / f"{table}.csv", one / f"{table}.csv")
+    duck = Workspace.open(str(tmp_path / "ws.duckdb"))
+    pg = Workspace.open(pg_server().new_database())
+    for ws in (duck, pg):
+        import_folder(ws, short)
+    results = [import_folder(ws, one) for ws in (duck, pg)]
+    assert results[0].written == results[1].written >= 1
+    for name in [t.name for t in TABLES] + list(derived.DERIVED):
+        assert table_rows(pg, name) == table_rows(duck, name), name
+
+
+def test_a_writer_of_targets_leaves_the_activities_in_postgresql(golden_pair):
+    _, pg = golden_pair
+    with pytest.raises(ValueError, match="left alone"):
+        with pg.writer(touches={"targets"}, reads={"reps"}) as con:
+            assert con.execute("SELECT count(*) FROM targets").fetchone()[0] > 0
+            assert con.execute("SELECT count(*) FROM reps").fetchone()[0] > 0
+            with pytest.raises(Exception, match="the table activities was not loaded from PostgreSQL"):
+                con.execute("SELECT count(*) FROM activities").fetchone()
+            raise ValueError("left alone")

@@ -242,10 +242,12 @@ class Workspace:
 
     # -- writing -----------------------------------------------------------
     @contextmanager
-    def writer(self, touches: Collection[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self, touches: Collection[str] | None = None,
+               reads: Collection[str] = ()) -> Iterator[duckdb.DuckDBPyConnection]:
         """One transaction. `touches`: the canonical tables the writer may
         change (None: any); the rest it only reads (Koers's own tables and
-        the derived ones it may write whatever it names)."""
+        the derived ones it may write whatever it names). `reads`: the
+        canonical tables it reads besides, where that matters (PostgreSQL)."""
         raise NotImplementedError
 
     # -- reading -----------------------------------------------------------
@@ -333,7 +335,8 @@ class DuckDBWorkspace(Workspace):
         return open_duckdb(str(self.path), duckdb_config(), read_only=self.read_only)
 
     @contextmanager
-    def writer(self, touches: Collection[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self, touches: Collection[str] | None = None,
+               reads: Collection[str] = ()) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.read_only:
             raise WorkspaceError(f"the workspace {self.url} was opened to be read, not written")
         con = open_duckdb(str(self.path), duckdb_config())
@@ -502,7 +505,8 @@ class SparkWorkspace(CopiedWorkspace):
             shutil.rmtree(own, ignore_errors=True)
 
     @contextmanager
-    def writer(self, touches: Collection[str] | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    def writer(self, touches: Collection[str] | None = None,
+               reads: Collection[str] = ()) -> Iterator[duckdb.DuckDBPyConnection]:
         """The tables it `touches` and Koers's own are loaded into memory;
         the others (a targets import leaves ten million activities alone)
         are views over their files, which the new version links again, and

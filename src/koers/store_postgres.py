@@ -2,8 +2,8 @@
 
 The canonical tables live in PostgreSQL, where the KPIs run (Ibis's postgres
 backend). Writing goes through the same DuckDB code path as every workspace
-(store.py): the tables are loaded into an in-memory DuckDB, the import runs
-there, and what it changed is written back in ONE PostgreSQL transaction,
+(store.py): the tables an import may change or reads are loaded into an
+in-memory DuckDB, the import runs there, and what it changed is written back in ONE PostgreSQL transaction,
 so a failed or killed import leaves the database as it was, and readers
 never see half an import. Only the rows the import changed are written
 (by key), so readers are not kept waiting meanwhile; a table whose key
@@ -19,7 +19,7 @@ A password is never part of the stored URL: give it in PGPASSWORD or
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -90,9 +90,15 @@ class PostgresWorkspace(CopiedWorkspace):
     def _load(self) -> duckdb.DuckDBPyConnection:
         return self._load_with_version()[0]
 
-    def _load_with_version(self) -> tuple[duckdb.DuckDBPyConnection, int]:
-        """The whole workspace in an in-memory DuckDB, read in one snapshot,
-        and the version of the workspace that snapshot is."""
+    def _load_with_version(self, touches: Collection[str] | None = None,
+                           reads: Collection[str] = ()) -> tuple[duckdb.DuckDBPyConnection, int]:
+        """The workspace in an in-memory DuckDB, read in one snapshot, and
+        the version of the workspace that snapshot is. With `touches` (see
+        writer) only the tables a writer may change or `reads`, Koers's own,
+        and the derived tables made from a table it may change; each other
+        table is a view that fails when read, so a table missing from
+        `reads` is an error, never an empty table."""
+        from koers.kpis.derived import needed_for
         from koers.store import duckdb_config
 
         con = open_duckdb(config=duckdb_config())
@@ -102,26 +108,40 @@ class PostgresWorkspace(CopiedWorkspace):
             cur.execute("SET DateStyle = ISO")
             cur.execute("SELECT version FROM koers_version")
             version = cur.fetchone()[0]
+            derived = _derived_in_database(cur)
+            if set(derived) != set(derived_names()):
+                touches = None  # the import makes them all, from every table
+            needed = None if touches is None else set(touches) | set(reads) | set(META_DDL)
             for name, cols in schema().items():
-                _copy_in(cur, con, name, [c for c, _ in cols])
-            for name, cols in _derived_in_database(cur).items():
+                if needed is None or name in needed:
+                    _copy_in(cur, con, name, [c for c, _ in cols])
+                else:
+                    _not_loaded(con, name)
+            for name, cols in derived.items():
                 body = ", ".join(f'"{c}" {t}' for c, t in cols)
                 con.execute(f'CREATE TABLE "{name}" ({body})')
-                _copy_in(cur, con, name, [c for c, _ in cols])
+                if touches is None or name in needed_for(set(touches)):
+                    _copy_in(cur, con, name, [c for c, _ in cols])
+                else:
+                    _not_loaded(con, name)
         return con, version
 
     @contextmanager
-    def writer(self, touches=None) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Every table is loaded, `touches` or not: an import reads the
-        tables it references, and DuckDB has no view over PostgreSQL here."""
+    def writer(self, touches: Collection[str] | None = None,
+               reads: Collection[str] = ()) -> Iterator[duckdb.DuckDBPyConnection]:
+        """`touches`: the canonical tables the writer may change, `reads`:
+        those it reads besides (an import: the tables its rows refer to).
+        Only these are loaded (a targets import leaves ten million
+        activities in PostgreSQL); None loads every table."""
         from koers.kpis.derived import OLDER
 
-        con, version = self._load_with_version()
+        con, version = self._load_with_version(touches, reads)
         try:
             kept = kept_derived(con)
             keys = _keys(kept)
+            unread = _views(con)
             before = {}
-            for name in list(schema()) + kept:
+            for name in [n for n in list(schema()) + kept if n not in unread]:
                 if name in keys:  # its rows' hashes kept, and summed from there
                     _remember_rows(con, name, keys[name])
                     before[name] = hash_sums(con, f'SELECT _row FROM "_koers_was_{name}"')
@@ -129,8 +149,10 @@ class PostgresWorkspace(CopiedWorkspace):
                     before |= table_sums(con, [name])
             columns_before = {n: _duck_types(con, n) for n in before}
             yield con
-            derived = {n: [(c, _pg_type(t)) for c, t in _duck_types(con, n)] for n in kept_derived(con)}
-            tables = schema() | derived
+            unread = _views(con)  # left as they were in PostgreSQL
+            derived = {n: [(c, _pg_type(t)) for c, t in _duck_types(con, n)] for n in kept_derived(con)
+                       if n not in unread}
+            tables = {n: cols for n, cols in (schema() | derived).items() if n not in unread}
             after = table_sums(con, list(tables))
             with self._pg() as pg, pg.cursor() as cur:
                 # one transaction: readers see the old tables or the new ones
@@ -300,6 +322,18 @@ def _copy_in(cur, con, name: str, columns: list[str]) -> None:
             )
     finally:
         path.unlink()
+
+
+def _not_loaded(con, name: str) -> None:
+    """The table `name` as a view of its columns that fails when read."""
+    cols = ", ".join(f'NULL::{t} AS "{c}"' for c, t in _duck_types(con, name))
+    con.execute(f'DROP TABLE "{name}"')
+    message = f"the table {name} was not loaded from PostgreSQL for this writer: name it in touches or reads"
+    con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM (SELECT {cols}) WHERE error(\'{message}\') IS NULL')
+
+
+def _views(con) -> set[str]:
+    return {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
 
 
 def _duck_types(con, table: str) -> list[tuple[str, str]]:

@@ -147,7 +147,8 @@ def import_sources(
     # them nor their history leaves stage_history alone (a workspace copied
     # elsewhere then loads neither to write: SparkWorkspace.writer).
     makes_history = bool(by_table.keys() & {"opportunities", "stage_history"})
-    with ws.writer(touches=set(by_table) | ({"stage_history"} if makes_history else set())) as con:
+    touches = set(by_table) | ({"stage_history"} if makes_history else set())
+    with ws.writer(touches=touches, reads=_reads(touches)) as con:
         settings = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall()))
         con.execute(f"SET TimeZone = {lit(settings.time_zone)}")
         con.execute(
@@ -186,6 +187,20 @@ def import_sources(
         if after is not None:
             after(con, result)
     return result
+
+
+def _reads(touches: set[str]) -> set[str]:
+    """The tables an import of the tables `touches` reads besides them: those
+    their rows refer to, the exchange rates, the opportunities (each import
+    keeps a snapshot of the open ones), and what the derived tables it
+    makes anew are made from."""
+    reads = {"opportunities"}
+    for name in touches:
+        reads |= {c.ref for c in TABLE_BY_NAME[name].columns if c.ref}
+        if name in _CURRENCY_DAY:
+            reads.add("exchange_rates")
+    made_from = [tables for tables in derived.MADE_FROM.values() if tables & touches]
+    return reads.union(*made_from)
 
 
 def _header(path: Path) -> list[str]:

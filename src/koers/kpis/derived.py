@@ -35,6 +35,14 @@ KEYS = {SPANS: ("opportunity_id", "stage", "entered_at"), OPPORTUNITIES: ("oppor
 # the canonical tables each derived table is made from (the opportunities take their stage from the stays)
 _SPANS_FROM = {"stage_history", "stages"}
 MADE_FROM = {SPANS: _SPANS_FROM, OPPORTUNITIES: {"opportunities", "leads"} | _SPANS_FROM}
+# the derived tables each is made from (refresh reads the stays as kept)
+USES = {SPANS: set(), OPPORTUNITIES: {SPANS}}
+
+
+def needed_for(changed: set[str]) -> set[str]:
+    """The derived tables an import that changes `changed` makes anew or reads."""
+    stale = {name for name in DERIVED if MADE_FROM[name] & changed}
+    return stale.union(*(USES[name] for name in stale))
 
 # The opportunity dimensions that fall back to the lead's when empty.
 FROM_LEAD = ("source", "campaign", "region", "segment")
