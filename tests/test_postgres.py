@@ -348,3 +348,14 @@ def test_a_writer_of_targets_leaves_the_activities_in_postgresql(golden_pair):
             with pytest.raises(Exception, match="the table activities was not loaded from PostgreSQL"):
                 con.execute("SELECT count(*) FROM activities").fetchone()
             raise ValueError("left alone")
+
+
+def test_an_export_holds_one_table_at_a_time(golden_pair):
+    _, pg = golden_pair
+    with pg.reader_table_by_table() as (con, take):
+        take("opportunities")
+        opportunities = con.execute("SELECT count(*) FROM opportunities").fetchone()[0]
+        take("activities")
+        assert con.execute("SELECT count(*) FROM opportunities").fetchone()[0] == 0 < opportunities
+        assert con.execute("SELECT count(*) FROM activities").fetchone()[0] > 0
+        assert con.execute("SELECT count(*) FROM koers_settings").fetchone()[0] > 0  # Koers's own throughout

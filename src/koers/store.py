@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -274,6 +274,15 @@ class Workspace:
         alone, not the whole workspace a reader loads."""
         with self.reader() as con:
             yield con
+
+    @contextmanager
+    def reader_table_by_table(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, Callable[[str], None]]]:
+        """A reader, and `take(name)` to call before reading the canonical
+        table `name`: a workspace that loads its tables to read them (a
+        PostgreSQL one) then holds one at a time, with Koers's own, all of
+        one snapshot. An export of ten million activities needs no more."""
+        with self.reader() as con:
+            yield con, lambda name: None
 
     def rejects_dir(self) -> Path:
         raise NotImplementedError

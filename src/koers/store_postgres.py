@@ -19,7 +19,7 @@ A password is never part of the stored URL: give it in PGPASSWORD or
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 
-from koers.model import TABLES
+from koers.model import TABLE_BY_NAME, TABLES
 from koers.store import (
     META_DDL,
     META_KEYS,
@@ -38,6 +38,7 @@ from koers.store import (
     hash_sums,
     kept_derived,
     open_duckdb,
+    table_ddl,
     table_sums,
 )
 
@@ -173,6 +174,31 @@ class PostgresWorkspace(CopiedWorkspace):
                     cur.execute(f'ANALYZE "{name}"')
                 cur.execute("UPDATE koers_version SET version = version + 1")
                 pg.commit()
+        finally:
+            con.close()
+
+    @contextmanager
+    def reader_table_by_table(self) -> Iterator[tuple[duckdb.DuckDBPyConnection, Callable[[str], None]]]:
+        from koers.store import duckdb_config
+
+        con = open_duckdb(config=duckdb_config())
+        try:
+            ensure_schema(con)
+            with self._pg() as pg, pg.cursor() as cur:
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # one snapshot for every table
+                cur.execute("SET DateStyle = ISO")
+                for name in META_DDL:
+                    _copy_in(cur, con, name, [c for c, _ in schema()[name]])
+                held: list[str] = []
+
+                def take(name: str) -> None:
+                    for was in held:  # dropped, which frees its memory (a DELETE would not)
+                        con.execute(f'DROP TABLE "{was}"')
+                        con.execute(table_ddl(TABLE_BY_NAME[was]))
+                    held[:] = [name]
+                    _copy_in(cur, con, name, [c for c, _ in schema()[name]])
+
+                yield con, take
         finally:
             con.close()
 

@@ -691,10 +691,11 @@ def export_folder(ws: Workspace, folder: Path) -> dict[str, int]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
-    with ws.reader() as con:
+    with ws.reader_table_by_table() as (con, take):
         tz = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall())).time_zone
         con.execute(f"SET TimeZone = {lit(tz)}")
         for name in LOAD_ORDER:
+            take(name)
             table = TABLE_BY_NAME[name]
             exprs = ", ".join(_export_expr(c, tz) for c in table.columns)
             # a key that may repeat orders by every column after it: the same rows, the same file
