@@ -358,4 +358,4 @@ def test_an_export_holds_one_table_at_a_time(golden_pair):
         take("activities")
         assert con.execute("SELECT count(*) FROM opportunities").fetchone()[0] == 0 < opportunities
         assert con.execute("SELECT count(*) FROM activities").fetchone()[0] > 0
-        assert con.execute("SELECT count(*) FROM koers_settings").fetchone()[0] > 0  # Koers's own throughout
+        assert con.execute("SELECT count(*) FROM koers_imports").fetchone()[0] > 0  # Koers's own throughout
