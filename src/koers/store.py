@@ -42,7 +42,14 @@ def open_duckdb(path: str = ":memory:", config: dict[str, str] | None = None,
                 read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A DuckDB connection, quiet: DuckDB's own progress bar prints to
     standard output, into the CSV or JSON a command writes there, on any
-    query longer than two seconds (Koers draws its own on standard error)."""
+    query longer than two seconds (Koers draws its own on standard error).
+    An in-memory database (a Spark or PostgreSQL workspace loaded to be
+    written) keeps to the memory limit too, spilling into a folder of the
+    system's temporary files, not `.tmp` in the user's working folder."""
+    if path == ":memory:":
+        config = {**duckdb_config(), "temp_directory": str(Path(tempfile.gettempdir()) /
+                                                           f"koers-spill-{os.getpid()}-{uuid.uuid4().hex[:8]}"),
+                  **(config or {})}
     con = waiting_for_lock(path, lambda: duckdb.connect(path, read_only=read_only, config=config or {}),
                            (lambda: duckdb.connect(path, config=config or {})) if read_only else None,
                            writing=not read_only and path != ":memory:")
