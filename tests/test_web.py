@@ -727,6 +727,77 @@ def test_an_idle_server_lets_a_waiting_writer_in_before_its_idle_seconds_are_ove
         assert c.app.state.cockpit.settings().stale_days == 41.0
 
 
+def test_pages_let_a_waiting_writer_go_first_for_a_while_not_for_as_long_as_it_waits(demo_path, tmp_path,
+                                                                                      monkeypatch):
+    """A writer waiting behind another program's reader: the server lets it
+    go first for WRITER_FIRST_S, then reads beside that reader again, rather
+    than wait with the writer once per KPI run."""
+    from koers.kpis import cache
+    from koers.store import writers_waiting
+    from tests.test_cli import _holding
+
+    path = str(tmp_path / "behind.duckdb")
+    shutil.copy(demo_path, path)
+    monkeypatch.setattr(cache, "WRITER_FIRST_S", 1.0)
+    monkeypatch.setenv("KOERS_LOCK_WAIT", "30")
+    reader = _holding(path, "read", 60)
+    writer = subprocess.Popen([str(Path(sys.executable).with_name("koers")), "settings", "stale_days=40",
+                               "--workspace", path], env={**os.environ, "KOERS_LOCK_WAIT": "30"},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(200):
+            if writers_waiting(path):
+                break
+            time.sleep(0.05)
+        assert writers_waiting(path)
+        with TestClient(create_app(path, keep_open=5)) as c:
+            start = time.monotonic()
+            assert c.get("/", params={"as_of": AS_OF}).status_code == 200  # a dozen runs
+            assert time.monotonic() - start < 20
+            start = time.monotonic()
+            assert c.get("/settings").status_code == 200
+            assert time.monotonic() - start < 5
+        assert writer.poll() is None  # still waiting for the other program
+    finally:
+        writer.kill()
+        writer.wait()
+        reader.kill()
+        reader.wait()
+
+
+def test_koers_serve_starts_beside_another_program_that_reads_the_workspace(demo_path, tmp_path):
+    import socket
+    import urllib.request
+
+    from tests.test_cli import _holding
+
+    path = str(tmp_path / "served.duckdb")
+    shutil.copy(demo_path, path)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    reader = _holding(path, "read", 60)
+    server = subprocess.Popen([str(Path(sys.executable).with_name("koers")), "serve", "--workspace", path,
+                               "--port", str(port)], env={**os.environ, "KOERS_LOCK_WAIT": "2"},
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        for _ in range(300):
+            assert server.poll() is None, server.stderr.read().decode()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/settings?lang=en", timeout=10) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not answer")
+    finally:
+        server.kill()
+        server.wait()
+        reader.kill()
+        reader.wait()
+
+
 def test_a_page_while_another_program_writes_the_workspace_too_long_is_a_503_with_the_reason(demo_path, tmp_path,
                                                                                              monkeypatch):
     from tests.test_cli import _holding

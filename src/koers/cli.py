@@ -305,7 +305,7 @@ def serve_cmd(
 
     from koers.web.app import create_app
 
-    ws = open_workspace(workspace)
+    ws = open_workspace(workspace, read_only=True)  # the pages read beside KPI runs and exports
     err.print(f"Koers on http://{host}:{port}/  (workspace {ws.url}; API docs at /docs)", highlight=False)
     uvicorn.run(create_app(ws.url), host=host, port=port, log_level="warning")
 

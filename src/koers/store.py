@@ -8,6 +8,7 @@ validation and writing are one code path whatever the workspace kind.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import glob
 import math
@@ -76,12 +77,7 @@ def waiting_for_lock(path: str, connect, as_open=None, writing: bool = False):
             if deadline is None:  # read once, and only when a lock is met
                 patience = lock_wait()
                 deadline = time.monotonic() + patience
-                if writing:
-                    waiting = Path(f"{path}.waiting-{os.getpid()}-{threading.get_ident()}")
-                    try:
-                        waiting.touch()
-                    except OSError:  # a folder this program may not write: it waits unannounced
-                        waiting = None
+                waiting = _say_waiting(path) if writing else None
             if time.monotonic() >= deadline:
                 raise WorkspaceError(f"the workspace {path} is {connected} and stayed so for {patience:g} s; "
                                      "try again when it is done") from None
@@ -89,7 +85,34 @@ def waiting_for_lock(path: str, connect, as_open=None, writing: bool = False):
             pause = min(pause * 2, 1.0)
     finally:
         if waiting is not None:
-            waiting.unlink(missing_ok=True)
+            note, held = waiting
+            with contextlib.suppress(OSError):
+                note.unlink()
+            held.close()
+
+
+def _notes(path: str) -> tuple[Path, str]:
+    """The folder and name pattern of the notes of writers waiting for the
+    file, by its real path: a server and a writer may name it differently."""
+    real = Path(os.path.realpath(path))
+    return real.parent, glob.escape(real.name) + ".waiting-*"
+
+
+def _say_waiting(path: str):
+    """A note beside the file, locked while this writer waits: a note whose
+    lock nobody holds is one a killed writer left (a PID may be taken again
+    by another program, so it tells nothing). None where the folder may not
+    be written: the writer then waits unannounced."""
+    folder, _ = _notes(path)
+    name = f"{Path(os.path.realpath(path)).name}.waiting-{os.getpid()}-{threading.get_ident()}"
+    try:
+        # locked under another name first, so no reader finds it unlocked and takes it for a killed writer's
+        held = open(folder / f".{name}", "wb")
+        fcntl.flock(held, fcntl.LOCK_EX)
+        os.replace(folder / f".{name}", folder / name)
+    except OSError:
+        return None
+    return folder / name, held
 
 
 def _try_connect(path: str, connect, as_open):
@@ -112,20 +135,24 @@ def _try_connect(path: str, connect, as_open):
         return "open read-only in this program (which now wants to write it)"
 
 
-def writers_waiting(path: str) -> bool:
-    """Whether a writer waits for the file (waiting_for_lock): a server
-    reading it lets it go then, and opens it again only once the writer is in.
-    A note left by a program that is gone is removed."""
-    found = False
-    for note in Path(path).parent.glob(glob.escape(Path(path).name) + ".waiting-*"):
-        pid = note.name.rsplit(".waiting-", 1)[1].split("-", 1)[0]
+def writers_waiting(path: str) -> set[str]:
+    """The notes of the writers waiting for the file (waiting_for_lock): a
+    server reading it lets it go then, and for a while opens it again only
+    once the writer is in. A note whose writer is gone is removed, where
+    this program may."""
+    folder, pattern = _notes(path)
+    found = set()
+    for note in folder.glob(pattern):
         try:
-            os.kill(int(pid), 0)
-            found = True
-        except (ValueError, ProcessLookupError):
-            note.unlink(missing_ok=True)
-        except PermissionError:  # another user's program, alive
-            found = True
+            with open(note, "rb") as f:
+                try:
+                    fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    found.add(note.name)  # its writer holds it: waiting
+                    continue
+            note.unlink()
+        except OSError:  # gone meanwhile, or not ours to read or remove
+            continue
     return found
 
 
@@ -294,9 +321,9 @@ class Workspace:
     def rejects_dir(self) -> Path:
         raise NotImplementedError
 
-    def writers_waiting(self) -> bool:
-        """Whether a writer waits for a reader to let the workspace go."""
-        return False
+    def writers_waiting(self) -> set[str]:
+        """The writers waiting for a reader to let the workspace go (store.writers_waiting)."""
+        return set()
 
     def fingerprint(self) -> str:
         """Changes whenever the stored data or settings change; cheap enough
@@ -377,7 +404,7 @@ class DuckDBWorkspace(Workspace):
     def rejects_dir(self) -> Path:
         return self.path.with_name(self.path.name + ".rejects")
 
-    def writers_waiting(self) -> bool:
+    def writers_waiting(self) -> set[str]:
         return writers_waiting(str(self.path))
 
     def fingerprint(self) -> str:

@@ -33,10 +33,13 @@ from koers.kpis.context import release_views
 from koers.kpis.drill import Drill, drill
 from koers.periods import Period
 from koers.settings import Settings
-from koers.store import Workspace, lock_wait, now_utc
+from koers.store import Workspace, now_utc
 
 # how often a server holding the file idle looks for a writer waiting for it
 WRITER_CHECK_S = 0.5
+# how long a server lets one waiting writer go first: if that writer waits for
+# another program, the pages must not wait with it for ever
+WRITER_FIRST_S = 10.0
 
 
 class _Session:
@@ -62,6 +65,9 @@ class ResultCache:
         self._session: _Session | None = None
         self._timer: threading.Timer | None = None
         self._idle_until = 0.0
+        # each waiting writer's note -> until when this server lets it go first
+        self._writers: dict[str, float] = {}
+        self._writers_lock = threading.Lock()
         # held by a writer in this program too, so no page opens the file meanwhile
         self.lock = threading.RLock()
         self._entries: OrderedDict[tuple, object] = OrderedDict()
@@ -110,6 +116,7 @@ class ResultCache:
         check_query(kpi_ids, by, where)
         as_of = as_of or now_utc()
         question = (tuple(periods), tuple(by), tuple(sorted(where.items())), as_of)
+        self._let_writers_in()
         with self.lock:
             self.state()
             missing = [k for k in dict.fromkeys(kpi_ids)
@@ -129,6 +136,7 @@ class ResultCache:
         as_of = as_of or now_utc()
         key = ("drill", kpi_id, period, tuple(sorted((match or {}).items())),
                tuple(sorted((where or {}).items())), as_of, limit, offset)
+        self._let_writers_in()
         with self.lock:
             self.state()
             if key in self._entries:
@@ -166,7 +174,11 @@ class ResultCache:
                 if self._timer is not threading.current_thread():  # a run since took the file again
                     return
                 self._timer = None
-                if time.monotonic() >= self._idle_until or self.ws.writers_waiting():
+                try:
+                    writer = self._writer_first()
+                except Exception:  # noqa: BLE001 - no note could be read: let the file go, as when idle
+                    writer = True
+                if time.monotonic() >= self._idle_until or writer:
                     self.release()
                 else:
                     self._schedule()
@@ -183,27 +195,31 @@ class ResultCache:
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
-        if self._session is not None and (self._session.key != key or self.ws.writers_waiting()):
+        if self._session is not None and (self._session.key != key or self._writer_first()):
             self.release()
-        if self._session is None:
-            self._let_writers_in()
         if self._session is None:
             self._session = _Session(key, connect(self.ws))
         return self._session
 
+    def _writer_first(self) -> bool:
+        """Whether a writer waits for the file that this server still lets
+        go first (each for WRITER_FIRST_S from when it is first seen)."""
+        notes, now = self.ws.writers_waiting(), time.monotonic()
+        with self._writers_lock:
+            self._writers = {n: self._writers.get(n, now + WRITER_FIRST_S) for n in notes}
+            return any(now < until for until in self._writers.values())
+
     def _let_writers_in(self) -> None:
-        """Open the file only once the writers that wait for it are in (an
-        import waiting for this server would else wait while pages keep coming)."""
-        deadline, pause = None, 0.05
-        while self.ws.writers_waiting():
-            deadline = deadline or time.monotonic() + lock_wait()
-            if time.monotonic() >= deadline:
-                return  # the open then waits on the file itself, and says so
+        """Before a run, and outside the lock (pages that compute nothing go
+        on): wait while a writer this server lets go first waits, so that
+        pages that keep coming do not keep an import out."""
+        pause = 0.05
+        while self._writer_first():
             time.sleep(pause)
             pause = min(pause * 2, 0.5)
 
     def _idle_later(self) -> None:
-        if self.keep_open <= 0 or self.ws.writers_waiting():
+        if self.keep_open <= 0 or self._writer_first():
             self.release()
             return
         self._idle_until = time.monotonic() + self.keep_open

@@ -7,6 +7,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlparse
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.exceptions import HTTPException
 
@@ -74,5 +75,6 @@ async def save_settings(request: Request) -> Response:
         value = parse_setting("focus_kpis", ",".join(ids))
     except ValueError as e:
         raise BadRequest(str(e)) from None
-    cockpit_of(request).set_settings(focus_kpis=value)
+    # in a worker thread: the write may wait for the pages' runs and for the file
+    await run_in_threadpool(cockpit_of(request).set_settings, focus_kpis=value)
     return RedirectResponse(f"/settings?lang={lang if lang in ('nl', 'en') else 'nl'}&saved=1", status_code=303)
