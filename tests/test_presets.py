@@ -255,3 +255,69 @@ def test_the_docs_list_exactly_the_columns_each_preset_reads():
     assert sorted(docs) == sorted(PRESETS)
     for name in PRESETS:
         assert docs[name] == expected_columns(name), name
+
+
+def _salesforce(path: Path, rows: list[str], currency_column: bool = False) -> Path:
+    head = '"Opportunity Owner","Opportunity Name","Stage","Created Date","Close Date","Amount"'
+    path.write_text("\n".join([head + (',"Opportunity Currency"' if currency_column else ""), *rows]) + "\n",
+                    encoding="utf-8")
+    return path
+
+
+def _rejects(result) -> dict[int, tuple[str, str]]:
+    with open(result.rejects_path, encoding="utf-8") as f:
+        return {int(r["line"]): (r["value"], r["reason"]) for r in csv.DictReader(f)}
+
+
+def test_an_amount_that_names_its_currency_is_in_that_currency_never_the_workspace_s(tmp_ws, tmp_path):
+    """data-model.md: no amount in another currency summed 1:1. USD 1,200.00
+    is in USD: the row's currency where it gives none, and a row whose
+    currency column says otherwise is rejected."""
+    tmp_ws.set_settings(time_zone="UTC", currency="USD")
+    won = '"Jan","{}","Closed Won","3/4/2025","3/31/2025","{}","{}"'
+    report = _salesforce(tmp_path / "report.csv", [
+        won.format("A", "USD 1,200.00", ""), won.format("B", "$ 500", ""), won.format("C", "GBP 1,000.00", ""),
+        won.format("D", "USD 300", "EUR"), won.format("E", "$ 700", "CAD"), won.format("F", "1,000.00 USD", "USD"),
+    ], currency_column=True)
+    result = import_mapped(tmp_ws, preset_path("salesforce"), [report])
+    with tmp_ws.reader() as con:
+        landed = con.execute("SELECT opportunity_id, amount, coalesce(currency, '-') FROM opportunities "
+                             "ORDER BY 1").fetchall()
+    assert landed == [("A", 1200.0, "USD"), ("B", 500.0, "USD"), ("F", 1000.0, "USD")]
+    assert _rejects(result) == {
+        4: ("GBP", "no exchange rate for GBP on or before 2025-03-04"),
+        5: ("USD 300", "an amount in USD, the row's currency is EUR"),
+        6: ("CAD", "no exchange rate for CAD on or before 2025-03-04"),
+    }
+    assert _figure(tmp_ws, "won_value", "2025-03") == pytest.approx(2700)
+
+
+def test_a_salesforce_report_with_closed_but_no_won_column_tells_won_by_the_stage(tmp_ws, tmp_path):
+    closed = '"Jan","{}","{}","3/4/2025","3/31/2025","100","{}"'
+    path = tmp_path / "closed.csv"
+    path.write_text("\n".join([
+        '"Opportunity Owner","Opportunity Name","Stage","Created Date","Close Date","Amount","Closed"',
+        closed.format("A", "Closed Won", 1), closed.format("B", "Closed Lost", 1),
+        closed.format("C", "Prospecting", 0), closed.format("D", "Signed", 1)]) + "\n", encoding="utf-8")
+    result = import_mapped(tmp_ws, preset_path("salesforce"), [path])
+    with tmp_ws.reader() as con:
+        statuses = con.execute("SELECT opportunity_id, status FROM opportunities ORDER BY 1").fetchall()
+    assert statuses == [("A", "won"), ("B", "lost"), ("C", "open")]
+    # closed, in a stage of its own naming: won or lost nothing says, so it is not guessed
+    assert list(_rejects(result)) == [5]
+
+
+def test_an_amount_whose_decimal_mark_nothing_tells_is_rejected_not_read_a_thousand_times_too_small(
+        tmp_ws, tmp_path):
+    row = '"Jan de Vries","{}","Prospecting","4-3-2025","30-4-2025","{}"'
+    guess = _salesforce(tmp_path / "guess.csv", [row.format("A", "EUR 1.200"), row.format("B", "€ 15.000")])
+    result = import_mapped(tmp_ws, preset_path("salesforce"), [guess], dates="day_first")
+    written = {t.table: t.written for t in result.tables}
+    assert written["opportunities"] == 0 and [v for v, _ in _rejects(result).values()] == ["EUR 1.200", "€ 15.000"]
+    assert "--decimal" in _rejects(result)[2][1]
+    import_mapped(tmp_ws, preset_path("salesforce"), [guess], dates="day_first", decimal=",")
+    told = _salesforce(tmp_path / "told.csv", [row.format("C", "1.200"), row.format("D", "2.500,50")])
+    assert import_mapped(tmp_ws, preset_path("salesforce"), [told], dates="day_first").rejected == 0
+    with tmp_ws.reader() as con:
+        amounts = con.execute("SELECT opportunity_id, amount FROM opportunities ORDER BY 1").fetchall()
+    assert amounts == [("A", 1200.0), ("B", 15000.0), ("C", 1200.0), ("D", 2500.5)]

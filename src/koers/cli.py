@@ -57,6 +57,9 @@ def import_cmd(
     dates: Annotated[str | None, typer.Option(help="with --mapping or --preset: the exported files' date order, "
                                                    "day_first (04-03-2025 is 4 March) or month_first, over the "
                                                    "mapping's (a Salesforce export follows its user's locale)")] = None,
+    decimal: Annotated[str | None, typer.Option(help="with --mapping or --preset: the exported files' decimal "
+                                                     "mark, ',' (1.234,50) or '.' (1,234.50), over the mapping's "
+                                                     "(a CRM writes numbers as its user's locale does)")] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Import a canonical dataset folder, or exported files through a mapping or a preset:
@@ -74,6 +77,8 @@ def import_cmd(
             usage_error(str(e))
     if dates is not None and (mapping is None or dates not in ("day_first", "month_first")):
         usage_error("--dates is day_first or month_first, and goes with --mapping or --preset")
+    if decimal is not None and (mapping is None or decimal not in (",", ".")):
+        usage_error("--decimal is ',' or '.', and goes with --mapping or --preset")
     if mapping is None and len(paths) != 1:
         usage_error("give one canonical dataset folder, or --mapping M.yaml / --preset NAME with the exported files")
     if mapping is not None:
@@ -94,7 +99,8 @@ def import_cmd(
 
         try:
             if mapping is not None:
-                result = import_mapped(ws, mapping, paths, on_table=lambda t, _: advance(t, 0), dates=dates)
+                result = import_mapped(ws, mapping, paths, on_table=lambda t, _: advance(t, 0), dates=dates,
+                                       decimal=decimal)
             else:
                 result = import_folder(ws, folder, on_table=advance)
         except (ImportError_, MappingError) as e:

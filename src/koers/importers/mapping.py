@@ -42,12 +42,22 @@ import pandas as pd
 
 from koers.importers.canonical import ImportResult, Source, import_sources
 from koers.importers.tabular import FileError, Tabular, read_tabular
-from koers.importers.values import DATE_ORDERS, parse_date, parse_number, parse_timestamp
+from koers.importers.values import (
+    DATE_ORDERS,
+    ambiguous,
+    currency_of,
+    decimal_said,
+    parse_date,
+    parse_number,
+    parse_timestamp,
+)
 from koers.model import TABLE_BY_NAME, ColType
 from koers.store import Workspace
 
 FILE_KEYS = {"path", "sheet", "delimiter", "encoding", "decimal", "dates", "ends_at_blank_line"}
 TABLE_KEYS = {"from", "columns", "unique", "rows"}
+# the currencies an amount written with "$" may be in (the row's currency says which; USD where none does)
+DOLLARS = {"USD", "CAD", "AUD", "NZD", "SGD", "HKD"}
 COLUMN_KEYS = {"column", "template", "value", "values", "default", "lookup", "format", "optional", "when", "cases"}
 LOOKUP_KEYS = {"file", "key", "value", "match"}
 _FIELD = re.compile(r"\{([^{}]+)\}")
@@ -67,6 +77,8 @@ class FileSpec:
     decimal: str | None = None
     dates: str = "day_first"
     ends_at_blank_line: bool = False
+    # the decimal mark the file's numbers show, where the mapping names none (values.decimal_said)
+    decimal_seen: str | None = None
 
 
 @dataclass
@@ -368,6 +380,8 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     said = pd.DataFrame({"_line": out["_line"]})
     problems: list[tuple] = [(line, None, text, reason) for line, text, reason in tab.malformed]
     origin: dict[str, str] = {}
+    money: dict[str, pd.Series] = {}  # the written text of each amount, for _money_checks
+    labels: dict[str, str] = {}
     for c in _in_order(spec):
         col = table.column(c.target)
         src = _pick(c.column, tab.columns) if c.column else None
@@ -411,9 +425,12 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
                 problems.append((int(line), label, text, str(e)))
                 values.append(None)
         out[c.target] = pd.Series(values, dtype=object)
+        if col.type == ColType.NUMBER and c.target != "probability":  # a looked-up value is its own file's
+            money[c.target], labels[c.target] = texts.where(~theirs, ""), label
         rewritten = [t if v is not None and v != t else None for t, v in zip(texts, values)]
         if any(t is not None for t in rewritten):
             said[c.target] = pd.Series(rewritten, dtype=object)
+    _money_checks(table, out, money, labels, bool(fs.decimal or fs.decimal_seen), decimal, problems)
     if spec.unique:
         key = list(table.key)
         out = out[~out.duplicated(subset=[k for k in key if k in out.columns], keep="first")]
@@ -424,9 +441,57 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
 
 
 def _decimal(fs: FileSpec, tab: Tabular) -> str:
-    """The file's decimal mark: as the mapping says, else "," in a file
-    separated by ";", else "."."""
-    return fs.decimal or ("," if tab.delimiter == ";" else ".")
+    """The file's decimal mark: as the mapping says, else as its numbers
+    show, else "," in a file separated by ";", else "."."""
+    return fs.decimal or fs.decimal_seen or ("," if tab.delimiter == ";" else ".")
+
+
+def _see_decimals(mapping: Mapping, data: dict[str, Tabular]) -> None:
+    """Where the mapping names no decimal mark for a file, the one its
+    numbers show (1.234,50 in one row says how 1.200 in another reads)."""
+    for fs in mapping.files.values():
+        if fs.decimal or fs.name not in data:
+            continue
+        tab = data[fs.name]
+        sources = {_pick(c.column, tab.columns) for t in mapping.tables if t.source == fs.name
+                   for c in t.columns if c.column and TABLE_BY_NAME[t.table].column(c.target).type == ColType.NUMBER}
+        texts = (text for src in sources - {None} for text in tab.rows[src].astype(str).str.strip() if text)
+        fs.decimal_seen = decimal_said(texts)
+
+
+def _money_checks(table, out: pd.DataFrame, written: dict[str, pd.Series], labels: dict[str, str],
+                  decided: bool, decimal: str, problems: list[tuple]) -> None:
+    """The currency an amount names (USD 1,200.00, € 950) is the row's: it
+    becomes the row's currency where none is given, and a row whose currency
+    says another is rejected, as is an amount whose decimal mark is a guess
+    (1.200 where nothing says whether "." is the decimal mark): data-model.md
+    allows no amount read in the wrong currency or a thousand times too small."""
+    if "currency" not in table.column_names:
+        return
+    given = out["currency"] if "currency" in out.columns else pd.Series([None] * len(out), dtype=object)
+    currency = list(given)
+    for target, texts in written.items():
+        for i, (line, text) in enumerate(zip(out["_line"], texts)):
+            if not text:
+                continue
+            if not decided and ambiguous(text, decimal):
+                problems.append((int(line), labels[target], text,
+                                 f"is '{decimal}' a thousands separator or the decimal mark? Nothing in the file "
+                                 "tells: give --decimal , or --decimal . (decimal: in a mapping's files)"))
+            named = currency_of(text)
+            if named is None:
+                continue
+            row = currency[i] or None
+            if named == "$":
+                if row is None:
+                    currency[i] = "USD"
+                elif row not in DOLLARS:
+                    problems.append((int(line), labels[target], text, f"an amount in dollars, the row's currency is {row}"))
+            elif row is None:
+                currency[i] = named
+            elif row != named:
+                problems.append((int(line), labels[target], text, f"an amount in {named}, the row's currency is {row}"))
+    out["currency"] = pd.Series(currency, dtype=object, index=out.index)
 
 
 def _in_order(spec: TableSpec) -> list[ColumnSpec]:
@@ -528,15 +593,18 @@ def _keeper(tab: Tabular) -> Callable[[set[int], Path], None]:
 
 
 def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
-                  on_table: Callable[[str, int], None] | None = None, dates: str | None = None) -> ImportResult:
+                  on_table: Callable[[str, int], None] | None = None, dates: str | None = None,
+                  decimal: str | None = None) -> ImportResult:
     """`dates`: day_first or month_first for every file, over the mapping's
-    own (the user's locale decides how a CRM writes dates)."""
+    own (the user's locale decides how a CRM writes dates); `decimal`: the
+    files' decimal mark, "." or ",", over the mapping's, likewise."""
     mapping = load_mapping(mapping_path)
-    if dates is not None:
-        for spec in mapping.files.values():
-            spec.dates = dates
+    for spec in mapping.files.values():
+        spec.dates = dates or spec.dates
+        spec.decimal = decimal or spec.decimal
     data = read_files(mapping, [Path(p) for p in paths])
     check_columns(mapping, data)
+    _see_decimals(mapping, data)
     sources = [written_rows(t, mapping) if t.rows is not None else map_table(t, data, mapping.files)
                for t in mapping.tables]
     origin = f"{Path(mapping_path).resolve()}: " + ", ".join(str(Path(p).resolve()) for p in paths)

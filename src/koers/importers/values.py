@@ -13,7 +13,16 @@ _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, past Excel's 1900 le
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _SPLIT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _SERIAL = re.compile(r"^\d{1,6}(\.\d+)?$")
-_MONEY_MARKS = re.compile(r"[€$£%\s\u00a0\u202f]|EUR|USD|GBP")  # "%": a probability exported as 75%
+_MONEY_MARKS = re.compile(r"[€$£%\s\u00a0\u202f]|^[A-Z]{3}|[A-Z]{3}$")  # "%": a probability exported as 75%
+# the currency a value names: a symbol, or an ISO code before or after it ("USD 1,200.00", "1.200,00 EUR")
+_CURRENCY = re.compile(r"^\s*([A-Z]{3}|[€$£])|([A-Z]{3}|[€$£])\s*$")
+_SYMBOLS = {"€": "EUR", "£": "GBP", "$": "$"}  # "$": a dollar, which one the row's currency says
+# a number of one to three digits and groups of three after one mark, and nothing else: 1.200 is
+# one thousand two hundred or one point two, as the file's decimal mark has it
+_GROUPS = {".": re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+-?$"), ",": re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+-?$")}
+# a number only one decimal mark reads: 1.234,5 or 12,50 says ","; 1,234.5 or 12.50 says "."
+_SAYS = {",": re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,\d{1,2})-?$"),
+         ".": re.compile(r"^[+-]?(\d{1,3}(,\d{3})+\.\d+|\d+\.\d{1,2})-?$")}
 
 DATE_ORDERS = ("day_first", "month_first")
 
@@ -30,6 +39,34 @@ def parse_number(text: str, decimal: str) -> str:
         raise ValueError(f"not a number (decimal '{decimal}')")
     t = t.replace(thousands, "").replace(decimal, ".")
     return ("-" if negative and float(t) != 0 else "") + t
+
+
+def currency_of(text: str) -> str | None:
+    """The currency a written amount names (€ 1.200 is EUR), "$" for a
+    dollar sign, None when it names none."""
+    m = _CURRENCY.search(text)
+    if not m:
+        return None
+    mark = m.group(1) or m.group(2)
+    return _SYMBOLS.get(mark, mark)
+
+
+def decimal_said(texts) -> str | None:
+    """The decimal mark the written numbers `texts` show, where only one
+    reads them all; None where none tells or they disagree."""
+    said = set()
+    for text in texts:
+        t = _MONEY_MARKS.sub("", text)
+        said |= {mark for mark, pattern in _SAYS.items() if pattern.match(t)}
+        if len(said) > 1:
+            return None
+    return said.pop() if said else None
+
+
+def ambiguous(text: str, decimal: str) -> bool:
+    """Whether an amount reads as a whole number of thousands or a fraction
+    by the decimal mark alone (1.200 with ".": 1.2 or 1200?)."""
+    return bool(_GROUPS[decimal].match(_MONEY_MARKS.sub("", text)))
 
 
 def parse_date(text: str, order: str = "day_first", fmt: str | None = None) -> str:
