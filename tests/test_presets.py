@@ -321,3 +321,18 @@ def test_an_amount_whose_decimal_mark_nothing_tells_is_rejected_not_read_a_thous
     with tmp_ws.reader() as con:
         amounts = con.execute("SELECT opportunity_id, amount FROM opportunities ORDER BY 1").fetchall()
     assert amounts == [("A", 1200.0), ("B", 15000.0), ("C", 1200.0), ("D", 2500.5)]
+
+
+def test_a_hubspot_export_saved_again_by_a_dutch_excel_keeps_its_open_deals(tmp_ws, tmp_path):
+    """The preset's formats for Close Date are HubSpot's own; a date in the
+    file's order (30-04-2025 12:00, as Excel writes it back) reads too."""
+    path = tmp_path / "deals.csv"
+    path.write_text("Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount\n"
+                    "1,Jan,04-03-2025 09:15,Closed Won,30-04-2025 12:00,100\n"
+                    "2,Jan,04-03-2025 09:15,Contract Sent,30-04-2025 12:00,100\n"
+                    "3,Jan,04-03-2025 09:15,Contract Sent,30-04-2025,100\n", encoding="utf-8")
+    assert import_mapped(tmp_ws, preset_path("hubspot"), [path]).rejected == 0
+    with tmp_ws.reader() as con:
+        rows = con.execute("SELECT opportunity_id, status, CAST(expected_close_on AS VARCHAR) FROM opportunities "
+                           "ORDER BY 1").fetchall()
+    assert rows == [("1", "won", None), ("2", "open", "2025-04-30"), ("3", "open", "2025-04-30")]

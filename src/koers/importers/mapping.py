@@ -420,7 +420,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
             try:
                 # a looked-up value is written as its own file writes numbers and dates
                 values.append(_read_value(col.type, text, other_decimal, other.dates) if looked_up
-                              else _read_value(col.type, text, decimal, c.format or fs.dates))
+                              else _read_value(col.type, text, decimal, c.format or fs.dates, fs.dates))
             except ValueError as e:
                 problems.append((int(line), label, text, str(e)))
                 values.append(None)
@@ -563,8 +563,10 @@ def _look_up(texts: pd.Series, keys: pd.Series, other: Tabular, spec: dict) -> p
                      dtype=object)
 
 
-def _read_value(kind: ColType, text: str, decimal: str, dates: str | tuple[str, ...]) -> str:
-    """`dates`: the file's date order, or the formats a value may have."""
+def _read_value(kind: ColType, text: str, decimal: str, dates: str | tuple[str, ...], order: str = "") -> str:
+    """`dates`: the file's date order, or the formats a value may have;
+    `order`: the file's date order, for a value that has none of those
+    formats (a CSV saved again by a Dutch Excel writes 30-04-2025 12:00)."""
     if kind in (ColType.NUMBER, ColType.INTEGER):
         return parse_number(text, decimal)
     if kind not in (ColType.TIMESTAMP, ColType.DATE):
@@ -578,6 +580,13 @@ def _read_value(kind: ColType, text: str, decimal: str, dates: str | tuple[str, 
             return parse(text, "day_first", fmt)
         except ValueError as e:
             errors.append(e)
+    if order in DATE_ORDERS:
+        try:
+            if kind == ColType.DATE and any("%H" in f for f in dates):  # formats with a time: its day
+                return parse_timestamp(text, order, None)[:10]
+            return parse(text, order, None)
+        except ValueError:
+            pass
     if len(dates) == 1:
         raise errors[0]
     raise ValueError(f"matches none of the formats {', '.join(dates)}")
