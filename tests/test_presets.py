@@ -336,3 +336,59 @@ def test_a_hubspot_export_saved_again_by_a_dutch_excel_keeps_its_open_deals(tmp_
         rows = con.execute("SELECT opportunity_id, status, CAST(expected_close_on AS VARCHAR) FROM opportunities "
                            "ORDER BY 1").fetchall()
     assert rows == [("1", "won", None), ("2", "open", "2025-04-30"), ("3", "open", "2025-04-30")]
+
+
+ODOO_HEAD = "ID;Salesperson;Created on;Stage;Probability;Closed Date;Expected Revenue"
+
+
+def _odoo(tmp_ws, path: Path, lines: list[str], head: str = ODOO_HEAD, data: bytes | None = None):
+    path.write_bytes(data if data is not None else ("\n".join([head, *lines]) + "\n").encode("utf-8"))
+    return import_mapped(tmp_ws, preset_path("odoo"), [path])
+
+
+def test_a_malformed_line_is_reported_once_as_the_file_wrote_it(tmp_ws, tmp_path):
+    result = _odoo(tmp_ws, tmp_path / "leads.csv", [
+        "1;Jan;04-03-2025 09:15;New;10;;100", '"2";"Jan";"04-03-2025 09:15";"New";"10";"";"1.000";"note', 'more"',
+        "3;Jan;04-03-2025 09:15;New;10;;100"])
+    assert {t.table: t.rejected for t in result.tables} == {"stages": 0, "reps": 0, "opportunities": 1}
+    with open(result.rejects_path, encoding="utf-8") as f:
+        rejects = list(csv.DictReader(f))
+    assert [(r["line"], r["value"]) for r in rejects] == [
+        ("3", '"2";"Jan";"04-03-2025 09:15";"New";"10";"";"1.000";"note\nmore"')]
+
+
+def test_a_deal_without_a_stage_lands_and_makes_no_stage(tmp_ws, tmp_path):
+    result = _odoo(tmp_ws, tmp_path / "leads.csv", ["1;Jan;04-03-2025 09:15;New;10;;100",
+                                                    "2;Jan;04-03-2025 09:15;;10;;200"])
+    assert result.rejected == 0
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT count(*) FROM opportunities WHERE stage IS NULL").fetchone()[0] == 1
+        assert con.execute("SELECT list(stage) FROM stages").fetchone()[0] == ["New"]
+
+
+def test_a_salesforce_report_with_a_blank_line_among_its_rows_keeps_the_rows_after_it(tmp_ws, tmp_path):
+    path = tmp_path / "report.csv"
+    row = '"Jan","{}","Prospecting","3/4/2025","4/30/2025","100"'
+    path.write_text("\n".join(['"Opportunity Owner","Opportunity Name","Stage","Created Date","Close Date","Amount"',
+                               row.format("A"), "", row.format("B"), row.format("C"), "", '"Opportunities Report"',
+                               '"Copyright (c) 2000-2025 salesforce.com, inc. All rights reserved."']) + "\n",
+                    encoding="utf-8")
+    result = import_mapped(tmp_ws, preset_path("salesforce"), [path])
+    assert result.rejected == 0
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT list(opportunity_id ORDER BY 1) FROM opportunities").fetchone()[0] == ["A", "B", "C"]
+
+
+def test_a_file_with_a_bom_saved_partly_as_windows_1252_keeps_its_first_column(tmp_ws, tmp_path):
+    data = (b"\xef\xbb\xbf" + ODOO_HEAD.encode() + b"\n1;Ren\xc3\xa9;04-03-2025 09:15;New;10;;100\n"
+            b"2;Ren\xe9;04-03-2025 09:15;New;10;;100\n")
+    assert _odoo(tmp_ws, tmp_path / "mixed.csv", [], data=data).rejected == 0
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT list(DISTINCT owner_id) FROM opportunities").fetchone()[0] == ["René"]
+
+
+def test_a_repeated_or_empty_header_name_matters_only_where_the_mapping_reads_it(tmp_ws, tmp_path):
+    line = "1;Jan;04-03-2025 09:15;New;10;;100;a;;b"
+    assert _odoo(tmp_ws, tmp_path / "tags.csv", [line], head=ODOO_HEAD + ";Tags;;Tags").rejected == 0
+    with pytest.raises(MappingError, match=r"the header names the column 'Stage' 2 times \(columns 4, 8\)"):
+        _odoo(tmp_ws, tmp_path / "stages.csv", ["1;Jan;04-03-2025 09:15;New;10;;100;Won"], head=ODOO_HEAD + ";Stage")

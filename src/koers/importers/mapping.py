@@ -352,10 +352,28 @@ def check_columns(mapping: Mapping, data: dict[str, Tabular]) -> None:
                 if c.lookup["match"] not in {x.target for x in t.columns}:
                     problems.append(f"tables.{t.table}.{c.target}.lookup.match: '{c.lookup['match']}' is not a "
                                     f"column this table maps")
+    problems += _repeated_read(mapping, data)
     if problems:
         found = "; ".join(f"{tab.name}: {', '.join(tab.columns)}" for tab in data.values())
         raise MappingError("the mapping does not fit the files:\n  " + "\n  ".join(problems)
                            + f"\ncolumns found: {found}")
+
+
+def _repeated_read(mapping: Mapping, data: dict[str, Tabular]) -> list[str]:
+    """A column the mapping reads whose name the file's header gives twice:
+    which one is meant nothing tells."""
+    read: dict[str, set[str]] = {}
+    for t in [t for t in mapping.tables if t.rows is None]:
+        tab = data[t.source]
+        for c in t.columns:
+            names = read.setdefault(t.source, set())
+            names |= {_pick(c.column, tab.columns)} if c.column else set()
+            names |= {n for template in c.templates() for n in _FIELD.findall(template)} | c.refers_to()
+            if c.lookup:
+                read.setdefault(c.lookup["file"], set()).update({c.lookup["key"], c.lookup["value"]})
+    return [f"{tab.name}: the header names the column '{c}' {len(tab.repeated[c])} times (columns "
+            f"{', '.join(map(str, tab.repeated[c]))}): which one is meant? Rename the others"
+            for name, tab in data.items() for c in sorted(read.get(name, set()) & set(tab.repeated))]
 
 
 def _pick(alternatives: list[str], columns: list[str]) -> str | None:
@@ -371,14 +389,17 @@ def written_rows(spec: TableSpec, mapping: Mapping) -> Source:
     return Source(spec.table, mapping.path.name, rows=rows, size=len(records))
 
 
-def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSpec]) -> Source:
+def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSpec],
+              with_malformed: bool = True) -> Source:
+    """`with_malformed`: this table reports the file's malformed lines (the
+    first table read from the file does, so a line is reported once)."""
     tab, fs = data[spec.source], files[spec.source]
     table = TABLE_BY_NAME[spec.table]
     rows = tab.rows
     decimal = _decimal(fs, tab)
     out = pd.DataFrame({"_line": rows["_line"].to_numpy()})
     said = pd.DataFrame({"_line": out["_line"]})
-    problems: list[tuple] = [(line, None, text, reason) for line, text, reason in tab.malformed]
+    problems: list[tuple] = [(line, None, text, reason) for line, text, reason in tab.malformed] if with_malformed else []
     origin: dict[str, str] = {}
     money: dict[str, pd.Series] = {}  # the written text of each amount, for _money_checks
     labels: dict[str, str] = {}
@@ -432,8 +453,12 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
             said[c.target] = pd.Series(rewritten, dtype=object)
     _money_checks(table, out, money, labels, bool(fs.decimal or fs.decimal_seen), decimal, problems)
     if spec.unique:
-        key = list(table.key)
-        out = out[~out.duplicated(subset=[k for k in key if k in out.columns], keep="first")]
+        key = [k for k in table.key if k in out.columns]
+        # a row with an empty key names no row of this table (a deal without a stage makes no stage)
+        named = out[key].notna().all(axis=1) if key else pd.Series(True, index=out.index)
+        unread = {p[0] for p in problems}  # unless its key could not be read: then it is reported
+        out = out[named | out["_line"].isin(unread)]
+        out = out[~out.duplicated(subset=key, keep="first")]
     return Source(
         spec.table, tab.name, rows=out.reset_index(drop=True), size=len(rows), columns=origin,
         problems=problems, keep_rejected=_keeper(tab), said=said if len(said.columns) > 1 else None,
@@ -614,7 +639,10 @@ def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
     data = read_files(mapping, [Path(p) for p in paths])
     check_columns(mapping, data)
     _see_decimals(mapping, data)
-    sources = [written_rows(t, mapping) if t.rows is not None else map_table(t, data, mapping.files)
-               for t in mapping.tables]
+    first = {}  # the table that reports a file's malformed lines: one whose rows are the file's, where there is one
+    for t in sorted((t for t in mapping.tables if t.rows is None), key=lambda t: t.unique):
+        first.setdefault(t.source, t)
+    sources = [written_rows(t, mapping) if t.rows is not None
+               else map_table(t, data, mapping.files, with_malformed=first[t.source] is t) for t in mapping.tables]
     origin = f"{Path(mapping_path).resolve()}: " + ", ".join(str(Path(p).resolve()) for p in paths)
     return import_sources(ws, sources, origin, on_table)

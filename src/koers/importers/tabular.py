@@ -32,8 +32,11 @@ class Tabular:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
-    # lines that are not rows: (line, their text, why), reported by every table read from the file
+    # lines that are not rows: (line, their text as written, why), reported once, by the first table read
+    # from the file
     malformed: list[tuple[int, str, str]] = field(default_factory=list)
+    # names the header gives more than one column, with their places (1 = first)
+    repeated: dict[str, list[int]] = field(default_factory=dict)
 
 
 def read_tabular(path: Path, sheet: str | int | None = None, delimiter: str | None = None,
@@ -49,10 +52,13 @@ def read_tabular(path: Path, sheet: str | int | None = None, delimiter: str | No
     return _read_csv(path, delimiter, encoding, ends_at_blank_line)
 
 
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
 def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
     if encoding:
         try:  # a BOM is no part of the first column's name, whatever the encoding says
-            return data.decode(encoding).removeprefix("\ufeff"), encoding
+            return data.removeprefix(UTF8_BOM).decode(encoding).removeprefix("\ufeff"), encoding
         except (UnicodeDecodeError, LookupError) as e:
             raise FileError(f"{name}: cannot be read as {encoding}: {e}") from None
     for enc in ENCODINGS:
@@ -86,6 +92,7 @@ def _utf8(line: bytes) -> str | None:
 def _line_by_line(data: bytes) -> str:
     """Each line as UTF-8 where it is, else as Windows-1252: read whole as
     Windows-1252, a UTF-8 line's é would become Ã©."""
+    data = data.removeprefix(UTF8_BOM)  # no part of the first column's name
     return "".join(_utf8(line) or line.decode("cp1252") for line in data.splitlines(keepends=True))
 
 
@@ -115,17 +122,22 @@ def _read_csv(path: Path, delimiter: str | None, encoding: str | None, ends_at_b
         header = next(reader)
     except StopIteration:
         raise FileError(f"{path.name}: the file is empty") from None
-    columns = _columns(header, path.name)
+    columns, repeated = _columns(header, path.name)
     records, lines, malformed, previous_end = [], [], [], reader.line_num
+    physical = None  # the file's lines as written, for a report of a malformed one
+    read = []  # (first line, last line, fields)
     for record in reader:
-        start = previous_end + 1  # a quoted field may span lines: a row is where it starts
+        read.append((previous_end + 1, reader.line_num, record))  # a quoted field may span lines
         previous_end = reader.line_num
+    if ends_at_blank_line:
+        read = read[:_footer_at(read)]
+    for start, end, record in read:
         if not any(v.strip() for v in record):
-            if ends_at_blank_line:
-                break
             continue
         if any(v.strip() for v in record[len(columns):]):  # more fields than the header names
-            malformed.append((start, delim.join(record),
+            physical = physical or io.StringIO(text, newline="").readlines()  # split as the reader splits
+            written = "".join(physical[start - 1:end]).rstrip("\r\n")
+            malformed.append((start, written,
                               f"{len(record)} fields where the header has {len(columns)}: a value with an "
                               f"unquoted '{delim}'?"))
             continue
@@ -134,21 +146,33 @@ def _read_csv(path: Path, delimiter: str | None, encoding: str | None, ends_at_b
         lines.append(start)
     rows = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(columns=columns)
     rows["_line"] = lines
-    return Tabular(path.name, columns, rows, encoding=enc, delimiter=delim, malformed=malformed)
+    return Tabular(path.name, columns, rows, encoding=enc, delimiter=delim, malformed=malformed,
+                   repeated=repeated)
 
 
-def _columns(header: list, name: str) -> list[str]:
-    columns = [("" if h is None else str(h)).strip() for h in header]
-    while columns and not columns[-1]:
-        columns.pop()
-    seen = set()
-    for c in columns:
-        if not c:
-            raise FileError(f"{name}: the header has an empty column name")
-        if c in seen:
-            raise FileError(f"{name}: the header names the column '{c}' twice")
-        seen.add(c)
-    return columns
+def _footer_at(read: list[tuple[int, int, list[str]]]) -> int:
+    """Where a report's footer begins: at the first blank line after the last
+    line with more than one value (a footer's lines hold one value each, as a
+    Salesforce report writes them); rows after a blank line in the middle
+    are rows, never dropped as footer."""
+    last = max((i for i, (_, _, r) in enumerate(read) if sum(1 for v in r if v.strip()) > 1), default=-1)
+    blank = next((i for i in range(last + 1, len(read)) if not any(v.strip() for v in read[i][2])), None)
+    return len(read) if blank is None else blank
+
+
+def _columns(header: list, name: str) -> tuple[list[str], dict[str, list[int]]]:
+    """The header's column names, and those it repeats with the places they
+    are at (1 = the first column). A column without a name, and a repeat,
+    get a name no mapping reads ("(column 5)"): a mapping that reads a
+    repeated name is refused (mapping.check_columns), any other reads the file."""
+    names = [("" if h is None else str(h)).strip() for h in header]
+    while names and not names[-1]:
+        names.pop()
+    columns, places = [], {}
+    for at, c in enumerate(names, start=1):
+        places.setdefault(c, []).append(at)
+        columns.append(c if c and len(places[c]) == 1 else f"({'' if not c else c + ', '}column {at})")
+    return columns, {c: at for c, at in places.items() if c and len(at) > 1}
 
 
 def cell_text(value, decimal: str = ".", percent: bool = False) -> str:
@@ -196,7 +220,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".") -> Tabul
         header = next(it, None)
         if header is None:
             raise FileError(f"{path.name}: sheet '{ws.title}' is empty")
-        columns = _columns([c.value for c in header], path.name)
+        columns, repeated = _columns([c.value for c in header], path.name)
         records, lines = [], []
         for number, row in enumerate(it, start=2):
             cells = [cell_text(c.value, decimal, "%" in (getattr(c, "number_format", None) or ""))
@@ -210,4 +234,4 @@ def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".") -> Tabul
         book.close()
     rows = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(columns=columns)
     rows["_line"] = lines
-    return Tabular(path.name, columns, rows, sheet=title)
+    return Tabular(path.name, columns, rows, sheet=title, repeated=repeated)
