@@ -392,3 +392,11 @@ def test_a_repeated_or_empty_header_name_matters_only_where_the_mapping_reads_it
     assert _odoo(tmp_ws, tmp_path / "tags.csv", [line], head=ODOO_HEAD + ";Tags;;Tags").rejected == 0
     with pytest.raises(MappingError, match=r"the header names the column 'Stage' 2 times \(columns 4, 8\)"):
         _odoo(tmp_ws, tmp_path / "stages.csv", ["1;Jan;04-03-2025 09:15;New;10;;100;Won"], head=ODOO_HEAD + ";Stage")
+
+
+def test_a_deleted_pipedrive_deal_is_rejected_not_counted_as_open(tmp_ws, tmp_path):
+    deleted = _spoil_csv(EXPORTS / "pipedrive_deals.csv", tmp_path / "deals.csv", 2, "Deal - Status", "deleted")
+    result = import_mapped(tmp_ws, preset_path("pipedrive"), [deleted])
+    assert list(_rejects(result)) == [2]
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT count(*) FROM opportunities WHERE opportunity_id = '101'").fetchone()[0] == 0
