@@ -400,3 +400,15 @@ def test_a_deleted_pipedrive_deal_is_rejected_not_counted_as_open(tmp_ws, tmp_pa
     assert list(_rejects(result)) == [2]
     with tmp_ws.reader() as con:
         assert con.execute("SELECT count(*) FROM opportunities WHERE opportunity_id = '101'").fetchone()[0] == 0
+
+
+def test_hubspot_internal_stage_names_have_the_kind_and_order_of_their_labels(tmp_ws, tmp_path):
+    path = tmp_path / "deals.csv"
+    path.write_text("Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount\n"
+                    "1,Jan,2025-03-04 09:15,closedwon,2025-04-30 12:00,100\n"
+                    "2,Jan,2025-03-04 09:15,contractsent,2025-04-30 12:00,100\n"
+                    "3,Jan,2025-03-04 09:15,closedlost,2025-04-30 12:00,100\n", encoding="utf-8")
+    assert import_mapped(tmp_ws, preset_path("hubspot"), [path]).rejected == 0
+    with tmp_ws.reader() as con:
+        stages = con.execute("SELECT stage, sequence, probability, kind FROM stages ORDER BY sequence").fetchall()
+    assert stages == [("contractsent", 5, 90.0, "open"), ("closedwon", 6, 100.0, "won"), ("closedlost", 7, 0.0, "lost")]
