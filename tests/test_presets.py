@@ -412,3 +412,21 @@ def test_hubspot_internal_stage_names_have_the_kind_and_order_of_their_labels(tm
     with tmp_ws.reader() as con:
         stages = con.execute("SELECT stage, sequence, probability, kind FROM stages ORDER BY sequence").fetchall()
     assert stages == [("contractsent", 5, 90.0, "open"), ("closedwon", 6, 100.0, "won"), ("closedlost", 7, 0.0, "lost")]
+
+
+def test_excel_unicode_text_and_a_workbook_value_beyond_the_header(tmp_ws, tmp_path):
+    from openpyxl import Workbook
+
+    text = "\n".join([ODOO_HEAD.replace(";", "\t"), "1\tRené\t04-03-2025 09:15\tNew\t10\t\t100"]) + "\n"
+    assert _odoo(tmp_ws, tmp_path / "unicode.txt", [], data=text.encode("utf-16")).rejected == 0
+    book = Workbook()
+    sheet = book.active
+    sheet.append(ODOO_HEAD.split(";"))
+    sheet.append(["2", "Jan", "04-03-2025 09:15", "New", 10, None, 100])
+    sheet.append(["3", "Jan", "04-03-2025 09:15", "New", 10, None, 100, "a stray note"])
+    book.save(tmp_path / "leads.xlsx")
+    result = import_mapped(tmp_ws, preset_path("odoo"), [tmp_path / "leads.xlsx"])
+    assert _rejects(result) == {3: ("3; Jan; 04-03-2025 09:15; New; 10; ; 100; a stray note",
+                                    "a value beyond the header's 7 columns")}
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT list(opportunity_id ORDER BY 1) FROM opportunities").fetchone()[0] == ["1", "2"]

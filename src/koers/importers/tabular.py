@@ -61,6 +61,11 @@ def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
             return data.removeprefix(UTF8_BOM).decode(encoding).removeprefix("\ufeff"), encoding
         except (UnicodeDecodeError, LookupError) as e:
             raise FileError(f"{name}: cannot be read as {encoding}: {e}") from None
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with its BOM
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError as e:
+            raise FileError(f"{name}: starts as UTF-16 text but cannot be read as such: {e}") from None
     for enc in ENCODINGS:
         try:
             text = data.decode(enc)
@@ -221,10 +226,15 @@ def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".") -> Tabul
         if header is None:
             raise FileError(f"{path.name}: sheet '{ws.title}' is empty")
         columns, repeated = _columns([c.value for c in header], path.name)
-        records, lines = [], []
+        records, lines, malformed = [], [], []
         for number, row in enumerate(it, start=2):
+            row = list(row)
             cells = [cell_text(c.value, decimal, "%" in (getattr(c, "number_format", None) or ""))
-                     for c in list(row)[: len(columns)]]
+                     for c in row[: len(columns)]]
+            if any(cell_text(c.value) for c in row[len(columns):]):  # a value under no column: not cut off
+                malformed.append((number, "; ".join(cell_text(c.value) for c in row),
+                                  f"a value beyond the header's {len(columns)} columns"))
+                continue
             if not any(cells):
                 continue
             records.append(cells + [""] * (len(columns) - len(cells)))
@@ -234,4 +244,4 @@ def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".") -> Tabul
         book.close()
     rows = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(columns=columns)
     rows["_line"] = lines
-    return Tabular(path.name, columns, rows, sheet=title, repeated=repeated)
+    return Tabular(path.name, columns, rows, sheet=title, repeated=repeated, malformed=malformed)
