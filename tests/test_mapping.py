@@ -132,19 +132,20 @@ def test_a_dutch_excel_export_imports_as_it_comes(tmp_ws, tmp_path):
     mapping = _mapping(tmp_path, DUTCH_MAPPING)
     result = import_mapped(tmp_ws, mapping, files)
     assert [(t.table, t.read, t.written, t.rejected) for t in result.tables] == [
-        ("reps", 2, 2, 0), ("opportunities", 4, 1, 3)]
+        ("reps", 2, 2, 0), ("opportunities", 4, 2, 2)]
     with tmp_ws.reader() as con:
         names = con.execute("SELECT name, hired_on FROM reps ORDER BY rep_id").fetchall()
-        opp = con.execute("SELECT status, amount, product, created_at FROM opportunities").fetchall()
+        opp = con.execute("SELECT status, amount, product, created_at FROM opportunities ORDER BY 4").fetchall()
     assert names == [("Zoë Visser", date(2024, 2, 1)), ("Jan Peeters", date(2024, 3, 15))]
-    assert opp == [("won", 1234.5, "GTX Pro", datetime(2025, 3, 4, 8, 15))]  # 09:15 in Amsterdam is 08:15 UTC
+    # a number cell is a number; the text 2.500,00 says how the workbook's text amounts are written
+    assert opp == [("open", 2500.0, "GTX Basic", datetime(2025, 3, 3, 23, 0)),  # serial 45720: 4 March
+                   ("won", 1234.5, "GTX Pro", datetime(2025, 3, 4, 8, 15))]  # 09:15 in Amsterdam is 08:15 UTC
     report = list(csv.DictReader(open(result.rejects_path, encoding="utf-8")))
     got = {(r["file"], r["line"], r["column"], r["reason"]) for r in report}
-    assert ("kansen.xlsx", "3", "Verwachte omzet (amount)", "not a number (decimal '.')") in got
     assert ("kansen.xlsx", "4", "Verkoper (owner_id)", "no reps row has this rep_id") in got
     assert any(r[1] == "5" and r[2] == "Aangemaakt op (created_at)" and r[3].startswith("not a date") for r in got)
     kept = list(csv.DictReader(open(result.rejects_path.parent / "kansen.rejected.csv", encoding="utf-8")))
-    assert [r["line"] for r in kept] == ["3", "4", "5"] and kept[2]["Aangemaakt op"] == "morgen"
+    assert [r["line"] for r in kept] == ["4", "5"] and kept[1]["Aangemaakt op"] == "morgen"
 
     again = import_mapped(tmp_ws, mapping, files)
     assert again.written == 0
@@ -416,3 +417,114 @@ def test_a_reject_shows_a_rewritten_value_as_the_file_wrote_it(tmp_ws, tmp_path)
     with tmp_ws.reader() as con:
         assert con.execute("SELECT opportunity_id, probability FROM opportunities ORDER BY 1").fetchall() == [
             ("D2", 10.5), ("D3", 10.0)]
+
+
+def _mapped(tmp_ws, tmp_path, mapping: str, files: dict[str, str]):
+    (tmp_path / "m.yaml").write_text(mapping, encoding="utf-8")
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    return import_mapped(tmp_ws, tmp_path / "m.yaml", [tmp_path / n for n in files])
+
+
+def _landed(tmp_ws, sql: str) -> list[tuple]:
+    with tmp_ws.reader() as con:
+        return con.execute(sql).fetchall()
+
+
+def test_an_exchange_rate_is_no_amount_and_its_decimals_need_no_telling(tmp_ws, tmp_path):
+    result = _mapped(tmp_ws, tmp_path, """
+files:
+  rates: {path: rates.csv, dates: "%Y-%m-%d"}
+tables:
+  exchange_rates:
+    from: rates
+    columns: {currency: Currency, valid_from: From, rate: Rate}
+""", {"rates.csv": "Currency,From,Rate\nUSD,2025-01-01,0.9215\nGBP,2025-01-01,1.185\n"})
+    assert result.rejected == 0
+    assert _landed(tmp_ws, "SELECT currency, rate FROM exchange_rates ORDER BY 1") == [("GBP", 1.185), ("USD", 0.9215)]
+
+
+def test_a_negative_amount_names_its_currency_wherever_its_minus_stands(tmp_ws, tmp_path):
+    tmp_ws.set_settings(currency="USD")
+    orders = "Order,Customer,Date,Amount\nO1,C1,2025-03-04,-€ 50\nO2,C1,2025-03-04,€ -50\nO3,C1,2025-03-04,- € 50\n"
+    result = _mapped(tmp_ws, tmp_path, """
+files:
+  o: {path: orders.csv, dates: "%Y-%m-%d"}
+tables:
+  customers:
+    from: o
+    unique: true
+    columns: {customer_id: Customer, name: Customer, acquired_on: {value: "2024-01-01"}}
+  orders:
+    from: o
+    columns: {order_id: Order, customer_id: Customer, ordered_on: Date, amount: Amount}
+""", {"orders.csv": orders})
+    with open(result.rejects_path, encoding="utf-8") as f:
+        assert {r["line"]: r["value"] for r in csv.DictReader(f)} == {"2": "EUR", "3": "EUR", "4": "EUR"}
+
+
+def test_a_unique_table_keeps_a_row_whose_optional_key_part_is_empty(tmp_ws, tmp_path):
+    result = _mapped(tmp_ws, tmp_path, """
+files:
+  t: {path: targets.csv}
+tables:
+  reps:
+    rows:
+      - {rep_id: Jan, name: Jan, hired_on: "2020-01-01"}
+  targets:
+    from: t
+    unique: true
+    columns: {period: Period, kpi: KPI, rep_id: Rep, value: Value}
+""", {"targets.csv": "Period,KPI,Rep,Value\n2025-Q1,revenue,,100000\n2025-Q1,revenue,Jan,50000\n"})
+    assert result.rejected == 0
+    assert _landed(tmp_ws, "SELECT rep_id, value FROM targets ORDER BY 2") == [("Jan", 50000.0), (None, 100000.0)]
+
+
+def test_a_format_that_names_the_day_order_is_not_overruled_by_the_file_s(tmp_ws, tmp_path):
+    tmp_ws.set_settings(time_zone="UTC")
+    result = _mapped(tmp_ws, tmp_path, """
+files:
+  f: {path: deals.csv}
+tables:
+  reps:
+    from: f
+    unique: true
+    columns: {rep_id: Owner, name: Owner, hired_on: {value: "2020-01-01"}}
+  opportunities:
+    from: f
+    columns: {opportunity_id: ID, owner_id: Owner, created_at: {column: Created, format: "%m/%d/%Y"},
+              status: Status, amount: Amount}
+""", {"deals.csv": "ID,Owner,Created,Status,Amount\nA,Jan,03/04/2025,open,100\nB,Jan,03/04/2025 10:00,open,100\n"})
+    assert _landed(tmp_ws, "SELECT opportunity_id, CAST(created_at AS DATE) FROM opportunities") == [
+        ("A", date(2025, 3, 4))]
+    assert result.rejected == 1
+
+
+def test_a_workbook_s_number_cells_tell_nothing_of_how_its_text_amounts_are_written(tmp_ws, tmp_path):
+    from koers.importers.presets import preset_path
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Record ID", "Deal owner", "Create Date", "Deal Stage", "Close Date", "Amount"])
+    sheet.append([1, "Jan", "2025-03-04 09:15", "Contract Sent", "2025-04-30", 1200.5])
+    sheet.append([2, "Jan", "2025-03-04 09:15", "Contract Sent", "2025-04-30", "€ 1.200"])
+    book.save(tmp_path / "deals.xlsx")
+    result = import_mapped(tmp_ws, preset_path("hubspot"), [tmp_path / "deals.xlsx"])
+    assert _landed(tmp_ws, "SELECT opportunity_id, amount FROM opportunities") == [("1", 1200.5)]
+    with open(result.rejects_path, encoding="utf-8") as f:
+        assert [(r["line"], r["value"]) for r in csv.DictReader(f)] == [("3", "€ 1.200")]
+
+
+def test_a_salesforce_workbook_s_footer_is_skipped(tmp_ws, tmp_path):
+    from koers.importers.presets import preset_path
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Opportunity Owner", "Opportunity Name", "Stage", "Created Date", "Close Date", "Amount"])
+    sheet.append(["Jan", "A", "Prospecting", "3/4/2025", "4/30/2025", 100])
+    sheet.append([])
+    sheet.append(["Opportunities Report"])
+    sheet.append(["Copyright (c) 2000-2025 salesforce.com, inc. All rights reserved."])
+    book.save(tmp_path / "report.xlsx")
+    assert import_mapped(tmp_ws, preset_path("salesforce"), [tmp_path / "report.xlsx"]).rejected == 0
+    assert _landed(tmp_ws, "SELECT list(rep_id) FROM reps") == [(["Jan"],)]

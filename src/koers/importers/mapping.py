@@ -56,6 +56,8 @@ from koers.store import Workspace
 
 FILE_KEYS = {"path", "sheet", "delimiter", "encoding", "decimal", "dates", "ends_at_blank_line"}
 TABLE_KEYS = {"from", "columns", "unique", "rows"}
+# the decimal mark a workbook's number cells are written with (read_files), whatever the file's text says
+NUMBER_CELL_MARK = "."
 # the currencies an amount written with "$" may be in (the row's currency says which; USD where none does)
 DOLLARS = {"USD", "CAD", "AUD", "NZD", "SGD", "HKD"}
 COLUMN_KEYS = {"column", "template", "value", "values", "default", "lookup", "format", "optional", "when", "cases"}
@@ -322,7 +324,7 @@ def read_files(mapping: Mapping, paths: list[Path]) -> dict[str, Tabular]:
                                f"{len(hits)} files: {', '.join(Path(p).name for p in hits)}")
         try:
             found[spec.name] = read_tabular(hits[0], spec.sheet, spec.delimiter, spec.encoding, spec.ends_at_blank_line,
-                                            decimal=spec.decimal or ".")
+                                            decimal=NUMBER_CELL_MARK)
         except FileError as e:
             raise MappingError(str(e)) from None
     return found
@@ -434,6 +436,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         values = []
         other = files[c.lookup["file"]] if c.lookup else fs
         other_decimal = _decimal(other, data[other.name])
+        cells = tab.numbers.get(src, set()) if src else set()  # a workbook's number cells, as Koers wrote them
         for line, text, looked_up in zip(out["_line"], texts, theirs):
             if text == "":
                 values.append(None)
@@ -441,21 +444,28 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
             try:
                 # a looked-up value is written as its own file writes numbers and dates
                 values.append(_read_value(col.type, text, other_decimal, other.dates) if looked_up
-                              else _read_value(col.type, text, decimal, c.format or fs.dates, fs.dates))
+                              else _read_value(col.type, text, NUMBER_CELL_MARK if int(line) in cells else decimal,
+                                               c.format or fs.dates, fs.dates))
             except ValueError as e:
                 problems.append((int(line), label, text, str(e)))
                 values.append(None)
         out[c.target] = pd.Series(values, dtype=object)
-        if col.type == ColType.NUMBER and c.target != "probability":  # a looked-up value is its own file's
-            money[c.target], labels[c.target] = texts.where(~theirs, ""), label
+        if _is_money(table, c.target):
+            own = (fs, tab, src)
+            looked = (other, data[other.name], c.lookup["value"]) if c.lookup else own
+            money[c.target] = [_as_written(*(looked if t else own), text, line)
+                               for text, t, line in zip(texts, theirs, out["_line"])]
+            labels[c.target] = label
         rewritten = [t if v is not None and v != t else None for t, v in zip(texts, values)]
         if any(t is not None for t in rewritten):
             said[c.target] = pd.Series(rewritten, dtype=object)
-    _money_checks(table, out, money, labels, bool(fs.decimal or fs.decimal_seen), decimal, problems)
+    _money_checks(table, out, money, labels, problems)
     if spec.unique:
         key = [k for k in table.key if k in out.columns]
-        # a row with an empty key names no row of this table (a deal without a stage makes no stage)
-        named = out[key].notna().all(axis=1) if key else pd.Series(True, index=out.index)
+        # a row with an empty required key names no row of this table (a deal without a stage makes no
+        # stage); a key's optional part may be empty (a target of no rep is the company's)
+        required = [k for k in key if table.column(k).required]
+        named = out[required].notna().all(axis=1) if required else pd.Series(True, index=out.index)
         unread = {p[0] for p in problems}  # unless its key could not be read: then it is reported
         out = out[named | out["_line"].isin(unread)]
         out = out[~out.duplicated(subset=key, keep="first")]
@@ -478,14 +488,33 @@ def _see_decimals(mapping: Mapping, data: dict[str, Tabular]) -> None:
         if fs.decimal or fs.name not in data:
             continue
         tab = data[fs.name]
-        sources = {_pick(c.column, tab.columns) for t in mapping.tables if t.source == fs.name
-                   for c in t.columns if c.column and TABLE_BY_NAME[t.table].column(c.target).type == ColType.NUMBER}
-        texts = (text for src in sources - {None} for text in tab.rows[src].astype(str).str.strip() if text)
+        numeric = [(t, c) for t in mapping.tables if t.rows is None for c in t.columns
+                   if TABLE_BY_NAME[t.table].column(c.target).type == ColType.NUMBER]
+        sources = {_pick(c.column, tab.columns) for t, c in numeric if t.source == fs.name and c.column}
+        sources |= {c.lookup["value"] for _, c in numeric if c.lookup and c.lookup["file"] == fs.name}
+        texts = (text for src in sources & set(tab.columns)
+                 for text, line in zip(tab.rows[src].astype(str).str.strip(), tab.rows["_line"])
+                 if text and line not in tab.numbers.get(src, ()))
         fs.decimal_seen = decimal_said(texts)
 
 
-def _money_checks(table, out: pd.DataFrame, written: dict[str, pd.Series], labels: dict[str, str],
-                  decided: bool, decimal: str, problems: list[tuple]) -> None:
+def _is_money(table, column: str) -> bool:
+    """An amount in the row's currency (an exchange rate and a probability are none)."""
+    return (table.name != "exchange_rates" and "currency" in table.column_names and column != "probability"
+            and table.column(column).type == ColType.NUMBER)
+
+
+def _as_written(fs: FileSpec, tab: Tabular, src: str | None, text: str, line) -> tuple[str, str, bool] | None:
+    """An amount as its file wrote it, with that file's decimal mark and
+    whether anything named or showed it; None for a workbook's number cell
+    (a number, in no locale) and for an empty value."""
+    if not text or (src is not None and int(line) in tab.numbers.get(src, ())):
+        return None
+    return text, _decimal(fs, tab), bool(fs.decimal or fs.decimal_seen)
+
+
+def _money_checks(table, out: pd.DataFrame, written: dict[str, list], labels: dict[str, str],
+                  problems: list[tuple]) -> None:
     """The currency an amount names (USD 1,200.00, € 950) is the row's: it
     becomes the row's currency where none is given, and a row whose currency
     says another is rejected, as is an amount whose decimal mark is a guess
@@ -495,10 +524,11 @@ def _money_checks(table, out: pd.DataFrame, written: dict[str, pd.Series], label
         return
     given = out["currency"] if "currency" in out.columns else pd.Series([None] * len(out), dtype=object)
     currency = list(given)
-    for target, texts in written.items():
-        for i, (line, text) in enumerate(zip(out["_line"], texts)):
-            if not text:
+    for target, amounts in written.items():
+        for i, (line, amount) in enumerate(zip(out["_line"], amounts)):
+            if amount is None:
                 continue
+            text, decimal, decided = amount
             if not decided and ambiguous(text, decimal):
                 problems.append((int(line), labels[target], text,
                                  f"is '{decimal}' a thousands separator or the decimal mark? Nothing in the file "
@@ -605,7 +635,7 @@ def _read_value(kind: ColType, text: str, decimal: str, dates: str | tuple[str, 
             return parse(text, "day_first", fmt)
         except ValueError as e:
             errors.append(e)
-    if order in DATE_ORDERS:
+    if order in DATE_ORDERS and all(f.lstrip().startswith("%Y") for f in dates):  # formats that name no day order
         try:
             if kind == ColType.DATE and any("%H" in f for f in dates):  # formats with a time: its day
                 return parse_timestamp(text, order, None)[:10]

@@ -37,6 +37,8 @@ class Tabular:
     malformed: list[tuple[int, str, str]] = field(default_factory=list)
     # names the header gives more than one column, with their places (1 = first)
     repeated: dict[str, list[int]] = field(default_factory=dict)
+    # per column, the lines of a workbook's number cells: numbers, not text in some locale
+    numbers: dict[str, set[int]] = field(default_factory=dict)
 
 
 def read_tabular(path: Path, sheet: str | int | None = None, delimiter: str | None = None,
@@ -48,7 +50,7 @@ def read_tabular(path: Path, sheet: str | int | None = None, delimiter: str | No
     if not path.is_file():
         raise FileError(f"{path}: no such file")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet, decimal)
+        return _read_xlsx(path, sheet, decimal, ends_at_blank_line)
     return _read_csv(path, delimiter, encoding, ends_at_blank_line)
 
 
@@ -201,7 +203,7 @@ def cell_text(value, decimal: str = ".", percent: bool = False) -> str:
     return str(value).strip() if isinstance(value, str) else str(value)
 
 
-def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".") -> Tabular:
+def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".", ends_at_blank_line: bool = False) -> Tabular:
     from openpyxl import load_workbook
 
     try:
@@ -226,9 +228,11 @@ def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".") -> Tabul
         if header is None:
             raise FileError(f"{path.name}: sheet '{ws.title}' is empty")
         columns, repeated = _columns([c.value for c in header], path.name)
-        records, lines, malformed = [], [], []
-        for number, row in enumerate(it, start=2):
-            row = list(row)
+        records, lines, malformed, numbers = [], [], [], {}
+        read = [(number, number, list(row)) for number, row in enumerate(it, start=2)]
+        if ends_at_blank_line:
+            read = read[:_footer_at([(a, b, [cell_text(c.value) for c in row]) for a, b, row in read])]
+        for number, _, row in read:
             cells = [cell_text(c.value, decimal, "%" in (getattr(c, "number_format", None) or ""))
                      for c in row[: len(columns)]]
             if any(cell_text(c.value) for c in row[len(columns):]):  # a value under no column: not cut off
@@ -239,9 +243,12 @@ def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".") -> Tabul
                 continue
             records.append(cells + [""] * (len(columns) - len(cells)))
             lines.append(number)
+            for name, c in zip(columns, row):
+                if isinstance(c.value, (int, float)) and not isinstance(c.value, bool):
+                    numbers.setdefault(name, set()).add(number)
         title = ws.title
     finally:
         book.close()
     rows = pd.DataFrame(records, columns=columns, dtype=object) if records else pd.DataFrame(columns=columns)
     rows["_line"] = lines
-    return Tabular(path.name, columns, rows, sheet=title, repeated=repeated, malformed=malformed)
+    return Tabular(path.name, columns, rows, sheet=title, repeated=repeated, malformed=malformed, numbers=numbers)

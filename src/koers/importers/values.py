@@ -15,14 +15,15 @@ _SPLIT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ,]+(\d{1,2}):(\d
 _SERIAL = re.compile(r"^\d{1,6}(\.\d+)?$")
 _MONEY_MARKS = re.compile(r"[€$£%\s\u00a0\u202f]|^[A-Z]{3}|[A-Z]{3}$")  # "%": a probability exported as 75%
 # the currency a value names: a symbol, or an ISO code before or after it ("USD 1,200.00", "1.200,00 EUR")
-_CURRENCY = re.compile(r"^\s*([A-Z]{3}|[€$£])|([A-Z]{3}|[€$£])\s*$")
+_CURRENCY = re.compile(r"^\s*[+-]?\s*([A-Z]{3}|[€$£])|([A-Z]{3}|[€$£])\s*-?\s*$")
 _SYMBOLS = {"€": "EUR", "£": "GBP", "$": "$"}  # "$": a dollar, which one the row's currency says
 # a number of one to three digits and groups of three after one mark, and nothing else: 1.200 is
 # one thousand two hundred or one point two, as the file's decimal mark has it
 _GROUPS = {".": re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+-?$"), ",": re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+-?$")}
 # a number only one decimal mark reads: 1.234,5 or 12,50 says ","; 1,234.5 or 12.50 says "."
-_SAYS = {",": re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,\d{1,2})-?$"),
-         ".": re.compile(r"^[+-]?(\d{1,3}(,\d{3})+\.\d+|\d+\.\d{1,2})-?$")}
+# (one mark with other than three digits after it, or after a 0, is no thousands separator)
+_SAYS = {",": re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,(\d{1,2}|\d{4,})|0,\d+)-?$"),
+         ".": re.compile(r"^[+-]?(\d{1,3}(,\d{3})+\.\d+|\d+\.(\d{1,2}|\d{4,})|0\.\d+)-?$")}
 
 DATE_ORDERS = ("day_first", "month_first")
 
