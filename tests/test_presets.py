@@ -323,15 +323,19 @@ def test_an_amount_whose_decimal_mark_nothing_tells_is_rejected_not_read_a_thous
     assert amounts == [("A", 1200.0), ("B", 15000.0), ("C", 1200.0), ("D", 2500.5)]
 
 
+def _hubspot(tmp_ws, tmp_path, rows: list[str]):
+    path = tmp_path / "deals.csv"
+    path.write_text("\n".join(["Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount", *rows]) + "\n",
+                    encoding="utf-8")
+    return import_mapped(tmp_ws, preset_path("hubspot"), [path])
+
+
 def test_a_hubspot_export_saved_again_by_a_dutch_excel_keeps_its_open_deals(tmp_ws, tmp_path):
     """The preset's formats for Close Date are HubSpot's own; a date in the
     file's order (30-04-2025 12:00, as Excel writes it back) reads too."""
-    path = tmp_path / "deals.csv"
-    path.write_text("Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount\n"
-                    "1,Jan,04-03-2025 09:15,Closed Won,30-04-2025 12:00,100\n"
-                    "2,Jan,04-03-2025 09:15,Contract Sent,30-04-2025 12:00,100\n"
-                    "3,Jan,04-03-2025 09:15,Contract Sent,30-04-2025,100\n", encoding="utf-8")
-    assert import_mapped(tmp_ws, preset_path("hubspot"), [path]).rejected == 0
+    assert _hubspot(tmp_ws, tmp_path, ["1,Jan,04-03-2025 09:15,Closed Won,30-04-2025 12:00,100",
+                                       "2,Jan,04-03-2025 09:15,Contract Sent,30-04-2025 12:00,100",
+                                       "3,Jan,04-03-2025 09:15,Contract Sent,30-04-2025,100"]).rejected == 0
     with tmp_ws.reader() as con:
         rows = con.execute("SELECT opportunity_id, status, CAST(expected_close_on AS VARCHAR) FROM opportunities "
                            "ORDER BY 1").fetchall()
@@ -403,12 +407,9 @@ def test_a_deleted_pipedrive_deal_is_rejected_not_counted_as_open(tmp_ws, tmp_pa
 
 
 def test_hubspot_internal_stage_names_have_the_kind_and_order_of_their_labels(tmp_ws, tmp_path):
-    path = tmp_path / "deals.csv"
-    path.write_text("Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount\n"
-                    "1,Jan,2025-03-04 09:15,closedwon,2025-04-30 12:00,100\n"
-                    "2,Jan,2025-03-04 09:15,contractsent,2025-04-30 12:00,100\n"
-                    "3,Jan,2025-03-04 09:15,closedlost,2025-04-30 12:00,100\n", encoding="utf-8")
-    assert import_mapped(tmp_ws, preset_path("hubspot"), [path]).rejected == 0
+    assert _hubspot(tmp_ws, tmp_path, ["1,Jan,2025-03-04 09:15,closedwon,2025-04-30 12:00,100",
+                                       "2,Jan,2025-03-04 09:15,contractsent,2025-04-30 12:00,100",
+                                       "3,Jan,2025-03-04 09:15,closedlost,2025-04-30 12:00,100"]).rejected == 0
     with tmp_ws.reader() as con:
         stages = con.execute("SELECT stage, sequence, probability, kind FROM stages ORDER BY sequence").fetchall()
     assert stages == [("contractsent", 5, 90.0, "open"), ("closedwon", 6, 100.0, "won"), ("closedlost", 7, 0.0, "lost")]
