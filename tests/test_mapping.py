@@ -528,3 +528,21 @@ def test_a_salesforce_workbook_s_footer_is_skipped(tmp_ws, tmp_path):
     book.save(tmp_path / "report.xlsx")
     assert import_mapped(tmp_ws, preset_path("salesforce"), [tmp_path / "report.xlsx"]).rejected == 0
     assert _landed(tmp_ws, "SELECT list(rep_id) FROM reps") == [(["Jan"],)]
+
+
+def test_a_forecast_in_another_currency_than_the_workspace_s_is_rejected(tmp_ws, tmp_path):
+    result = _mapped(tmp_ws, tmp_path, """
+files:
+  fc: {path: fc.csv, dates: "%Y-%m-%d"}
+tables:
+  reps:
+    rows:
+      - {rep_id: Jan, name: Jan, hired_on: "2020-01-01"}
+  forecasts:
+    from: fc
+    columns: {rep_id: Rep, period: Period, submitted_on: Submitted, amount: Amount}
+""", {"fc.csv": "Rep,Period,Submitted,Amount\nJan,2025-03,2025-03-01,$ 500\nJan,2025-04,2025-04-01,€ 700\n"})
+    assert _landed(tmp_ws, "SELECT period, amount FROM forecasts") == [("2025-04", 700.0)]
+    with open(result.rejects_path, encoding="utf-8") as f:
+        assert [r["reason"] for r in csv.DictReader(f)] == [
+            "an amount in dollars, targets and forecasts are in the workspace currency, EUR"]

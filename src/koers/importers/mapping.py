@@ -392,9 +392,10 @@ def written_rows(spec: TableSpec, mapping: Mapping) -> Source:
 
 
 def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSpec],
-              with_malformed: bool = True) -> Source:
+              with_malformed: bool = True, home: str = "EUR") -> Source:
     """`with_malformed`: this table reports the file's malformed lines (the
-    first table read from the file does, so a line is reported once)."""
+    first table read from the file does, so a line is reported once);
+    `home`: the workspace currency."""
     tab, fs = data[spec.source], files[spec.source]
     table = TABLE_BY_NAME[spec.table]
     rows = tab.rows
@@ -459,7 +460,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         rewritten = [t if v is not None and v != t else None for t, v in zip(texts, values)]
         if any(t is not None for t in rewritten):
             said[c.target] = pd.Series(rewritten, dtype=object)
-    _money_checks(table, out, money, labels, problems)
+    _money_checks(table, out, money, labels, problems, home)
     if spec.unique:
         key = [k for k in table.key if k in out.columns]
         # a row with an empty required key names no row of this table (a deal without a stage makes no
@@ -499,7 +500,10 @@ def _see_decimals(mapping: Mapping, data: dict[str, Tabular]) -> None:
 
 
 def _is_money(table, column: str) -> bool:
-    """An amount in the row's currency (an exchange rate and a probability are none)."""
+    """An amount: in the row's currency, or in the workspace's for targets
+    and forecasts (an exchange rate and a probability are none)."""
+    if table.name in ("targets", "forecasts"):
+        return column in ("value", "amount")
     return (table.name != "exchange_rates" and "currency" in table.column_names and column != "probability"
             and table.column(column).type == ColType.NUMBER)
 
@@ -514,16 +518,19 @@ def _as_written(fs: FileSpec, tab: Tabular, src: str | None, text: str, line) ->
 
 
 def _money_checks(table, out: pd.DataFrame, written: dict[str, list], labels: dict[str, str],
-                  problems: list[tuple]) -> None:
+                  problems: list[tuple], home: str) -> None:
     """The currency an amount names (USD 1,200.00, € 950) is the row's: it
     becomes the row's currency where none is given, and a row whose currency
     says another is rejected, as is an amount whose decimal mark is a guess
     (1.200 where nothing says whether "." is the decimal mark): data-model.md
-    allows no amount read in the wrong currency or a thousand times too small."""
-    if "currency" not in table.column_names:
-        return
-    given = out["currency"] if "currency" in out.columns else pd.Series([None] * len(out), dtype=object)
+    allows no amount read in the wrong currency or a thousand times too small.
+    A table without a currency column is in the workspace's, `home`: an
+    amount there that names another is rejected."""
+    fixed = "currency" not in table.column_names
+    given = (pd.Series([home] * len(out), dtype=object) if fixed
+             else out["currency"] if "currency" in out.columns else pd.Series([None] * len(out), dtype=object))
     currency = list(given)
+    whose = "targets and forecasts are in the workspace currency," if fixed else "the row's currency is"
     for target, amounts in written.items():
         for i, (line, amount) in enumerate(zip(out["_line"], amounts)):
             if amount is None:
@@ -541,12 +548,13 @@ def _money_checks(table, out: pd.DataFrame, written: dict[str, list], labels: di
                 if row is None:
                     currency[i] = "USD"
                 elif row not in DOLLARS:
-                    problems.append((int(line), labels[target], text, f"an amount in dollars, the row's currency is {row}"))
+                    problems.append((int(line), labels[target], text, f"an amount in dollars, {whose} {row}"))
             elif row is None:
                 currency[i] = named
             elif row != named:
-                problems.append((int(line), labels[target], text, f"an amount in {named}, the row's currency is {row}"))
-    out["currency"] = pd.Series(currency, dtype=object, index=out.index)
+                problems.append((int(line), labels[target], text, f"an amount in {named}, {whose} {row}"))
+    if not fixed:
+        out["currency"] = pd.Series(currency, dtype=object, index=out.index)
 
 
 def _in_order(spec: TableSpec) -> list[ColumnSpec]:
@@ -669,10 +677,12 @@ def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
     data = read_files(mapping, [Path(p) for p in paths])
     check_columns(mapping, data)
     _see_decimals(mapping, data)
+    home = ws.settings().currency
     first = {}  # the table that reports a file's malformed lines: one whose rows are the file's, where there is one
     for t in sorted((t for t in mapping.tables if t.rows is None), key=lambda t: t.unique):
         first.setdefault(t.source, t)
     sources = [written_rows(t, mapping) if t.rows is not None
-               else map_table(t, data, mapping.files, with_malformed=first[t.source] is t) for t in mapping.tables]
+               else map_table(t, data, mapping.files, with_malformed=first[t.source] is t, home=home)
+               for t in mapping.tables]
     origin = f"{Path(mapping_path).resolve()}: " + ", ".join(str(Path(p).resolve()) for p in paths)
     return import_sources(ws, sources, origin, on_table)
