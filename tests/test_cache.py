@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -191,3 +192,22 @@ def test_a_drill_down_uses_the_base_tables_of_the_session_and_leaves_them(tmp_ws
     finally:
         close(con)
         cache.release()
+
+
+def test_a_kept_answer_does_not_wait_for_a_writer_that_waits_for_the_file(tmp_ws):
+    """Only a run needs the file: an answer kept is given at once though a
+    writer waits (store.writers_waiting) and runs hold back for it."""
+    import fcntl
+
+    from koers.store import Workspace
+
+    _golden_ws(tmp_ws)
+    cache = ResultCache(Workspace.open(str(tmp_ws.path), read_only=True), keep_open=5)
+    periods, as_of = parse_spec("2025-01..2025-04", "month"), parse_instant(T0, tmp_ws.settings().tz)
+    cache.compute(["won_value"], periods, [], {}, as_of)
+    with open(f"{tmp_ws.path}.waiting-{os.getpid()}-1", "wb") as note:  # a writer waiting for the file
+        fcntl.flock(note, fcntl.LOCK_EX)
+        start = time.monotonic()
+        cache.compute(["won_value"], periods, [], {}, as_of)
+        assert time.monotonic() - start < 2 and cache.hits == 1
+    cache.release()

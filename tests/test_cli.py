@@ -497,7 +497,7 @@ def test_a_writer_says_it_waits_beside_the_file_and_a_note_no_writer_holds_is_ig
     assert not [p for p in Path(ws).parent.iterdir() if "waiting" in p.name]
 
 
-def test_one_program_reads_a_file_it_holds_open_for_writing_and_cannot_write_one_it_reads(ws, monkeypatch):
+def test_one_program_reads_a_file_it_holds_open_for_writing_and_waits_to_write_one_it_reads(ws, monkeypatch):
     """DuckDB refuses two ways of opening one file in one program (a test, a
     script embedding Koers): a read-only open reads through the writer's way;
     a writer while read-only readers stay open waits for them, then is told why it cannot."""

@@ -550,3 +550,35 @@ def test_rows_of_tables_without_a_unique_key_all_count_and_a_reimport_replaces_t
     assert {t.table: t.written for t in result.tables}["costs"] == 1
     assert sorted(r[4] for r in table_rows(tmp_ws, "costs")) == [100, 1800]
     assert import_folder(tmp_ws, src).written == 0
+
+
+def test_a_malformed_line_in_one_file_is_that_file_s_alone_and_later_lines_stay_exact(tmp_ws, tmp_path):
+    """DuckDB adds each read's malformed lines to the rejects table it finds:
+    one file's malformed line must not be reported again under every later
+    file, nor move the line numbers of their rows."""
+    folder = tmp_path / "data"
+    shutil.copytree(GOLDEN, folder)
+    history = (folder / "stage_history.csv").read_text(encoding="utf-8").splitlines()
+    history.insert(3, "X,Y")  # line 4, two fields
+    (folder / "stage_history.csv").write_text("\n".join(history) + "\n", encoding="utf-8")
+    activities = (folder / "activities.csv").read_text(encoding="utf-8").splitlines()
+    fields = activities[9].split(",")
+    fields[6] = "bad"  # due_at on line 10
+    activities[9] = ",".join(fields)
+    (folder / "activities.csv").write_text("\n".join(activities) + "\n", encoding="utf-8")
+    result = import_folder(tmp_ws, folder)
+    with open(result.rejects_path, encoding="utf-8") as f:
+        rejects = [(r["file"], r["line"], r["column"], r["value"]) for r in csv.DictReader(f)]
+    assert rejects == [("activities.csv", "10", "due_at", "bad"), ("stage_history.csv", "4", "", "X,Y")]
+    assert {t.table: t.rejected for t in result.tables if t.rejected} == {"stage_history": 1, "activities": 1}
+
+
+def test_a_clean_file_is_typed_in_one_pass_without_its_order(tmp_ws, monkeypatch):
+    """The export's clean files take the fast way: the ordered reading, for a
+    report's line numbers, is never needed."""
+    def ordered(*args, **kwargs):
+        raise AssertionError("a clean file was read again in order")
+
+    monkeypatch.setattr(canonical, "_type_csv", ordered)
+    assert import_folder(tmp_ws, GOLDEN).rejected == 0
+    assert import_folder(tmp_ws, GOLDEN).written == 0

@@ -431,3 +431,15 @@ def test_excel_unicode_text_and_a_workbook_value_beyond_the_header(tmp_ws, tmp_p
                                     "a value beyond the header's 7 columns")}
     with tmp_ws.reader() as con:
         assert con.execute("SELECT list(opportunity_id ORDER BY 1) FROM opportunities").fetchone()[0] == ["1", "2"]
+
+
+def test_a_totals_line_under_a_salesforce_report_is_footer(tmp_ws, tmp_path):
+    row = '"Jan","{}","Prospecting","3/4/2025","4/30/2025","{}"'
+    path = tmp_path / "report.csv"
+    path.write_text("\n".join(['"Opportunity Owner","Opportunity Name","Stage","Created Date","Close Date","Amount"',
+                               row.format("A", "1,000.00"), row.format("B", "2,000.00"), "",
+                               '"Total","","","","","3,000.00"', "", '"Confidential Information - Do Not Distribute"'])
+                    + "\n", encoding="utf-8")
+    assert import_mapped(tmp_ws, preset_path("salesforce"), [path]).rejected == 0
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT list(opportunity_id ORDER BY 1) FROM opportunities").fetchone()[0] == ["A", "B"]

@@ -560,33 +560,34 @@ class SparkWorkspace(CopiedWorkspace):
         else:
             loaded = [t.name for t in TABLES if t.name in touches] + list(META_DDL)
             con = self._load(at, loaded)
-        own = Path(tempfile.mkdtemp(prefix=".reading-", dir=self.dir))
+        own = None if loaded is None else Path(tempfile.mkdtemp(prefix=".reading-", dir=self.dir))
         try:
-            if loaded is None:
+            if own is None:
                 loaded = [t.name for t in TABLES] + list(META_DDL) + kept_derived(con)
             else:
                 self._view_rest(con, at, own, [t.name for t in TABLES if t.name not in loaded] + list(derived_names()))
             before = table_sums(con, loaded)
             yield con
             names = [t.name for t in TABLES] + list(META_DDL) + kept_derived(con)
-            views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-            after = table_sums(con, [n for n in names if n not in views])
+            left = views(con)
+            after = table_sums(con, [n for n in names if n not in left])
             version = f"v-{now_utc():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
             staging = self.dir / f".writing-{version}"
             staging.mkdir()
             try:
                 for name in names:
                     old, new = self.parquet(name, at), self.parquet(name, staging)
-                    if old.exists() and (name in views or after[name] == before.get(name)):
+                    if old.exists() and (name in left or after[name] == before.get(name)):
                         _link_or_copy(old, new)
-                    elif name not in views:
+                    elif name not in left:
                         con.execute(f"COPY \"{name}\" TO '{new}' (FORMAT parquet)")
                 self._switch(at, staging, version)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)  # gone once switched
         finally:
             con.close()
-            shutil.rmtree(own, ignore_errors=True)
+            if own is not None:
+                shutil.rmtree(own, ignore_errors=True)
 
     def _view_rest(self, con, at: Path, own: Path, names: list[str]) -> None:
         """Each of `names` a view over its file of version `at`, linked into
@@ -660,6 +661,11 @@ def kept_derived(con: duckdb.DuckDBPyConnection) -> list[str]:
     from koers.kpis.derived import kept
 
     return kept(con.execute)
+
+
+def views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The views of a connection (a copied workspace's tables left where they lie)."""
+    return {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
 
 
 def _files_fingerprint(paths: list[Path]) -> str:

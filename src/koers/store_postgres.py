@@ -40,6 +40,7 @@ from koers.store import (
     open_duckdb,
     table_ddl,
     table_sums,
+    views,
 )
 
 # DuckDB's column types in PostgreSQL's words
@@ -140,7 +141,7 @@ class PostgresWorkspace(CopiedWorkspace):
         try:
             kept = kept_derived(con)
             keys = _keys(kept)
-            unread = _views(con)
+            unread = views(con)
             before = {}
             for name in [n for n in list(schema()) + kept if n not in unread]:
                 if name in keys:  # its rows' hashes kept, and summed from there
@@ -150,7 +151,7 @@ class PostgresWorkspace(CopiedWorkspace):
                     before |= table_sums(con, [name])
             columns_before = {n: _duck_types(con, n) for n in before}
             yield con
-            unread = _views(con)  # left as they were in PostgreSQL
+            unread = views(con)  # left as they were in PostgreSQL
             derived = {n: [(c, _pg_type(t)) for c, t in _duck_types(con, n)] for n in kept_derived(con)
                        if n not in unread}
             tables = {n: cols for n, cols in (schema() | derived).items() if n not in unread}
@@ -189,13 +190,16 @@ class PostgresWorkspace(CopiedWorkspace):
                 cur.execute("SET DateStyle = ISO")
                 for name in META_DDL:
                     _copy_in(cur, con, name, [c for c, _ in schema()[name]])
+                for t in TABLES:  # each a view that fails when read until it is taken
+                    _not_loaded(con, t.name)
                 held: list[str] = []
 
                 def take(name: str) -> None:
                     for was in held:  # dropped, which frees its memory (a DELETE would not)
-                        con.execute(f'DROP TABLE "{was}"')
-                        con.execute(table_ddl(TABLE_BY_NAME[was]))
+                        _not_loaded(con, was)
                     held[:] = [name]
+                    con.execute(f'DROP VIEW "{name}"')
+                    con.execute(table_ddl(TABLE_BY_NAME[name]))
                     _copy_in(cur, con, name, [c for c, _ in schema()[name]])
 
                 yield con, take
@@ -354,12 +358,9 @@ def _not_loaded(con, name: str) -> None:
     """The table `name` as a view of its columns that fails when read."""
     cols = ", ".join(f'NULL::{t} AS "{c}"' for c, t in _duck_types(con, name))
     con.execute(f'DROP TABLE "{name}"')
-    message = f"the table {name} was not loaded from PostgreSQL for this writer: name it in touches or reads"
+    message = (f"the table {name} was not loaded from PostgreSQL here: a writer loads the tables it touches or "
+               "reads, a table-by-table reader the one it takes")
     con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM (SELECT {cols}) WHERE error(\'{message}\') IS NULL')
-
-
-def _views(con) -> set[str]:
-    return {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
 
 
 def _duck_types(con, table: str) -> list[tuple[str, str]]:

@@ -286,6 +286,16 @@ def _stage_rows(con, staged: str, select: str, source: Source, tr: TableResult) 
         con.unregister("_mapped_rows")
 
 
+def _csv_source(con, table: Table, path: Path, present: list[str], errors: str = "_csv_errors") -> str:
+    """The file's rows as text, each canonical column (see _read_csv_sql),
+    its malformed lines in `errors` from this read alone: DuckDB adds to a
+    rejects table it finds, so the lines of an earlier file would be taken
+    for this one's."""
+    con.execute(f"DROP TABLE IF EXISTS {errors}")
+    con.execute(f"DROP TABLE IF EXISTS {errors}_scans")
+    return f"SELECT {_text_columns(table, present)} FROM {_read_csv_sql(path, errors)}"
+
+
 def _read_csv_sql(path: Path, errors: str) -> str:
     """The file's rows as text, so that a bad value is reported, never
     silently turned to null; a line with the wrong number of fields goes to
@@ -333,7 +343,7 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
     than the typing). The rows keep the file's order, so a row's line follows
     from its rowid, moved down past the malformed lines that were skipped."""
     fname, rows = path.name, load or f"{typed}_rows"
-    source = f"SELECT {_text_columns(table, present)} FROM {_read_csv_sql(path, '_csv_errors')}"
+    source = _csv_source(con, table, path, present)
     _type_rows(con, table, source, rows, settings, with_line=False, temporary=load is None)
     malformed = con.execute("SELECT line, any_value(csv_line), min(error_type), min(error_message) "
                             "FROM _csv_errors GROUP BY line ORDER BY line").fetchall()
@@ -364,7 +374,7 @@ def _type_csv_unordered(con, table: Table, path: Path, present: list[str], typed
     or a row that breaks a rule is read again in order (False), so an
     export's clean files take the fast way and a report is always exact."""
     rows = load or f"{typed}_rows"
-    source = f"SELECT {_text_columns(table, present)} FROM {_read_csv_sql(path, '_csv_errors')}"
+    source = _csv_source(con, table, path, present)
     con.execute("SET preserve_insertion_order = false")
     try:
         _type_rows(con, table, source, rows, settings, with_line=False, temporary=load is None)
@@ -418,7 +428,7 @@ def _write_good(con, table: Table, fname: str, typed: str, tr: TableResult, empt
                 load: str | None = None) -> None:
     """Report the rows `_errors` names and write the others. `empty`: the
     table has no rows yet. `load`: the typed rows are that table
-    (`_type_csv`), which becomes the empty table."""
+    (`_type_csv` or `_type_csv_unordered`), which becomes the empty table."""
     name = table.name
     con.execute(f"INSERT INTO _rejects SELECT {lit(fname)}, * FROM _errors")
     bad = con.execute("SELECT count(DISTINCT _line) FROM _errors").fetchone()[0]
@@ -701,8 +711,7 @@ def _as_they_came(con, table: Table, source: Source) -> str:
     present = [c.strip() for c in _header(source.path) if c.strip() in table.column_names]
     skips = f"_skips_{table.name}"
     any_skipped = con.execute(f"SELECT count(*) FROM {skips}").fetchone()[0] > 0
-    numbered = (f"SELECT row_number() OVER () + 1 AS _n, {_text_columns(table, present)} "
-                f"FROM {_read_csv_sql(source.path, '_csv_errors_again')}")
+    numbered = f"SELECT row_number() OVER () + 1 AS _n, * FROM ({_csv_source(con, table, source.path, present, '_csv_errors_again')})"
     return f"SELECT {_line_sql('_n', skips, any_skipped)} AS _line, * FROM ({numbered})"
 
 

@@ -392,9 +392,10 @@ def written_rows(spec: TableSpec, mapping: Mapping) -> Source:
 
 
 def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSpec],
-              with_malformed: bool = True, home: str = "EUR") -> Source:
-    """`with_malformed`: this table reports the file's malformed lines (the
-    first table read from the file does, so a line is reported once);
+              main: bool = True, home: str = "EUR") -> Source:
+    """`main`: this table's rows are the file's (not values gathered from
+    them, as the stages of deals): it reports the file's malformed lines,
+    once, and a row of it without its key is rejected, never passed over;
     `home`: the workspace currency."""
     tab, fs = data[spec.source], files[spec.source]
     table = TABLE_BY_NAME[spec.table]
@@ -402,7 +403,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     decimal = _decimal(fs, tab)
     out = pd.DataFrame({"_line": rows["_line"].to_numpy()})
     said = pd.DataFrame({"_line": out["_line"]})
-    problems: list[tuple] = [(line, None, text, reason) for line, text, reason in tab.malformed] if with_malformed else []
+    problems: list[tuple] = [(line, None, text, reason) for line, text, reason in tab.malformed] if main else []
     origin: dict[str, str] = {}
     money: dict[str, pd.Series] = {}  # the written text of each amount, for _money_checks
     labels: dict[str, str] = {}
@@ -426,9 +427,13 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
             folded = {k.casefold(): v for k, v in c.values.items()}
             texts = texts.map(lambda v, m=folded, d=default: m.get(v.casefold(), d if d is not None and v != "" else v))
         theirs = pd.Series(False, index=range(len(rows)))  # values the look-up file gave
+        # a workbook's number cells: numbers Koers wrote as text with NUMBER_CELL_MARK, in no locale
+        cells = tab.numbers.get(src, set()) if src else set()
+        numbers = rows["_line"].isin(cells).reset_index(drop=True)
         if c.lookup:
-            looked = _look_up(texts, out[c.lookup["match"]], data[c.lookup["file"]], c.lookup)
+            looked, looked_numbers = _look_up(texts, out[c.lookup["match"]], data[c.lookup["file"]], c.lookup)
             theirs = (texts == "") & (looked != "")
+            numbers = numbers.where(~theirs, looked_numbers)
             texts = looked
         if c.default is not None:
             texts = texts.where(texts != "", c.default)
@@ -437,25 +442,23 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         values = []
         other = files[c.lookup["file"]] if c.lookup else fs
         other_decimal = _decimal(other, data[other.name])
-        cells = tab.numbers.get(src, set()) if src else set()  # a workbook's number cells, as Koers wrote them
-        for line, text, looked_up in zip(out["_line"], texts, theirs):
+        for line, text, looked_up, number in zip(out["_line"], texts, theirs, numbers):
             if text == "":
                 values.append(None)
                 continue
             try:
                 # a looked-up value is written as its own file writes numbers and dates
-                values.append(_read_value(col.type, text, other_decimal, other.dates) if looked_up
-                              else _read_value(col.type, text, NUMBER_CELL_MARK if int(line) in cells else decimal,
-                                               c.format or fs.dates, fs.dates))
+                mark = NUMBER_CELL_MARK if number else other_decimal if looked_up else decimal
+                values.append(_read_value(col.type, text, mark, other.dates) if looked_up
+                              else _read_value(col.type, text, mark, c.format or fs.dates, fs.dates))
             except ValueError as e:
                 problems.append((int(line), label, text, str(e)))
                 values.append(None)
         out[c.target] = pd.Series(values, dtype=object)
         if _is_money(table, c.target):
-            own = (fs, tab, src)
-            looked = (other, data[other.name], c.lookup["value"]) if c.lookup else own
-            money[c.target] = [_as_written(*(looked if t else own), text, line)
-                               for text, t, line in zip(texts, theirs, out["_line"])]
+            money[c.target] = [None if number or not text else _as_written(other if t else fs, data[other.name]
+                                                                           if t else tab, text)
+                               for text, t, number in zip(texts, theirs, numbers)]
             labels[c.target] = label
         rewritten = [t if v is not None and v != t else None for t, v in zip(texts, values)]
         if any(t is not None for t in rewritten):
@@ -463,10 +466,10 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     _money_checks(table, out, money, labels, problems, home)
     if spec.unique:
         key = [k for k in table.key if k in out.columns]
-        # a row with an empty required key names no row of this table (a deal without a stage makes no
-        # stage); a key's optional part may be empty (a target of no rep is the company's)
+        # a row with an empty required key names no row of a table gathered from another's rows (a deal
+        # without a stage makes no stage); a key's optional part may be empty (a company target)
         required = [k for k in key if table.column(k).required]
-        named = out[required].notna().all(axis=1) if required else pd.Series(True, index=out.index)
+        named = out[required].notna().all(axis=1) if required and not main else pd.Series(True, index=out.index)
         unread = {p[0] for p in problems}  # unless its key could not be read: then it is reported
         out = out[named | out["_line"].isin(unread)]
         out = out[~out.duplicated(subset=key, keep="first")]
@@ -508,12 +511,9 @@ def _is_money(table, column: str) -> bool:
             and table.column(column).type == ColType.NUMBER)
 
 
-def _as_written(fs: FileSpec, tab: Tabular, src: str | None, text: str, line) -> tuple[str, str, bool] | None:
+def _as_written(fs: FileSpec, tab: Tabular, text: str) -> tuple[str, str, bool]:
     """An amount as its file wrote it, with that file's decimal mark and
-    whether anything named or showed it; None for a workbook's number cell
-    (a number, in no locale) and for an empty value."""
-    if not text or (src is not None and int(line) in tab.numbers.get(src, ())):
-        return None
+    whether anything named or showed it."""
     return text, _decimal(fs, tab), bool(fs.decimal or fs.decimal_seen)
 
 
@@ -618,12 +618,17 @@ def _fill(template: str, rows: pd.DataFrame) -> pd.Series:
     return pd.Series(out, dtype=object)
 
 
-def _look_up(texts: pd.Series, keys: pd.Series, other: Tabular, spec: dict) -> pd.Series:
-    """Empty values are taken from the other file's row whose key matches."""
-    table = dict(zip(other.rows[spec["key"]].astype(str).str.strip(), other.rows[spec["value"]].astype(str).str.strip()))
-    keys = keys.reset_index(drop=True)
-    return pd.Series([t if t != "" else table.get("" if k is None else str(k), "") for t, k in zip(texts, keys)],
-                     dtype=object)
+def _look_up(texts: pd.Series, keys: pd.Series, other: Tabular, spec: dict) -> tuple[pd.Series, pd.Series]:
+    """Empty values are taken from the other file's row whose key matches;
+    and per row, whether the value taken was a workbook's number cell."""
+    cells = other.numbers.get(spec["value"], set())
+    table = {k: (v, line in cells) for k, v, line in zip(other.rows[spec["key"]].astype(str).str.strip(),
+                                                          other.rows[spec["value"]].astype(str).str.strip(),
+                                                          other.rows["_line"])}
+    found = [(t, False) if t != "" else table.get("" if k is None else str(k), ("", False))
+             for t, k in zip(texts, keys.reset_index(drop=True))]
+    return (pd.Series([v for v, _ in found], dtype=object),
+            pd.Series([number for _, number in found], dtype=bool))
 
 
 def _read_value(kind: ColType, text: str, decimal: str, dates: str | tuple[str, ...], order: str = "") -> str:
@@ -682,7 +687,7 @@ def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
     for t in sorted((t for t in mapping.tables if t.rows is None), key=lambda t: t.unique):
         first.setdefault(t.source, t)
     sources = [written_rows(t, mapping) if t.rows is not None
-               else map_table(t, data, mapping.files, with_malformed=first[t.source] is t, home=home)
+               else map_table(t, data, mapping.files, main=first[t.source] is t, home=home)
                for t in mapping.tables]
     origin = f"{Path(mapping_path).resolve()}: " + ", ".join(str(Path(p).resolve()) for p in paths)
     return import_sources(ws, sources, origin, on_table)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -158,13 +159,26 @@ def _read_csv(path: Path, delimiter: str | None, encoding: str | None, ends_at_b
 
 
 def _footer_at(read: list[tuple[int, int, list[str]]]) -> int:
-    """Where a report's footer begins: at the first blank line after the last
-    line with more than one value (a footer's lines hold one value each, as a
-    Salesforce report writes them); rows after a blank line in the middle
-    are rows, never dropped as footer."""
-    last = max((i for i, (_, _, r) in enumerate(read) if sum(1 for v in r if v.strip()) > 1), default=-1)
-    blank = next((i for i in range(last + 1, len(read)) if not any(v.strip() for v in read[i][2])), None)
-    return len(read) if blank is None else blank
+    """Where a report's footer begins: at the first blank line after which
+    no line holds more than one value (a Salesforce report's footer lines
+    hold one each), or whose next line is a totals line ("Total",
+    "Grand Total", "Totaal"). Rows after a blank line among the rows are
+    rows, never dropped as footer."""
+    values = [sum(1 for v in r if v.strip()) for _, _, r in read]
+    most_after = [0] * (len(read) + 1)  # the most values a line from here on holds
+    for i in range(len(read) - 1, -1, -1):
+        most_after[i] = max(values[i], most_after[i + 1])
+    for i, count in enumerate(values):
+        if count:
+            continue
+        following = next((j for j in range(i + 1, len(read)) if values[j]), None)
+        if most_after[i] <= 1 or (following is not None and _TOTALS.match(
+                next(v.strip() for v in read[following][2] if v.strip()))):
+            return i
+    return len(read)
+
+
+_TOTALS = re.compile(r"(grand\s+)?(sub)?tota+l", re.IGNORECASE)
 
 
 def _columns(header: list, name: str) -> tuple[list[str], dict[str, list[int]]]:

@@ -13,7 +13,10 @@ _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, past Excel's 1900 le
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _SPLIT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _SERIAL = re.compile(r"^\d{1,6}(\.\d+)?$")
-_MONEY_MARKS = re.compile(r"[€$£%\s\u00a0\u202f]|^[A-Z]{3}|[A-Z]{3}$")  # "%": a probability exported as 75%
+_SPACES = re.compile(r"[\s\u00a0\u202f]")
+# a currency symbol anywhere, or a code at either end of a number with its spaces taken out, a sign
+# kept before it ("-USD1,200.00"); "%": a probability exported as 75%
+_MONEY_MARKS = re.compile(r"[€$£%]|^[A-Z]{3}|(?<=^[+-])[A-Z]{3}|[A-Z]{3}(?=-?$)")
 # the currency a value names: a symbol, or an ISO code before or after it ("USD 1,200.00", "1.200,00 EUR")
 _CURRENCY = re.compile(r"^\s*[+-]?\s*([A-Z]{3}|[€$£])|([A-Z]{3}|[€$£])\s*-?\s*$")
 _SYMBOLS = {"€": "EUR", "£": "GBP", "$": "$"}  # "$": a dollar, which one the row's currency says
@@ -28,10 +31,15 @@ _SAYS = {",": re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,(\d{1,2}|\d{4,})|0,\
 DATE_ORDERS = ("day_first", "month_first")
 
 
+def _bare(text: str) -> str:
+    """A written number without its spaces and currency or percent marks."""
+    return _MONEY_MARKS.sub("", _SPACES.sub("", text))
+
+
 def parse_number(text: str, decimal: str) -> str:
     """`1.234,56` with decimal ",", `1,234.56` with decimal "."; currency
     marks and spaces are dropped; a trailing or leading minus both count."""
-    t = _MONEY_MARKS.sub("", text)
+    t = _bare(text)
     negative = t.startswith("-") or t.endswith("-")
     t = t.strip("-+")
     thousands = "." if decimal == "," else ","
@@ -57,7 +65,7 @@ def decimal_said(texts) -> str | None:
     reads them all; None where none tells or they disagree."""
     said = set()
     for text in texts:
-        t = _MONEY_MARKS.sub("", text)
+        t = _bare(text)
         said |= {mark for mark, pattern in _SAYS.items() if pattern.match(t)}
         if len(said) > 1:
             return None
@@ -67,7 +75,7 @@ def decimal_said(texts) -> str | None:
 def ambiguous(text: str, decimal: str) -> bool:
     """Whether an amount reads as a whole number of thousands or a fraction
     by the decimal mark alone (1.200 with ".": 1.2 or 1200?)."""
-    return bool(_GROUPS[decimal].match(_MONEY_MARKS.sub("", text)))
+    return bool(_GROUPS[decimal].match(_bare(text)))
 
 
 def parse_date(text: str, order: str = "day_first", fmt: str | None = None) -> str:

@@ -116,11 +116,19 @@ class ResultCache:
         check_query(kpi_ids, by, where)
         as_of = as_of or now_utc()
         question = (tuple(periods), tuple(by), tuple(sorted(where.items())), as_of)
-        self._let_writers_in()
+
+        def unanswered() -> list[str]:
+            return [k for k in dict.fromkeys(kpi_ids)
+                    if (k, *question) not in self._entries and not self._from_longer(k, question)]
+
         with self.lock:
             self.state()
-            missing = [k for k in dict.fromkeys(kpi_ids)
-                       if (k, *question) not in self._entries and not self._from_longer(k, question)]
+            must_run = bool(unanswered())
+        if must_run:  # an answer kept needs no file: only a run waits for a writer
+            self._let_writers_in()
+        with self.lock:
+            self.state()
+            missing = unanswered()
             self.hits += len(set(kpi_ids)) - len(missing)
             if missing:
                 self.misses += len(missing)
@@ -136,7 +144,11 @@ class ResultCache:
         as_of = as_of or now_utc()
         key = ("drill", kpi_id, period, tuple(sorted((match or {}).items())),
                tuple(sorted((where or {}).items())), as_of, limit, offset)
-        self._let_writers_in()
+        with self.lock:
+            self.state()
+            must_run = key not in self._entries
+        if must_run:  # an answer kept needs no file: only a run waits for a writer
+            self._let_writers_in()
         with self.lock:
             self.state()
             if key in self._entries:

@@ -100,15 +100,14 @@ def refresh(con, changed: set[str] | None = None) -> None:
     from a table in `changed`, or all of them (None). Writing them is most
     of their cost (on the large demo 8 s, where the queries take 1 s), so an
     import of activities alone rebuilds none."""
-    from koers.store import ensure_schema
+    from koers.store import ensure_schema, views
 
     for name in OLDER:
         con.execute(f"DROP TABLE IF EXISTS {name}")
     stale = [name for name in DERIVED if changed is None or MADE_FROM[name] & changed]
     if not stale:
         return
-    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    for name in set(stale) & views:  # a Spark writer's view over the version before
+    for name in set(stale) & views(con):  # a Spark writer's view over the version before
         con.execute(f"DROP VIEW {name}")
     # Compiled against an empty copy of the schema: the SQL names the tables
     # only, and the import's connection keeps its own session settings.
