@@ -467,8 +467,10 @@ def test_a_writer_says_it_waits_beside_the_file_and_a_note_no_writer_holds_is_ig
     assert not writers_waiting(ws)
     # a note its writer no longer holds (killed while it waited), though its PID lives (1, another program's now)
     left = Path(f"{ws}.waiting-1-1")
+    half = Path(ws).with_name(f".{Path(ws).name}.waiting-1-2")  # killed while it made its note
     left.touch()
-    assert not writers_waiting(ws) and not left.exists()
+    half.touch()
+    assert not writers_waiting(ws) and not left.exists() and not half.exists()
     monkeypatch.setenv("KOERS_LOCK_WAIT", "3")
     seen = []
 

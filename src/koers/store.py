@@ -142,13 +142,15 @@ def writers_waiting(path: str) -> set[str]:
     this program may."""
     folder, pattern = _notes(path)
     found = set()
-    for note in folder.glob(pattern):
+    # a hidden note is one being made (_say_waiting): not yet said, and removed only once nobody holds it
+    for note in [*folder.glob(pattern), *folder.glob("." + pattern)]:
         try:
             with open(note, "rb") as f:
                 try:
                     fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
                 except BlockingIOError:
-                    found.add(note.name)  # its writer holds it: waiting
+                    if not note.name.startswith("."):
+                        found.add(note.name)  # its writer holds it: waiting
                     continue
             note.unlink()
         except OSError:  # gone meanwhile, or not ours to read or remove

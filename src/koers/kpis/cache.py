@@ -15,7 +15,9 @@ moment alone, so runs for the same moment share them: the connection and its
 base tables stay open between runs, and are let go after `keep_open` idle
 seconds, as a DuckDB file held open keeps `koers import` in another process
 out; at once when a writer says it waits (store.writers_waiting), and a run
-opens the file again only once that writer is in.
+opens the file again only once that writer is in, or WRITER_FIRST_S later
+(that writer may be waiting for another program). An answer kept never
+waits.
 """
 
 from __future__ import annotations
