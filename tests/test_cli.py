@@ -270,6 +270,27 @@ def test_dates_sets_the_date_order_of_a_presets_files(tmp_path):
     assert wrong.exit_code == 2 and "goes with --mapping or --preset" in wrong.output
 
 
+def test_decimal_sets_the_decimal_mark_of_a_presets_files(tmp_path):
+    """A Dutch Salesforce user's report writes 1.200 for twelve hundred:
+    `--decimal ,` reads it so, where nothing in the file tells."""
+    report = tmp_path / "report.csv"
+    report.write_text('"Opportunity Owner","Opportunity Name","Stage","Created Date","Close Date","Amount"\n'
+                      '"Jan","A","Prospecting","4-3-2025","30-4-2025","EUR 1.200"\n', encoding="utf-8")
+    path = str(tmp_path / "ws.duckdb")
+    told = ["import", "--preset", "salesforce", "--dates", "day_first", str(report), "--workspace", path]
+    assert runner.invoke(app, told).exit_code == 1  # rejected, asking for --decimal
+    result = runner.invoke(app, told + ["--decimal", ","])
+    assert result.exit_code == 0, result.output
+    import duckdb
+
+    with duckdb.connect(path, read_only=True) as con:
+        assert con.execute("SELECT amount, currency FROM opportunities").fetchall() == [(1200.0, "EUR")]
+    for wrong in (["--decimal", ";"], ["--decimal", ",", str(GOLDEN)]):
+        args = told + wrong if len(wrong) == 2 else ["import", *wrong, "--workspace", path]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2 and "--decimal is ',' or '.', and goes with --mapping or --preset" in result.output
+
+
 def test_target_attainment_keeps_its_target_kpi_column_without_targets(tmp_path):
     path = str(tmp_path / "empty.duckdb")
     result = runner.invoke(app, ["kpi", "target_attainment", "--period", "2025-03", "--format", "csv",

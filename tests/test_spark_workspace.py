@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -205,3 +206,20 @@ def test_an_import_loads_only_the_tables_it_may_change_and_reads_the_rest_in_pla
     import_folder(duck, GOLDEN)
     import_folder(duck, folder)
     assert {t.name: table_rows(ws, t.name) for t in TABLES} == {t.name: table_rows(duck, t.name) for t in TABLES}
+
+
+def test_an_in_memory_copy_keeps_to_the_memory_limit_and_spills_into_the_system_s_temporary_folder():
+    """A Spark or PostgreSQL workspace loaded to be written: bounded like a
+    DuckDB file, its spill never `.tmp` in the user's working folder."""
+    import tempfile
+
+    con = store.open_duckdb()
+    try:
+        spill, limit = con.execute("SELECT current_setting('temp_directory'), current_setting('memory_limit')").fetchone()
+    finally:
+        con.close()
+    assert spill.startswith(str(Path(tempfile.gettempdir()) / "koers-spill-"))
+    import duckdb
+
+    with duckdb.connect(config=store.duckdb_config()) as bounded:  # KOERS_DUCKDB_MEMORY_LIMIT, as a file's
+        assert limit == bounded.execute("SELECT current_setting('memory_limit')").fetchone()[0]

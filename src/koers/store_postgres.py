@@ -3,7 +3,8 @@
 The canonical tables live in PostgreSQL, where the KPIs run (Ibis's postgres
 backend). Writing goes through the same DuckDB code path as every workspace
 (store.py): the tables an import may change or reads are loaded into an
-in-memory DuckDB, the import runs there, and what it changed is written back in ONE PostgreSQL transaction,
+in-memory DuckDB, the import runs there, and what it changed is written
+back in ONE PostgreSQL transaction,
 so a failed or killed import leaves the database as it was, and readers
 never see half an import. Only the rows the import changed are written
 (by key), so readers are not kept waiting meanwhile; a table whose key
@@ -119,10 +120,11 @@ class PostgresWorkspace(CopiedWorkspace):
                     _copy_in(cur, con, name, [c for c, _ in cols])
                 else:
                     _not_loaded(con, name)
+            made = None if touches is None else needed_for(set(touches))
             for name, cols in derived.items():
                 body = ", ".join(f'"{c}" {t}' for c, t in cols)
                 con.execute(f'CREATE TABLE "{name}" ({body})')
-                if touches is None or name in needed_for(set(touches)):
+                if made is None or name in made:
                     _copy_in(cur, con, name, [c for c, _ in cols])
                 else:
                     _not_loaded(con, name)

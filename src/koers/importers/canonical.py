@@ -199,8 +199,7 @@ def _reads(touches: set[str]) -> set[str]:
         reads |= {c.ref for c in TABLE_BY_NAME[name].columns if c.ref}
         if name in _CURRENCY_DAY:
             reads.add("exchange_rates")
-    made_from = [tables for tables in derived.MADE_FROM.values() if tables & touches]
-    return reads.union(*made_from)
+    return reads.union(*(derived.MADE_FROM[name] for name in derived.needed_for(touches)))
 
 
 def _header(path: Path) -> list[str]:

@@ -455,9 +455,9 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
                 problems.append((int(line), label, text, str(e)))
                 values.append(None)
         out[c.target] = pd.Series(values, dtype=object)
-        if _is_money(table, c.target):
-            money[c.target] = [None if number or not text else _as_written(other if t else fs, data[other.name]
-                                                                           if t else tab, text)
+        if _is_money(table, c.target):  # each amount as its file wrote it, with that file's mark
+            own, looked = (decimal, _told(fs)), (other_decimal, _told(other))
+            money[c.target] = [None if number or not text else (text, *(looked if t else own))
                                for text, t, number in zip(texts, theirs, numbers)]
             labels[c.target] = label
         rewritten = [t if v is not None and v != t else None for t, v in zip(texts, values)]
@@ -482,18 +482,23 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
 def _decimal(fs: FileSpec, tab: Tabular) -> str:
     """The file's decimal mark: as the mapping says, else as its numbers
     show, else "," in a file separated by ";", else "."."""
-    return fs.decimal or fs.decimal_seen or ("," if tab.delimiter == ";" else ".")
+    return _told(fs) or ("," if tab.delimiter == ";" else ".")
+
+
+def _told(fs: FileSpec) -> str | None:
+    """The file's decimal mark where the mapping names it or its numbers show it, not guessed."""
+    return fs.decimal or fs.decimal_seen
 
 
 def _see_decimals(mapping: Mapping, data: dict[str, Tabular]) -> None:
     """Where the mapping names no decimal mark for a file, the one its
     numbers show (1.234,50 in one row says how 1.200 in another reads)."""
+    numeric = [(t, c) for t in mapping.tables if t.rows is None for c in t.columns
+               if TABLE_BY_NAME[t.table].column(c.target).type == ColType.NUMBER]
     for fs in mapping.files.values():
         if fs.decimal or fs.name not in data:
             continue
         tab = data[fs.name]
-        numeric = [(t, c) for t in mapping.tables if t.rows is None for c in t.columns
-                   if TABLE_BY_NAME[t.table].column(c.target).type == ColType.NUMBER]
         sources = {_pick(c.column, tab.columns) for t, c in numeric if t.source == fs.name and c.column}
         sources |= {c.lookup["value"] for _, c in numeric if c.lookup and c.lookup["file"] == fs.name}
         texts = (text for src in sources & set(tab.columns)
@@ -509,12 +514,6 @@ def _is_money(table, column: str) -> bool:
         return column in ("value", "amount")
     return (table.name != "exchange_rates" and "currency" in table.column_names and column != "probability"
             and table.column(column).type == ColType.NUMBER)
-
-
-def _as_written(fs: FileSpec, tab: Tabular, text: str) -> tuple[str, str, bool]:
-    """An amount as its file wrote it, with that file's decimal mark and
-    whether anything named or showed it."""
-    return text, _decimal(fs, tab), bool(fs.decimal or fs.decimal_seen)
 
 
 def _money_checks(table, out: pd.DataFrame, written: dict[str, list], labels: dict[str, str],

@@ -33,8 +33,8 @@ class Tabular:
     encoding: str | None = None
     delimiter: str | None = None
     sheet: str | None = None
-    # lines that are not rows: (line, their text as written, why), reported once, by the first table read
-    # from the file
+    # lines that are not rows: (line, their text as written, why), reported once, by the table the
+    # file's rows make (mapping.map_table's `main`)
     malformed: list[tuple[int, str, str]] = field(default_factory=list)
     # names the header gives more than one column, with their places (1 = first)
     repeated: dict[str, list[int]] = field(default_factory=dict)
@@ -130,7 +130,7 @@ def _read_csv(path: Path, delimiter: str | None, encoding: str | None, ends_at_b
         header = next(reader)
     except StopIteration:
         raise FileError(f"{path.name}: the file is empty") from None
-    columns, repeated = _columns(header, path.name)
+    columns, repeated = _columns(header)
     records, lines, malformed, previous_end = [], [], [], reader.line_num
     physical = None  # the file's lines as written, for a report of a malformed one
     read = []  # (first line, last line, fields)
@@ -166,14 +166,12 @@ def _footer_at(read: list[tuple[int, int, list[str]]]) -> int:
     rows, never dropped as footer."""
     values = [sum(1 for v in r if v.strip()) for _, _, r in read]
     most_after = [0] * (len(read) + 1)  # the most values a line from here on holds
+    first_after: list[str | None] = [None] * (len(read) + 1)  # the first value of the next line with one
     for i in range(len(read) - 1, -1, -1):
         most_after[i] = max(values[i], most_after[i + 1])
+        first_after[i] = next((v.strip() for v in read[i][2] if v.strip()), None) or first_after[i + 1]
     for i, count in enumerate(values):
-        if count:
-            continue
-        following = next((j for j in range(i + 1, len(read)) if values[j]), None)
-        if most_after[i] <= 1 or (following is not None and _TOTALS.match(
-                next(v.strip() for v in read[following][2] if v.strip()))):
+        if not count and (most_after[i] <= 1 or _TOTALS.match(first_after[i] or "")):
             return i
     return len(read)
 
@@ -181,7 +179,7 @@ def _footer_at(read: list[tuple[int, int, list[str]]]) -> int:
 _TOTALS = re.compile(r"(grand\s+)?(sub)?tota+l", re.IGNORECASE)
 
 
-def _columns(header: list, name: str) -> tuple[list[str], dict[str, list[int]]]:
+def _columns(header: list) -> tuple[list[str], dict[str, list[int]]]:
     """The header's column names, and those it repeats with the places they
     are at (1 = the first column). A column without a name, and a repeat,
     get a name no mapping reads ("(column 5)"): a mapping that reads a
@@ -241,17 +239,18 @@ def _read_xlsx(path: Path, sheet: str | int | None, decimal: str = ".", ends_at_
         header = next(it, None)
         if header is None:
             raise FileError(f"{path.name}: sheet '{ws.title}' is empty")
-        columns, repeated = _columns([c.value for c in header], path.name)
+        columns, repeated = _columns([c.value for c in header])
         records, lines, malformed, numbers = [], [], [], {}
-        read = [(number, number, list(row)) for number, row in enumerate(it, start=2)]
+        # each row's cells, and their plain text (the footer's and a report's)
+        read = [(number, number, row, [cell_text(c.value) for c in row])
+                for number, row in ((n, list(r)) for n, r in enumerate(it, start=2))]
         if ends_at_blank_line:
-            read = read[:_footer_at([(a, b, [cell_text(c.value) for c in row]) for a, b, row in read])]
-        for number, _, row in read:
+            read = read[:_footer_at([(a, b, plain) for a, b, _, plain in read])]
+        for number, _, row, plain in read:
             cells = [cell_text(c.value, decimal, "%" in (getattr(c, "number_format", None) or ""))
                      for c in row[: len(columns)]]
-            if any(cell_text(c.value) for c in row[len(columns):]):  # a value under no column: not cut off
-                malformed.append((number, "; ".join(cell_text(c.value) for c in row),
-                                  f"a value beyond the header's {len(columns)} columns"))
+            if any(plain[len(columns):]):  # a value under no column: not cut off
+                malformed.append((number, "; ".join(plain), f"a value beyond the header's {len(columns)} columns"))
                 continue
             if not any(cells):
                 continue

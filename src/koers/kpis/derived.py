@@ -39,10 +39,15 @@ MADE_FROM = {SPANS: _SPANS_FROM, OPPORTUNITIES: {"opportunities", "leads"} | _SP
 USES = {SPANS: set(), OPPORTUNITIES: {SPANS}}
 
 
+def stale(changed: set[str] | None) -> list[str]:
+    """The derived tables made from a table in `changed` (None: every one)."""
+    return [name for name in DERIVED if changed is None or MADE_FROM[name] & changed]
+
+
 def needed_for(changed: set[str]) -> set[str]:
     """The derived tables an import that changes `changed` makes anew or reads."""
-    stale = {name for name in DERIVED if MADE_FROM[name] & changed}
-    return stale.union(*(USES[name] for name in stale))
+    made = stale(changed)
+    return set(made).union(*(USES[name] for name in made))
 
 # The opportunity dimensions that fall back to the lead's when empty.
 FROM_LEAD = ("source", "campaign", "region", "segment")
@@ -104,10 +109,10 @@ def refresh(con, changed: set[str] | None = None) -> None:
 
     for name in OLDER:
         con.execute(f"DROP TABLE IF EXISTS {name}")
-    stale = [name for name in DERIVED if changed is None or MADE_FROM[name] & changed]
-    if not stale:
+    made = stale(changed)
+    if not made:
         return
-    for name in set(stale) & views(con):  # a Spark writer's view over the version before
+    for name in set(made) & views(con):  # a Spark writer's view over the version before
         con.execute(f"DROP VIEW {name}")
     # Compiled against an empty copy of the schema: the SQL names the tables
     # only, and the import's connection keeps its own session settings.
@@ -115,9 +120,9 @@ def refresh(con, changed: set[str] | None = None) -> None:
     try:
         ensure_schema(scratch.con)
         history = spans(scratch)
-        if SPANS in stale:
+        if SPANS in made:
             con.execute(f"CREATE OR REPLACE TABLE {SPANS} AS {scratch.compile(history)}")
-        if OPPORTUNITIES in stale:
+        if OPPORTUNITIES in made:
             scratch.create_table(SPANS, schema=history.schema())
             kept = scratch.table(SPANS)  # named alone, as the import's connection knows it
             con.execute(f"CREATE OR REPLACE TABLE {OPPORTUNITIES} AS {scratch.compile(opportunities(scratch, kept))}")
