@@ -43,6 +43,21 @@ def test_kpis_lists_the_whole_catalogue():
     assert json.loads(nl.output)[0]["name"] == "Aantal leads"
 
 
+def test_workspace_may_come_before_the_command(ws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the default ./koers.duckdb would be made here
+    before = runner.invoke(app, ["--workspace", ws, "kpi", "leads", "--period", "2025-03", "--format", "csv",
+                                 "--as-of", AS_OF])
+    after = kpi(ws, "leads", "--period", "2025-03", "--format", "csv")
+    assert before.exit_code == 0, before.output
+    assert before.output == after.output and rows(before.output)[0]["value"] != "0"
+    # the command's own --workspace wins, and the next command does not inherit the first's
+    other = str(tmp_path / "other.duckdb")
+    runner.invoke(app, ["-w", other, "kpi", "leads", "--period", "2025-03", "--workspace", ws, "--as-of", AS_OF])
+    assert not Path(other).exists()
+    runner.invoke(app, ["settings"])
+    assert (tmp_path / "koers.duckdb").exists()
+
+
 def test_csv_header_and_rows(ws):
     result = kpi(ws, "win_rate", "leads", "--period", "2025-02..2025-03", "--format", "csv")
     assert result.exit_code == 0, result.output

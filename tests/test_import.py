@@ -422,6 +422,31 @@ def test_a_first_import_leaves_every_table_as_the_data_model_declares_it(tmp_pat
     }
 
 
+def test_text_columns_are_stored_as_declared_in_first_and_later_imports(tmp_path):
+    """Ids of rows in large tables as FSST, short lists as a dictionary
+    (store.compression), whether the import made the table or wrote into
+    it, and in the derived tables too."""
+    from koers.store import Workspace, compression
+
+    ws = Workspace.open(str(tmp_path / "ws.duckdb"))
+    import_folder(ws, GOLDEN)  # into empty tables, which the typed rows become
+    later = tmp_path / "later"
+    shutil.copytree(GOLDEN, later)
+    with open(later / "activities.csv", "a", encoding="utf-8") as f:
+        f.write("A-late,R1,call,,,,2025-03-03T10:00:00+01:00,\n")
+    import_folder(ws, later)  # into a table that has rows
+    stored = "SELECT DISTINCT column_name, lower(compression) FROM pragma_storage_info(?) WHERE segment_type <> 'VALIDITY'"
+    hints = {t.name: compression(t) for t in TABLES} | {name: derived._compression(name) for name in derived.DERIVED}
+    with ws.reader() as con:
+        assert con.execute("SELECT count(*) FROM activities WHERE activity_id = 'A-late'").fetchone()[0] == 1
+        for name, hint in hints.items():
+            got = dict(con.execute(stored, [name]).fetchall())
+            assert {c: got[c] for c in hint if c in got} == {c: hint[c] for c in hint if c in got}, name
+    assert hints["activities"] == {"activity_id": "fsst", "owner_id": "dictionary", "type": "dictionary",
+                                   "lead_id": "fsst", "opportunity_id": "fsst", "customer_id": "fsst"}
+    assert "name" not in hints["customers"] and hints["opportunities"]["region"] == "dictionary"
+
+
 _PADDING = " \t\n\u00a0\u2003\u3000\u0301"  # spaces, tab, newline, no-break and wide spaces, a combining accent
 
 

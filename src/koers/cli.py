@@ -36,9 +36,20 @@ def usage_error(message: str) -> None:
     raise typer.Exit(2)
 
 
+# --workspace given before the command (`koers -w W import ...`), which a
+# command's own --workspace overrides
+_before_command: dict[str, str | None] = {"workspace": None}
+
+
+@app.callback()
+def before_command(workspace: WorkspaceOpt = None) -> None:
+    """Koers: the sales-KPI cockpit."""
+    _before_command["workspace"] = workspace
+
+
 def open_workspace(url: str | None, read_only: bool = False) -> Workspace:
     try:
-        return Workspace.open(url, read_only=read_only)
+        return Workspace.open(url or _before_command["workspace"], read_only=read_only)
     except WorkspaceError as e:
         usage_error(str(e))
 
@@ -62,8 +73,9 @@ def import_cmd(
                                                      "(a CRM writes numbers as its user's locale does)")] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Import a canonical dataset folder, or exported files through a mapping or a preset:
-    good rows land, rejected rows are reported."""
+    """Import a canonical dataset folder, or a CRM's exported files through a mapping or a preset.
+
+    Good rows land; every rejected row is reported with its file, line, column, value and reason."""
     from koers.importers.canonical import ImportError_, import_folder
     from koers.importers.mapping import MappingError, import_mapped
     from koers.importers.presets import preset_path

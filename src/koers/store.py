@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from koers.model import SQL_TYPES, TABLES, Table
+from koers.model import SQL_TYPES, TABLES, ColType, Table
 from koers.settings import Settings
 
 DEFAULT_WORKSPACE = "koers.duckdb"
@@ -213,9 +213,47 @@ class WorkspaceError(Exception):
     pass
 
 
+# The tables a row of which other rows name by id: many rows, so a column
+# naming one of their rows holds nearly as many values as it has rows.
+_MANY_ROWS = {"leads", "opportunities", "customers", "activities", "orders", "contracts"}
+# free text, where DuckDB's own choice of compression stands
+_FREE_TEXT = {"name", "email"}
+
+
+def compression(table: Table) -> dict[str, str]:
+    """How DuckDB compresses each text column of `table`, told instead of
+    found: left to itself, DuckDB tries every method on every column as it
+    writes, which on the large demo's import cost 2 to 4 s of its 34 for a
+    file of the same size. Ids of rows in a large table, the table's own and
+    those it names, are FSST strings; values from a short list (allowed
+    values, currencies, reps, stages, and dimensions such as region or
+    source) a dictionary."""
+    hints = {}
+    for c in table.columns:
+        if c.type not in (ColType.TEXT, ColType.CURRENCY, ColType.PERIOD) or c.name in _FREE_TEXT:
+            continue
+        own_id = table.unique and table.key == (c.name,)
+        hints[c.name] = "fsst" if own_id or c.ref in _MANY_ROWS else "dictionary"
+    return hints
+
+
+def column_sql(name: str, sql_type: str, compress: str | None = None) -> str:
+    return f'"{name}" {sql_type}' + (f" USING COMPRESSION {compress}" if compress else "")
+
+
 def table_ddl(table: Table) -> str:
-    cols = ", ".join(f'"{c.name}" {SQL_TYPES[c.type]}' for c in table.columns)
+    hints = compression(table)
+    cols = ", ".join(column_sql(c.name, SQL_TYPES[c.type], hints.get(c.name)) for c in table.columns)
     return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({cols})'
+
+
+def create_table_as(con, name: str, select: str, compress: dict[str, str]) -> None:
+    """CREATE OR REPLACE TABLE name AS select, with the columns `compress`
+    names compressed as it says (see compression)."""
+    cols = con.execute(f"DESCRIBE {select}").fetchall()
+    body = ", ".join(column_sql(c, sql_type, compress.get(c)) for c, sql_type, *_ in cols)
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" ({body})')
+    con.execute(f'INSERT INTO "{name}" {select}')
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:

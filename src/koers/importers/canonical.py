@@ -34,7 +34,7 @@ from koers.importers.validate import (
 from koers.kpis import derived
 from koers.model import LOAD_ORDER, SQL_TYPES, TABLE_BY_NAME, ColType, Table
 from koers.settings import Settings
-from koers.store import Workspace, now_utc
+from koers.store import Workspace, column_sql, compression, now_utc
 
 # The day an amount in a foreign currency is first looked at: its rate must
 # exist on or before it (every later day then has one too).
@@ -329,10 +329,16 @@ def _type_rows(con, table: Table, rows: str, typed: str, settings: Settings, wit
         f"CAST({q(c.name)} AS {SQL_TYPES[c.type]}) AS {q(c.name)}" + (f", {kept(c)}" if keeps_raw(c) else "")
         for c in table.columns
     )
-    con.execute(
-        f"CREATE OR REPLACE {'TEMP ' if temporary else ''}TABLE {typed} AS SELECT {line}{outer} FROM ("
-        f"SELECT {line}{typed_cols} FROM (SELECT {line}{trimmed} FROM ({rows})))"
-    )
+    select = f"SELECT {line}{outer} FROM (SELECT {line}{typed_cols} FROM (SELECT {line}{trimmed} FROM ({rows})))"
+    if temporary:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {select}")
+        return
+    # the table that becomes the canonical one (_take_load), so stored as it
+    hints = compression(table)
+    cols = [column_sql(c.name, SQL_TYPES[c.type], hints.get(c.name)) + (f", {raw_name(c)} VARCHAR" if keeps_raw(c) else "")
+            for c in table.columns]
+    con.execute(f"CREATE OR REPLACE TABLE {typed} ({'_line BIGINT, ' if with_line else ''}{', '.join(cols)})")
+    con.execute(f"INSERT INTO {typed} {select}")
 
 
 def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, settings: Settings,

@@ -99,13 +99,29 @@ def opportunities(con, spans_table):
     )
 
 
+# the text columns a derived table adds to those of the tables it is made from
+_ADDED_TEXT = ("_s_kind", "_stage_now", "close_month")
+
+
+def _compression(name: str) -> dict[str, str]:
+    """How each text column of a derived table is stored: as in the canonical
+    table it comes from (see store.compression), the added ones a dictionary."""
+    from koers.model import TABLE_BY_NAME
+    from koers.store import compression
+
+    hints = dict.fromkeys(_ADDED_TEXT, "dictionary")
+    for source in sorted(MADE_FROM[name] - {"stages"}):
+        hints = compression(TABLE_BY_NAME[source]) | hints
+    return hints
+
+
 def refresh(con, changed: set[str] | None = None) -> None:
     """Rebuild the derived tables in a DuckDB workspace, inside the caller's
     transaction (an import's: its rows and these land together): those made
     from a table in `changed`, or all of them (None). Writing them is most
     of their cost (on the large demo 8 s, where the queries take 1 s), so an
     import of activities alone rebuilds none."""
-    from koers.store import ensure_schema, views
+    from koers.store import create_table_as, ensure_schema, views
 
     for name in OLDER:
         con.execute(f"DROP TABLE IF EXISTS {name}")
@@ -121,11 +137,12 @@ def refresh(con, changed: set[str] | None = None) -> None:
         ensure_schema(scratch.con)
         history = spans(scratch)
         if SPANS in made:
-            con.execute(f"CREATE OR REPLACE TABLE {SPANS} AS {scratch.compile(history)}")
+            create_table_as(con, SPANS, scratch.compile(history), _compression(SPANS))
         if OPPORTUNITIES in made:
             scratch.create_table(SPANS, schema=history.schema())
             kept = scratch.table(SPANS)  # named alone, as the import's connection knows it
-            con.execute(f"CREATE OR REPLACE TABLE {OPPORTUNITIES} AS {scratch.compile(opportunities(scratch, kept))}")
+            made_opps = scratch.compile(opportunities(scratch, kept))
+            create_table_as(con, OPPORTUNITIES, made_opps, _compression(OPPORTUNITIES))
     finally:
         scratch.disconnect()
 
