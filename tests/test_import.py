@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -298,6 +299,47 @@ def test_malformed_lines_are_reported_and_later_lines_keep_their_numbers(tmp_ws,
     found = [(r["line"], r["column"], r["value"], r["reason"][:17]) for r in rejects(result)]
     assert found == [("3", "", "R2,Bram,2024-01-01,extra", "malformed CSV lin"), ("5", "hired_on", "bad", "not a date (YYYY-")]
     assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R1", "R3"]
+
+
+def test_a_stray_quote_early_in_a_file_is_one_rejected_line_and_nothing_is_guessed(tmp_ws, tmp_path):
+    """The canonical format is fixed: no guessing of it from the first lines,
+    which failed outright on a stray quote there, and could take a line
+    starting with # for a comment."""
+    src = tmp_path / "in"
+    write(src, "reps", 'rep_id,name,hired_on\nR0,ok,2024-01-01\nR1,"bad "quote" here",2024-01-01\n'
+                       "R2,ok,2024-01-01\n# R3,hash,2024-01-01")
+    result = import_folder(tmp_ws, src)
+    found = [(r["line"], r["value"], r["reason"]) for r in rejects(result)]
+    assert found == [("3", 'R1,"bad "quote" here",2024-01-01', "malformed CSV line: a quote inside a value that is "
+                      'not doubled (""), or text after a value\'s closing quote')]
+    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["# R3", "R0", "R2"]
+
+
+@pytest.mark.parametrize("text, says", [
+    ("rep_id,name,hired_on\nR0,ok,2024-01-01\nR1,An\rn,2024-01-01\n",
+     "reps.csv: line 3 holds a carriage return alone outside quotes"),
+    ("rep_id,name,hired_on\rR0,ok,2024-01-01\rR1,ok,2024-01-01\r", "reps.csv: its lines end in a carriage return alone"),
+    ("rep_id,name,hired_on,name\nR1,Ann,2020-01-01,Bob\n",
+     "reps.csv: the header names column 'name' twice (columns 2 and 4); keep one"),
+    ("\nrep_id,name,hired_on\nR1,Ann,2020-01-01\n", "reps.csv: the header (line 1) is empty"),
+])
+def test_a_file_that_cannot_be_read_stops_the_import_saying_where(tmp_ws, tmp_path, text, says):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "reps.csv").write_bytes(text.encode())
+    with pytest.raises(canonical.ImportError_, match=re.escape(says)):
+        import_folder(tmp_ws, src)
+    assert table_rows(tmp_ws, "reps") == []
+
+
+def test_an_empty_file_brings_no_rows_and_other_columns_may_repeat(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "stages.csv").write_bytes(b"")
+    (src / "reps.csv").write_text("rep_id,note,name,note,,hired_on\nR1,a,Ann,b,c,2020-01-01\n", encoding="utf-8")
+    result = import_folder(tmp_ws, src)
+    assert "stages.csv: the file is empty, so it brings no rows" in result.warnings
+    assert table_rows(tmp_ws, "reps")[0][:2] == ("R1", "Ann")
 
 
 def test_a_row_is_reported_on_the_line_it_starts_on_after_fields_over_lines_and_blank_lines(tmp_ws, tmp_path):

@@ -7,7 +7,10 @@ rejects folder, and re-importing the same folder writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import mmap
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -208,11 +211,36 @@ def _header(path: Path) -> list[str]:
     (DuckDB reports such a line as a reject)."""
     with open(path, "rb") as f:
         first = f.readline()
+    if b"\r" in first.rstrip(b"\r\n"):
+        raise ImportError_(f"{path.name}: its lines end in a carriage return alone (an old Mac format); "
+                           "save the file with ordinary line ends")
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportError_(f"{path.name}: the header (line 1) is not UTF-8 text; save the file as UTF-8") from None
-    return next(csv.reader([text]), [])
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error as e:
+        raise ImportError_(f"{path.name}: the header (line 1) is not a CSV line ({e})") from None
+
+
+def _file_columns(table: Table, path: Path) -> list[str]:
+    """The names the import gives the file's columns, in their order: a
+    canonical column its own, any other its place (the data model lacks it,
+    so it is ignored, and its name need be neither valid nor distinct). A
+    canonical column the header names twice stops the import: which of the
+    two holds the values is not for Koers to guess."""
+    names, seen = [], {}
+    for place, name in enumerate((h.strip() for h in _header(path)), start=1):
+        if name in table.column_names:
+            if name in seen:
+                raise ImportError_(f"{path.name}: the header names column '{name}' twice (columns {seen[name]} "
+                                   f"and {place}); keep one")
+            seen[name] = place
+        names.append(name if name in table.column_names else f"_ignored_{place}")
+    if not names:
+        raise ImportError_(f"{path.name}: the header (line 1) is empty")
+    return names
 
 
 def _import_table(
@@ -223,6 +251,9 @@ def _import_table(
     header = [h.strip() for h in _header(source.path)] if source.path else list(source.rows.columns)
     for extra in [h for h in header if h not in table.column_names and h != "_line"]:
         result.warnings.append(f"{fname}: column '{extra}' is not in the data model, ignored")
+    if source.path and not header and source.path.stat().st_size < 16 and not source.path.read_bytes().strip():
+        result.warnings.append(f"{fname}: the file is empty, so it brings no rows")
+        return tr
     typed = f"_typed_{name}"
     present = [c for c in table.column_names if c in header]
     empty = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0] == 0
@@ -237,9 +268,12 @@ def _import_table(
         # itself: copying ten million typed rows from a temporary table cost
         # as much again as typing them.
         load = f"_koers_load_{name}" if empty else None
-        if not _type_csv_unordered(con, table, source.path, present, typed, settings, load):
-            source.malformed = _type_csv(con, table, source.path, present, typed, settings, tr, load)
-            _find_errors(con, table, typed, present, settings)
+        try:
+            if not _type_csv_unordered(con, table, source.path, present, typed, settings, load):
+                source.malformed = _type_csv(con, table, source.path, present, typed, settings, tr, load)
+                _find_errors(con, table, typed, present, settings)
+        except duckdb.InvalidInputException as e:
+            raise ImportError_(_unreadable(source.path, e)) from None
     source.kept = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0]
     tr.read = source.kept + tr.rejected
     _write_good(con, table, fname, typed, tr, empty, load)
@@ -292,15 +326,20 @@ def _csv_source(con, table: Table, path: Path, present: list[str], errors: str =
     for this one's."""
     con.execute(f"DROP TABLE IF EXISTS {errors}")
     con.execute(f"DROP TABLE IF EXISTS {errors}_scans")
-    return f"SELECT {_text_columns(table, present)} FROM {_read_csv_sql(path, errors)}"
+    return f"SELECT {_text_columns(table, present)} FROM {_read_csv_sql(path, errors, _file_columns(table, path))}"
 
 
-def _read_csv_sql(path: Path, errors: str) -> str:
+def _read_csv_sql(path: Path, errors: str, columns: list[str]) -> str:
     """The file's rows as text, so that a bad value is reported, never
-    silently turned to null; a line with the wrong number of fields goes to
-    the table `errors` instead."""
+    silently turned to null; a line with the wrong number of fields, a stray
+    quote or a bad byte goes to the table `errors` instead. Nothing is
+    guessed: the canonical format is fixed (data-model.md), and DuckDB's
+    guessing of it from the first lines fails outright on a stray quote
+    there, and could take a line starting with # for a comment."""
+    struct = ", ".join(f"{lit(name)}: 'VARCHAR'" for name in columns)
     return (
-        f"read_csv({lit(str(path))}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
+        f"read_csv({lit(str(path))}, auto_detect=false, header=true, columns={{{struct}}}, delim=',', "
+        "quote='\"', escape='\"', "
         f"store_rejects=true, rejects_table={lit(errors)}, rejects_scan={lit(errors + '_scans')}, "
         "strict_mode=true, null_padding=false)"
     )
@@ -384,7 +423,9 @@ def _type_csv_unordered(con, table: Table, path: Path, present: list[str], typed
     try:
         _type_rows(con, table, source, rows, settings, with_line=False, temporary=load is None)
     finally:
-        con.execute("SET preserve_insertion_order = true")
+        # (a failed read has ended the transaction, and the connection with it)
+        with contextlib.suppress(duckdb.TransactionException):
+            con.execute("SET preserve_insertion_order = true")
     if con.execute("SELECT EXISTS (SELECT 1 FROM _csv_errors)").fetchone()[0]:
         con.execute(f"DROP TABLE {rows}")
         return False
@@ -404,7 +445,24 @@ def _malformed(error: str, message: str, fields: int) -> str:
         return "not UTF-8 text: save the file as UTF-8"
     if error in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         return f"malformed CSV line: not {fields} fields as the header has"
+    if error == "UNQUOTED VALUE":
+        return ("malformed CSV line: a quote inside a value that is not doubled (\"\"), or text after a "
+                "value's closing quote")
+    if error == "LINE SIZE OVER MAXIMUM":
+        return "malformed CSV line: longer than the 2 MB a line may be"
     return f"malformed CSV line: {message}"
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    """Why a file could not be read at all. DuckDB stops (rather than skip a
+    line) at a carriage return alone inside a value that is not quoted."""
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        found = re.search(rb"\r(?!\n)", data)
+        if found:
+            line = data[:found.start()].count(b"\n") + 1
+            return (f"{path.name}: line {line} holds a carriage return alone outside quotes; quote that value "
+                    "or remove the character")
+    return f"{path.name}: not readable as CSV ({str(error).splitlines()[0]})"
 
 
 def _line_sql(number: str, skips: str, any_skipped: bool) -> str:
