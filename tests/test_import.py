@@ -315,6 +315,29 @@ def test_a_stray_quote_early_in_a_file_is_one_rejected_line_and_nothing_is_guess
     assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["# R3", "R0", "R2"]
 
 
+def test_an_end_before_its_start_lands_with_a_warning_unless_the_data_model_forbids_it(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    write(src, "reps", "rep_id,name,hired_on,left_on\nR1,Ann,2020-01-01,\nR9,Zed,2025-03-10,2025-03-01")
+    write(src, "opportunities", "opportunity_id,owner_id,created_at,closed_at,status,amount\n"
+                                "Q1,R1,2025-03-10T10:00:00,2025-03-09T10:00:00,won,100\n"
+                                "Q2,R1,2025-03-10T10:00:00,2025-03-12T10:00:00,won,50")
+    write(src, "customers", "customer_id,acquired_on,churned_on\nC1,2024-01-01,\nC2,2024-05-01,2024-04-30")
+    write(src, "contracts", "contract_id,customer_id,start_on,end_on,total_value\nK1,C1,2025-03-10,2025-03-01,100")
+    result = import_folder(tmp_ws, src)
+    assert [(r["line"], r["column"], r["reason"]) for r in rejects(result)] == [
+        ("3", "churned_on", "before acquired_on")]
+    assert [w for w in result.warnings if "landed as given" in w] == [
+        "reps.csv: 1 row with left_on before hired_on (R9) landed as given, as the data model allows; "
+        "check them in the source",
+        "opportunities.csv: 1 row with closed_at before created_at (Q1) landed as given, as the data model "
+        "allows; check them in the source",
+        "contracts.csv: 1 row with end_on before start_on (K1) landed as given, as the data model allows; "
+        "check them in the source",
+    ]
+    assert [r[0] for r in table_rows(tmp_ws, "opportunities")] == ["Q1", "Q2"]
+    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R1", "R9"]
+
+
 @pytest.mark.parametrize("text, says", [
     ("rep_id,name,hired_on\nR0,ok,2024-01-01\nR1,An\rn,2024-01-01\n",
      "reps.csv: line 3 holds a carriage return alone outside quotes"),
