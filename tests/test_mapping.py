@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from koers.engines import close, connect
 from koers.importers.mapping import MappingError, import_mapped
 from koers.importers.tabular import read_tabular
-from koers.importers.values import parse_date, parse_number, parse_timestamp
+from koers.importers.values import doubtful_mark, parse_date, parse_number, parse_timestamp
 from koers.kpis.compute import compute
 from koers.periods import parse_spec
 from tests.conftest import SHARED
@@ -47,6 +47,18 @@ def test_numbers_with_decimal_comma_and_thousands(text, decimal, want):
 def test_numbers_that_cannot_be_read_are_refused(text, decimal):
     with pytest.raises(ValueError):
         parse_number(text, decimal)
+
+
+# the presumed mark (the file's separator suggests it), and the mark in doubt: the one whose reading
+# is a thousand times another's; None where the amount reads one way
+@pytest.mark.parametrize(("text", "presumed", "doubt"), [
+    ("1.200", ",", "."), ("1.200", ".", "."), ("1,200", ".", ","), ("1,200", ",", ","), ("€ 15.000", ",", "."),
+    ("-1,200", ".", ","), ("USD 1,200-", ".", ","), ("1.200.000", ".", "."), ("1,200,000", ",", ","),
+    ("1.200.000", ",", None), ("1,200,000", ".", None), ("1.200,50", ",", None), ("12.50", ",", None),
+    ("1.20", ".", None), ("1200", ".", None), ("0.500", ",", None),
+])
+def test_an_amount_is_in_doubt_when_the_two_marks_read_it_a_thousand_times_apart(text, presumed, doubt):
+    assert doubtful_mark(text, presumed) == doubt
 
 
 @pytest.mark.parametrize(("text", "order", "want"), [

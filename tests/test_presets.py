@@ -323,6 +323,27 @@ def test_an_amount_whose_decimal_mark_nothing_tells_is_rejected_not_read_a_thous
     assert amounts == [("A", 1200.0), ("B", 15000.0), ("C", 1200.0), ("D", 2500.5)]
 
 
+def test_an_amount_a_thousand_times_apart_by_the_two_marks_is_rejected_whatever_the_separator(
+        tmp_ws, tmp_path):
+    """A ";" file suggests ",", so 1.200 read as 1200 there was a guess as much as 1,200 read as 1.2 in a
+    "," file: each is rejected asking for --decimal, unless another amount in the file tells the mark."""
+    deal = "{};Jan;04-03-2025 09:15;New;10;;{}"
+    semicolons = _odoo(tmp_ws, tmp_path / "nl.csv", [deal.format(1, "1.200"), deal.format(2, "100")])
+    assert list(_rejects(semicolons)) == [2] and _rejects(semicolons)[2][1].startswith("is '.' a thousands")
+    commas = tmp_path / "en.csv"
+    commas.write_text("\n".join([ODOO_HEAD.replace(";", ","), '3,Jan,04-03-2025 09:15,New,10,,"1,200"',
+                                 "4,Jan,04-03-2025 09:15,New,10,,15.000"]) + "\n", encoding="utf-8")
+    result = import_mapped(tmp_ws, preset_path("odoo"), [commas])
+    assert [v for v, _ in _rejects(result).values()] == ["1,200", "15.000"]
+    assert "--decimal" in _rejects(result)[2][1] and _rejects(result)[2][1].startswith("is ',' a thousands")
+    assert import_mapped(tmp_ws, preset_path("odoo"), [commas], decimal=".").rejected == 0
+    told = _odoo(tmp_ws, tmp_path / "told.csv", [deal.format(5, "1.200"), deal.format(6, "2.500,50")])
+    assert told.rejected == 0
+    with tmp_ws.reader() as con:
+        amounts = con.execute("SELECT opportunity_id, amount FROM opportunities ORDER BY 1").fetchall()
+    assert amounts == [("2", 100.0), ("3", 1200.0), ("4", 15.0), ("5", 1200.0), ("6", 2500.5)]
+
+
 def _hubspot(tmp_ws, tmp_path, rows: list[str]):
     path = tmp_path / "deals.csv"
     path.write_text("\n".join(["Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount", *rows]) + "\n",

@@ -44,9 +44,9 @@ from koers.importers.canonical import ImportResult, Source, import_sources
 from koers.importers.tabular import FileError, Tabular, read_tabular
 from koers.importers.values import (
     DATE_ORDERS,
-    ambiguous,
     currency_of,
     decimal_said,
+    doubtful_mark,
     parse_date,
     parse_number,
     parse_timestamp,
@@ -535,9 +535,10 @@ def _money_checks(table, out: pd.DataFrame, written: dict[str, list], labels: di
             if amount is None:
                 continue
             text, decimal, decided = amount
-            if not decided and ambiguous(text, decimal):
+            doubt = None if decided else doubtful_mark(text, decimal)
+            if doubt:
                 problems.append((int(line), labels[target], text,
-                                 f"is '{decimal}' a thousands separator or the decimal mark? Nothing in the file "
+                                 f"is '{doubt}' a thousands separator or the decimal mark? Nothing in the file "
                                  "tells: give --decimal , or --decimal . (decimal: in a mapping's files)"))
             named = currency_of(text)
             if named is None:
