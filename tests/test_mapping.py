@@ -492,6 +492,27 @@ tables:
     assert _landed(tmp_ws, "SELECT rep_id, value FROM targets ORDER BY 2") == [("Jan", 50000.0), (None, 100000.0)]
 
 
+PEOPLE = """
+files:
+  people: {path: people.csv}
+tables:
+  reps:
+    from: people
+    unique: true
+    columns: {rep_id: Name, name: Name, email: Mail, hired_on: Start}
+"""
+
+
+def test_a_file_whose_own_rows_are_reps_updates_them_where_gathered_reps_would_not(tmp_ws, tmp_path):
+    """Reps gathered from a deals file only add the ones the workspace lacks (test_presets); a file of
+    reps itself, even one that repeats a rep (unique: true), is the reps' own export and updates them."""
+    first = _mapped(tmp_ws, tmp_path, PEOPLE, {"people.csv": "Name,Mail,Start\nJan,jan@a.nl,2021-05-01\n"})
+    again = _mapped(tmp_ws, tmp_path, PEOPLE, {"people.csv": "Name,Mail,Start\nJan,jan@b.nl,2021-05-01\n"
+                                                             "Jan,jan@c.nl,2021-05-01\n"})
+    assert (first.written, again.written) == (1, 1)
+    assert _landed(tmp_ws, "SELECT rep_id, email FROM reps") == [("Jan", "jan@b.nl")]
+
+
 def test_a_format_that_names_the_day_order_is_not_overruled_by_the_file_s(tmp_ws, tmp_path):
     tmp_ws.set_settings(time_zone="UTC")
     result = _mapped(tmp_ws, tmp_path, """

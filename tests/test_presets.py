@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from koers.engines import close, connect
+from koers.importers.canonical import import_folder
 from koers.importers.mapping import MappingError, import_mapped
 from koers.importers.presets import PRESETS, expected_columns, preset_path
 from koers.kpis.compute import compute
@@ -369,6 +370,32 @@ ODOO_HEAD = "ID;Salesperson;Created on;Stage;Probability;Closed Date;Expected Re
 def _odoo(tmp_ws, path: Path, lines: list[str], head: str = ODOO_HEAD, data: bytes | None = None):
     path.write_bytes(data if data is not None else ("\n".join([head, *lines]) + "\n").encode("utf-8"))
     return import_mapped(tmp_ws, preset_path("odoo"), [path])
+
+
+def test_a_preset_adds_the_reps_and_stages_the_workspace_lacks_and_changes_none_it_holds(tmp_ws, tmp_path):
+    """An export names its owners and stages, nothing more: the reps.csv and stages.csv imported
+    before keep their e-mail, team, manager and hiring date, probability and forecast category."""
+    folder = tmp_path / "canonical"
+    folder.mkdir()
+    (folder / "reps.csv").write_text("rep_id,name,email,team,role,manager_id,hired_on\n"
+                                     "Boss,Baas,boss@x.nl,Noord,sales_manager,,2019-01-01\n"
+                                     "Jan,Jan Jansen,jan@x.nl,Noord,field_sales,Boss,2021-05-01\n", encoding="utf-8")
+    (folder / "stages.csv").write_text("stage,sequence,probability,kind,forecast_category\n"
+                                       "Nieuw,1,10,open,pipeline\n", encoding="utf-8")
+    import_folder(tmp_ws, folder)
+    deals = ["1;Jan;04-03-2025 09:15;Nieuw;10;;100", "2;Piet;04-03-2025 09:15;Voorstel;10;;200"]
+    result = _odoo(tmp_ws, tmp_path / "deals.csv", deals)
+    # written: the rep and the stage the workspace lacked, and the deals
+    assert {t.table: t.written for t in result.tables} == {"stages": 1, "reps": 1, "opportunities": 2}
+    with tmp_ws.reader() as con:
+        reps = con.execute("SELECT rep_id, name, email, team, role, manager_id, CAST(hired_on AS VARCHAR) "
+                           "FROM reps ORDER BY 1").fetchall()
+        stages = con.execute("SELECT * FROM stages ORDER BY 1").fetchall()
+    assert reps == [("Boss", "Baas", "boss@x.nl", "Noord", "sales_manager", None, "2019-01-01"),
+                    ("Jan", "Jan Jansen", "jan@x.nl", "Noord", "field_sales", "Boss", "2021-05-01"),
+                    ("Piet", "Piet", None, None, None, None, "2000-01-01")]
+    assert stages == [("Nieuw", 1, 10.0, "open", "pipeline"), ("Voorstel", 3, None, "open", None)]
+    assert _odoo(tmp_ws, tmp_path / "deals.csv", deals).written == 0
 
 
 def test_a_malformed_line_is_reported_once_as_the_file_wrote_it(tmp_ws, tmp_path):

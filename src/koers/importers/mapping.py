@@ -476,7 +476,18 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     return Source(
         spec.table, tab.name, rows=out.reset_index(drop=True), size=len(rows), columns=origin,
         problems=problems, keep_rejected=_keeper(tab), said=said if len(said.columns) > 1 else None,
+        fills_gaps=_gathered(spec, main),
     )
+
+
+def _gathered(spec: TableSpec, main: bool) -> bool:
+    """Whether the table's rows are gathered from the values of another
+    table's file (one rep per owner a deals export names, one stage per
+    stage), not that file's own rows. Such rows know little (a placeholder
+    hired_on, no e-mail, no forecast category): they add the keys the
+    workspace lacks and leave the rows it holds, from a reps.csv say, as
+    they are (canonical.Source.fills_gaps)."""
+    return spec.unique and not main
 
 
 def _decimal(fs: FileSpec, tab: Tabular) -> str:
