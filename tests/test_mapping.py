@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from koers.engines import close, connect
 from koers.importers.mapping import MappingError, import_mapped
 from koers.importers.tabular import read_tabular
-from koers.importers.values import parse_date, parse_number, parse_timestamp
+from koers.importers.values import doubtful_mark, parse_date, parse_number, parse_timestamp
 from koers.kpis.compute import compute
 from koers.periods import parse_spec
 from tests.conftest import SHARED
@@ -47,6 +47,18 @@ def test_numbers_with_decimal_comma_and_thousands(text, decimal, want):
 def test_numbers_that_cannot_be_read_are_refused(text, decimal):
     with pytest.raises(ValueError):
         parse_number(text, decimal)
+
+
+# the presumed mark (the file's separator suggests it), and the mark in doubt: the one whose reading
+# is a thousand times another's; None where the amount reads one way
+@pytest.mark.parametrize(("text", "presumed", "doubt"), [
+    ("1.200", ",", "."), ("1.200", ".", "."), ("1,200", ".", ","), ("1,200", ",", ","), ("€ 15.000", ",", "."),
+    ("-1,200", ".", ","), ("USD 1,200-", ".", ","), ("1.200.000", ".", "."), ("1,200,000", ",", ","),
+    ("1.200.000", ",", None), ("1,200,000", ".", None), ("1.200,50", ",", None), ("12.50", ",", None),
+    ("1.20", ".", None), ("1200", ".", None), ("0.500", ",", None),
+])
+def test_an_amount_is_in_doubt_when_the_two_marks_read_it_a_thousand_times_apart(text, presumed, doubt):
+    assert doubtful_mark(text, presumed) == doubt
 
 
 @pytest.mark.parametrize(("text", "order", "want"), [
@@ -478,6 +490,27 @@ tables:
 """, {"targets.csv": "Period,KPI,Rep,Value\n2025-Q1,revenue,,100000\n2025-Q1,revenue,Jan,50000\n"})
     assert result.rejected == 0
     assert _landed(tmp_ws, "SELECT rep_id, value FROM targets ORDER BY 2") == [("Jan", 50000.0), (None, 100000.0)]
+
+
+PEOPLE = """
+files:
+  people: {path: people.csv}
+tables:
+  reps:
+    from: people
+    unique: true
+    columns: {rep_id: Name, name: Name, email: Mail, hired_on: Start}
+"""
+
+
+def test_a_file_whose_own_rows_are_reps_updates_them_where_gathered_reps_would_not(tmp_ws, tmp_path):
+    """Reps gathered from a deals file only add the ones the workspace lacks (test_presets); a file of
+    reps itself, even one that repeats a rep (unique: true), is the reps' own export and updates them."""
+    first = _mapped(tmp_ws, tmp_path, PEOPLE, {"people.csv": "Name,Mail,Start\nJan,jan@a.nl,2021-05-01\n"})
+    again = _mapped(tmp_ws, tmp_path, PEOPLE, {"people.csv": "Name,Mail,Start\nJan,jan@b.nl,2021-05-01\n"
+                                                             "Jan,jan@c.nl,2021-05-01\n"})
+    assert (first.written, again.written) == (1, 1)
+    assert _landed(tmp_ws, "SELECT rep_id, email FROM reps") == [("Jan", "jan@b.nl")]
 
 
 def test_a_format_that_names_the_day_order_is_not_overruled_by_the_file_s(tmp_ws, tmp_path):

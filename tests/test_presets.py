@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from koers.engines import close, connect
+from koers.importers.canonical import import_folder
 from koers.importers.mapping import MappingError, import_mapped
 from koers.importers.presets import PRESETS, expected_columns, preset_path
 from koers.kpis.compute import compute
@@ -323,6 +324,27 @@ def test_an_amount_whose_decimal_mark_nothing_tells_is_rejected_not_read_a_thous
     assert amounts == [("A", 1200.0), ("B", 15000.0), ("C", 1200.0), ("D", 2500.5)]
 
 
+def test_an_amount_a_thousand_times_apart_by_the_two_marks_is_rejected_whatever_the_separator(
+        tmp_ws, tmp_path):
+    """A ";" file suggests ",", so 1.200 read as 1200 there was a guess as much as 1,200 read as 1.2 in a
+    "," file: each is rejected asking for --decimal, unless another amount in the file tells the mark."""
+    deal = "{};Jan;04-03-2025 09:15;New;10;;{}"
+    semicolons = _odoo(tmp_ws, tmp_path / "nl.csv", [deal.format(1, "1.200"), deal.format(2, "100")])
+    assert list(_rejects(semicolons)) == [2] and _rejects(semicolons)[2][1].startswith("is '.' a thousands")
+    commas = tmp_path / "en.csv"
+    commas.write_text("\n".join([ODOO_HEAD.replace(";", ","), '3,Jan,04-03-2025 09:15,New,10,,"1,200"',
+                                 "4,Jan,04-03-2025 09:15,New,10,,15.000"]) + "\n", encoding="utf-8")
+    result = import_mapped(tmp_ws, preset_path("odoo"), [commas])
+    assert [v for v, _ in _rejects(result).values()] == ["1,200", "15.000"]
+    assert "--decimal" in _rejects(result)[2][1] and _rejects(result)[2][1].startswith("is ',' a thousands")
+    assert import_mapped(tmp_ws, preset_path("odoo"), [commas], decimal=".").rejected == 0
+    told = _odoo(tmp_ws, tmp_path / "told.csv", [deal.format(5, "1.200"), deal.format(6, "2.500,50")])
+    assert told.rejected == 0
+    with tmp_ws.reader() as con:
+        amounts = con.execute("SELECT opportunity_id, amount FROM opportunities ORDER BY 1").fetchall()
+    assert amounts == [("2", 100.0), ("3", 1200.0), ("4", 15.0), ("5", 1200.0), ("6", 2500.5)]
+
+
 def _hubspot(tmp_ws, tmp_path, rows: list[str]):
     path = tmp_path / "deals.csv"
     path.write_text("\n".join(["Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount", *rows]) + "\n",
@@ -348,6 +370,32 @@ ODOO_HEAD = "ID;Salesperson;Created on;Stage;Probability;Closed Date;Expected Re
 def _odoo(tmp_ws, path: Path, lines: list[str], head: str = ODOO_HEAD, data: bytes | None = None):
     path.write_bytes(data if data is not None else ("\n".join([head, *lines]) + "\n").encode("utf-8"))
     return import_mapped(tmp_ws, preset_path("odoo"), [path])
+
+
+def test_a_preset_adds_the_reps_and_stages_the_workspace_lacks_and_changes_none_it_holds(tmp_ws, tmp_path):
+    """An export names its owners and stages, nothing more: the reps.csv and stages.csv imported
+    before keep their e-mail, team, manager and hiring date, probability and forecast category."""
+    folder = tmp_path / "canonical"
+    folder.mkdir()
+    (folder / "reps.csv").write_text("rep_id,name,email,team,role,manager_id,hired_on\n"
+                                     "Boss,Baas,boss@x.nl,Noord,sales_manager,,2019-01-01\n"
+                                     "Jan,Jan Jansen,jan@x.nl,Noord,field_sales,Boss,2021-05-01\n", encoding="utf-8")
+    (folder / "stages.csv").write_text("stage,sequence,probability,kind,forecast_category\n"
+                                       "Nieuw,1,10,open,pipeline\n", encoding="utf-8")
+    import_folder(tmp_ws, folder)
+    deals = ["1;Jan;04-03-2025 09:15;Nieuw;10;;100", "2;Piet;04-03-2025 09:15;Voorstel;10;;200"]
+    result = _odoo(tmp_ws, tmp_path / "deals.csv", deals)
+    # written: the rep and the stage the workspace lacked, and the deals
+    assert {t.table: t.written for t in result.tables} == {"stages": 1, "reps": 1, "opportunities": 2}
+    with tmp_ws.reader() as con:
+        reps = con.execute("SELECT rep_id, name, email, team, role, manager_id, CAST(hired_on AS VARCHAR) "
+                           "FROM reps ORDER BY 1").fetchall()
+        stages = con.execute("SELECT * FROM stages ORDER BY 1").fetchall()
+    assert reps == [("Boss", "Baas", "boss@x.nl", "Noord", "sales_manager", None, "2019-01-01"),
+                    ("Jan", "Jan Jansen", "jan@x.nl", "Noord", "field_sales", "Boss", "2021-05-01"),
+                    ("Piet", "Piet", None, None, None, None, "2000-01-01")]
+    assert stages == [("Nieuw", 1, 10.0, "open", "pipeline"), ("Voorstel", 3, None, "open", None)]
+    assert _odoo(tmp_ws, tmp_path / "deals.csv", deals).written == 0
 
 
 def test_a_malformed_line_is_reported_once_as_the_file_wrote_it(tmp_ws, tmp_path):

@@ -106,6 +106,10 @@ class Source:
     # per `_line`, the file's own text of a value a mapping rewrote (1.234,50 became 1234.5), so a
     # report shows what the file says; a column only where some value was rewritten
     said: pd.DataFrame | None = None
+    # its rows only fill gaps: a row whose key the workspace holds is left as the workspace has it.
+    # For rows a mapping gathers from another table's file (the reps and stages a deals export
+    # names): thinner than a real reps or stages file, they must not overwrite one (mapping.map_table)
+    fills_gaps: bool = False
     # a CSV file as read: the rows kept and the records it could not read
     kept: int = 0
     malformed: list[int] = field(default_factory=list)
@@ -277,7 +281,7 @@ def _import_table(
     source.kept = con.execute(f"SELECT count(*) FROM {typed}").fetchone()[0]
     tr.read = source.kept + tr.rejected
     result.warnings += _out_of_order(con, table, fname, typed)
-    _write_good(con, table, fname, typed, tr, empty, load)
+    _write_good(con, table, fname, typed, tr, empty, load, fills_gaps=source.fills_gaps)
     if source.said is not None and tr.rejected:
         _report_as_said(con, fname, source.said)
     for canonical, theirs in source.columns.items():
@@ -489,10 +493,12 @@ def _find_errors(con, table: Table, typed: str, present: list[str], settings: Se
 
 
 def _write_good(con, table: Table, fname: str, typed: str, tr: TableResult, empty: bool,
-                load: str | None = None) -> None:
+                load: str | None = None, fills_gaps: bool = False) -> None:
     """Report the rows `_errors` names and write the others. `empty`: the
     table has no rows yet. `load`: the typed rows are that table
-    (`_type_csv` or `_type_csv_unordered`), which becomes the empty table."""
+    (`_type_csv` or `_type_csv_unordered`), which becomes the empty table.
+    `fills_gaps`: only rows of keys the workspace lacks are written (and
+    counted as written); it keeps its own row of every key it holds."""
     name = table.name
     con.execute(f"INSERT INTO _rejects SELECT {lit(fname)}, * FROM _errors")
     bad = con.execute("SELECT count(DISTINCT _line) FROM _errors").fetchone()[0]
@@ -500,6 +506,9 @@ def _write_good(con, table: Table, fname: str, typed: str, tr: TableResult, empt
 
     cols = ", ".join(q(c) for c in table.column_names)
     good = f"SELECT {cols} FROM {typed} WHERE _line NOT IN (SELECT _line FROM _errors)"
+    if fills_gaps and not empty:
+        held = " AND ".join(f"h.{q(k)} IS NOT DISTINCT FROM {typed}.{q(k)}" for k in table.key)
+        good += f" AND NOT EXISTS (SELECT 1 FROM {q(name)} h WHERE {held})"
     if name == "stage_history" and _made_history_exists(con):
         # kept for _generate_missing_history, which needs them only then
         real = made.real_rows(con, f"SELECT opportunity_id, stage, entered_at FROM ({good})")

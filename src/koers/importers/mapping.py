@@ -44,9 +44,9 @@ from koers.importers.canonical import ImportResult, Source, import_sources
 from koers.importers.tabular import FileError, Tabular, read_tabular
 from koers.importers.values import (
     DATE_ORDERS,
-    ambiguous,
     currency_of,
     decimal_said,
+    doubtful_mark,
     parse_date,
     parse_number,
     parse_timestamp,
@@ -476,7 +476,18 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     return Source(
         spec.table, tab.name, rows=out.reset_index(drop=True), size=len(rows), columns=origin,
         problems=problems, keep_rejected=_keeper(tab), said=said if len(said.columns) > 1 else None,
+        fills_gaps=_gathered(spec, main),
     )
+
+
+def _gathered(spec: TableSpec, main: bool) -> bool:
+    """Whether the table's rows are gathered from the values of another
+    table's file (one rep per owner a deals export names, one stage per
+    stage), not that file's own rows. Such rows know little (a placeholder
+    hired_on, no e-mail, no forecast category): they add the keys the
+    workspace lacks and leave the rows it holds, from a reps.csv say, as
+    they are (canonical.Source.fills_gaps)."""
+    return spec.unique and not main
 
 
 def _decimal(fs: FileSpec, tab: Tabular) -> str:
@@ -535,9 +546,10 @@ def _money_checks(table, out: pd.DataFrame, written: dict[str, list], labels: di
             if amount is None:
                 continue
             text, decimal, decided = amount
-            if not decided and ambiguous(text, decimal):
+            doubt = None if decided else doubtful_mark(text, decimal)
+            if doubt:
                 problems.append((int(line), labels[target], text,
-                                 f"is '{decimal}' a thousands separator or the decimal mark? Nothing in the file "
+                                 f"is '{doubt}' a thousands separator or the decimal mark? Nothing in the file "
                                  "tells: give --decimal , or --decimal . (decimal: in a mapping's files)"))
             named = currency_of(text)
             if named is None:

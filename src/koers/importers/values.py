@@ -23,6 +23,9 @@ _SYMBOLS = {"€": "EUR", "£": "GBP", "$": "$"}  # "$": a dollar, which one the
 # a number of one to three digits and groups of three after one mark, and nothing else: 1.200 is
 # one thousand two hundred or one point two, as the file's decimal mark has it
 _GROUPS = {".": re.compile(r"^[+-]?[1-9]\d{0,2}(\.\d{3})+-?$"), ",": re.compile(r"^[+-]?[1-9]\d{0,2}(,\d{3})+-?$")}
+# one group of three after either mark: 1.200 and 1,200 each read as 1.2 by one mark and 1200 by the
+# other, whichever the file's separator suggests (1.200.000 reads by "," alone, so it is no such number)
+_THOUSAND_APART = re.compile(r"^[+-]?[1-9]\d{0,2}[.,]\d{3}-?$")
 # a number only one decimal mark reads: 1.234,5 or 12,50 says ","; 1,234.5 or 12.50 says "."
 # (one mark with other than three digits after it, or after a 0, is no thousands separator)
 _SAYS = {",": re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+,\d+|\d+,(\d{1,2}|\d{4,})|0,\d+)-?$"),
@@ -72,10 +75,16 @@ def decimal_said(texts) -> str | None:
     return said.pop() if said else None
 
 
-def ambiguous(text: str, decimal: str) -> bool:
-    """Whether an amount reads as a whole number of thousands or a fraction
-    by the decimal mark alone (1.200 with ".": 1.2 or 1200?)."""
-    return bool(_GROUPS[decimal].match(_bare(text)))
+def doubtful_mark(text: str, decimal: str) -> str | None:
+    """The mark that makes an amount read a thousand times apart by the
+    decimal mark alone, None where it reads one way: 1.200 is 1.2 or 1200
+    (".") and 1,200 likewise (","), whichever mark `decimal`, the one
+    presumed, is. Groups of three after the presumed mark (1.200.000 with
+    ".") cannot be read by it at all: the other mark is likely meant."""
+    t = _bare(text)
+    if _THOUSAND_APART.match(t):
+        return "." if "." in t else ","
+    return decimal if _GROUPS[decimal].match(t) else None
 
 
 def parse_date(text: str, order: str = "day_first", fmt: str | None = None) -> str:
