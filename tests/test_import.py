@@ -6,6 +6,7 @@ import csv
 import os
 import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -640,6 +641,39 @@ def test_rows_of_tables_without_a_unique_key_all_count_and_a_reimport_replaces_t
     assert {t.table: t.written for t in result.tables}["costs"] == 1
     assert sorted(r[4] for r in table_rows(tmp_ws, "costs")) == [100, 1800]
     assert import_folder(tmp_ws, src).written == 0
+
+
+def test_a_repeated_id_after_a_rejected_row_of_it_lands(tmp_ws, tmp_path):
+    """The first row of an id that breaks no other rule lands: a bad first
+    row does not take the good one (and every row naming the id) down."""
+    src = tmp_path / "in"
+    write(src, "reps", "rep_id,name,hired_on\nR1,Ann,bad\nR1,Ann,2020-01-01\nR1,Ann B,2021-01-01\n,X,\n,Y,")
+    write(src, "forecasts", "rep_id,period,submitted_on,amount\nR1,2025,2025-01-01,5\nR1,2025-W01,2025-01-01,6")
+    result = import_folder(tmp_ws, src)
+    found = [(r["file"], r["line"], r["column"], r["reason"]) for r in rejects(result)]
+    assert ("reps.csv", "4", "rep_id", "duplicate of line 3") in found
+    assert not any(f == "reps.csv" and line in ("2", "3") and reason.startswith("duplicate")
+                   for f, line, _, reason in found)
+    assert not any(reason.startswith("duplicate") for f, *_, reason in found if f == "forecasts.csv")
+    assert [r[:2] for r in table_rows(tmp_ws, "reps")] == [("R1", "Ann")]
+
+
+def test_a_group_with_a_rejected_row_keeps_the_rows_the_workspace_holds(tmp_ws, tmp_path):
+    """The rejected row may be the new version of a held one: the group is not
+    brought whole, so nothing of it is deleted; its good rows the workspace
+    lacks are added."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    write(first, "customers", "customer_id,acquired_on\nC1,2024-01-01")
+    write(first, "nps", "customer_id,responded_on,score\nC1,2025-01-01,9\nC1,2025-01-01,3")
+    import_folder(tmp_ws, first)
+    write(second, "nps", "customer_id,responded_on,score\nC1,2025-01-01,9\nC1,2025-01-01,3.5\n"
+                         "C1,2025-02-01,7\nC1,2025-02-01,x\nC1,2025-03-01,8")
+    result = import_folder(tmp_ws, second)
+    assert [r["line"] for r in rejects(result)] == ["3", "5"]
+    assert {t.table: t.written for t in result.tables} == {"nps": 2}
+    assert [r[1:] for r in table_rows(tmp_ws, "nps")] == [
+        (date(2025, 1, 1), 3), (date(2025, 1, 1), 9), (date(2025, 2, 1), 7), (date(2025, 3, 1), 8)]
+    assert import_folder(tmp_ws, second).written == 0
 
 
 def test_a_malformed_line_in_one_file_is_that_file_s_alone_and_later_lines_stay_exact(tmp_ws, tmp_path):

@@ -489,6 +489,8 @@ def _find_errors(con, table: Table, typed: str, present: list[str], settings: Se
     checks += _row_checks(table)
     union = " UNION ALL ".join([checks_in_one_pass(checks, typed), *_table_rules(table, typed, settings)])
     con.execute(f"CREATE OR REPLACE TEMP TABLE _errors AS {union}")
+    if table.unique:
+        con.execute(f"INSERT INTO _errors {_repeated_key_rule(table, typed)}")
     _self_references(con, table, typed)
 
 
@@ -518,7 +520,7 @@ def _write_good(con, table: Table, fname: str, typed: str, tr: TableResult, empt
     elif empty:
         tr.written = con.execute(f"INSERT INTO {q(name)} {good}").fetchone()[0]
     elif not table.unique:
-        tr.written = _replace_changed_groups(con, table, good)
+        tr.written = _replace_changed_groups(con, table, good, typed)
     else:
         # Only rows that are new or differ are written: a re-import writes nothing.
         con.execute(f"CREATE OR REPLACE TEMP TABLE _changed AS {good} EXCEPT SELECT {cols} FROM {q(name)}")
@@ -528,11 +530,14 @@ def _write_good(con, table: Table, fname: str, typed: str, tr: TableResult, empt
         tr.written = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
 
 
-def _replace_changed_groups(con, table: Table, good: str) -> int:
+def _replace_changed_groups(con, table: Table, good: str, typed: str) -> int:
     """A table whose key may repeat: the rows of each key the import brings
     replace the workspace's rows of that key when the two differ as
     multisets (so a re-import writes nothing, and two equal cost lines stay
-    two); keys the import does not bring are left alone."""
+    two); keys the import does not bring are left alone. A key with a
+    rejected row is not brought whole: its good rows the workspace lacks are
+    added, and the rows it holds stay (the rejected row may be the new
+    version of one of them)."""
     name, cols = q(table.name), ", ".join(q(c) for c in table.column_names)
     keys = ", ".join(q(k) for k in table.key)
 
@@ -540,15 +545,24 @@ def _replace_changed_groups(con, table: Table, good: str) -> int:
         return " AND ".join(f"{a}.{q(k)} IS NOT DISTINCT FROM {b}.{q(k)}" for k in table.key)
 
     con.execute(f"CREATE OR REPLACE TEMP TABLE _incoming AS {good}")
-    held = (f"SELECT {cols} FROM {name} n WHERE EXISTS "
-            f"(SELECT 1 FROM (SELECT DISTINCT {keys} FROM _incoming) i WHERE {match('n', 'i')})")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _partial_keys AS SELECT DISTINCT {keys} FROM {typed} "
+                "WHERE _line IN (SELECT _line FROM _errors)")
+
+    def held(keys_of: str) -> str:
+        return f"SELECT {cols} FROM {name} n WHERE EXISTS (SELECT 1 FROM ({keys_of}) i WHERE {match('n', 'i')})"
+
+    whole = f"SELECT DISTINCT {keys} FROM _incoming i WHERE NOT EXISTS (SELECT 1 FROM _partial_keys p WHERE {match('i', 'p')})"
+    incoming_whole = f"SELECT {cols} FROM _incoming i WHERE EXISTS (SELECT 1 FROM ({whole}) w WHERE {match('i', 'w')})"
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _changed_keys AS SELECT DISTINCT {keys} FROM ("
-        f"(SELECT {cols} FROM _incoming EXCEPT ALL {held}) UNION ALL ({held} EXCEPT ALL SELECT {cols} FROM _incoming))"
+        f"({incoming_whole} EXCEPT ALL {held(whole)}) UNION ALL ({held(whole)} EXCEPT ALL {incoming_whole}))"
     )
     con.execute(f"DELETE FROM {name} n USING _changed_keys c WHERE {match('n', 'c')}")
-    return con.execute(f"INSERT INTO {name} SELECT {cols} FROM _incoming i "
-                       f"WHERE EXISTS (SELECT 1 FROM _changed_keys c WHERE {match('i', 'c')})").fetchone()[0]
+    written = con.execute(f"INSERT INTO {name} SELECT {cols} FROM _incoming i "
+                          f"WHERE EXISTS (SELECT 1 FROM _changed_keys c WHERE {match('i', 'c')})").fetchone()[0]
+    partial = f"SELECT {cols} FROM _incoming i WHERE EXISTS (SELECT 1 FROM _partial_keys p WHERE {match('i', 'p')})"
+    return written + con.execute(
+        f"INSERT INTO {name} {partial} EXCEPT ALL {held('SELECT * FROM _partial_keys')}").fetchone()[0]
 
 
 def _self_references(con, table: Table, typed: str) -> None:
@@ -636,8 +650,6 @@ def _out_of_order(con, table: Table, fname: str, typed: str) -> list[str]:
 def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
     name = table.name
     rules = []
-    if table.unique:
-        rules.append(_repeated_key_rule(table, typed))
     for col in table.columns:
         if not col.ref:
             continue
@@ -663,8 +675,12 @@ def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
 
 
 def _repeated_key_rule(table: Table, typed: str) -> str:
-    """A unique key: the first row of a key lands, later ones are rejected."""
+    """A unique key: the first row of a key that breaks no other rule (in
+    `_errors`) lands, later ones are rejected. A first row rejected for a bad
+    value does not take the good one after it down (and every row naming
+    its id, with it)."""
     key = ", ".join(q(k) for k in table.key)
+    typed = f"(SELECT * FROM {typed} WHERE _line NOT IN (SELECT _line FROM _errors))"
     key_text = " || '/' || ".join(f"coalesce(CAST(t.{q(k)} AS VARCHAR), '')" for k in table.key)
     # Find the repeated keys with a hash aggregate first: a window over every
     # row would sort millions of ids to find none.
