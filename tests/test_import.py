@@ -139,8 +139,48 @@ def test_export_then_import_gives_the_same_workspace(tmp_path):
     assert table_rows(a, "koers_generated_history") == table_rows(b, "koers_generated_history") != []
     # and the exported folder is a fixed point
     export_folder(b, tmp_path / "out2")
-    for name in [t.name for t in TABLES] + ["koers_made_history"]:
+    for name in [t.name for t in TABLES] + ["koers_made_history", "koers_settings"]:
         assert (tmp_path / "out" / f"{name}.csv").read_text() == (tmp_path / "out2" / f"{name}.csv").read_text()
+
+
+def test_an_export_carries_its_settings_to_a_new_workspace_and_guards_a_filled_one(tmp_path):
+    """An empty currency is the workspace's and a date is local to its zone:
+    the export's rows read as they did only in its settings."""
+    from koers.importers import settings_file
+    from koers.store import Workspace
+
+    src = tmp_path / "in"
+    write(src, "reps", "rep_id,name,hired_on\nR1,Ann,2020-01-01")
+    write(src, "opportunities", "opportunity_id,owner_id,created_at,status,amount,currency\n"
+                                "O1,R1,2025-03-01T10:00:00,open,100,USD\nO2,R1,2025-03-01T10:00:00,open,100,")
+    a = Workspace.open(str(tmp_path / "a.duckdb"))
+    a.set_settings(currency="USD", time_zone="America/New_York", response_sla_hours=4.0)
+    assert import_folder(a, src).rejected == 0
+    export_folder(a, tmp_path / "out")
+    assert (tmp_path / "out" / settings_file.FILE).read_text().splitlines()[:3] == [
+        "setting,value", "time_zone,America/New_York", "currency,USD"]
+
+    b = Workspace.open(str(tmp_path / "b.duckdb"))
+    result = import_folder(b, tmp_path / "out")
+    assert result.rejected == 0 and b.settings() == a.settings()
+    assert any(w.startswith("koers_settings.csv: the workspace takes") for w in result.warnings)
+    assert table_rows(a, "opportunities") == table_rows(b, "opportunities")
+    assert import_folder(b, tmp_path / "out").warnings == []  # the same settings: nothing to say
+
+    filled = Workspace.open(str(tmp_path / "filled.duckdb"))
+    import_folder(filled, GOLDEN)
+    with pytest.raises(canonical.ImportError_, match="the export's time_zone is America/New_York and currency "
+                                                     "is USD, this workspace's Europe/Amsterdam and EUR"):
+        import_folder(filled, tmp_path / "out")
+    filled.set_settings(currency="USD", time_zone="America/New_York")
+    result = import_folder(filled, tmp_path / "out")
+    assert result.rejected == 0 and filled.settings().response_sla_hours == 2.0
+    assert "koers_settings.csv: the workspace keeps its own settings where the export's differ " \
+           "(response_sla_hours=4)" in result.warnings
+
+    (tmp_path / "out" / settings_file.FILE).write_text("setting,value\ncurrency,euro\n")
+    with pytest.raises(canonical.ImportError_, match="koers_settings.csv, line 2: 'euro' is not an ISO 4217"):
+        import_folder(b, tmp_path / "out")
 
 
 def test_a_deal_whose_history_koers_made_still_moves_after_an_export_and_import(tmp_path):

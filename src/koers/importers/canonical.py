@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from koers.importers import lines
+from koers.importers import lines, settings_file
 from koers.importers import made_history as made
 from koers.importers.validate import (
     Check,
@@ -129,22 +129,30 @@ def import_folder(
     warnings = [
         f"{extra}: not a canonical table, ignored"
         for extra in sorted(p.name for p in folder.glob("*.csv") if p.stem not in TABLE_BY_NAME)
-        if extra != made.FILE
+        if extra not in (made.FILE, settings_file.FILE)
     ]
     sources = [Source(n, f.name, path=f, size=f.stat().st_size) for n, f in files.items()]
     listed = folder / made.FILE
+    told = None
+    if (folder / settings_file.FILE).exists():
+        try:
+            told = settings_file.read(folder / settings_file.FILE)
+        except settings_file.SettingsFileError as e:
+            raise ImportError_(str(e)) from None
     return import_sources(ws, sources, origin or str(folder.resolve()), on_table, warnings,
-                          made_history=listed if listed.exists() and "stage_history" in files else None)
+                          made_history=listed if listed.exists() and "stage_history" in files else None,
+                          settings_told=told)
 
 
 def import_sources(
     ws: Workspace, sources: list[Source], origin: str, on_table: Callable[[str, int], None] | None = None,
     warnings: list[str] | None = None, after: Callable[[duckdb.DuckDBPyConnection, ImportResult], None] | None = None,
-    made_history: Path | None = None,
+    made_history: Path | None = None, settings_told: dict[str, object] | None = None,
 ) -> ImportResult:
     """Import one source per table, in load order, as one transaction.
     `after` runs last inside that transaction (a sync records how far it read).
-    `made_history`: the file an export lists the history rows Koers made in."""
+    `made_history`: the file an export lists the history rows Koers made in.
+    `settings_told`: the settings an export was made with (settings_file)."""
     by_table = {s.table: s for s in sources}
     if len(by_table) != len(sources):
         raise ImportError_("one source per table: two sources name the same table")
@@ -157,6 +165,8 @@ def import_sources(
     touches = set(by_table) | ({"stage_history"} if makes_history else set())
     with ws.writer(touches=touches, reads=_reads(touches)) as con:
         settings = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall()))
+        if settings_told is not None:
+            settings = _take_settings(con, settings, settings_told, result)
         con.execute(f"SET TimeZone = {lit(settings.time_zone)}")
         con.execute(
             "CREATE TEMP TABLE _rejects (file VARCHAR, line BIGINT, col VARCHAR, value VARCHAR, reason VARCHAR)"
@@ -194,6 +204,21 @@ def import_sources(
         if after is not None:
             after(con, result)
     return result
+
+
+def _take_settings(con, settings: Settings, told: dict[str, object], result: ImportResult) -> Settings:
+    """The settings an export was made with, taken by a new workspace and
+    checked against a filled one's (settings_file.reconcile)."""
+    new_workspace = con.execute("SELECT count(*) FROM koers_imports").fetchone()[0] == 0
+    try:
+        taken, said = settings_file.reconcile(told, settings, new_workspace)
+    except settings_file.SettingsFileError as e:
+        raise ImportError_(str(e)) from None
+    result.warnings += said
+    if taken != settings:
+        con.execute("DELETE FROM koers_settings")
+        con.executemany("INSERT INTO koers_settings VALUES (?, ?)", list(taken.as_strings().items()))
+    return taken
 
 
 def _reads(touches: set[str]) -> set[str]:
@@ -845,7 +870,8 @@ def export_folder(ws: Workspace, folder: Path) -> dict[str, int]:
     folder.mkdir(parents=True, exist_ok=True)
     counts = {}
     with ws.reader_table_by_table() as (con, take):
-        tz = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall())).time_zone
+        settings = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall()))
+        tz = settings.time_zone
         con.execute(f"SET TimeZone = {lit(tz)}")
         for name in LOAD_ORDER:
             take(name)
@@ -861,4 +887,5 @@ def export_folder(ws: Workspace, folder: Path) -> dict[str, int]:
             counts[name] = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0]
         if not made.write(con, folder, lambda col: _export_expr(col, tz)):
             (folder / made.FILE).unlink(missing_ok=True)  # from an earlier export into this folder
+        settings_file.write(settings, folder)
     return counts
