@@ -266,8 +266,10 @@ def test_a_bad_value_far_down_a_large_file_is_reported_on_its_own_line(tmp_ws, t
         ("300000", "created_at", "soon"),
     }
     kept = (result.rejects_path.parent / "leads.csv").read_text().splitlines()
-    empty = "," * (kept[0].count(",") - 3)  # the columns leads.csv did not have
-    assert kept[1:] == [f"8,L7,soon,R1{empty}", f"150003,L150001,soon,R1{empty}", f"300000,L299998,soon,R1{empty}"]
+    empty = "," * (kept[0].count(",") - 3)  # the columns leads.csv did not have, and the malformed record
+    broken = "," * (kept[0].count(",") - 1) + '"L-broken,2025-03-04T09:15:00+01:00,R1,an extra field"'
+    assert kept[1:] == [f"8,L7,soon,R1{empty}", f"100001,{broken}", f"150003,L150001,soon,R1{empty}",
+                        f"300000,L299998,soon,R1{empty}"]
     assert result.tables[-1].written == n - len(bad)
 
 
@@ -340,6 +342,10 @@ def test_malformed_lines_are_reported_and_later_lines_keep_their_numbers(tmp_ws,
     found = [(r["line"], r["column"], r["value"], r["reason"][:17]) for r in rejects(result)]
     assert found == [("3", "", "R2,Bram,2024-01-01,extra", "malformed CSV lin"), ("5", "hired_on", "bad", "not a date (YYYY-")]
     assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R1", "R3"]
+    # both are kept beside the report: the malformed record whole, as its text
+    with open(result.rejects_path.parent / "reps.csv", newline="", encoding="utf-8") as f:
+        kept = [(r["line"], r["rep_id"], r["hired_on"], r["malformed_record"]) for r in csv.DictReader(f)]
+    assert kept == [("3", "", "", "R2,Bram,2024-01-01,extra"), ("5", "R5", "bad", "")]
 
 
 def test_a_stray_quote_early_in_a_file_is_one_rejected_line_and_nothing_is_guessed(tmp_ws, tmp_path):
@@ -425,7 +431,8 @@ def test_a_row_is_reported_on_the_line_it_starts_on_after_fields_over_lines_and_
         ("12", "hired_on", "not a date (YYYY-MM-DD)"),
     ]
     with open(result.rejects_path.parent / "reps.csv", newline="", encoding="utf-8") as f:
-        assert [(r["line"], r["rep_id"]) for r in csv.DictReader(f)] == [("4", "R2"), ("10", "R1"), ("12", "R6")]
+        assert [(r["line"], r["rep_id"], r["malformed_record"]) for r in csv.DictReader(f)] == [
+            ("4", "R2", ""), ("6", "", "R3,Cas"), ("10", "R1", ""), ("11", "", 'R5,"E",bad,extra'), ("12", "R6", "")]
     assert [r[:2] for r in table_rows(tmp_ws, "reps")] == [("R1", "Anna\nde Vries"), ("R4", "Dirk\n\nJansen")]
 
 

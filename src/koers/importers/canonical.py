@@ -423,6 +423,8 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
                             "FROM _csv_errors GROUP BY line ORDER BY line").fetchall()
     fields = len(_header(path)) if malformed else 0
     for line, text, error, message in malformed:
+        # DuckDB's text of a record after a blank line starts with that line's end
+        text = text.lstrip("\r\n") if text else text
         con.execute("INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)", [fname, line, text, _malformed(error, message, fields)])
     bad_lines = [line for line, *_ in malformed]
     tr.rejected += len(bad_lines)
@@ -808,12 +810,17 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
             continue
         table = TABLE_BY_NAME[source.table]
         cols = ", ".join(f"s.{q(c)}" for c in table.column_names)
-        con.execute(
-            f"COPY (SELECT coalesce(m.physical, s._line) AS line, {cols} FROM ({_as_they_came(con, table, source)}) s "
-            f"LEFT JOIN _line_map m ON m.file = {lit(source.name)} AND m.internal = s._line WHERE s._line IN "
-            f"(SELECT line FROM _rejects WHERE file = {lit(source.name)}) ORDER BY line) "
-            f"TO {lit(str(out / source.name))} (HEADER, DELIMITER ',')"
-        )
+        name = lit(source.name)
+        rows = (f"SELECT coalesce(m.physical, s._line) AS line, {cols} FROM ({_as_they_came(con, table, source)}) s "
+                f"LEFT JOIN _line_map m ON m.file = {name} AND m.internal = s._line WHERE s._line IN "
+                f"(SELECT line FROM _rejects WHERE file = {name})")
+        if source.malformed:
+            # a record that could not be split into fields is kept whole, as its text
+            empty = ", ".join(f"NULL AS {q(c)}" for c in table.column_names)
+            rows = (f"SELECT *, NULL AS malformed_record FROM ({rows}) UNION ALL "
+                    f"SELECT coalesce(m.physical, r.line), {empty}, r.value FROM _rejects r LEFT JOIN _line_map m "
+                    f"ON m.file = r.file AND m.internal = r.line WHERE r.file = {name} AND r.col IS NULL")
+        con.execute(f"COPY ({rows} ORDER BY line) TO {lit(str(out / source.name))} (HEADER, DELIMITER ',')")
     return report
 
 
