@@ -341,6 +341,9 @@ def test_a_line_with_more_fields_than_the_header_is_reported_not_cut(tmp_ws, tmp
     with tmp_ws.reader() as con:
         assert [r[0] for r in con.execute("SELECT opportunity_id FROM opportunities ORDER BY 1").fetchall()] == [
             "D1", "D3"]
+    # kept beside the report whole, as its text
+    kept = list(csv.DictReader(open(result.rejects_path.parent / "deals.rejected.csv", encoding="utf-8")))
+    assert [(r["line"], r["ID"], r["malformed_record"]) for r in kept] == [("3", "", "D2;R1;2025-01-03;10;;Jansen; BV;")]
 
 
 def test_a_file_of_utf8_and_windows_1252_lines_reads_each_line_right(tmp_path):

@@ -675,6 +675,11 @@ def _keeper(tab: Tabular) -> Callable[[set[int], Path], None]:
     def keep(lines: set[int], out: Path) -> None:
         rows = tab.rows[tab.rows["_line"].isin(lines)]
         rows = rows[["_line", *tab.columns]].rename(columns={"_line": "line"})
+        malformed = [(line, text) for line, text, _ in tab.malformed if line in lines]
+        if malformed:
+            # a record that could not be read into the header's columns is kept whole, as its text
+            whole = pd.DataFrame(malformed, columns=["line", "malformed_record"])
+            rows = pd.concat([rows, whole], ignore_index=True).sort_values("line", kind="stable")
         rows.to_csv(out / f"{Path(tab.name).stem}.rejected.csv", index=False)
 
     return keep
