@@ -555,3 +555,48 @@ def test_one_program_reads_a_file_it_holds_open_for_writing_and_waits_to_write_o
                                                  r"it\) and stayed so for 0.2 s"):
             with Workspace.open(ws).writer():
                 pass
+
+
+def test_a_stock_kpis_target_for_a_scope_without_records_has_an_actual_of_0(tmp_path):
+    """The auditor's case: R2 and team South have no opportunities and no
+    activities. Their open pipeline (a stock at end(P)), its count and R2's
+    activities per week are 0, as `koers kpi K --where owner=R2` says, so
+    target_attainment's actual is 0 and the attainment 0, not empty; and
+    pipeline_coverage against April's won_value target is 0 too."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "reps.csv").write_text("rep_id,name,team,role,hired_on\n"
+                                   "R1,Ann,North,field_sales,2020-01-01\nR2,Bob,South,field_sales,2020-01-01\n")
+    (data / "opportunities.csv").write_text("opportunity_id,owner_id,created_at,status,amount\n"
+                                            "P1,R1,2025-03-05T10:00:00,open,100\n")
+    (data / "activities.csv").write_text("activity_id,owner_id,type,done_at\nA1,R1,call,2025-03-05T10:00:00\n")
+    (data / "targets.csv").write_text(
+        "period,kpi,rep_id,team,value\n2025-03,open_pipeline_value,R1,,200\n2025-03,open_pipeline_value,R2,,200\n"
+        "2025-03,open_pipeline_count,R2,,2\n2025-03,activities_per_rep_week,R2,,5\n"
+        "2025-03,open_pipeline_value,,South,300\n2025-04,won_value,R2,,1000\n2025-04,won_value,,South,1000\n")
+    path = str(tmp_path / "ws.duckdb")
+    assert runner.invoke(app, ["import", str(data), "--workspace", path]).exit_code == 0
+
+    def ask(*args):
+        result = runner.invoke(app, ["kpi", *args, "--period", "2025-03", "--as-of", "2025-12-01", "--format", "csv",
+                                     "--workspace", path])
+        assert result.exit_code == 0, result.output
+        return rows(result.output)
+
+    def triple(r):
+        return r["value"], r["numerator"], r["denominator"]
+
+    by_owner = {(r["target_kpi"], r["owner"]): triple(r) for r in ask("target_attainment", "--by", "owner")}
+    assert by_owner == {("open_pipeline_value", "R1"): ("0.5", "100", "200"),
+                        ("open_pipeline_value", "R2"): ("0", "0", "200"),
+                        ("open_pipeline_count", "R2"): ("0", "0", "2"),
+                        ("activities_per_rep_week", "R2"): ("0", "0", "5")}
+    assert [triple(r) for r in ask("target_attainment", "--by", "team")] == [("0", "0", "300")]
+    own = ask("open_pipeline_value", "open_pipeline_count", "activities_per_rep_week", "--where", "owner=R2")
+    assert [r["value"] for r in own] == ["0", "0", "0"]
+    # --where gives the same rows as --by, for the same scope
+    assert {r["target_kpi"]: triple(r) for r in ask("target_attainment", "--where", "owner=R2")} == {
+        k: v for (k, who), v in by_owner.items() if who == "R2"}
+    coverage = {r["owner"]: triple(r) for r in ask("pipeline_coverage", "--by", "owner")}
+    assert coverage == {"R1": ("", "100", ""), "R2": ("0", "0", "1000")}
+    assert [triple(r) for r in ask("pipeline_coverage", "--by", "team")] == [("", "100", ""), ("0", "0", "1000")]

@@ -42,8 +42,8 @@ The nasty cases, in the workspace zone Europe/Amsterdam:
   day, months, exactly a year and several years; costs with null source and
   in USD; exchange rates changing on a 1st, on a DST Sunday and after T;
 - targets at every grain (year, quarter, month, ISO week, one week across a
-  year end) and scope (rep, team, company, a rep row carrying a team),
-  overlapping; forecasts submitted before, on and after a period's first
+  year end) and scope (rep, team, company, a rep row carrying a team, a
+  rep and a team without a record of the KPI), overlapping; forecasts submitted before, on and after a period's first
   day and after T; NPS scores 0-10 with 6, 7, 8 and 9, on boundaries.
 """
 
@@ -731,6 +731,19 @@ class _Nasty:
         ]
         for period, kpi, rep, team, (lo, hi) in rows:
             value = round(r.uniform(lo, hi), 3 if hi < 1 else 0)
+            self.rows["targets"].append({"period": period, "kpi": kpi, "rep_id": rep, "team": team, "value": value})
+        # Scopes with no record of their K in P: r10 (hired after T, so not
+        # there at T) and West (a team no rep is in). A count or sum, stock or
+        # flow, is 0 there; per rep week 0 for r10, null for West (no reps).
+        # Fixed values, not drawn: the draws after these stay as they were.
+        for period, kpi, rep, team, value in [
+            ("2026-02", "open_pipeline_count", "r10", None, 5), ("2026-02", "open_pipeline_value", "r10", None, 50000),
+            ("2026-02", "weighted_pipeline_value", "r10", None, 20000), ("2026-02", "active_customers", "r10", None, 4),
+            ("2026-02", "activities_per_rep_week", "r10", None, 6), ("2026-02", "pipeline_age", "r10", None, 30),
+            ("2025-Q4", "open_pipeline_value", None, "West", 80000), ("2025-Q4", "stale_opportunities", None, "West", 2),
+            ("2025-Q4", "activities_per_rep_week", None, "West", 5), ("2025-Q4", "overdue_activities", None, "West", 1),
+            ("2025-Q4", "win_rate", None, "West", 0.3), ("2026-01", "won_value", None, "West", 40000),
+        ]:
             self.rows["targets"].append({"period": period, "kpi": kpi, "rep_id": rep, "team": team, "value": value})
 
     def forecasts(self) -> None:

@@ -199,6 +199,15 @@ ADDITIVE = {"leads": "leads", "qualified_leads": "leads", "referrals": "leads",
             "new_pipeline_value": "opportunities", "won_deals": "opportunities", "won_value": "opportunities",
             "revenue": "orders", "new_customers": "customers", "activities": "activities",
             "activity_points": "activities"}
+# The KPIs whose value is a count or a sum of records (kpis.md's rows: "sum
+# of", "count of", "... with X in P", "the backlog"), flows and stocks at an
+# instant alike, with the table they count. A scope without a record has 0 of
+# them: that is the KPI over the scope, as asked for it alone. A ratio or a
+# mean over no records has nothing to divide by and is null (kpis.md,
+# Values); activities_per_rep_week divides by the scope's reps, see actual().
+COUNTED = {**ADDITIVE, "open_pipeline_value": "opportunities", "open_pipeline_count": "opportunities",
+           "weighted_pipeline_value": "opportunities", "stale_opportunities": "opportunities",
+           "active_customers": "customers", "overdue_activities": "activities"}
 # The KPIs that do not split by owner / by team (kpis.md, their rows).
 NOT_BY = {"owner": {"cac", "clv_cac_ratio", "rep_retention", "rep_ramp_time"},
           "team": {"cac", "clv_cac_ratio"}}
@@ -242,13 +251,18 @@ def actual(data: Data, kpi: str, kind: str, who: str | None, p: Period) -> float
 
     if kind in NOT_BY and kpi in NOT_BY[kind]:
         return None
-    if kpi in ADDITIVE and no_table(data, ADDITIVE[kpi]):
+    if kpi in COUNTED and no_table(data, COUNTED[kpi]):
         return None
     rows = reference_kpis()[kpi](data, [p], [] if kind == "company" else [kind])
     found = [r for r in rows if kind == "company" or r[kind] == who]
     if found:
         return found[0]["value"]
-    return 0.0 if kpi in ADDITIVE else None
+    # the scope has no record of K in P
+    if kpi == "activities_per_rep_week":  # no activities over the scope's reps x w: 0 / w for a rep
+        from tests.oracle.leads_activities import per_rep_week
+
+        return None if no_table(data, "activities", "reps") else per_rep_week(data, p, [], {kind: who})[0]
+    return 0.0 if kpi in COUNTED else None
 
 
 def target_attainment(data: Data, periods: list[Period], by: list[str]) -> list[dict]:

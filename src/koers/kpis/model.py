@@ -107,6 +107,10 @@ class Kpi:
     population: Callable | None = None  # (Context) -> ibis table with period, dims, _x/_n/_d
     combine: Callable | None = None  # for COMPOSITE: (Context, by) -> DataFrame
     additive: bool = False  # a flow summed over P (targets prorate by days)
+    # COMPOSITE: the dimensions by which a group without records has the value
+    # 0 rather than none (activities_per_rep_week by owner: no activities / w);
+    # a count or a sum has 0 however it is split. See empty_value.
+    zero_when_empty_by: tuple[str, ...] = field(default_factory=tuple)
     notes: tuple[str, ...] = field(default_factory=tuple)
     # COMPOSITE: the catalogue KPIs it is built from, where a drill-down goes on
     parts: tuple[str, ...] = field(default_factory=tuple)
@@ -129,6 +133,19 @@ class Kpi:
         from koers.kpis.definitions_nl import NOTES_NL
 
         return NOTES_NL.get(self.id, self.notes) if lang == "nl" else self.notes
+
+    def empty_value(self, scope) -> float | None:
+        """The value over P of a group without records in the KPI's
+        population, split by the dimensions `scope` (by and where): what the
+        KPI itself gives for that group asked alone. A count or a sum (flow or
+        stock) is 0; a ratio, mean, median or score has nothing to divide by
+        and is none; a composite KPI is 0 when split by one of its
+        `zero_when_empty_by`, else none (activities_per_rep_week leaves out
+        a team only when it has no reps employed and no activities). Read for
+        the scopes targets have: rep, team, company."""
+        if self.agg in (Agg.COUNT, Agg.SUM) or set(scope) & set(self.zero_when_empty_by):
+            return 0.0
+        return None
 
     @property
     def is_ratio(self) -> bool:

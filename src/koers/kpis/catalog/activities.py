@@ -98,7 +98,8 @@ KPIS = [
         "action", "count", "higher", ACTIVITY_DIMS,
         "activities(P) / (reps employed during P × w), w = days in P / 7; by owner: the rep's activities(P) / w; "
         "by team: the team's activities / (its reps employed during P × w); by type: that type's activities / "
-        "(all reps employed during P × w)", "composite", ["activities", "reps"], combine=_per_rep_week, parts=["activities"]),
+        "(all reps employed during P × w)", "composite", ["activities", "reps"], combine=_per_rep_week, parts=["activities"],
+        zero_when_empty_by=["owner"]),  # a rep without activities: 0 / w
     kpi("activity_points", "Activiteitspunten", "Activity points", F, "action", "points", "higher", ACTIVITY_DIMS,
         "Σ points of the activities done in P (a type without points scores 0)", "sum", ["activities"], _points,
         additive=True),

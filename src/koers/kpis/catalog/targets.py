@@ -103,9 +103,14 @@ def _attainment(engine, ctx, by, where):
                       and not engine.missing_tables(k))
         if measurable:
             actual = engine.part(k, tuple(by), tuple(sorted(where.items())), ctx)[["period", *by, "value"]]
-            df = targets.merge(actual, on=["period", *by], how="left")
-            if k.additive:
-                df["value"] = df["value"].astype(object).where(df["value"].notna(), 0.0)
+            df = targets.merge(actual, on=["period", *by], how="left", indicator="_found")
+            # A scope without records has no row in K's split: its actual is
+            # what K gives for that scope asked alone (0 for a count or sum,
+            # flow or stock; none for a ratio or mean). A row K gives keeps
+            # its value, null or not.
+            empty = k.empty_value([*by, *where])
+            df["value"] = df["value"].astype(object).where(df["_found"] == "both", empty)
+            df = df.drop(columns="_found")
         else:
             df = targets.assign(value=None)
         df["numerator"] = df["value"]

@@ -59,7 +59,7 @@ def leaderboard(request: Request) -> Response:
     values = dict(zip(now[by], now["value"]))
     for key, t in targets.items():
         # a rep with a target and nothing done yet ranks too: target_attainment's
-        # actual for a flow summed over P is then 0
+        # actual for a count or a sum (flow or stock) is then 0
         values.setdefault(key, t["numerator"])
     rows, links, classes = [], [], []
     for key, value in values.items():
