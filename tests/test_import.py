@@ -244,6 +244,71 @@ def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
     }
 
 
+def test_a_time_of_minutes_takes_every_offset_one_of_seconds_takes(tmp_ws, tmp_path):
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(
+        src,
+        "leads",
+        "lead_id,created_at,owner_id\n"
+        "L1,2025-03-04T09:15+01:00,R1\n"
+        "L2,2025-03-04 09:15-05:00,R1\n"
+        "L3,2025-03-04T09:15+0530,R1\n"
+        "L4,2025-03-04T09:15+01,R1\n"
+        "L5,2025-03-04T09:15Z,R1\n"
+        "L6,2025-03-04T09:15,R1\n"
+        "L7,2025-03-04T09:15:00+14:00,R1\n"  # Kiribati
+        "L8,2025-03-04T09:15:00-18:00,R1\n"  # the furthest an offset may be
+        "L9,2025-10-26T02:30+01:00,R1",  # the repeated hour's second occurrence
+    )
+    assert import_folder(tmp_ws, src).rejected == 0
+    got = {r[0]: r[1].isoformat() for r in table_rows(tmp_ws, "leads")}
+    assert got == {
+        "L1": "2025-03-04T08:15:00",
+        "L2": "2025-03-04T14:15:00",
+        "L3": "2025-03-04T03:45:00",
+        "L4": "2025-03-04T08:15:00",
+        "L5": "2025-03-04T09:15:00",
+        "L6": "2025-03-04T08:15:00",
+        "L7": "2025-03-03T19:15:00",
+        "L8": "2025-03-05T03:15:00",
+        "L9": "2025-10-26T01:30:00",
+    }
+
+
+def test_an_offset_or_a_year_that_iso_8601_has_not_is_not_a_timestamp(tmp_ws, tmp_path):
+    """DuckDB's casts take more than ISO 8601: none of these may land as
+    some other moment."""
+    bad = [
+        "2025-03-04T09:15:00+25:00",  # read as 2025-03-03 08:15 UTC
+        "2025-03-04T09:15:00-25:00",
+        "2025-03-04T09:15:00+19:00",
+        "2025-03-04T09:15:00+18:30",
+        "2025-03-04T09:15+2500",
+        "2025-03-04T09:15:00+25",
+        "2025-03-04T09:15:00+01:60",  # read as +02:00
+        "2025-03-04T09:15:00+0160",
+        "2025-03-04T09:15:00+01:30:15",  # the offset was dropped: 09:15 local
+        "2025-03-04T09:15:00+01:00:00",
+        "2025-03-04T09:15:00+01Z",  # likewise, as 09:15 UTC
+        "12025-03-04T09:15:00",
+        "12025-03-04T09:15:00+01:00",
+        "12025-03-04T09:15:00Z",
+        "12025-03-04",
+        "999-03-04T09:15:00",
+        "-2025-03-04T09:15:00",  # 2026 BC
+    ]
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(src, "leads", "lead_id,created_at,owner_id\n" + "\n".join(f"L{i},{v},R1" for i, v in enumerate(bad)))
+    write(src, "customers", "customer_id,name,acquired_on\nC1,Acme,12025-03-04\nC2,Bolt,2025-03-04")
+    result = import_folder(tmp_ws, src)
+    found = {(r["file"], r["column"], r["value"], r["reason"].split(" (")[0]) for r in rejects(result)}
+    assert found == {("leads.csv", "created_at", v, "not a timestamp") for v in bad} | {
+        ("customers.csv", "acquired_on", "12025-03-04", "not a date")}
+    assert table_rows(tmp_ws, "leads") == []
+
+
 def test_a_bad_value_far_down_a_large_file_is_reported_on_its_own_line(tmp_ws, tmp_path):
     """Rows are typed straight from the file in parallel: their line numbers
     must still follow the file past many row groups and read buffers."""

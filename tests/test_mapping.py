@@ -74,7 +74,9 @@ def test_timestamps_keep_their_offset_or_stay_local():
     assert parse_timestamp("04-03-2025 09:15") == "2025-03-04T09:15:00"
     assert parse_timestamp("2025-03-04T09:15:00+01:00") == "2025-03-04T09:15:00+01:00"
     assert parse_timestamp("45720.5") == "2025-03-04T12:00:00"
-    for bad in ("31-02-2025", "2025-13-01", "next tuesday"):
+    assert parse_timestamp("2025-03-04T09:15+01") == "2025-03-04T09:15:00+01:00"
+    for bad in ("31-02-2025", "2025-13-01", "next tuesday", "12025-03-04T09:15:00",
+                "2025-03-04T09:15:00+25:00", "2025-03-04T09:15:00+19:00", "2025-03-04T09:15:00+01:60"):
         with pytest.raises(ValueError):
             parse_timestamp(bad)
     with pytest.raises(ValueError, match="time of day"):

@@ -15,7 +15,14 @@ from koers.model import ColType, Column
 
 _MONTH_RE = r"^\d{4}-(0[1-9]|1[0-2])$"
 _NUMBER_RE = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$"
-_OFFSET_RE = r"(Z|z|[+-]\d{2}(:?\d{2})?)$"
+_D = "[0-9]"
+# ISO 8601 as data-model.md has it: a four-digit year; a day alone (its local
+# midnight) or with a time of hours and minutes, seconds and a fraction
+# optional; after a time an offset: Z, or hours, hours and minutes, with or
+# without a colon, no further from UTC than 18:00 (as java.time; real ones lie
+# within -12:00..+14:00)
+_TIMESTAMP_RE = (r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+                 r"([Zz]|[+-]((0\d|1[0-7])(:?[0-5]\d)?|18(:?00)?))?)?$")
 _PERIOD_RE = {
     "year": r"^\d{4}$",
     "quarter": r"^\d{4}-Q[1-4]$",
@@ -58,17 +65,35 @@ def typed_expr(col: Column, tz: str) -> str:
         late = f"timezone('UTC', timezone({lit(tz)}, {local}))"
         early = f"({late} - INTERVAL 1 HOUR)"
         same = f"timezone({lit(tz)}, timezone('UTC', {early})) = {local}"
+        in_zone = f"CASE WHEN {same} THEN {early} ELSE {late} END"
         # An instant read with its offset, then taken as UTC by arithmetic on
         # its epoch: timezone('UTC', …) would consult the zone rules per row,
         # which costs more than the parse itself.
-        instant = f"make_timestamp(epoch_us(try_cast({r} AS TIMESTAMPTZ)))"
-        hhmm = f"substr({r}, -6, 1) IN ('+', '-') AND substr({r}, -3, 1) = ':'"
+        def instant(text: str) -> str:
+            return f"make_timestamp(epoch_us(try_cast({text} AS TIMESTAMPTZ)))"
+        # DuckDB's casts are laxer than ISO 8601: a cast to TIMESTAMP drops an
+        # offset it does not expect (09:15:00+01:30:15 reads as 09:15), one to
+        # TIMESTAMPTZ takes +25:00 and minutes of 60, and both take a year of
+        # any number of digits. So a value is cast only once its shape is
+        # known: the shapes exports write most (seconds, and an offset of fewer
+        # than ten hours, Z or none) by a GLOB, which costs no more than the
+        # tests it replaced; any other by the full pattern, _TIMESTAMP_RE.
+        # (DuckDB's GLOB reads [+-] as a range: the sign is [-+].)
+        timed = f"{_D * 4}-{_D * 2}-{_D * 2}[T ]{_D * 2}:{_D * 2}:{_D * 2}"
+        # once the pattern is met, an offset is a sign after the date; one
+        # after hours and minutes alone is given the seconds a cast needs
+        offset = f"regexp_matches({r}, '^.{{10}}[T ].*[+-]')"
+        with_seconds = (f"CASE WHEN substr({r}, 17, 1) IN ('+', '-') "
+                        f"THEN left({r}, 16) || ':00' || substr({r}, 17) ELSE {r} END")
         zulu = f"try_cast(replace(left({r}, -1), 'T', ' ') AS TIMESTAMP)"
         return (
-            f"CASE WHEN {hhmm} THEN {instant} "
+            f"CASE WHEN {r} GLOB '{timed}[-+]0{_D}:[0-5]{_D}' THEN {instant(r)} "
+            f"WHEN {r} GLOB '{timed}' THEN {in_zone} "
+            f"WHEN {r} GLOB '{timed}[Zz]' THEN {zulu} "
+            f"WHEN NOT regexp_matches({r}, {lit(_TIMESTAMP_RE)}) THEN NULL "
             f"WHEN right({r}, 1) IN ('Z', 'z') THEN {zulu} "
-            f"WHEN regexp_matches({r}, {lit(_OFFSET_RE)}) THEN {instant} "
-            f"WHEN {same} THEN {early} ELSE {late} END"
+            f"WHEN {offset} THEN {instant(with_seconds)} "
+            f"ELSE {in_zone} END"
         )
     if t == ColType.DATE:
         return f"CASE WHEN regexp_matches({r}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}$') THEN try_cast({r} AS DATE) END"

@@ -10,7 +10,9 @@ import re
 from datetime import date, datetime, timedelta
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, past Excel's 1900 leap-year slip
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+# an offset only after a time, and no further from UTC than 18:00, as a canonical file's
+# (validate._TIMESTAMP_RE): fromisoformat alone takes +23:59, and +01:60 as +02:00
+_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]((0\d|1[0-7])(:?[0-5]\d)?|18(:?00)?))?)?$")
 _SPLIT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _SERIAL = re.compile(r"^\d{1,6}(\.\d+)?$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
@@ -109,7 +111,7 @@ def _parse(text: str, order: str, fmt: str | None, with_time: bool) -> str:
                 raise ValueError("a date was expected, this has a time of day")
             t = t[:10]
         try:
-            moment = datetime.fromisoformat(t.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(t[:-1] + "+00:00" if t[-1] in "Zz" else t)
         except ValueError:
             raise ValueError("not a valid date") from None
         if moment.tzinfo is not None:  # an instant with its offset: kept as written
