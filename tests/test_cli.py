@@ -346,7 +346,8 @@ def test_duckdb_draws_no_progress_bar_into_what_a_command_writes(tmp_path):
 
 @pytest.mark.parametrize("value, text", [(5e-06, "0.000005"), (-3.2e-07, "-0.00000032"), (1234.5, "1234.5"),
                                          (2 / 3, "0.6666666666666666"), (1.5e16, "15000000000000000"),
-                                         (3000.0, "3000"), (float("nan"), "")])
+                                         (3000.0, "3000"), (float("nan"), ""), (float("inf"), ""),
+                                         (float("-inf"), "")])
 def test_numbers_are_written_plain_in_full_precision(value, text):
     """cli.md: numbers are plain (1234.5), full precision: never 5e-06,
     and the text reads back as the same float."""
@@ -354,6 +355,51 @@ def test_numbers_are_written_plain_in_full_precision(value, text):
 
     assert plain(value) == text
     assert text == "" or float(text) == value
+
+
+def test_an_overflowing_sum_is_no_figure_in_csv_or_json(tmp_path):
+    """Two amounts of 1e308 sum to infinity, which JSON cannot hold and no
+    one can read as a figure: an empty value, null in JSON."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "customers.csv").write_text("customer_id,acquired_on\nC1,2024-01-01\n", encoding="utf-8")
+    (folder / "orders.csv").write_text("order_id,customer_id,ordered_on,amount\nX1,C1,2025-07-01,1e308\n"
+                                       "X2,C1,2025-07-02,1e308\n", encoding="utf-8")
+    path = str(tmp_path / "ws.duckdb")
+    assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
+    ask = ["kpi", "revenue", "--period", "2025-07", "--as-of", "2026-01-01", "--workspace", path, "--format"]
+    assert runner.invoke(app, [*ask, "csv"]).output.splitlines()[1] == "revenue,2025-07-01,,,"
+    assert json.loads(runner.invoke(app, [*ask, "json"]).output)[0]["value"] is None
+
+
+def test_stale_deals_without_any_stage_are_no_figure(tmp_path):
+    """Stale means in a stage too long: without stage history no deal entered
+    one, and 0 would be a wrong number."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "reps.csv").write_text("rep_id,name,hired_on\nR1,Ann,2020-01-01\n", encoding="utf-8")
+    (folder / "opportunities.csv").write_text("opportunity_id,owner_id,created_at,status,amount\n"
+                                              "O1,R1,2025-01-01T10:00:00,open,100\n", encoding="utf-8")
+    path = str(tmp_path / "ws.duckdb")
+    assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
+    result = runner.invoke(app, ["kpi", "stale_opportunities", "--period", "2025-07", "--as-of", "2026-01-01",
+                                 "--format", "csv", "--workspace", path])
+    assert result.exit_code == 0 and "stage_history" in result.output
+    assert "stale_opportunities,2025-07-01,,," in result.output
+
+
+def test_a_kpi_asked_twice_has_its_rows_once_and_kpis_takes_a_workspace(ws):
+    result = kpi(ws, "leads", "win_rate", "leads", "--period", "2025-03", "--format", "csv")
+    assert [r["kpi"] for r in rows(result.output)] == ["leads", "win_rate"]
+    listed = runner.invoke(app, ["kpis", "--format", "csv", "--workspace", ws])
+    assert listed.exit_code == 0 and [r["id"] for r in rows(listed.output)] == [k.id for k in CATALOG]
+
+
+def test_a_message_is_one_line_however_long(ws):
+    result = kpi(ws, "leads", "--by", "colour")
+    assert result.exit_code == 2
+    line = next(x for x in result.output.splitlines() if "valid dimensions" in x)
+    assert len(line) > 80 and line.endswith("segment, industry, company_size, product")
 
 
 @pytest.mark.parametrize("as_of", ["0001-01-01", "9999-12-31T00:00:00"])

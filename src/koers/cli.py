@@ -20,7 +20,7 @@ from koers.settings import SETTING_NAMES, parse_setting
 from koers.store import Workspace, WorkspaceError, now_utc
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Koers: the sales-KPI cockpit.")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message is one line, for scripts that read it
 out = Console()
 
 WorkspaceOpt = Annotated[
@@ -141,8 +141,9 @@ def export_cmd(folder: Path, workspace: WorkspaceOpt = None) -> None:
 
 
 @app.command("kpis")
-def kpis_cmd(lang: LangOpt = "en", format: FormatOpt = "table") -> None:
+def kpis_cmd(lang: LangOpt = "en", format: FormatOpt = "table", workspace: WorkspaceOpt = None) -> None:
     """List the KPI catalogue."""
+    # --workspace is taken as by every command (cli.md); the catalogue is every workspace's
     check_choice("lang", lang, ("nl", "en"))
     check_choice("format", format, ("table", "csv", "json"))
     import pandas as pd
@@ -188,6 +189,7 @@ def kpi_cmd(
     """Compute KPIs per period, split and filtered by dimensions."""
     check_choice("format", format, ("table", "csv", "json"))
     check_choice("lang", lang, ("nl", "en"))
+    ids = list(dict.fromkeys(ids))  # a KPI asked twice is one KPI: its rows once
     unknown = [k for k in ids if k not in CATALOG_BY_ID]
     if unknown:
         usage_error(f"unknown KPI {', '.join(unknown)}; valid KPIs: {', '.join(k.id for k in CATALOG)}")

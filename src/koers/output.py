@@ -19,9 +19,15 @@ from koers.kpis.model import Unit
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 
 
+def _none(value) -> bool:
+    """Null, or a float no output can hold as a number: NaN, and the infinity
+    a sum overflows to (JSON has neither; neither is a figure)."""
+    return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and not math.isfinite(value))
+
+
 def plain(value) -> str:
     """Numbers plain and full precision (1234.5), empty for null."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if _none(value):
         return ""
     if isinstance(value, date):
         return value.isoformat()
@@ -32,8 +38,6 @@ def plain(value) -> str:
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e16:
             return str(int(value))
-        if not math.isfinite(value):
-            return repr(value)
         # the shortest digits that read back as the same float, written out
         # positionally: repr() gives 5e-06 below 1e-4 and 1e+16 above
         return format(Decimal(repr(value)), "f")
@@ -41,7 +45,7 @@ def plain(value) -> str:
 
 
 def _json_value(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+    if _none(value):
         return None
     if isinstance(value, date):
         return value.isoformat()

@@ -91,7 +91,7 @@ KPIS = [
         multiple=True),
     kpi("stale_opportunities", "Vastgelopen deals", "Stale deals", F, "insight", "count", "lower", PIPELINE_DIMS,
         "opportunities open at end(P) that entered their stage at end(P) more than N × 24 hours before end(P) "
-        "(N a setting, default 30)", "count", ["opportunities"], _stale),
+        "(N a setting, default 30)", "count", ["opportunities", "stage_history", "stages"], _stale),
 ]
 
 
