@@ -21,7 +21,7 @@ _D = "[0-9]"
 # optional; after a time an offset: Z, or hours, hours and minutes, with or
 # without a colon, no further from UTC than 18:00 (as java.time; real ones lie
 # within -12:00..+14:00)
-_TIMESTAMP_RE = (r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+ISO_TIMESTAMP_RE = (r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
                  r"([Zz]|[+-]((0\d|1[0-7])(:?[0-5]\d)?|18(:?00)?))?)?$")
 _PERIOD_RE = {
     "year": r"^\d{4}$",
@@ -77,7 +77,7 @@ def typed_expr(col: Column, tz: str) -> str:
         # any number of digits. So a value is cast only once its shape is
         # known: the shapes exports write most (seconds, and an offset of fewer
         # than ten hours, Z or none) by a GLOB, which costs no more than the
-        # tests it replaced; any other by the full pattern, _TIMESTAMP_RE.
+        # tests it replaced; any other by the full pattern, ISO_TIMESTAMP_RE.
         # (DuckDB's GLOB reads [+-] as a range: the sign is [-+].)
         timed = f"{_D * 4}-{_D * 2}-{_D * 2}[T ]{_D * 2}:{_D * 2}:{_D * 2}"
         # once the pattern is met, an offset is a sign after the date; one
@@ -90,7 +90,7 @@ def typed_expr(col: Column, tz: str) -> str:
             f"CASE WHEN {r} GLOB '{timed}[-+]0{_D}:[0-5]{_D}' THEN {instant(r)} "
             f"WHEN {r} GLOB '{timed}' THEN {in_zone} "
             f"WHEN {r} GLOB '{timed}[Zz]' THEN {zulu} "
-            f"WHEN NOT regexp_matches({r}, {lit(_TIMESTAMP_RE)}) THEN NULL "
+            f"WHEN NOT regexp_matches({r}, {lit(ISO_TIMESTAMP_RE)}) THEN NULL "
             f"WHEN right({r}, 1) IN ('Z', 'z') THEN {zulu} "
             f"WHEN {offset} THEN {instant(with_seconds)} "
             f"ELSE {in_zone} END"

@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from koers.importers.validate import ISO_TIMESTAMP_RE
+
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, past Excel's 1900 leap-year slip
-# an offset only after a time, and no further from UTC than 18:00, as a canonical file's
-# (validate._TIMESTAMP_RE): fromisoformat alone takes +23:59, and +01:60 as +02:00
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]((0\d|1[0-7])(:?[0-5]\d)?|18(:?00)?))?)?$")
+# ISO 8601 as a canonical file has it (an offset only after a time, no further from UTC than
+# 18:00): fromisoformat alone takes +23:59, and +01:60 as +02:00
+_ISO = re.compile(ISO_TIMESTAMP_RE)
 _SPLIT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _SERIAL = re.compile(r"^\d{1,6}(\.\d+)?$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
