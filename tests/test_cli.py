@@ -357,16 +357,22 @@ def test_numbers_are_written_plain_in_full_precision(value, text):
     assert text == "" or float(text) == value
 
 
+def imported(tmp_path: Path, **tables: str) -> str:
+    """A workspace holding the canonical files given as name=text."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    for name, text in tables.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    path = str(tmp_path / "ws.duckdb")
+    assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
+    return path
+
+
 def test_an_overflowing_sum_is_no_figure_in_csv_or_json(tmp_path):
     """Two amounts of 1e308 sum to infinity, which JSON cannot hold and no
     one can read as a figure: an empty value, null in JSON."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "customers.csv").write_text("customer_id,acquired_on\nC1,2024-01-01\n", encoding="utf-8")
-    (folder / "orders.csv").write_text("order_id,customer_id,ordered_on,amount\nX1,C1,2025-07-01,1e308\n"
-                                       "X2,C1,2025-07-02,1e308\n", encoding="utf-8")
-    path = str(tmp_path / "ws.duckdb")
-    assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
+    path = imported(tmp_path, customers="customer_id,acquired_on\nC1,2024-01-01\n",
+                    orders="order_id,customer_id,ordered_on,amount\nX1,C1,2025-07-01,1e308\nX2,C1,2025-07-02,1e308\n")
     ask = ["kpi", "revenue", "--period", "2025-07", "--as-of", "2026-01-01", "--workspace", path, "--format"]
     assert runner.invoke(app, [*ask, "csv"]).output.splitlines()[1] == "revenue,2025-07-01,,,"
     assert json.loads(runner.invoke(app, [*ask, "json"]).output)[0]["value"] is None
@@ -375,13 +381,8 @@ def test_an_overflowing_sum_is_no_figure_in_csv_or_json(tmp_path):
 def test_stale_deals_without_any_stage_are_no_figure(tmp_path):
     """Stale means in a stage too long: without stage history no deal entered
     one, and 0 would be a wrong number."""
-    folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "reps.csv").write_text("rep_id,name,hired_on\nR1,Ann,2020-01-01\n", encoding="utf-8")
-    (folder / "opportunities.csv").write_text("opportunity_id,owner_id,created_at,status,amount\n"
-                                              "O1,R1,2025-01-01T10:00:00,open,100\n", encoding="utf-8")
-    path = str(tmp_path / "ws.duckdb")
-    assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
+    path = imported(tmp_path, reps="rep_id,name,hired_on\nR1,Ann,2020-01-01\n",
+                    opportunities="opportunity_id,owner_id,created_at,status,amount\nO1,R1,2025-01-01T10:00:00,open,100\n")
     result = runner.invoke(app, ["kpi", "stale_opportunities", "--period", "2025-07", "--as-of", "2026-01-01",
                                  "--format", "csv", "--workspace", path])
     assert result.exit_code == 0 and "stage_history" in result.output
