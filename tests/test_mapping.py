@@ -477,7 +477,10 @@ tables:
     columns: {order_id: Order, customer_id: Customer, ordered_on: Date, amount: Amount}
 """, {"orders.csv": orders})
     with open(result.rejects_path, encoding="utf-8") as f:
-        assert {r["line"]: r["value"] for r in csv.DictReader(f)} == {"2": "EUR", "3": "EUR", "4": "EUR"}
+        # the currency is the amount's own: reported under its column, as written
+        assert {r["line"]: (r["column"], r["value"]) for r in csv.DictReader(f)} == {
+            "2": ("Amount (currency)", "-€ 50"), "3": ("Amount (currency)", "€ -50"),
+            "4": ("Amount (currency)", "- € 50")}
 
 
 def test_a_unique_table_keeps_a_row_whose_optional_key_part_is_empty(tmp_ws, tmp_path):

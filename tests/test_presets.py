@@ -293,6 +293,20 @@ def test_an_amount_that_names_its_currency_is_in_that_currency_never_the_workspa
     assert _figure(tmp_ws, "won_value", "2025-03") == pytest.approx(2700)
 
 
+def test_a_currency_only_an_amount_names_is_reported_under_that_amount_as_written(tmp_ws, tmp_path):
+    """An export without a currency column: the currency of `$ 100` is the
+    amount's, so a missing rate is reported under the amount's column, with
+    the text the file wrote."""
+    path = tmp_path / "p.csv"
+    path.write_text("ID;Verkoper;Aangemaakt op;Fase;Kans;Sluitingsdatum;Verwachte omzet\n"
+                    "1;Jan;01-03-2025 10:00:00;Nieuw;10;;$ 100\n2;Jan;01-03-2025 10:00:00;Nieuw;10;;250\n",
+                    encoding="utf-8")
+    result = import_mapped(tmp_ws, preset_path("odoo"), [path])
+    with open(result.rejects_path, encoding="utf-8") as f:
+        found = [(r["line"], r["column"], r["value"], r["reason"]) for r in csv.DictReader(f)]
+    assert found == [("2", "Verwachte omzet (currency)", "$ 100", "no exchange rate for USD on or before 2025-03-01")]
+
+
 def test_a_salesforce_report_with_closed_but_no_won_column_tells_won_by_the_stage(tmp_ws, tmp_path):
     closed = '"Jan","{}","{}","3/4/2025","3/31/2025","100","{}"'
     path = tmp_path / "closed.csv"

@@ -407,6 +407,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     origin: dict[str, str] = {}
     money: dict[str, pd.Series] = {}  # the written text of each amount, for _money_checks
     labels: dict[str, str] = {}
+    from_file: set[str] = set()  # the columns read from one of the file's own
     for c in _in_order(spec):
         col = table.column(c.target)
         src = _pick(c.column, tab.columns) if c.column else None
@@ -414,6 +415,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         if src and src != c.target:
             origin[c.target] = src
         if src:
+            from_file.add(c.target)
             texts = rows[src].astype(str).str.strip()
         elif c.template is not None:
             texts = _fill(c.template, rows)
@@ -463,7 +465,12 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         rewritten = [t if v is not None and v != t else None for t, v in zip(texts, values)]
         if any(t is not None for t in rewritten):
             said[c.target] = pd.Series(rewritten, dtype=object)
-    _money_checks(table, out, money, labels, problems, home)
+    marked = _money_checks(table, out, money, labels, problems, home)
+    if marked and "currency" not in from_file:
+        # the currency is the amount's own mark: a report names the amount's column and text
+        amount, texts = marked
+        origin["currency"] = origin.get(amount, amount)
+        said["currency"] = pd.Series(texts, dtype=object)
     if spec.unique:
         key = [k for k in table.key if k in out.columns]
         # a row with an empty required key names no row of a table gathered from another's rows (a deal
@@ -528,15 +535,17 @@ def _is_money(table, column: str) -> bool:
 
 
 def _money_checks(table, out: pd.DataFrame, written: dict[str, list], labels: dict[str, str],
-                  problems: list[tuple], home: str) -> None:
+                  problems: list[tuple], home: str) -> tuple[str, list] | None:
     """The currency an amount names (USD 1,200.00, € 950) is the row's: it
     becomes the row's currency where none is given, and a row whose currency
     says another is rejected, as is an amount whose decimal mark is a guess
     (1.200 where nothing says whether "." is the decimal mark): data-model.md
     allows no amount read in the wrong currency or a thousand times too small.
     A table without a currency column is in the workspace's, `home`: an
-    amount there that names another is rejected."""
+    amount there that names another is rejected. Returns the amount column
+    that gave rows their currency and, per row, its text where it did."""
     fixed = "currency" not in table.column_names
+    marked: tuple[str, list] | None = None
     given = (pd.Series([home] * len(out), dtype=object) if fixed
              else out["currency"] if "currency" in out.columns else pd.Series([None] * len(out), dtype=object))
     currency = list(given)
@@ -555,17 +564,18 @@ def _money_checks(table, out: pd.DataFrame, written: dict[str, list], labels: di
             if named is None:
                 continue
             row = currency[i] or None
-            if named == "$":
-                if row is None:
-                    currency[i] = "USD"
-                elif row not in DOLLARS:
+            if row is None and not fixed:
+                currency[i] = "USD" if named == "$" else named
+                marked = marked or (target, [None] * len(out))
+                marked[1][i] = text
+            elif named == "$":
+                if row not in DOLLARS:
                     problems.append((int(line), labels[target], text, f"an amount in dollars, {whose} {row}"))
-            elif row is None:
-                currency[i] = named
             elif row != named:
                 problems.append((int(line), labels[target], text, f"an amount in {named}, {whose} {row}"))
     if not fixed:
         out["currency"] = pd.Series(currency, dtype=object, index=out.index)
+    return marked
 
 
 def _in_order(spec: TableSpec) -> list[ColumnSpec]:
