@@ -567,7 +567,8 @@ def _money_checks(table, out: pd.DataFrame, written: dict[str, list], labels: di
             if row is None and not fixed:
                 currency[i] = "USD" if named == "$" else named
                 marked = marked or (target, [None] * len(out))
-                marked[1][i] = text
+                if marked[0] == target:  # a report names one column: the first amount that gave any
+                    marked[1][i] = text
             elif named == "$":
                 if row not in DOLLARS:
                     problems.append((int(line), labels[target], text, f"an amount in dollars, {whose} {row}"))
