@@ -206,28 +206,30 @@ def test_a_deal_whose_history_koers_made_still_moves_after_an_export_and_import(
         assert sorted(o18) == ["New", "Proposal"], ws.url
 
 
-def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
+def _leads_created(tmp_ws, tmp_path, created: dict[str, str]) -> dict[str, str]:
+    """Each lead's created_at as written and as stored (UTC), all landed."""
     src = tmp_path / "in"
     write(src, "reps", BASE_REPS)
-    write(
-        src,
-        "leads",
-        "lead_id,created_at,owner_id\n"
-        "L1,2025-03-30T01:30:00,R1\n"  # before the spring change: +01:00
-        "L2,2025-03-30T03:30:00,R1\n"  # after it: +02:00
-        "L3,2025-10-26T02:30:00,R1\n"  # the repeated hour: first occurrence, +02:00
-        "L4,2025-03-04T09:15:00-05:00,R1\n"
-        "L5,2025-03-04T09:15:00Z,R1\n"
-        "L6,2025-10-26T02:30:00+01:00,R1\n"  # the repeated hour's second occurrence, named by its offset
-        "L7,2025-03-04 09:15:00.250+01:00,R1\n"
-        "L8,2025-03-04T09:15:00+0530,R1\n"
-        "L9,2025-03-04T09:15:00+01,R1\n"
-        "L10,2025-03-04T09:15:00z,R1\n"
-        "L11, 2025-03-04T09:15:00+01:00 ,R1\n"
-        "L12,2025-03-04,R1",  # a day alone: its local midnight
-    )
+    write(src, "leads", "lead_id,created_at,owner_id\n" + "\n".join(f"{k},{v},R1" for k, v in created.items()))
     assert import_folder(tmp_ws, src).rejected == 0
-    got = {r[0]: r[1].isoformat() for r in table_rows(tmp_ws, "leads")}
+    return {r[0]: r[1].isoformat() for r in table_rows(tmp_ws, "leads")}
+
+
+def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
+    got = _leads_created(tmp_ws, tmp_path, {
+        "L1": "2025-03-30T01:30:00",  # before the spring change: +01:00
+        "L2": "2025-03-30T03:30:00",  # after it: +02:00
+        "L3": "2025-10-26T02:30:00",  # the repeated hour: first occurrence, +02:00
+        "L4": "2025-03-04T09:15:00-05:00",
+        "L5": "2025-03-04T09:15:00Z",
+        "L6": "2025-10-26T02:30:00+01:00",  # the repeated hour's second occurrence, named by its offset
+        "L7": "2025-03-04 09:15:00.250+01:00",
+        "L8": "2025-03-04T09:15:00+0530",
+        "L9": "2025-03-04T09:15:00+01",
+        "L10": "2025-03-04T09:15:00z",
+        "L11": " 2025-03-04T09:15:00+01:00 ",
+        "L12": "2025-03-04",  # a day alone: its local midnight
+    })
     assert got == {
         "L1": "2025-03-30T00:30:00",
         "L2": "2025-03-30T01:30:00",
@@ -245,24 +247,17 @@ def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
 
 
 def test_a_time_of_minutes_takes_every_offset_one_of_seconds_takes(tmp_ws, tmp_path):
-    src = tmp_path / "in"
-    write(src, "reps", BASE_REPS)
-    write(
-        src,
-        "leads",
-        "lead_id,created_at,owner_id\n"
-        "L1,2025-03-04T09:15+01:00,R1\n"
-        "L2,2025-03-04 09:15-05:00,R1\n"
-        "L3,2025-03-04T09:15+0530,R1\n"
-        "L4,2025-03-04T09:15+01,R1\n"
-        "L5,2025-03-04T09:15Z,R1\n"
-        "L6,2025-03-04T09:15,R1\n"
-        "L7,2025-03-04T09:15:00+14:00,R1\n"  # Kiribati
-        "L8,2025-03-04T09:15:00-18:00,R1\n"  # the furthest an offset may be
-        "L9,2025-10-26T02:30+01:00,R1",  # the repeated hour's second occurrence
-    )
-    assert import_folder(tmp_ws, src).rejected == 0
-    got = {r[0]: r[1].isoformat() for r in table_rows(tmp_ws, "leads")}
+    got = _leads_created(tmp_ws, tmp_path, {
+        "L1": "2025-03-04T09:15+01:00",
+        "L2": "2025-03-04 09:15-05:00",
+        "L3": "2025-03-04T09:15+0530",
+        "L4": "2025-03-04T09:15+01",
+        "L5": "2025-03-04T09:15Z",
+        "L6": "2025-03-04T09:15",
+        "L7": "2025-03-04T09:15:00+14:00",  # Kiribati
+        "L8": "2025-03-04T09:15:00-18:00",  # the furthest an offset may be
+        "L9": "2025-10-26T02:30+01:00",  # the repeated hour's second occurrence
+    })
     assert got == {
         "L1": "2025-03-04T08:15:00",
         "L2": "2025-03-04T14:15:00",

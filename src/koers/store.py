@@ -241,10 +241,14 @@ def column_sql(name: str, sql_type: str, compress: str | None = None) -> str:
     return f'"{name}" {sql_type}' + (f" USING COMPRESSION {compress}" if compress else "")
 
 
-def table_ddl(table: Table) -> str:
+def columns_ddl(table: Table) -> list[str]:
+    """Each column of `table` as a CREATE TABLE names it: type and compression."""
     hints = compression(table)
-    cols = ", ".join(column_sql(c.name, SQL_TYPES[c.type], hints.get(c.name)) for c in table.columns)
-    return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({cols})'
+    return [column_sql(c.name, SQL_TYPES[c.type], hints.get(c.name)) for c in table.columns]
+
+
+def table_ddl(table: Table) -> str:
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({", ".join(columns_ddl(table))})'
 
 
 def create_table_as(con, name: str, select: str, compress: dict[str, str]) -> None:

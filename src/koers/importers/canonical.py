@@ -37,7 +37,7 @@ from koers.importers.validate import (
 from koers.kpis import derived
 from koers.model import LOAD_ORDER, SQL_TYPES, TABLE_BY_NAME, ColType, Table
 from koers.settings import Settings
-from koers.store import Workspace, column_sql, compression, now_utc
+from koers.store import Workspace, columns_ddl, now_utc
 
 # The day an amount in a foreign currency is first looked at: its rate must
 # exist on or before it (every later day then has one too).
@@ -403,9 +403,7 @@ def _type_rows(con, table: Table, rows: str, typed: str, settings: Settings, wit
         con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {select}")
         return
     # the table that becomes the canonical one (_take_load), so stored as it
-    hints = compression(table)
-    cols = [column_sql(c.name, SQL_TYPES[c.type], hints.get(c.name)) + (f", {raw_name(c)} VARCHAR" if keeps_raw(c) else "")
-            for c in table.columns]
+    cols = [ddl + (f", {raw_name(c)} VARCHAR" if keeps_raw(c) else "") for c, ddl in zip(table.columns, columns_ddl(table))]
     con.execute(f"CREATE OR REPLACE TABLE {typed} ({'_line BIGINT, ' if with_line else ''}{', '.join(cols)})")
     con.execute(f"INSERT INTO {typed} {select}")
 
