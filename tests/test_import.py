@@ -462,6 +462,38 @@ def test_a_file_that_cannot_be_read_stops_the_import_saying_where(tmp_ws, tmp_pa
     assert table_rows(tmp_ws, "reps") == []
 
 
+@pytest.mark.parametrize("text", [
+    # LF lines with rows appended by a Windows program, and the other way round
+    'rep_id,name,hired_on\nR1,"Ann\r\nde Vries",2024-01-01\nR2,Bob,2024-01-01\r\nR3,Cas,nope\r\nR4,Dirk,2024-01-01\n',
+    'rep_id,name,hired_on\r\nR1,"Ann\r\nde Vries",2024-01-01\r\nR2,Bob,2024-01-01\nR3,Cas,nope\nR4,Dirk,2024-01-01\r\n',
+])
+def test_a_file_with_two_kinds_of_line_end_is_read_as_it_means(tmp_ws, tmp_path, text):
+    """DuckDB reads one kind of line end per file and stops at the other; the
+    import reads such a file from a copy with LF line ends, a value's own
+    line end kept, each line at its number."""
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "reps.csv").write_bytes(text.encode())
+    result = import_folder(tmp_ws, src)
+    assert [(r["line"], r["column"], r["value"]) for r in rejects(result)] == [("5", "hired_on", "nope")]
+    with open(result.rejects_path.parent / "reps.csv", newline="", encoding="utf-8") as f:
+        assert [(r["line"], r["name"]) for r in csv.DictReader(f)] == [("5", "Cas")]
+    assert [r[:2] for r in table_rows(tmp_ws, "reps")] == [("R1", "Ann\r\nde Vries"), ("R2", "Bob"), ("R4", "Dirk")]
+    assert import_folder(tmp_ws, src).written == 0
+
+
+@pytest.mark.parametrize("text, mixed", [
+    (b"a\nb\nc\n", False), (b"a\r\nb\r\nc\r\n", False), (b"a\nb\r\nc\n", True), (b"a\r\nb\nc\r\n", True),
+    (b"a\r\nbbb\r\ncc", False), (b"a", False), (b"", False),
+])
+def test_mixed_line_ends_are_found_across_blocks(tmp_path, monkeypatch, text, mixed):
+    from koers.importers import lines
+
+    monkeypatch.setattr(lines, "_BLOCK", 4)  # a CR LF split over two blocks
+    (tmp_path / "f.csv").write_bytes(text)
+    assert lines.mixed_line_ends(tmp_path / "f.csv") is mixed
+
+
 def test_an_empty_file_brings_no_rows_and_other_columns_may_repeat(tmp_ws, tmp_path):
     src = tmp_path / "in"
     src.mkdir()
@@ -706,10 +738,17 @@ def test_a_rep_whose_manager_is_rejected_is_rejected_down_the_chain(tmp_ws, tmp_
 def test_a_line_that_is_not_utf8_is_rejected_and_a_header_that_is_not_stops_the_import(tmp_ws, tmp_path):
     src = tmp_path / "in"
     write(src, "customers", "customer_id,acquired_on\nC1,2024-01-01\nC2,2024-01-01")
-    (src / "nps.csv").write_bytes(b"customer_id,responded_on,score\nC1,2025-01-01,9\nC\xe92,2025-01-01,7\nC2,2025-01-02,8\n")
+    # a record over two lines before the bad one, whose line end is another kind
+    (src / "nps.csv").write_bytes(b'customer_id,responded_on,score\n"C1","2025-01-01","9\n"\n'
+                                  b'C\xe92,2025-01-01,7\r\nC2,2025-01-02,8\n')
     result = import_folder(tmp_ws, src)
-    assert [(r["line"], r["reason"]) for r in rejects(result)] == [("3", "not UTF-8 text: save the file as UTF-8")]
-    assert len(table_rows(tmp_ws, "nps")) == 2
+    # the record as the file holds it, its bad byte shown, not DuckDB's text
+    # of it (which drops the byte and the comma after it)
+    assert [(r["line"], r["value"], r["reason"]) for r in rejects(result)] == [
+        ("2", "9\n", "not a whole number"), ("4", "C\\xe92,2025-01-01,7", "not UTF-8 text: save the file as UTF-8")]
+    assert len(table_rows(tmp_ws, "nps")) == 1
+    with open(result.rejects_path.parent / "nps.csv", newline="", encoding="utf-8") as f:
+        assert [r["malformed_record"] for r in csv.DictReader(f)] == ["", "C\\xe92,2025-01-01,7"]
     (src / "nps.csv").write_bytes(b"customer_id,responded_on,sc\xe9re\nC1,2025-01-01,9\n")
     with pytest.raises(canonical.ImportError_, match="nps.csv: the header \\(line 1\\) is not UTF-8 text"):
         import_folder(tmp_ws, src)

@@ -11,8 +11,10 @@ import contextlib
 import csv
 import mmap
 import re
+import tempfile
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -163,7 +165,11 @@ def import_sources(
     # elsewhere then loads neither to write: SparkWorkspace.writer).
     makes_history = bool(by_table.keys() & {"opportunities", "stage_history"})
     touches = set(by_table) | ({"stage_history"} if makes_history else set())
-    with ws.writer(touches=touches, reads=_reads(touches)) as con:
+    with (ws.writer(touches=touches, reads=_reads(touches)) as con, tempfile.TemporaryDirectory() as scratch,
+          ThreadPoolExecutor(max_workers=1) as pool):
+        # each file's line ends are looked at while DuckDB reads the ones before it
+        mixed = {name: pool.submit(lines.mixed_line_ends, by_table[name].path)
+                 for name in LOAD_ORDER if name in by_table and by_table[name].path is not None}
         settings = Settings.from_strings(dict(con.execute("SELECT key, value FROM koers_settings").fetchall()))
         if settings_told is not None:
             settings = _take_settings(con, settings, settings_told, result)
@@ -175,6 +181,8 @@ def import_sources(
             made.read(con, made_history, settings.time_zone)
         for name in LOAD_ORDER:
             if name in by_table:
+                if name in mixed and mixed[name].result():
+                    by_table[name].path = lines.with_line_ends_as_lf(by_table[name].path, Path(scratch))
                 tr = _import_table(con, TABLE_BY_NAME[name], by_table[name], settings, result)
                 result.tables.append(tr)
                 if on_table:
@@ -420,9 +428,11 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
     malformed = con.execute("SELECT line, any_value(csv_line), min(error_type), min(error_message) "
                             "FROM _csv_errors GROUP BY line ORDER BY line").fetchall()
     fields = len(_header(path)) if malformed else 0
+    undecoded = lines.records_as_written(path, [m[0] for m in malformed if m[2] == "INVALID ENCODING"])
     for line, text, error, message in malformed:
         # DuckDB's text of a record after a blank line starts with that line's end
         text = text.lstrip("\r\n") if text else text
+        text = undecoded.get(line, text)
         con.execute("INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)", [fname, line, text, _malformed(error, message, fields)])
     bad_lines = [line for line, *_ in malformed]
     tr.rejected += len(bad_lines)

@@ -68,3 +68,77 @@ def start_lines(path: Path, numbers: Iterable[int], malformed: Iterable[int]) ->
                     break
             start = reader.line_num + 1
     return found
+
+
+def records_as_written(path: Path, numbers: Iterable[int]) -> dict[int, str]:
+    """The text of the records DuckDB numbered `numbers` (the header 1, a
+    blank line counted), byte for byte as the file holds them, a byte that is
+    not UTF-8 shown as \\xNN: DuckDB's own text of such a record drops the bad
+    byte and the field end after it. A record runs on over line ends while a
+    quote is open (a quote inside a field is written twice, so it never
+    leaves one open)."""
+    wanted: set[int] = set(numbers)
+    found: dict[int, str] = {}
+    if not wanted:
+        return found
+    number, parts, quotes = 0, [], 0
+    with open(path, "rb") as f:
+        for line in f:
+            parts.append(line)
+            quotes += line.count(b'"')
+            if quotes % 2:
+                continue
+            number += 1
+            if number in wanted:
+                found[number] = b"".join(parts).rstrip(b"\r\n").decode("utf-8", "backslashreplace")
+                if len(found) == len(wanted):
+                    break
+            parts, quotes = [], 0
+    return found
+
+
+def mixed_line_ends(path: Path) -> bool:
+    """Whether the file may end some lines in CR LF and others in LF alone
+    (rows appended by another program, files joined): DuckDB's reader takes
+    the header's line end for the whole file and stops at the other kind.
+    A CR or bare LF inside a quoted value can make this say yes for a file
+    DuckDB reads as it is; `with_line_ends_as_lf` then copies it unchanged.
+    One pass of byte searches, in blocks (on an mmap a search for CR LF
+    crawled)."""
+    buf = bytearray(_BLOCK)
+    with open(path, "rb", buffering=0) as f:
+        n = f.readinto(buf)
+        first = buf.find(b"\n", 0, n)
+        if first <= 0:
+            return False
+        if buf[first - 1] != ord("\r"):  # LF lines: any CR may end one
+            while n:
+                if buf.find(b"\r", 0, n) != -1:
+                    return True
+                n = f.readinto(buf)
+            return False
+        split_pair = False  # a CR ending the last block, an LF starting this one
+        while n:
+            lfs, pairs = buf.count(b"\n", 0, n), buf.count(b"\r\n", 0, n)
+            if split_pair and buf[0] == ord("\n"):
+                pairs += 1
+            if lfs != pairs:
+                return True
+            split_pair = buf[n - 1] == ord("\r")
+            n = f.readinto(buf)
+    return False
+
+
+def with_line_ends_as_lf(path: Path, folder: Path) -> Path:
+    """A copy of the file in `folder` whose records all end in LF: a CR LF
+    outside quotes becomes LF, a value's own text is left as it is. Lines
+    keep their numbers."""
+    copy = folder / path.name
+    quotes = 0
+    with open(path, "rb") as src, open(copy, "wb") as out:
+        for line in src:
+            quotes += line.count(b'"')
+            if not quotes % 2 and line.endswith(b"\r\n"):
+                line = line[:-2] + b"\n"
+            out.write(line)
+    return copy
