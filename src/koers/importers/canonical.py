@@ -34,6 +34,7 @@ from koers.importers.validate import (
     raw,
     raw_name,
     text_needed,
+    timestamp_layers,
     typed_expr,
 )
 from koers.kpis import derived
@@ -406,7 +407,8 @@ def _type_rows(con, table: Table, rows: str, typed: str, settings: Settings, wit
         f"CAST({q(c.name)} AS {SQL_TYPES[c.type]}) AS {q(c.name)}" + (f", {kept(c)}" if keeps_raw(c) else "")
         for c in table.columns
     )
-    select = f"SELECT {line}{outer} FROM (SELECT {line}{typed_cols} FROM (SELECT {line}{trimmed} FROM ({rows})))"
+    select = (f"SELECT {line}{outer} FROM (SELECT {line}{typed_cols} FROM "
+              f"({timestamp_layers(table.columns, f'SELECT {line}{trimmed} FROM ({rows})')}))")
     if temporary:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {typed} AS {select}")
         return

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from koers.importers.validate import lit, raw, typed_expr
+from koers.importers.validate import lit, raw, timestamp_layers, typed_expr
 from koers.model import TABLE_BY_NAME
 
 FILE = "koers_made_history.csv"
@@ -29,9 +29,10 @@ def read(con, path: Path, tz: str) -> None:
     table = TABLE_BY_NAME["stage_history"]
     typed = ", ".join(f"{typed_expr(table.column(c), tz)} AS {c}" for c in COLUMNS)
     trimmed = ", ".join(f"{raw(c)} AS {c}" for c in COLUMNS)
+    rows = timestamp_layers([table.column(c) for c in COLUMNS], f"SELECT {trimmed} FROM read_csv({lit(str(path))}, "
+                            "header=true, all_varchar=true, ignore_errors=true)")
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE _made_rows AS SELECT DISTINCT * FROM (SELECT {typed} FROM (SELECT {trimmed} "
-        f"FROM read_csv({lit(str(path))}, header=true, all_varchar=true, ignore_errors=true))) "
+        f"CREATE OR REPLACE TEMP TABLE _made_rows AS SELECT DISTINCT * FROM (SELECT {typed} FROM ({rows})) "
         "WHERE opportunity_id IS NOT NULL AND stage IS NOT NULL AND entered_at IS NOT NULL"
     )
 

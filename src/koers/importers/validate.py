@@ -9,7 +9,10 @@ validation is part of the one writer.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from koers.model import ColType, Column
 
@@ -52,49 +55,138 @@ def raw(col: str) -> str:
             f"THEN NULLIF(trim({c}), '') ELSE NULLIF({c}, '') END")
 
 
+# Local times of these years take their UTC offset from a table of the
+# zone's changes (_zone_years); others are converted by DuckDB's zone rules,
+# row by row, which costs ten times the parse.
+_ZONE_FROM, _ZONE_UNTIL = 1970, 2100
+
+
+@functools.lru_cache(maxsize=4)
+def _zone_years(tz: str) -> tuple[list[int], list[list[datetime | None]], list[list[int | None]]]:
+    """Per year from _ZONE_FROM: the UTC offset (µs) of a local time on New
+    Year's midnight; then, per change of offset in the year, the local time
+    from which it holds and the new offset (None where a year has fewer
+    changes than another). A local time skipped in spring or repeated in
+    autumn takes the offset before the change, as Python's fold=0 (and
+    engine.md) has it, so a change holds from the later of its two local
+    readings: 03:00 in Amsterdam, spring and autumn."""
+    zone = ZoneInfo(tz)
+
+    def offset(local: datetime) -> int:
+        return int(local.replace(tzinfo=zone).utcoffset() // timedelta(microseconds=1))
+
+    firsts: list[int] = []
+    changes: list[list[tuple[datetime, int]]] = []
+    day = datetime(_ZONE_FROM, 1, 1)
+    now = offset(day)
+    while day.year < _ZONE_UNTIL:
+        if day.month == day.day == 1:
+            firsts.append(now)
+            changes.append([])
+        following = day + timedelta(days=1)
+        then = offset(following)
+        if then != now:  # the first second of the day with another offset (zones change on whole seconds)
+            lo, hi = 0, 86400
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                lo, hi = (mid, hi) if offset(day + timedelta(seconds=mid)) == now else (lo, mid)
+            at = day + timedelta(seconds=hi)
+            changes[-1].append((at, offset(at)))
+        day, now = following, then
+    most = max(len(c) for c in changes)
+    cuts = [[c[k][0] if k < len(c) else None for c in changes] for k in range(most)]
+    afters = [[c[k][1] if k < len(c) else None for c in changes] for k in range(most)]
+    return firsts, cuts, afters
+
+
+_TIMED = f"{_D * 4}-{_D * 2}-{_D * 2}[T ]{_D * 2}:{_D * 2}:{_D * 2}"
+_OFFSET_TIMED = f"{_TIMED}[-+]0{_D}:[0-5]{_D}"  # the shape exports write
+
+
+def _shape(r: str) -> str:
+    """How a timestamp's text is read: 1 with its offset as the shape
+    exports write it, 2 as local time, 3 as UTC (Z), 4 with another offset;
+    null when it is no timestamp. DuckDB's casts are laxer than ISO 8601: a
+    cast to TIMESTAMP drops an offset it does not expect (09:15:00+01:30:15
+    reads as 09:15), one to TIMESTAMPTZ takes +25:00 and minutes of 60, and
+    both take a year of any number of digits. So a value is cast only once
+    its shape is known: the shapes exports write most (seconds, and an
+    offset of fewer than ten hours, Z or none) by a GLOB, which costs no
+    more than the tests it replaced; any other by the full pattern,
+    ISO_TIMESTAMP_RE. (DuckDB's GLOB reads [+-] as a range: the sign is
+    [-+].) Once the pattern is met, an offset is a sign after the date."""
+    return (
+        f"CASE WHEN {r} GLOB '{_OFFSET_TIMED}' THEN 1 "
+        f"WHEN {r} GLOB '{_TIMED}' THEN 2 "
+        f"WHEN {r} GLOB '{_TIMED}[Zz]' THEN 3 "
+        f"WHEN NOT regexp_matches({r}, {lit(ISO_TIMESTAMP_RE)}) THEN NULL "
+        f"WHEN right({r}, 1) IN ('Z', 'z') THEN 3 "
+        f"WHEN regexp_matches({r}, '^.{{10}}[T ].*[+-]') THEN 4 "
+        "ELSE 2 END"
+    )
+
+
+def timestamp_layers(columns: list[Column], rows: str) -> str:
+    """`rows` (trimmed text) with what `typed_expr` reads of each timestamp
+    column: its shape, and, for a local time, the time it names. Made in
+    layers of their own, once per row: typed_expr names them a dozen times
+    inside a CASE, where DuckDB computes an expression anew each time it is
+    named (outside one, only once), so a local time read there cost three
+    times the whole typing of a time with an offset."""
+    stamps = [q(c.name) for c in columns if c.type == ColType.TIMESTAMP]
+    if not stamps:
+        return rows
+    shapes = ", ".join(f"{_shape(r)} AS {q('_shape_' + r[1:-1])}" for r in stamps)
+    locals_ = ", ".join(f"CASE WHEN {q('_shape_' + r[1:-1])} = 2 THEN try_cast(replace({r}, 'T', ' ') AS TIMESTAMP) "
+                        f"END AS {q('_local_' + r[1:-1])}" for r in stamps)
+    return f"SELECT *, {locals_} FROM (SELECT *, {shapes} FROM ({rows}))"
+
+
+def _in_zone(local: str, tz: str) -> str:
+    """The UTC time of a local time of the zone."""
+    firsts, cuts, afters = _zone_years(tz)
+
+    def listed(values, sql) -> str:
+        return "[" + ", ".join("NULL" if v is None else sql(v) for v in values) + "]"
+
+    year = f"(year({local}) - {_ZONE_FROM - 1})"
+    offset_us = " ".join(
+        f"WHEN {local} >= {listed(cuts[k], lambda v: f'TIMESTAMP {lit(str(v))}')}[{year}] "
+        f"THEN {listed(afters[k], str)}[{year}]"
+        for k in reversed(range(len(cuts)))
+    )
+    offset_us = f"CASE {offset_us} ELSE {listed(firsts, str)}[{year}] END" if cuts else f"{listed(firsts, str)}[{year}]"
+    # outside those years: DuckDB's reading, which takes the later of two
+    # readings of a repeated time, so an hour earlier is tried first
+    late = f"timezone('UTC', timezone({lit(tz)}, {local}))"
+    early = f"({late} - INTERVAL 1 HOUR)"
+    same = f"timezone({lit(tz)}, timezone('UTC', {early})) = {local}"
+    return (f"CASE WHEN {local} >= TIMESTAMP '{_ZONE_FROM}-01-01' AND {local} < TIMESTAMP '{_ZONE_UNTIL}-01-01' "
+            f"THEN make_timestamp(epoch_us({local}) - {offset_us}) WHEN {same} THEN {early} ELSE {late} END")
+
+
 def typed_expr(col: Column, tz: str) -> str:
     """SQL turning the column's text (already trimmed, empty as null: see
-    `raw`) into the stored value; null when it does not parse."""
+    `raw`) into the stored value; null when it does not parse. A timestamp
+    column's is read from `timestamp_layers`."""
     r = q(col.name)
     t = col.type
     if t == ColType.TIMESTAMP:
         # With an offset the text names its instant; without one it is local
         # time of the workspace zone. An ambiguous local time (the repeated
         # hour in October) takes its first occurrence, as Python's fold=0.
-        local = f"try_cast(replace({r}, 'T', ' ') AS TIMESTAMP)"
-        late = f"timezone('UTC', timezone({lit(tz)}, {local}))"
-        early = f"({late} - INTERVAL 1 HOUR)"
-        same = f"timezone({lit(tz)}, timezone('UTC', {early})) = {local}"
-        in_zone = f"CASE WHEN {same} THEN {early} ELSE {late} END"
-        # An instant read with its offset, then taken as UTC by arithmetic on
+        # An instant read with its offset is taken as UTC by arithmetic on
         # its epoch: timezone('UTC', …) would consult the zone rules per row,
         # which costs more than the parse itself.
         def instant(text: str) -> str:
             return f"make_timestamp(epoch_us(try_cast({text} AS TIMESTAMPTZ)))"
-        # DuckDB's casts are laxer than ISO 8601: a cast to TIMESTAMP drops an
-        # offset it does not expect (09:15:00+01:30:15 reads as 09:15), one to
-        # TIMESTAMPTZ takes +25:00 and minutes of 60, and both take a year of
-        # any number of digits. So a value is cast only once its shape is
-        # known: the shapes exports write most (seconds, and an offset of fewer
-        # than ten hours, Z or none) by a GLOB, which costs no more than the
-        # tests it replaced; any other by the full pattern, ISO_TIMESTAMP_RE.
-        # (DuckDB's GLOB reads [+-] as a range: the sign is [-+].)
-        timed = f"{_D * 4}-{_D * 2}-{_D * 2}[T ]{_D * 2}:{_D * 2}:{_D * 2}"
-        # once the pattern is met, an offset is a sign after the date; one
-        # after hours and minutes alone is given the seconds a cast needs
-        offset = f"regexp_matches({r}, '^.{{10}}[T ].*[+-]')"
+        # an offset after hours and minutes alone is given the seconds a cast needs
         with_seconds = (f"CASE WHEN substr({r}, 17, 1) IN ('+', '-') "
                         f"THEN left({r}, 16) || ':00' || substr({r}, 17) ELSE {r} END")
         zulu = f"try_cast(replace(left({r}, -1), 'T', ' ') AS TIMESTAMP)"
-        return (
-            f"CASE WHEN {r} GLOB '{timed}[-+]0{_D}:[0-5]{_D}' THEN {instant(r)} "
-            f"WHEN {r} GLOB '{timed}' THEN {in_zone} "
-            f"WHEN {r} GLOB '{timed}[Zz]' THEN {zulu} "
-            f"WHEN NOT regexp_matches({r}, {lit(ISO_TIMESTAMP_RE)}) THEN NULL "
-            f"WHEN right({r}, 1) IN ('Z', 'z') THEN {zulu} "
-            f"WHEN {offset} THEN {instant(with_seconds)} "
-            f"ELSE {in_zone} END"
-        )
+        return (f"CASE {q('_shape_' + col.name)} WHEN 1 THEN {instant(r)} "
+                f"WHEN 2 THEN {_in_zone(q('_local_' + col.name), tz)} WHEN 3 THEN {zulu} "
+                f"WHEN 4 THEN {instant(with_seconds)} END")
     if t == ColType.DATE:
         return f"CASE WHEN regexp_matches({r}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}$') THEN try_cast({r} AS DATE) END"
     if t == ColType.NUMBER:

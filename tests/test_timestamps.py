@@ -1,0 +1,76 @@
+"""A local time without offset, read as the workspace zone's: the import's
+SQL (importers/validate.py) against Python's zoneinfo, which engine.md names
+(fold=0: a time skipped in spring or repeated in autumn takes the offset
+before the change)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from koers.importers import validate
+from koers.model import TABLE_BY_NAME
+
+# DST north and south, half-hour and 45-minute offsets, a change of half an
+# hour (Lord Howe), DST abolished (São Paulo), several changes a year
+# (Casablanca), none at all
+ZONES = ["Europe/Amsterdam", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "Pacific/Chatham",
+         "Asia/Kolkata", "America/Sao_Paulo", "Africa/Casablanca", "UTC"]
+CREATED_AT = TABLE_BY_NAME["leads"].column("created_at")
+
+
+def as_utc(local: datetime, tz: str) -> datetime:
+    return local.replace(tzinfo=ZoneInfo(tz)).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+_CON = duckdb.connect()
+
+
+def read_by_import(texts: list[str], tz: str) -> list[datetime | None]:
+    rows = validate.timestamp_layers(
+        [CREATED_AT], "SELECT * FROM (SELECT unnest(range(len($1))) AS i, unnest($1) AS created_at)")
+    got = _CON.execute(f"SELECT {validate.typed_expr(CREATED_AT, tz)} FROM ({rows}) ORDER BY i", [texts]).fetchall()
+    return [r[0] for r in got]
+
+
+def around_the_changes(tz: str) -> list[datetime]:
+    """Local times on every day the zone changes its offset, 1970 to 2099:
+    each quarter hour, and a microsecond and a second either side of the
+    moment the change holds from."""
+    _, cuts, _ = validate._zone_years(tz)
+    found = []
+    for cut in [c for row in cuts for c in row if c is not None]:
+        day = cut.replace(hour=0, minute=0, second=0)
+        found += [day + timedelta(minutes=15 * k) for k in range(96)]
+        found += [cut + timedelta(microseconds=d) for d in (-1, 0, 1)] + [cut + timedelta(seconds=d) for d in (-1, 1)]
+    return found
+
+
+@pytest.mark.parametrize("tz", ZONES)
+def test_every_change_of_offset_is_read_as_python_reads_it(tz):
+    local = around_the_changes(tz) + [datetime(1970, 1, 1), datetime(2099, 12, 31, 23, 59, 59, 999999)]
+    texts = [t.isoformat(sep="T") if t.microsecond else t.strftime("%Y-%m-%dT%H:%M:%S") for t in local]
+    got = read_by_import(texts, tz)
+    wrong = [(t, g, as_utc(t, tz)) for t, g in zip(texts, got) if g != as_utc(datetime.fromisoformat(t), tz)]
+    assert not wrong, wrong[:10]
+    if tz not in ("UTC", "Asia/Kolkata"):
+        assert len(local) > 1000, "the zone has changes to test"
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(ZONES), st.lists(st.tuples(
+    st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2099, 12, 31)),
+    st.sampled_from(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d"])), min_size=1, max_size=300))
+def test_any_local_time_is_read_as_python_reads_it(tz, moments):
+    texts = [moment.strftime(form) for moment, form in moments]
+    assert read_by_import(texts, tz) == [as_utc(datetime.fromisoformat(t), tz) for t in texts]
+
+
+def test_a_local_time_outside_the_listed_years_is_read_by_the_zone_rules():
+    assert read_by_import(["1965-07-01T12:00:00", "2150-07-01T12:00:00", "2150-01-01"], "Europe/Amsterdam") == [
+        datetime(1965, 7, 1, 11), datetime(2150, 7, 1, 10), datetime(2149, 12, 31, 23)]
