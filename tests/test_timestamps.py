@@ -74,3 +74,31 @@ def test_any_local_time_is_read_as_python_reads_it(tz, moments):
 def test_a_local_time_outside_the_listed_years_is_read_by_the_zone_rules():
     assert read_by_import(["1965-07-01T12:00:00", "2150-07-01T12:00:00", "2150-01-01"], "Europe/Amsterdam") == [
         datetime(1965, 7, 1, 11), datetime(2150, 7, 1, 10), datetime(2149, 12, 31, 23)]
+
+
+def written_by_export(instants: list[datetime], tz: str) -> list[str | None]:
+    from koers.importers.canonical import _export_expr, _export_rows
+
+    rows = _export_rows([CREATED_AT], tz, "SELECT * FROM (SELECT unnest(range(len($1))) AS i, "
+                                          "unnest($1::TIMESTAMP[]) AS created_at)")
+    got = _CON.execute(f"SELECT {_export_expr(CREATED_AT, tz)} FROM ({rows}) ORDER BY i", [instants]).fetchall()
+    return [r[0] for r in got]
+
+
+def as_written(utc: datetime, tz: str) -> str:
+    local = utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz))
+    return local.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
+
+
+@pytest.mark.parametrize("tz", [*ZONES, "America/St_Johns"])
+def test_an_export_writes_each_instant_with_the_offset_python_gives_it(tz):
+    """Around every change of 1970 to 2099, and outside those years (where
+    DuckDB's zone rules and Python's part for Morocco's after 2087)."""
+    _, cuts, _ = validate._zone_years_utc(tz)
+    instants = [datetime(1965, 7, 1, 12)] + ([datetime(2150, 7, 1, 12, 0, 0, 250)] if tz != "Africa/Casablanca" else [])
+    for cut in [c for row in cuts for c in row if c is not None]:
+        instants += [cut + timedelta(minutes=15 * k) for k in range(-8, 8)]
+        instants += [cut + timedelta(microseconds=d) for d in (-1, 1)]
+    got = written_by_export(instants, tz)
+    wrong = [(t, g, as_written(t, tz)) for t, g in zip(instants, got) if g != as_written(t, tz)]
+    assert not wrong, wrong[:10]

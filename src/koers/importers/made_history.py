@@ -59,15 +59,17 @@ def mark(con) -> None:
     )
 
 
-def write(con, folder: Path, timestamp) -> bool:
+def write(con, folder: Path, timestamp, rows) -> bool:
     """The made rows into FILE in `folder`, their entered_at written as
     stage_history.csv writes it (`timestamp`: the export's expression for a
-    column); nothing when Koers made none."""
+    column, read from `rows`: the export's rows for it); nothing when Koers
+    made none."""
     if not con.execute("SELECT count(*) FROM koers_generated_history").fetchone()[0]:
         return False
-    when = timestamp(TABLE_BY_NAME["stage_history"].column("entered_at"))
+    entered_at = TABLE_BY_NAME["stage_history"].column("entered_at")
+    made = rows([entered_at], "SELECT * FROM koers_generated_history")
     con.execute(
-        f"COPY (SELECT opportunity_id, stage, {when} FROM koers_generated_history ORDER BY ALL) "
+        f"COPY (SELECT opportunity_id, stage, {timestamp(entered_at)} FROM ({made}) ORDER BY ALL) "
         f"TO {lit(str(folder / FILE))} (HEADER, DELIMITER ',')"
     )
     return True

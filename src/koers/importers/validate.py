@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from koers.model import ColType, Column
@@ -63,17 +63,31 @@ _ZONE_FROM, _ZONE_UNTIL = 1970, 2100
 
 @functools.lru_cache(maxsize=4)
 def _zone_years(tz: str) -> tuple[list[int], list[list[datetime | None]], list[list[int | None]]]:
-    """Per year from _ZONE_FROM: the UTC offset (µs) of a local time on New
-    Year's midnight; then, per change of offset in the year, the local time
-    from which it holds and the new offset (None where a year has fewer
-    changes than another). A local time skipped in spring or repeated in
-    autumn takes the offset before the change, as Python's fold=0 (and
-    engine.md) has it, so a change holds from the later of its two local
-    readings: 03:00 in Amsterdam, spring and autumn."""
+    """The zone's UTC offset as a function of local time (see _offset_steps).
+    A local time skipped in spring or repeated in autumn takes the offset
+    before the change, as Python's fold=0 (and engine.md) has it, so a
+    change holds from the later of its two local readings: 03:00 in
+    Amsterdam, spring and autumn."""
     zone = ZoneInfo(tz)
+    return _offset_steps(lambda local: local.replace(tzinfo=zone).utcoffset())
 
-    def offset(local: datetime) -> int:
-        return int(local.replace(tzinfo=zone).utcoffset() // timedelta(microseconds=1))
+
+@functools.lru_cache(maxsize=4)
+def _zone_years_utc(tz: str) -> tuple[list[int], list[list[datetime | None]], list[list[int | None]]]:
+    """The zone's UTC offset as a function of the UTC time (see _offset_steps)."""
+    zone = ZoneInfo(tz)
+    return _offset_steps(lambda utc: utc.replace(tzinfo=timezone.utc).astimezone(zone).utcoffset())
+
+
+def _offset_steps(offset_at) -> tuple[list[int], list[list[datetime | None]], list[list[int | None]]]:
+    """A UTC offset that changes in steps, as a function of a time without
+    zone (`offset_at` gives a timedelta), tabled per year from _ZONE_FROM:
+    the offset (µs) at New Year's midnight; then, per change of offset in
+    the year, the time from which it holds and the new offset (None where a
+    year has fewer changes than another)."""
+
+    def offset(at: datetime) -> int:
+        return int(offset_at(at) // timedelta(microseconds=1))
 
     firsts: list[int] = []
     changes: list[list[tuple[datetime, int]]] = []
@@ -97,6 +111,35 @@ def _zone_years(tz: str) -> tuple[list[int], list[list[datetime | None]], list[l
     cuts = [[c[k][0] if k < len(c) else None for c in changes] for k in range(most)]
     afters = [[c[k][1] if k < len(c) else None for c in changes] for k in range(most)]
     return firsts, cuts, afters
+
+
+def _offset_sql(at: str, steps) -> str:
+    """The offset (µs) `steps` give the time `at`, a year from _ZONE_FROM
+    until _ZONE_UNTIL, by list lookups: no zone rules asked per row."""
+    firsts, cuts, afters = steps
+
+    def listed(values, sql) -> str:
+        return "[" + ", ".join("NULL" if v is None else sql(v) for v in values) + "]"
+
+    year = f"(year({at}) - {_ZONE_FROM - 1})"
+    changes = " ".join(
+        f"WHEN {at} >= {listed(cuts[k], lambda v: f'TIMESTAMP {lit(str(v))}')}[{year}] "
+        f"THEN {listed(afters[k], str)}[{year}]"
+        for k in reversed(range(len(cuts)))
+    )
+    first = f"{listed(firsts, str)}[{year}]"
+    return f"CASE {changes} ELSE {first} END" if cuts else first
+
+
+def _in_listed_years(at: str) -> str:
+    return f"{at} >= TIMESTAMP '{_ZONE_FROM}-01-01' AND {at} < TIMESTAMP '{_ZONE_UNTIL}-01-01'"
+
+
+def utc_offset_us(utc: str, tz: str) -> str:
+    """SQL: the zone's UTC offset (µs) at the UTC time `utc` (for an export's
+    text of it): listed, or from DuckDB's zone rules outside the listed years."""
+    return (f"CASE WHEN {_in_listed_years(utc)} THEN {_offset_sql(utc, _zone_years_utc(tz))} "
+            f"ELSE epoch_us(timezone({lit(tz)}, timezone('UTC', {utc}))) - epoch_us({utc}) END")
 
 
 _TIMED = f"{_D * 4}-{_D * 2}-{_D * 2}[T ]{_D * 2}:{_D * 2}:{_D * 2}"
@@ -144,25 +187,13 @@ def timestamp_layers(columns: list[Column], rows: str) -> str:
 
 def _in_zone(local: str, tz: str) -> str:
     """The UTC time of a local time of the zone."""
-    firsts, cuts, afters = _zone_years(tz)
-
-    def listed(values, sql) -> str:
-        return "[" + ", ".join("NULL" if v is None else sql(v) for v in values) + "]"
-
-    year = f"(year({local}) - {_ZONE_FROM - 1})"
-    offset_us = " ".join(
-        f"WHEN {local} >= {listed(cuts[k], lambda v: f'TIMESTAMP {lit(str(v))}')}[{year}] "
-        f"THEN {listed(afters[k], str)}[{year}]"
-        for k in reversed(range(len(cuts)))
-    )
-    offset_us = f"CASE {offset_us} ELSE {listed(firsts, str)}[{year}] END" if cuts else f"{listed(firsts, str)}[{year}]"
-    # outside those years: DuckDB's reading, which takes the later of two
-    # readings of a repeated time, so an hour earlier is tried first
+    # outside the listed years: DuckDB's reading, which takes the later of
+    # two readings of a repeated time, so an hour earlier is tried first
     late = f"timezone('UTC', timezone({lit(tz)}, {local}))"
     early = f"({late} - INTERVAL 1 HOUR)"
     same = f"timezone({lit(tz)}, timezone('UTC', {early})) = {local}"
-    return (f"CASE WHEN {local} >= TIMESTAMP '{_ZONE_FROM}-01-01' AND {local} < TIMESTAMP '{_ZONE_UNTIL}-01-01' "
-            f"THEN make_timestamp(epoch_us({local}) - {offset_us}) WHEN {same} THEN {early} ELSE {late} END")
+    return (f"CASE WHEN {_in_listed_years(local)} THEN make_timestamp(epoch_us({local}) - "
+            f"{_offset_sql(local, _zone_years(tz))}) WHEN {same} THEN {early} ELSE {late} END")
 
 
 def typed_expr(col: Column, tz: str) -> str:
