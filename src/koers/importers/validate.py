@@ -176,12 +176,12 @@ def timestamp_layers(columns: list[Column], rows: str) -> str:
     inside a CASE, where DuckDB computes an expression anew each time it is
     named (outside one, only once), so a local time read there cost three
     times the whole typing of a time with an offset."""
-    stamps = [q(c.name) for c in columns if c.type == ColType.TIMESTAMP]
+    stamps = [c.name for c in columns if c.type == ColType.TIMESTAMP]
     if not stamps:
         return rows
-    shapes = ", ".join(f"{_shape(r)} AS {q('_shape_' + r[1:-1])}" for r in stamps)
-    locals_ = ", ".join(f"CASE WHEN {q('_shape_' + r[1:-1])} = 2 THEN try_cast(replace({r}, 'T', ' ') AS TIMESTAMP) "
-                        f"END AS {q('_local_' + r[1:-1])}" for r in stamps)
+    shapes = ", ".join(f"{_shape(q(n))} AS {q('_shape_' + n)}" for n in stamps)
+    locals_ = ", ".join(f"CASE WHEN {q('_shape_' + n)} = 2 THEN try_cast(replace({q(n)}, 'T', ' ') AS TIMESTAMP) "
+                        f"END AS {q('_local_' + n)}" for n in stamps)
     return f"SELECT *, {locals_} FROM (SELECT *, {shapes} FROM ({rows}))"
 
 
