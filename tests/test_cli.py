@@ -191,6 +191,14 @@ def test_settings_are_stored_and_checked(tmp_path):
     assert runner.invoke(app, ["settings", "--workspace", again]).output.splitlines() == lines
     bad = runner.invoke(app, ["settings", "time_zone=Mars/Olympus", "--workspace", path])
     assert bad.exit_code == 2 and "IANA" in bad.output
+    # one type's points, the others kept; points that are no number refused
+    one = runner.invoke(app, ["settings", "activity_points.email=1.5", "activity_points.call=3", "--workspace", path])
+    assert one.exit_code == 0 and "activity_points=call=3,demo=4.5,email=1.5" in one.output.splitlines()
+    for wrong in ("activity_points.call=nan", "activity_points=call=inf", "activity_points.fax=1"):
+        refused = runner.invoke(app, ["settings", wrong, "--workspace", path])
+        assert refused.exit_code == 2, wrong
+    assert "activity_points=call=3,demo=4.5,email=1.5" in runner.invoke(
+        app, ["settings", "--workspace", path]).output.splitlines()
 
 
 def test_import_exit_codes(tmp_path):
@@ -647,3 +655,10 @@ def test_a_stock_kpis_target_for_a_scope_without_records_has_an_actual_of_0(tmp_
     coverage = {r["owner"]: triple(r) for r in ask("pipeline_coverage", "--by", "owner")}
     assert coverage == {"R1": ("", "100", ""), "R2": ("0", "0", "1000")}
     assert [triple(r) for r in ask("pipeline_coverage", "--by", "team")] == [("", "100", ""), ("0", "0", "1000")]
+
+
+def test_the_warning_of_absent_tables_names_them_in_number():
+    from koers.kpis.compute import _needs
+
+    assert _needs(["orders"]) == "needs the table orders, which is absent or empty"
+    assert _needs(["orders", "costs"]) == "needs the tables orders, costs, which are absent or empty"

@@ -275,16 +275,22 @@ def settings_cmd(
     assignments: Annotated[list[str] | None, typer.Argument(help="NAME=VALUE to change a setting")] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """Show the workspace settings, or change them with NAME=VALUE."""
+    """Show the workspace settings, or change them with NAME=VALUE
+    (activity_points.TYPE=POINTS changes one type's points)."""
     ws = open_workspace(workspace)
     if assignments:
         values = {}
         for a in assignments:
             if "=" not in a:
                 usage_error(f"write NAME=VALUE, got '{a}'; settings: {', '.join(SETTING_NAMES)}")
-            name, text = a.split("=", 1)
+            name, text = (part.strip() for part in a.split("=", 1))
             try:
-                values[name.strip()] = parse_setting(name.strip(), text.strip())
+                if name.startswith("activity_points."):
+                    # one type's points, the others' kept
+                    one = parse_setting("activity_points", f"{name.split('.', 1)[1]}={text}")
+                    values["activity_points"] = {**values.get("activity_points", ws.settings().activity_points), **one}
+                else:
+                    values[name] = parse_setting(name, text)
             except ValueError as e:
                 usage_error(str(e))
         ws.set_settings(**values)

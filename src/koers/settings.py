@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass, field, fields
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -118,7 +119,9 @@ def parse_setting(name: str, text: str) -> object:
         try:
             points[k] = float(v)
         except ValueError:
-            raise ValueError(f"points for '{k}' must be a number, got '{v}'") from None
+            points[k] = math.nan
+        if not math.isfinite(points[k]):  # float() takes nan and inf, which would poison every sum
+            raise ValueError(f"points for '{k}' must be a number, got '{v.strip()}'")
     return points
 
 

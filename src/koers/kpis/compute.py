@@ -58,7 +58,9 @@ def check_values(filters: dict[str, str]) -> None:
 
 
 def _needs(missing: list[str]) -> str:
-    return f"needs the table{'s' if len(missing) > 1 else ''} {', '.join(missing)}, which is absent or empty"
+    if len(missing) == 1:
+        return f"needs the table {missing[0]}, which is absent or empty"
+    return f"needs the tables {', '.join(missing)}, which are absent or empty"
 
 
 def one_value_each(items, what: str = "") -> dict[str, str]:
