@@ -13,6 +13,7 @@ start on.
 from __future__ import annotations
 
 import csv
+import mmap
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -103,20 +104,17 @@ def mixed_line_ends(path: Path) -> bool:
     the header's line end for the whole file and stops at the other kind.
     A CR or bare LF inside a quoted value can make this say yes for a file
     DuckDB reads as it is; `with_line_ends_as_lf` then copies it unchanged.
-    One pass of byte searches, in blocks (on an mmap a search for CR LF
-    crawled)."""
+    One pass of byte searches: for CR in the file mapped, for LF and CR LF
+    in blocks (on a mapped file a search for CR LF crawled)."""
     buf = bytearray(_BLOCK)
     with open(path, "rb", buffering=0) as f:
         n = f.readinto(buf)
         first = buf.find(b"\n", 0, n)
         if first <= 0:
             return False
-        if buf[first - 1] != ord("\r"):  # LF lines: any CR may end one
-            while n:
-                if buf.find(b"\r", 0, n) != -1:
-                    return True
-                n = f.readinto(buf)
-            return False
+        if buf[first - 1] != ord("\r"):  # LF lines: any CR may end one (found in place, no copy)
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                return data.find(b"\r") != -1
         split_pair = False  # a CR ending the last block, an LF starting this one
         while n:
             lfs, pairs = buf.count(b"\n", 0, n), buf.count(b"\r\n", 0, n)

@@ -159,7 +159,7 @@ def _shape(r: str) -> str:
     ISO_TIMESTAMP_RE. (DuckDB's GLOB reads [+-] as a range: the sign is
     [-+].) Once the pattern is met, an offset is a sign after the date."""
     return (
-        f"CASE WHEN {r} GLOB '{_OFFSET_TIMED}' THEN 1 "
+        f"CASE WHEN {r} IS NULL THEN NULL WHEN {r} GLOB '{_OFFSET_TIMED}' THEN 1 "
         f"WHEN {r} GLOB '{_TIMED}' THEN 2 "
         f"WHEN {r} GLOB '{_TIMED}[Zz]' THEN 3 "
         f"WHEN NOT regexp_matches({r}, {lit(ISO_TIMESTAMP_RE)}) THEN NULL "
