@@ -715,8 +715,8 @@ def _table_rules(table: Table, typed: str, settings: Settings) -> list[str]:
 def _may_repeat_keys(con, table: Table, typed: str) -> bool:
     """Whether two rows share a key's hash: if not, no key repeats, and
     `_repeated_key_rule`, which groups the keys themselves and joins the
-    rows back, need not run (on ten million activities that took 4 s where
-    this takes under 3)."""
+    rows back, need not run (on the large demo's ten million activities
+    2.0 s, this 1.8 s; on its four million history rows 1.1 s, this 0.8 s)."""
     keys = ", ".join(q(k) for k in table.key)
     return con.execute(f"SELECT EXISTS (SELECT 1 FROM {typed} GROUP BY hash({keys}) HAVING count(*) > 1)").fetchone()[0]
 
