@@ -479,6 +479,8 @@ def test_a_file_with_two_kinds_of_line_end_is_read_as_it_means(tmp_ws, tmp_path,
     with open(result.rejects_path.parent / "reps.csv", newline="", encoding="utf-8") as f:
         assert [(r["line"], r["name"]) for r in csv.DictReader(f)] == [("5", "Cas")]
     assert [r[:2] for r in table_rows(tmp_ws, "reps")] == [("R1", "Ann\r\nde Vries"), ("R2", "Bob"), ("R4", "Dirk")]
+    crlf = text.count("\r\n") - 1  # the one inside a value is not a line end
+    assert f"reps.csv: {crlf} lines end in CR LF and {5 - crlf} in LF alone" in " ".join(result.warnings)
     assert import_folder(tmp_ws, src).written == 0
 
 

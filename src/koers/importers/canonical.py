@@ -184,7 +184,11 @@ def import_sources(
         for name in LOAD_ORDER:
             if name in by_table:
                 if name in mixed and mixed[name].result():
-                    by_table[name].path = lines.with_line_ends_as_lf(by_table[name].path, Path(scratch))
+                    by_table[name].path, crlf, lf = lines.with_line_ends_as_lf(by_table[name].path, Path(scratch))
+                    if crlf and lf:
+                        result.warnings.append(
+                            f"{by_table[name].name}: {crlf} lines end in CR LF and {lf} in LF alone (rows added by "
+                            "another program?); each was read as a line end")
                 tr = _import_table(con, TABLE_BY_NAME[name], by_table[name], settings, result)
                 result.tables.append(tr)
                 if on_table:

@@ -127,16 +127,21 @@ def mixed_line_ends(path: Path) -> bool:
     return False
 
 
-def with_line_ends_as_lf(path: Path, folder: Path) -> Path:
+def with_line_ends_as_lf(path: Path, folder: Path) -> tuple[Path, int, int]:
     """A copy of the file in `folder` whose records all end in LF: a CR LF
     outside quotes becomes LF, a value's own text is left as it is. Lines
-    keep their numbers."""
+    keep their numbers. With the copy: how many records ended in CR LF, and
+    how many in LF alone."""
     copy = folder / path.name
-    quotes = 0
+    quotes, crlf, lf = 0, 0, 0
     with open(path, "rb") as src, open(copy, "wb") as out:
         for line in src:
             quotes += line.count(b'"')
-            if not quotes % 2 and line.endswith(b"\r\n"):
-                line = line[:-2] + b"\n"
+            if not quotes % 2 and line.endswith(b"\n"):
+                if line.endswith(b"\r\n"):
+                    line = line[:-2] + b"\n"
+                    crlf += 1
+                else:
+                    lf += 1
             out.write(line)
-    return copy
+    return copy, crlf, lf
