@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import mmap
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 _BLOCK = 1 << 24
@@ -71,30 +71,37 @@ def start_lines(path: Path, numbers: Iterable[int], malformed: Iterable[int]) ->
     return found
 
 
+def _lines_of_records(f) -> Iterator[tuple[bytes, bool]]:
+    """Each line of a binary file, and whether it ends a record: a record
+    runs on over line ends while a quote is open (a quote inside a field is
+    written twice, so it never leaves one open)."""
+    quotes = 0
+    for line in f:
+        quotes += line.count(b'"')
+        yield line, not quotes % 2
+
+
 def records_as_written(path: Path, numbers: Iterable[int]) -> dict[int, str]:
     """The text of the records DuckDB numbered `numbers` (the header 1, a
     blank line counted), byte for byte as the file holds them, a byte that is
     not UTF-8 shown as \\xNN: DuckDB's own text of such a record drops the bad
-    byte and the field end after it. A record runs on over line ends while a
-    quote is open (a quote inside a field is written twice, so it never
-    leaves one open)."""
+    byte and the field end after it."""
     wanted: set[int] = set(numbers)
     found: dict[int, str] = {}
     if not wanted:
         return found
-    number, parts, quotes = 0, [], 0
+    number, parts = 0, []
     with open(path, "rb") as f:
-        for line in f:
+        for line, ends in _lines_of_records(f):
             parts.append(line)
-            quotes += line.count(b'"')
-            if quotes % 2:
+            if not ends:
                 continue
             number += 1
             if number in wanted:
                 found[number] = b"".join(parts).rstrip(b"\r\n").decode("utf-8", "backslashreplace")
                 if len(found) == len(wanted):
                     break
-            parts, quotes = [], 0
+            parts = []
     return found
 
 
@@ -133,11 +140,10 @@ def with_line_ends_as_lf(path: Path, folder: Path) -> tuple[Path, int, int]:
     keep their numbers. With the copy: how many records ended in CR LF, and
     how many in LF alone."""
     copy = folder / path.name
-    quotes, crlf, lf = 0, 0, 0
+    crlf, lf = 0, 0
     with open(path, "rb") as src, open(copy, "wb") as out:
-        for line in src:
-            quotes += line.count(b'"')
-            if not quotes % 2 and line.endswith(b"\n"):
+        for line, ends in _lines_of_records(src):
+            if ends and line.endswith(b"\n"):
                 if line.endswith(b"\r\n"):
                     line = line[:-2] + b"\n"
                     crlf += 1
