@@ -16,7 +16,7 @@ from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.compute import QueryError, compute, dim_values
 from koers.kpis.model import label
 from koers.periods import PeriodError, default_periods, parse_instant, parse_spec
-from koers.settings import SETTING_NAMES, parse_setting
+from koers.settings import SETTING_NAMES, parse_assignments
 from koers.store import Workspace, WorkspaceError, now_utc
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Koers: the sales-KPI cockpit.")
@@ -279,20 +279,14 @@ def settings_cmd(
     (activity_points.TYPE=POINTS changes one type's points)."""
     ws = open_workspace(workspace)
     if assignments:
-        values = {}
         for a in assignments:
             if "=" not in a:
                 usage_error(f"write NAME=VALUE, got '{a}'; settings: {', '.join(SETTING_NAMES)}")
-            name, text = (part.strip() for part in a.split("=", 1))
-            try:
-                if name.startswith("activity_points."):
-                    # one type's points, the others' kept
-                    one = parse_setting("activity_points", f"{name.split('.', 1)[1]}={text}")
-                    values["activity_points"] = {**values.get("activity_points", ws.settings().activity_points), **one}
-                else:
-                    values[name] = parse_setting(name, text)
-            except ValueError as e:
-                usage_error(str(e))
+        pairs = [tuple(part.strip() for part in a.split("=", 1)) for a in assignments]
+        try:
+            values = parse_assignments(pairs, ws.settings())
+        except ValueError as e:
+            usage_error(str(e))
         ws.set_settings(**values)
     for name, value in ws.settings().as_inputs().items():
         out.print(f"{name}={value}", highlight=False, soft_wrap=True)

@@ -73,6 +73,20 @@ def _plain(value) -> str:
 SETTING_NAMES = tuple(f.name for f in fields(Settings))
 
 
+def parse_assignments(items: list[tuple[str, str]], current: Settings) -> dict[str, object]:
+    """Settings from NAME=VALUE pairs, checked; `activity_points.TYPE=POINTS`
+    changes one type's points and keeps the others' (from `current`, or an
+    earlier pair)."""
+    values: dict[str, object] = {}
+    for name, text in items:
+        if name.startswith("activity_points."):
+            one = parse_setting("activity_points", f"{name.split('.', 1)[1]}={text}")
+            values["activity_points"] = {**values.get("activity_points", current.activity_points), **one}
+        else:
+            values[name] = parse_setting(name, text)
+    return values
+
+
 def parse_setting(name: str, text: str) -> object:
     """A setting's value from the command line, checked."""
     if name not in SETTING_NAMES:
