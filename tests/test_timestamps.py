@@ -77,11 +77,9 @@ def test_a_local_time_outside_the_listed_years_is_read_by_the_zone_rules():
 
 
 def written_by_export(instants: list[datetime], tz: str) -> list[str | None]:
-    from koers.importers.canonical import _export_expr, _export_rows
-
-    rows = _export_rows([CREATED_AT], tz, "SELECT * FROM (SELECT unnest(range(len($1))) AS i, "
+    rows = validate.export_rows([CREATED_AT], tz, "SELECT * FROM (SELECT unnest(range(len($1))) AS i, "
                                           "unnest($1::TIMESTAMP[]) AS created_at)")
-    got = _CON.execute(f"SELECT {_export_expr(CREATED_AT, tz)} FROM ({rows}) ORDER BY i", [instants]).fetchall()
+    got = _CON.execute(f"SELECT {validate.export_expr(CREATED_AT, tz)} FROM ({rows}) ORDER BY i", [instants]).fetchall()
     return [r[0] for r in got]
 
 

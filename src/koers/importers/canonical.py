@@ -28,6 +28,8 @@ from koers.importers.validate import (
     Check,
     checks_in_one_pass,
     column_checks,
+    export_expr,
+    export_rows,
     keeps_raw,
     lit,
     q,
@@ -36,10 +38,9 @@ from koers.importers.validate import (
     text_needed,
     timestamp_layers,
     typed_expr,
-    utc_offset_us,
 )
 from koers.kpis import derived
-from koers.model import LOAD_ORDER, SQL_TYPES, TABLE_BY_NAME, ColType, Table
+from koers.model import LOAD_ORDER, SQL_TYPES, TABLE_BY_NAME, Table
 from koers.settings import Settings
 from koers.store import Workspace, columns_ddl, now_utc
 
@@ -880,34 +881,6 @@ def _as_they_came(con, table: Table, source: Source) -> str:
 
 
 # -- export ----------------------------------------------------------------
-def _export_expr(col, tz: str) -> str:
-    """A column as an export writes it; a timestamp's from `_export_rows`."""
-    c = q(col.name)
-    if col.type == ColType.TIMESTAMP:
-        off = q("_offset_" + col.name)
-        local = f"make_timestamp(epoch_us({c}) + {off})"
-        minutes = f"CAST(trunc({off} / 60000000) AS INTEGER)"
-        sign = f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END"
-        offset = f"{sign} || lpad(CAST(abs({minutes}) // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST(abs({minutes}) % 60 AS VARCHAR), 2, '0')"
-        frac = f"CASE WHEN microsecond({c}) % 1000000 <> 0 THEN strftime({local}, '.%f') ELSE '' END"
-        return f"CASE WHEN {c} IS NOT NULL THEN strftime({local}, '%Y-%m-%dT%H:%M:%S') || {frac} || {offset} END AS {c}"
-    if col.type == ColType.MONTH:
-        return f"strftime({c}, '%Y-%m') AS {c}"
-    if col.type == ColType.DATE:
-        return f"strftime({c}, '%Y-%m-%d') AS {c}"
-    return c
-
-
-def _export_rows(columns, tz: str, rows: str) -> str:
-    """`rows` with each timestamp's UTC offset in the zone beside it, made
-    once per row: `_export_expr` names it inside a CASE, where DuckDB makes
-    an expression anew each time it is named (an offset from the zone rules,
-    made six times a timestamp, was most of an export's time)."""
-    offsets = [f"{utc_offset_us(q(c.name), tz)} AS {q('_offset_' + c.name)}"
-               for c in columns if c.type == ColType.TIMESTAMP]
-    return f"SELECT {', '.join(['*', *offsets])} FROM ({rows})"
-
-
 def export_folder(ws: Workspace, folder: Path) -> dict[str, int]:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -919,18 +892,17 @@ def export_folder(ws: Workspace, folder: Path) -> dict[str, int]:
         for name in LOAD_ORDER:
             take(name)
             table = TABLE_BY_NAME[name]
-            exprs = ", ".join(_export_expr(c, tz) for c in table.columns)
+            exprs = ", ".join(export_expr(c, tz) for c in table.columns)
             # a key that may repeat orders by every column after it: the same rows, the same file
             order = ", ".join(q(k) for k in table.key + (
                 () if table.unique else tuple(c for c in table.column_names if c not in table.key)))
-            rows = _export_rows(table.columns, tz, f"SELECT * FROM {q(name)}")
+            rows = export_rows(table.columns, tz, f"SELECT * FROM {q(name)}")
             con.execute(
                 f"COPY (SELECT {exprs} FROM ({rows}) ORDER BY {order}) TO {lit(str(folder / (name + '.csv')))} "
                 "(HEADER, DELIMITER ',')"
             )
             counts[name] = con.execute(f"SELECT count(*) FROM {q(name)}").fetchone()[0]
-        if not made.write(con, folder, lambda col: _export_expr(col, tz),
-                          lambda columns, rows: _export_rows(columns, tz, rows)):
+        if not made.write(con, folder, tz):
             (folder / made.FILE).unlink(missing_ok=True)  # from an earlier export into this folder
         settings_file.write(settings, folder)
     return counts

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from koers.importers.validate import lit, raw, timestamp_layers, typed_expr
+from koers.importers.validate import export_expr, export_rows, lit, raw, timestamp_layers, typed_expr
 from koers.model import TABLE_BY_NAME
 
 FILE = "koers_made_history.csv"
@@ -59,17 +59,15 @@ def mark(con) -> None:
     )
 
 
-def write(con, folder: Path, timestamp, rows) -> bool:
+def write(con, folder: Path, tz: str) -> bool:
     """The made rows into FILE in `folder`, their entered_at written as
-    stage_history.csv writes it (`timestamp`: the export's expression for a
-    column, read from `rows`: the export's rows for it); nothing when Koers
-    made none."""
+    stage_history.csv writes it; nothing when Koers made none."""
     if not con.execute("SELECT count(*) FROM koers_generated_history").fetchone()[0]:
         return False
     entered_at = TABLE_BY_NAME["stage_history"].column("entered_at")
-    made = rows([entered_at], "SELECT * FROM koers_generated_history")
+    made = export_rows([entered_at], tz, "SELECT * FROM koers_generated_history")
     con.execute(
-        f"COPY (SELECT opportunity_id, stage, {timestamp(entered_at)} FROM ({made}) ORDER BY ALL) "
+        f"COPY (SELECT opportunity_id, stage, {export_expr(entered_at, tz)} FROM ({made}) ORDER BY ALL) "
         f"TO {lit(str(folder / FILE))} (HEADER, DELIMITER ',')"
     )
     return True

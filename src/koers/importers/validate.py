@@ -4,7 +4,9 @@ A row's text is typed once (`typed_expr`); every check that looks at one
 row alone is then tested in a single scan (`checks_in_one_pass`), each
 failure giving (line, column, value, reason), so one pass reports every
 problem of every row. Rules run on DuckDB whatever the workspace kind:
-validation is part of the one writer.
+validation is part of the one writer. An export writes a value back as
+text (`export_expr`), a timestamp with its offset in the workspace zone
+from the same table of the zone's changes the typing reads.
 """
 
 from __future__ import annotations
@@ -135,11 +137,40 @@ def _in_listed_years(at: str) -> str:
     return f"{at} >= TIMESTAMP '{_ZONE_FROM}-01-01' AND {at} < TIMESTAMP '{_ZONE_UNTIL}-01-01'"
 
 
-def utc_offset_us(utc: str, tz: str) -> str:
+def _utc_offset_us(utc: str, tz: str) -> str:
     """SQL: the zone's UTC offset (µs) at the UTC time `utc` (for an export's
     text of it): listed, or from DuckDB's zone rules outside the listed years."""
     return (f"CASE WHEN {_in_listed_years(utc)} THEN {_offset_sql(utc, _zone_years_utc(tz))} "
             f"ELSE epoch_us(timezone({lit(tz)}, timezone('UTC', {utc}))) - epoch_us({utc}) END")
+
+
+def export_expr(col, tz: str) -> str:
+    """A column as an export writes it (the inverse of typed_expr); a
+    timestamp's from `export_rows`."""
+    c = q(col.name)
+    if col.type == ColType.TIMESTAMP:
+        off = q("_offset_" + col.name)
+        local = f"make_timestamp(epoch_us({c}) + {off})"
+        minutes = f"CAST(trunc({off} / 60000000) AS INTEGER)"
+        sign = f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END"
+        offset = f"{sign} || lpad(CAST(abs({minutes}) // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST(abs({minutes}) % 60 AS VARCHAR), 2, '0')"
+        frac = f"CASE WHEN microsecond({c}) % 1000000 <> 0 THEN strftime({local}, '.%f') ELSE '' END"
+        return f"CASE WHEN {c} IS NOT NULL THEN strftime({local}, '%Y-%m-%dT%H:%M:%S') || {frac} || {offset} END AS {c}"
+    if col.type == ColType.MONTH:
+        return f"strftime({c}, '%Y-%m') AS {c}"
+    if col.type == ColType.DATE:
+        return f"strftime({c}, '%Y-%m-%d') AS {c}"
+    return c
+
+
+def export_rows(columns, tz: str, rows: str) -> str:
+    """`rows` with each timestamp's UTC offset in the zone beside it, made
+    once per row: `export_expr` names it inside a CASE, where DuckDB makes
+    an expression anew each time it is named (an offset from the zone rules,
+    made six times a timestamp, was most of an export's time)."""
+    offsets = [f"{_utc_offset_us(q(c.name), tz)} AS {q('_offset_' + c.name)}"
+               for c in columns if c.type == ColType.TIMESTAMP]
+    return f"SELECT {', '.join(['*', *offsets])} FROM ({rows})"
 
 
 _TIMED = f"{_D * 4}-{_D * 2}-{_D * 2}[T ]{_D * 2}:{_D * 2}:{_D * 2}"
