@@ -206,11 +206,15 @@ def test_a_deal_whose_history_koers_made_still_moves_after_an_export_and_import(
         assert sorted(o18) == ["New", "Proposal"], ws.url
 
 
+def csv_field(text: str) -> str:
+    return f'"{text}"' if "," in text else text
+
+
 def _leads_created(tmp_ws, tmp_path, created: dict[str, str]) -> dict[str, str]:
     """Each lead's created_at as written and as stored (UTC), all landed."""
     src = tmp_path / "in"
     write(src, "reps", BASE_REPS)
-    write(src, "leads", "lead_id,created_at,owner_id\n" + "\n".join(f"{k},{v},R1" for k, v in created.items()))
+    write(src, "leads", "lead_id,created_at,owner_id\n" + "\n".join(f"{k},{csv_field(v)},R1" for k, v in created.items()))
     assert import_folder(tmp_ws, src).rejected == 0
     return {r[0]: r[1].isoformat() for r in table_rows(tmp_ws, "leads")}
 
@@ -229,6 +233,16 @@ def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
         "L10": "2025-03-04T09:15:00z",
         "L11": " 2025-03-04T09:15:00+01:00 ",
         "L12": "2025-03-04",  # a day alone: its local midnight
+        # ISO 8601's basic form, and its decimal comma
+        "L13": "20250304T091500+0100",
+        "L14": "20250304T0915",
+        "L15": "20250304T091500.25Z",
+        "L16": "20250304T091530,5-05:30",
+        "L17": "20250304",
+        "L18": "2025-03-04T09:15:00,250+01:00",
+        "L19": "2025-03-04 09:15:00,5",
+        "L20": "20251026T023000",  # the repeated hour, local: its first occurrence
+        "L21": "20251026T023000+01",
     })
     assert got == {
         "L1": "2025-03-30T00:30:00",
@@ -243,6 +257,15 @@ def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
         "L10": "2025-03-04T09:15:00",
         "L11": "2025-03-04T08:15:00",
         "L12": "2025-03-03T23:00:00",
+        "L13": "2025-03-04T08:15:00",
+        "L14": "2025-03-04T08:15:00",
+        "L15": "2025-03-04T09:15:00.250000",
+        "L16": "2025-03-04T14:45:30.500000",
+        "L17": "2025-03-03T23:00:00",
+        "L18": "2025-03-04T08:15:00.250000",
+        "L19": "2025-03-04T08:15:00.500000",
+        "L20": "2025-10-26T00:30:00",
+        "L21": "2025-10-26T01:30:00",
     }
 
 
@@ -292,10 +315,21 @@ def test_an_offset_or_a_year_that_iso_8601_has_not_is_not_a_timestamp(tmp_ws, tm
         "12025-03-04",
         "999-03-04T09:15:00",
         "-2025-03-04T09:15:00",  # 2026 BC
+        # ISO 8601 keeps its basic and extended forms apart
+        "20250304T09:15",
+        "2025-03-04T0915",
+        "20250304 091500",
+        "20250304T091500+25",
+        "20250304T09",  # hours alone, a fraction of a minute: no form this file reads
+        "2025-03-04T09:15,5",
+        "20250230T091500",
+        "2025-W10-2T09:15:00",  # week and ordinal dates
+        "2025-063T09:15:00",
+        "2025030",
     ]
     src = tmp_path / "in"
     write(src, "reps", BASE_REPS)
-    write(src, "leads", "lead_id,created_at,owner_id\n" + "\n".join(f"L{i},{v},R1" for i, v in enumerate(bad)))
+    write(src, "leads", "lead_id,created_at,owner_id\n" + "\n".join(f"L{i},{csv_field(v)},R1" for i, v in enumerate(bad)))
     write(src, "customers", "customer_id,name,acquired_on\nC1,Acme,12025-03-04\nC2,Bolt,2025-03-04")
     result = import_folder(tmp_ws, src)
     found = {(r["file"], r["column"], r["value"], r["reason"].split(" (")[0]) for r in rejects(result)}

@@ -65,6 +65,7 @@ def test_an_amount_is_in_doubt_when_the_two_marks_read_it_a_thousand_times_apart
     ("2025-03-04", "day_first", "2025-03-04"), ("04-03-2025", "day_first", "2025-03-04"),
     ("4/3/2025", "day_first", "2025-03-04"), ("3/4/2025", "month_first", "2025-03-04"),
     ("45720", "day_first", "2025-03-04"), ("04.03.2025", "day_first", "2025-03-04"),
+    ("20250304", "day_first", "2025-03-04"), ("20250304T0000", "day_first", "2025-03-04"),
 ])
 def test_dates_in_every_common_form(text, order, want):
     assert parse_date(text, order) == want
@@ -75,12 +76,21 @@ def test_timestamps_keep_their_offset_or_stay_local():
     assert parse_timestamp("2025-03-04T09:15:00+01:00") == "2025-03-04T09:15:00+01:00"
     assert parse_timestamp("45720.5") == "2025-03-04T12:00:00"
     assert parse_timestamp("2025-03-04T09:15+01") == "2025-03-04T09:15:00+01:00"
+    # a fraction of a second is kept, after a point or ISO 8601's decimal comma
+    assert parse_timestamp("2025-03-04 09:15:00.25") == "2025-03-04T09:15:00.250000"
+    assert parse_timestamp("2025-03-04T09:15:00,5") == "2025-03-04T09:15:00.500000"
+    # ISO 8601's basic form
+    assert parse_timestamp("20250304T091500+0100") == "2025-03-04T09:15:00+01:00"
+    assert parse_timestamp("20250304T0915") == "2025-03-04T09:15:00"
+    assert parse_timestamp("20250304T091500,5Z") == "2025-03-04T09:15:00.500000+00:00"
     for bad in ("31-02-2025", "2025-13-01", "next tuesday", "12025-03-04T09:15:00",
-                "2025-03-04T09:15:00+25:00", "2025-03-04T09:15:00+19:00", "2025-03-04T09:15:00+01:60"):
+                "2025-03-04T09:15:00+25:00", "2025-03-04T09:15:00+19:00", "2025-03-04T09:15:00+01:60",
+                "20250304T09:15", "2025-03-04T0915", "20250230T0915", "2025-W10-2T09:15"):
         with pytest.raises(ValueError):
             parse_timestamp(bad)
-    with pytest.raises(ValueError, match="time of day"):
-        parse_date("04-03-2025 09:15")
+    for timed in ("04-03-2025 09:15", "20250304T0915", "20250304T0000Z"):
+        with pytest.raises(ValueError, match="time of day"):
+            parse_date(timed)
 
 
 # -- files in every dialect -------------------------------------------------------

@@ -22,6 +22,9 @@ from koers.model import TABLE_BY_NAME
 ZONES = ["Europe/Amsterdam", "America/New_York", "Australia/Sydney", "Australia/Lord_Howe", "Pacific/Chatham",
          "Asia/Kolkata", "America/Sao_Paulo", "Africa/Casablanca", "UTC"]
 CREATED_AT = TABLE_BY_NAME["leads"].column("created_at")
+# ISO 8601's extended form and its basic, a fraction after a point or a comma
+LOCAL_FORMS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d", "%Y-%m-%dT%H:%M:%S,%f",
+               "%Y%m%dT%H%M%S", "%Y%m%dT%H%M", "%Y%m%dT%H%M%S.%f", "%Y%m%dT%H%M%S,%f", "%Y%m%d"]
 
 
 def as_utc(local: datetime, tz: str) -> datetime:
@@ -65,10 +68,27 @@ def test_every_change_of_offset_is_read_as_python_reads_it(tz):
 @settings(max_examples=40, deadline=None)
 @given(st.sampled_from(ZONES), st.lists(st.tuples(
     st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(2099, 12, 31)),
-    st.sampled_from(["%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d"])), min_size=1, max_size=300))
+    st.sampled_from(LOCAL_FORMS)), min_size=1, max_size=300))
 def test_any_local_time_is_read_as_python_reads_it(tz, moments):
     texts = [moment.strftime(form) for moment, form in moments]
     assert read_by_import(texts, tz) == [as_utc(datetime.fromisoformat(t), tz) for t in texts]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(
+    st.datetimes(min_value=datetime(1000, 1, 2), max_value=datetime(9999, 12, 30)),  # four-digit years
+    st.sampled_from([f for f in LOCAL_FORMS if "%H" in f]),
+    st.integers(min_value=-18 * 60, max_value=18 * 60),
+    st.sampled_from(["{sign}{h:02}:{m:02}", "{sign}{h:02}{m:02}", "{sign}{h:02}", "Z"])), min_size=1, max_size=300))
+def test_any_time_with_an_offset_is_read_as_python_reads_it(moments):
+    """In the extended form or the basic, whatever the workspace zone."""
+    texts = []
+    for moment, form, minutes, offset in moments:
+        h, m = divmod(abs(minutes), 60)
+        written = offset.format(sign="-" if minutes < 0 else "+", h=h, m=m)
+        texts.append(moment.strftime(form) + (written if m == 0 or "{m" in offset else "Z"))
+    want = [datetime.fromisoformat(t).astimezone(timezone.utc).replace(tzinfo=None) for t in texts]
+    assert read_by_import(texts, "Europe/Amsterdam") == want
 
 
 def test_a_local_time_outside_the_listed_years_is_read_by_the_zone_rules():

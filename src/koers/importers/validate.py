@@ -26,8 +26,15 @@ _D = "[0-9]"
 # optional; after a time an offset: Z, or hours, hours and minutes, with or
 # without a colon, no further from UTC than 18:00 (as java.time; real ones lie
 # within -12:00..+14:00)
-ISO_TIMESTAMP_RE = (r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
-                 r"([Zz]|[+-]((0\d|1[0-7])(:?[0-5]\d)?|18(:?00)?))?)?$")
+_ISO_OFFSET = r"([Zz]|[+-]((0\d|1[0-7])(:?[0-5]\d)?|18(:?00)?))"
+ISO_TIMESTAMP_RE = rf"^\d{{4}}-\d{{2}}-\d{{2}}([T ]\d{{2}}:\d{{2}}(:\d{{2}}(\.\d+)?)?{_ISO_OFFSET}?)?$"
+# ISO 8601's other forms of the same: the basic one, without the date's
+# hyphens and the time's colons (20250304T091500+0100, 20250304), and a
+# fraction of a second after a decimal comma (2025-03-04T09:15:00,250),
+# which ISO 8601 prefers. Exports seldom write them, so they are read
+# apart from the extended form with a point (_shape's shape 5).
+ISO_OTHER_FORMS_RE = (rf"^(\d{{8}}(T\d{{4}}(\d{{2}}([.,]\d+)?)?{_ISO_OFFSET}?)?"
+                      rf"|\d{{4}}-\d{{2}}-\d{{2}}[T ]\d{{2}}:\d{{2}}:\d{{2}},\d+{_ISO_OFFSET}?)$")
 _PERIOD_RE = {
     "year": r"^\d{4}$",
     "quarter": r"^\d{4}-Q[1-4]$",
@@ -179,8 +186,9 @@ _OFFSET_TIMED = f"{_TIMED}[-+]0{_D}:[0-5]{_D}"  # the shape exports write
 
 def _shape(r: str) -> str:
     """How a timestamp's text is read: 1 with its offset as the shape
-    exports write it, 2 as local time, 3 as UTC (Z), 4 with another offset;
-    null when it is no timestamp. DuckDB's casts are laxer than ISO 8601: a
+    exports write it, 2 as local time, 3 as UTC (Z), 4 with another offset,
+    5 in one of ISO 8601's other forms (ISO_OTHER_FORMS_RE: with or without
+    an offset, timestamp_layers reads which); null when it is no timestamp. DuckDB's casts are laxer than ISO 8601: a
     cast to TIMESTAMP drops an offset it does not expect (09:15:00+01:30:15
     reads as 09:15), one to TIMESTAMPTZ takes +25:00 and minutes of 60, and
     both take a year of any number of digits. So a value is cast only once
@@ -193,11 +201,35 @@ def _shape(r: str) -> str:
         f"CASE WHEN {r} IS NULL THEN NULL WHEN {r} GLOB '{_OFFSET_TIMED}' THEN 1 "
         f"WHEN {r} GLOB '{_TIMED}' THEN 2 "
         f"WHEN {r} GLOB '{_TIMED}[Zz]' THEN 3 "
-        f"WHEN NOT regexp_matches({r}, {lit(ISO_TIMESTAMP_RE)}) THEN NULL "
+        f"WHEN NOT regexp_matches({r}, {lit(ISO_TIMESTAMP_RE)}) THEN "
+        f"CASE WHEN regexp_matches({r}, {lit(ISO_OTHER_FORMS_RE)}) THEN 5 END "
         f"WHEN right({r}, 1) IN ('Z', 'z') THEN 3 "
         f"WHEN regexp_matches({r}, '^.{{10}}[T ].*[+-]') THEN 4 "
         "ELSE 2 END"
     )
+
+
+# ISO 8601's basic form, as patterns and the extended text each gives
+_BASIC_TO_EXTENDED = (
+    (r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})", r"\1-\2-\3 \4:\5:\6"),
+    (r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})", r"\1-\2-\3 \4:\5:00"),
+    (r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3 00:00:00"),
+)
+
+
+def _extended(r: str) -> str:
+    """The text of a timestamp of shape 5 in the extended form with seconds
+    and a decimal point, its offset Z written +00; the patterns are laxer
+    than ISO_OTHER_FORMS_RE, which it has met."""
+    text = r
+    for pattern, extended in _BASIC_TO_EXTENDED:
+        text = f"regexp_replace({text}, {lit(pattern)}, {lit(extended)})"
+    return f"regexp_replace(replace({text}, ',', '.'), '[Zz]$', '+00')"
+
+
+def _has_offset(r: str) -> str:
+    """Whether a timestamp of shape 5 names its offset."""
+    return f"regexp_matches({r}, {lit(r'([Zz]|[0-9][+-][0-9]{2}(:?[0-9]{2})?)$')})"
 
 
 def timestamp_layers(columns: list[Column], rows: str) -> str:
@@ -210,9 +242,15 @@ def timestamp_layers(columns: list[Column], rows: str) -> str:
     stamps = [c.name for c in columns if c.type == ColType.TIMESTAMP]
     if not stamps:
         return rows
-    shapes = ", ".join(f"{_shape(q(n))} AS {q('_shape_' + n)}" for n in stamps)
-    locals_ = ", ".join(f"CASE WHEN {q('_shape_' + n)} = 2 THEN try_cast(replace({q(n)}, 'T', ' ') AS TIMESTAMP) "
-                        f"END AS {q('_local_' + n)}" for n in stamps)
+
+    def shape(n: str) -> str:
+        return q("_shape_" + n)
+
+    shapes = ", ".join(f"{_shape(q(n))} AS {shape(n)}" for n in stamps)
+    locals_ = ", ".join(
+        f"CASE WHEN {shape(n)} = 2 THEN try_cast(replace({q(n)}, 'T', ' ') AS TIMESTAMP) "
+        f"WHEN {shape(n)} = 5 AND NOT {_has_offset(q(n))} THEN try_cast({_extended(q(n))} AS TIMESTAMP) "
+        f"END AS {q('_local_' + n)}" for n in stamps)
     return f"SELECT *, {locals_} FROM (SELECT *, {shapes} FROM ({rows}))"
 
 
@@ -246,9 +284,12 @@ def typed_expr(col: Column, tz: str) -> str:
         with_seconds = (f"CASE WHEN substr({r}, 17, 1) IN ('+', '-') "
                         f"THEN left({r}, 16) || ':00' || substr({r}, 17) ELSE {r} END")
         zulu = f"try_cast(replace(left({r}, -1), 'T', ' ') AS TIMESTAMP)"
-        return (f"CASE {q('_shape_' + col.name)} WHEN 1 THEN {instant(r)} "
-                f"WHEN 2 THEN {_in_zone(q('_local_' + col.name), tz)} WHEN 3 THEN {zulu} "
-                f"WHEN 4 THEN {instant(with_seconds)} END")
+        # a local time (shape 2, or 5 without an offset) is read in the zone once
+        shape, local = q("_shape_" + col.name), q("_local_" + col.name)
+        return (f"CASE WHEN {local} IS NOT NULL THEN {_in_zone(local, tz)} "
+                f"ELSE CASE {shape} WHEN 1 THEN {instant(r)} WHEN 3 THEN {zulu} "
+                f"WHEN 4 THEN {instant(with_seconds)} WHEN 5 THEN CASE WHEN {_has_offset(r)} THEN {instant(_extended(r))} "
+                "END END END")
     if t == ColType.DATE:
         return f"CASE WHEN regexp_matches({r}, '^\\d{{4}}-\\d{{2}}-\\d{{2}}$') THEN try_cast({r} AS DATE) END"
     if t == ColType.NUMBER:

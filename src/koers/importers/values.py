@@ -9,12 +9,15 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
-from koers.importers.validate import ISO_TIMESTAMP_RE
+from koers.importers.validate import ISO_OTHER_FORMS_RE, ISO_TIMESTAMP_RE
 
 _EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 = 1900-01-01, past Excel's 1900 leap-year slip
 # ISO 8601 as a canonical file has it (an offset only after a time, no further from UTC than
 # 18:00): fromisoformat alone takes +23:59, and +01:60 as +02:00
 _ISO = re.compile(ISO_TIMESTAMP_RE)
+_ISO_OTHER_FORMS = re.compile(ISO_OTHER_FORMS_RE)  # basic (20250304T0915), or a decimal comma
+# what may follow a day in a date column: its midnight, written out (extended or basic)
+_MIDNIGHTS = ("", "T00:00", " 00:00", "T00:00:00", " 00:00:00", "T0000", "T000000")
 _SPLIT = re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})(?:[T ,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
 _SERIAL = re.compile(r"^\d{1,6}(\.\d+)?$")
 _SPACES = re.compile(r"[\s\u00a0\u202f]")
@@ -107,11 +110,12 @@ def _parse(text: str, order: str, fmt: str | None, with_time: bool) -> str:
         except ValueError:
             raise ValueError(f"does not match the format {fmt}") from None
         return _out(moment, with_time)
-    if _ISO.match(t):
+    if _ISO.match(t) or _ISO_OTHER_FORMS.match(t):
         if not with_time:
-            if len(t) != 10 and not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ]00:00(:00)?", t):
+            day = 10 if t[4] == "-" else 8
+            if t[day:] not in _MIDNIGHTS:
                 raise ValueError("a date was expected, this has a time of day")
-            t = t[:10]
+            t = t[:day]
         try:
             moment = datetime.fromisoformat(t[:-1] + "+00:00" if t[-1] in "Zz" else t)
         except ValueError:
@@ -141,4 +145,6 @@ def _parse(text: str, order: str, fmt: str | None, with_time: bool) -> str:
 
 
 def _out(moment: datetime, with_time: bool) -> str:
-    return moment.isoformat(timespec="seconds") if with_time else moment.date().isoformat()
+    if not with_time:
+        return moment.date().isoformat()
+    return moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
