@@ -243,6 +243,7 @@ def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
         "L19": "2025-03-04 09:15:00,5",
         "L20": "20251026T023000",  # the repeated hour, local: its first occurrence
         "L21": "20251026T023000+01",
+        "L22": "2025-03-31T23:59:59.9999999",  # digits past the microsecond are cut: still the 31st
     })
     assert got == {
         "L1": "2025-03-30T00:30:00",
@@ -266,6 +267,7 @@ def test_timestamps_local_offset_and_dst(tmp_ws, tmp_path):
         "L19": "2025-03-04T08:15:00.500000",
         "L20": "2025-10-26T00:30:00",
         "L21": "2025-10-26T01:30:00",
+        "L22": "2025-03-31T21:59:59.999999",
     }
 
 
