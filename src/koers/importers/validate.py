@@ -161,8 +161,11 @@ def export_expr(col, tz: str) -> str:
         minutes = f"CAST(trunc({off} / 60000000) AS INTEGER)"
         sign = f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END"
         offset = f"{sign} || lpad(CAST(abs({minutes}) // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST(abs({minutes}) % 60 AS VARCHAR), 2, '0')"
-        frac = f"CASE WHEN microsecond({c}) % 1000000 <> 0 THEN strftime({local}, '.%f') ELSE '' END"
-        return f"CASE WHEN {c} IS NOT NULL THEN strftime({local}, '%Y-%m-%dT%H:%M:%S') || {frac} || {offset} END AS {c}"
+        frac = f"CASE WHEN microsecond({c}) % 1000000 <> 0 THEN strftime({c}, '.%f') ELSE '' END"
+        # An offset of seconds (Monrovia's -00:44:30, until 1972) has no ISO
+        # 8601 form: such an instant is written in UTC, so it reads back the same.
+        return (f"CASE WHEN {off} % 60000000 <> 0 THEN strftime({c}, '%Y-%m-%dT%H:%M:%S') || {frac} || 'Z' "
+                f"WHEN {c} IS NOT NULL THEN strftime({local}, '%Y-%m-%dT%H:%M:%S') || {frac} || {offset} END AS {c}")
     if col.type == ColType.MONTH:
         return f"strftime({c}, '%Y-%m') AS {c}"
     if col.type == ColType.DATE:
