@@ -191,10 +191,11 @@ def _shape(r: str) -> str:
     """How a timestamp's text is read: 1 with its offset as the shape
     exports write it, 2 as local time, 3 as UTC (Z), 4 with another offset,
     5 in one of ISO 8601's other forms (ISO_OTHER_FORMS_RE: with or without
-    an offset, timestamp_layers reads which); null when it is no timestamp. DuckDB's casts are laxer than ISO 8601: a
-    cast to TIMESTAMP drops an offset it does not expect (09:15:00+01:30:15
-    reads as 09:15), one to TIMESTAMPTZ takes +25:00 and minutes of 60, and
-    both take a year of any number of digits. So a value is cast only once
+    an offset, timestamp_layers reads which); null when it is no timestamp.
+    DuckDB's casts are laxer than ISO 8601: a cast to TIMESTAMP drops an
+    offset it does not expect (09:15:00+01:30:15 reads as 09:15), one to
+    TIMESTAMPTZ takes +25:00 and minutes of 60, and both take a year of any
+    number of digits. So a value is cast only once
     its shape is known: the shapes exports write most (seconds, and an
     offset of fewer than ten hours, Z or none) by a GLOB, which costs no
     more than the tests it replaced; any other by the full pattern,
