@@ -458,6 +458,18 @@ def test_a_stray_quote_early_in_a_file_is_one_rejected_line_and_nothing_is_guess
     assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["# R3", "R0", "R2"]
 
 
+def test_a_field_of_hundreds_of_kilobytes_is_read_and_the_lines_after_it_are_counted(tmp_ws, tmp_path):
+    """Python's csv module refuses a field over 128 KiB by default: the
+    line numbers of a file's rejected rows are found past one all the same."""
+    src = tmp_path / "in"
+    note = "line one\n" + "x" * 200_000
+    write(src, "customers", f'customer_id,name,acquired_on\nC1,"{note}",2024-01-01\nC2,Ok,2024-01-01\n'
+                            "C3,Bad,2024-13-01\n")
+    result = import_folder(tmp_ws, src)
+    assert [(r["line"], r["column"], r["value"]) for r in rejects(result)] == [("5", "acquired_on", "2024-13-01")]
+    assert [(r[0], len(r[1])) for r in table_rows(tmp_ws, "customers")] == [("C1", len(note)), ("C2", 2)]
+
+
 def test_an_end_before_its_start_lands_with_a_warning_unless_the_data_model_forbids_it(tmp_ws, tmp_path):
     src = tmp_path / "in"
     write(src, "reps", "rep_id,name,hired_on,left_on\nR1,Ann,2020-01-01,\nR9,Zed,2025-03-10,2025-03-01")
