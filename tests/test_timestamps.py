@@ -104,19 +104,26 @@ def written_by_export(instants: list[datetime], tz: str) -> list[str | None]:
 
 
 def as_written(utc: datetime, tz: str) -> str:
-    local = utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz))
-    if local.utcoffset() % timedelta(minutes=1):  # ISO 8601 has no offset of seconds: written in UTC
-        return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"
-    return local.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
+    spec = "microseconds" if utc.microsecond else "seconds"
+    try:
+        local = utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(tz))
+    except OverflowError:  # a local time past 9999 or before 0001
+        local = None
+    if local is None or local.utcoffset() % timedelta(minutes=1):  # ISO 8601 has no offset of seconds
+        return utc.isoformat(timespec=spec) + "Z"
+    return local.isoformat(timespec=spec)
 
 
-@pytest.mark.parametrize("tz", [*ZONES, "America/St_Johns", "Africa/Monrovia"])
+@pytest.mark.parametrize("tz", [*ZONES, "America/St_Johns", "Africa/Monrovia", "Etc/GMT+5"])  # GMT+5: -05:00 in year 1 too
 def test_an_export_writes_each_instant_with_the_offset_python_gives_it(tz):
     """Around every change of 1970 to 2099, and outside those years (where
-    DuckDB's zone rules and Python's part for Morocco's after 2087); and
-    reads back as the same instant."""
+    DuckDB's zone rules and Python's part for Morocco's after 2087) to the
+    ends of four-digit years; and reads back as the same instant."""
     _, cuts, _ = validate._zone_years_utc(tz)
-    instants = [datetime(1965, 7, 1, 12)] + ([datetime(2150, 7, 1, 12, 0, 0, 250)] if tz != "Africa/Casablanca" else [])
+    # and the first and last instants of four-digit years (9999-12-31T23:59:59Z is a common "never")
+    instants = [datetime(1965, 7, 1, 12), datetime(1, 1, 1), datetime(1, 1, 1, 23)]
+    if tz != "Africa/Casablanca":
+        instants += [datetime(2150, 7, 1, 12, 0, 0, 250), datetime(9999, 12, 31), datetime(9999, 12, 31, 23, 59, 59)]
     for cut in [c for row in cuts for c in row if c is not None]:
         instants += [cut + timedelta(minutes=15 * k) for k in range(-8, 8)]
         instants += [cut + timedelta(microseconds=d) for d in (-1, 1)]

@@ -151,6 +151,11 @@ def _utc_offset_us(utc: str, tz: str) -> str:
             f"ELSE epoch_us(timezone({lit(tz)}, timezone('UTC', {utc}))) - epoch_us({utc}) END")
 
 
+# the local times an export writes with their offset: of the years 0001 to 9999
+_FIRST_YEAR_US = (datetime(1, 1, 1) - datetime(1970, 1, 1)) // timedelta(microseconds=1)
+_PAST_YEAR_9999_US = (datetime(9999, 12, 31) - datetime(1970, 1, 1) + timedelta(days=1)) // timedelta(microseconds=1)
+
+
 def export_expr(col, tz: str) -> str:
     """A column as an export writes it (the inverse of typed_expr); a
     timestamp's from `export_rows`."""
@@ -162,9 +167,13 @@ def export_expr(col, tz: str) -> str:
         sign = f"CASE WHEN {minutes} < 0 THEN '-' ELSE '+' END"
         offset = f"{sign} || lpad(CAST(abs({minutes}) // 60 AS VARCHAR), 2, '0') || ':' || lpad(CAST(abs({minutes}) % 60 AS VARCHAR), 2, '0')"
         frac = f"CASE WHEN microsecond({c}) % 1000000 <> 0 THEN strftime({c}, '.%f') ELSE '' END"
-        # An offset of seconds (Monrovia's -00:44:30, until 1972) has no ISO
-        # 8601 form: such an instant is written in UTC, so it reads back the same.
-        return (f"CASE WHEN {off} % 60000000 <> 0 THEN strftime({c}, '%Y-%m-%dT%H:%M:%S') || {frac} || 'Z' "
+        # In UTC, so it reads back the same: an instant whose offset has
+        # seconds (Monrovia's -00:44:30, until 1972), of which ISO 8601 has no
+        # form, or whose local time is of a year of other than four digits
+        # (9999-12-31T23:59:59Z, a "never", is 10000-01-01 in Amsterdam).
+        utc = (f"{off} % 60000000 <> 0 OR epoch_us({c}) + {off} < {_FIRST_YEAR_US} "
+               f"OR epoch_us({c}) + {off} >= {_PAST_YEAR_9999_US}")
+        return (f"CASE WHEN {utc} THEN strftime({c}, '%Y-%m-%dT%H:%M:%S') || {frac} || 'Z' "
                 f"WHEN {c} IS NOT NULL THEN strftime({local}, '%Y-%m-%dT%H:%M:%S') || {frac} || {offset} END AS {c}")
     if col.type == ColType.MONTH:
         return f"strftime({c}, '%Y-%m') AS {c}"
