@@ -854,6 +854,23 @@ def test_a_repeated_id_after_a_rejected_row_of_it_lands(tmp_ws, tmp_path):
     assert [r[:2] for r in table_rows(tmp_ws, "reps")] == [("R1", "Ann")]
 
 
+def test_a_duplicate_names_its_key_as_the_file_wrote_it(tmp_ws, tmp_path):
+    """Two history rows at one instant written with two offsets: the report
+    gives the second one's key in its own words, not the stored UTC time."""
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(src, "stages", "stage,sequence,probability,kind\nNew,1,10,open")
+    write(src, "opportunities", "opportunity_id,owner_id,created_at,status,amount,stage\n"
+                                "O1,R1,2024-10-01T10:00:00+02:00,open,100,New")
+    write(src, "stage_history", "opportunity_id,stage,entered_at\nO1,New,2024-10-03T10:29:00+02:00\n"
+                                "O1,New, 20241003T0829Z")
+    result = import_folder(tmp_ws, src)
+    assert [(r["line"], r["value"], r["reason"]) for r in rejects(result)] == [
+        ("3", "O1/New/20241003T0829Z", "duplicate of line 2")]
+    with open(result.rejects_path.parent / "stage_history.csv", newline="", encoding="utf-8") as f:
+        assert [r["entered_at"] for r in csv.DictReader(f)] == [" 20241003T0829Z"]  # kept as it came
+
+
 def test_a_group_with_a_rejected_row_keeps_the_rows_the_workspace_holds(tmp_ws, tmp_path):
     """The rejected row may be the new version of a held one: the group is not
     brought whole, so nothing of it is deleted; its good rows the workspace

@@ -816,6 +816,17 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
     out.mkdir(parents=True, exist_ok=True)
     report = out / "rejects.csv"
     _place_lines(con, sources)
+    came = {}  # per CSV file, the temporary table of its rejected rows as they came
+    for i, source in enumerate(sources):
+        if source.keep_rejected is not None or not con.execute(
+                "SELECT count(*) FROM _rejects WHERE file = ? AND line IS NOT NULL", [source.name]).fetchone()[0]:
+            continue
+        table = TABLE_BY_NAME[source.table]
+        came[source.name] = f"_came_{i}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {came[source.name]} AS SELECT * FROM "
+                    f"({_as_they_came(con, table, source)}) WHERE _line IN "
+                    f"(SELECT line FROM _rejects WHERE file = {lit(source.name)})")
+        _duplicates_as_written(con, table, source.name, came[source.name])
     dup = lit(_DUPLICATE)
     referred = f"try_cast(substr(r.reason, {len(_DUPLICATE) + 1}) AS BIGINT)"
     con.execute(
@@ -836,9 +847,8 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
         table = TABLE_BY_NAME[source.table]
         cols = ", ".join(f"s.{q(c)}" for c in table.column_names)
         name = lit(source.name)
-        rows = (f"SELECT coalesce(m.physical, s._line) AS line, {cols} FROM ({_as_they_came(con, table, source)}) s "
-                f"LEFT JOIN _line_map m ON m.file = {name} AND m.internal = s._line WHERE s._line IN "
-                f"(SELECT line FROM _rejects WHERE file = {name})")
+        rows = (f"SELECT coalesce(m.physical, s._line) AS line, {cols} FROM {came[source.name]} s "
+                f"LEFT JOIN _line_map m ON m.file = {name} AND m.internal = s._line")
         if source.malformed:
             # a record that could not be split into fields is kept whole, as its text
             empty = ", ".join(f"NULL AS {q(c)}" for c in table.column_names)
@@ -847,6 +857,15 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
                     f"ON m.file = r.file AND m.internal = r.line WHERE r.file = {name} AND r.col IS NULL")
         con.execute(f"COPY ({rows} ORDER BY line) TO {lit(str(out / source.name))} (HEADER, DELIMITER ',')")
     return report
+
+
+def _duplicates_as_written(con, table: Table, fname: str, came: str) -> None:
+    """A row rejected as a duplicate names its key as the file wrote it
+    (trimmed, as every reported value), not as stored: a timestamp in UTC
+    matched neither line's text."""
+    written = " || '/' || ".join(f"coalesce(trim(c.{q(k)}), '')" for k in table.key)
+    con.execute(f"UPDATE _rejects SET value = {written} FROM {came} c WHERE _rejects.file = ? "
+                f"AND starts_with(_rejects.reason, {lit(_DUPLICATE)}) AND _rejects.line = c._line", [fname])
 
 
 def _place_lines(con, sources: list[Source]) -> None:
