@@ -740,11 +740,12 @@ def test_numbers_that_are_no_amounts_and_decimals_in_whole_numbers_are_rejected(
     src = tmp_path / "in"
     write(src, "reps", BASE_REPS)
     write(src, "stages", "stage,sequence,probability,kind\nNew,1,10,open\nHalf,2.5,20,open\nTwo,2.0,30,open\n"
-                         "Odd,3,NaN,open")
+                         "Odd,3,NaN,open\nThree,3e0,40,open\nFour,.4e1,50,open\nTenth,1e-1,60,open\n"
+                         "Huge,1e300,70,open")
     write(src, "customers", "customer_id,acquired_on\nC1,2024-01-01")
     write(src, "orders", "order_id,customer_id,ordered_on,amount\nA,C1,2025-01-01,inf\nB,C1,2025-01-01,1_000\n"
                          "C,C1,2025-01-01,1e400\nD,C1,2025-01-01,-1.5e3")
-    write(src, "nps", "customer_id,responded_on,score\nC1,2025-01-01,9.6\nC1,2025-01-02,10.0")
+    write(src, "nps", "customer_id,responded_on,score\nC1,2025-01-01,9.6\nC1,2025-01-02,10.0\nC1,2025-01-03,1E1")
     result = import_folder(tmp_ws, src)
     found = {(r["file"], r["line"]): (r["column"], r["reason"]) for r in rejects(result)}
     assert found == {
@@ -753,11 +754,14 @@ def test_numbers_that_are_no_amounts_and_decimals_in_whole_numbers_are_rejected(
         ("orders.csv", "2"): ("amount", "not a number (plain, with a decimal point: 1234.5)"),
         ("orders.csv", "3"): ("amount", "not a number (plain, with a decimal point: 1234.5)"),
         ("orders.csv", "4"): ("amount", "not a number (plain, with a decimal point: 1234.5)"),
+        ("stages.csv", "8"): ("sequence", "not a whole number"),
+        ("stages.csv", "9"): ("sequence", "not a whole number"),  # past what a double holds exactly
         ("nps.csv", "2"): ("score", "not a whole number"),
     }
     assert table_rows(tmp_ws, "orders")[0][:5] == ("D", "C1", None, pd.Timestamp("2025-01-01").date(), -1500.0)
-    assert [r[1:3] for r in table_rows(tmp_ws, "stages")] == [(1, 10.0), (2, 30.0)]
-    assert [r[2] for r in table_rows(tmp_ws, "nps")] == [10]
+    # a whole number in any form a number takes
+    assert sorted(r[1:3] for r in table_rows(tmp_ws, "stages")) == [(1, 10.0), (2, 30.0), (3, 40.0), (4, 50.0)]
+    assert [r[2] for r in table_rows(tmp_ws, "nps")] == [10, 10]
 
 
 def test_a_rep_whose_manager_is_rejected_is_rejected_down_the_chain(tmp_ws, tmp_path):

@@ -312,9 +312,14 @@ def typed_expr(col: Column, tz: str) -> str:
         number = f"try_cast({r} AS DOUBLE)"
         return f"CASE WHEN regexp_matches({r}, {lit(_NUMBER_RE)}) AND isfinite({number}) THEN {number} END"
     if t == ColType.INTEGER:
-        # a cast to BIGINT rounds 9.6 to 10: only whole numbers (10.0 too) pass
+        # A cast to BIGINT rounds 9.6 to 10: only whole numbers pass, in any
+        # form a number takes (10.0, 1e1); one with an exponent or a point
+        # through a double, exact up to 2^53.
+        number = f"try_cast({r} AS DOUBLE)"
         return (f"CASE WHEN regexp_matches({r}, '^[+-]?[0-9]+([.]0*)?$') "
-                f"THEN try_cast(split_part({r}, '.', 1) AS BIGINT) END")
+                f"THEN try_cast(split_part({r}, '.', 1) AS BIGINT) "
+                f"WHEN regexp_matches({r}, {lit(_NUMBER_RE)}) AND {number} = trunc({number}) "
+                f"AND abs({number}) <= 9007199254740992 THEN CAST({number} AS BIGINT) END")
     if t == ColType.MONTH:
         return f"CASE WHEN regexp_matches({r}, {lit(_MONTH_RE)}) THEN try_cast({r} || '-01' AS DATE) END"
     if t == ColType.PERIOD:
