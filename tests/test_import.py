@@ -458,6 +458,20 @@ def test_a_stray_quote_early_in_a_file_is_one_rejected_line_and_nothing_is_guess
     assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["# R3", "R0", "R2"]
 
 
+def test_a_quote_never_closed_is_reported_as_such_with_the_lines_it_took(tmp_ws, tmp_path):
+    """CSV reads on to the file's end from an open quote: the report says
+    so, rather than blame a quote inside a value."""
+    src = tmp_path / "in"
+    write(src, "reps", 'rep_id,name,hired_on\nR0,ok,2024-01-01\nR1,"Open,2024-01-01\nR2,ok,2024-01-01\n'
+                       "R3,ok,2024-01-01")
+    result = import_folder(tmp_ws, src)
+    assert [(r["line"], r["value"], r["reason"]) for r in rejects(result)] == [(
+        "3", 'R1,"Open,2024-01-01\nR2,ok,2024-01-01\nR3,ok,2024-01-01',
+        "malformed CSV line: a quote that is never closed, so this line and the 2 after it (the rest of the "
+        'file) were read as one value; close the quote or double it ("")')]
+    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R0"]
+
+
 def test_a_field_of_hundreds_of_kilobytes_is_read_and_the_lines_after_it_are_counted(tmp_ws, tmp_path):
     """Python's csv module refuses a field over 128 KiB by default: the
     line numbers of a file's rejected rows are found past one all the same."""

@@ -35,6 +35,18 @@ def one_line_per_record(path: Path, records: int) -> bool:
     return lines == records
 
 
+def ends_file(path: Path, text: str | None) -> bool:
+    """Whether a record's `text` (as DuckDB gives it) is the end of the file,
+    line ends aside."""
+    if not text:
+        return False
+    tail = text.encode("utf-8", errors="replace").rstrip(b"\r\n").replace(b"\r\n", b"\n")
+    with open(path, "rb") as f:
+        f.seek(max(0, path.stat().st_size - 2 * len(tail) - 2))  # room for CR LF line ends
+        end = f.read().rstrip(b"\r\n").replace(b"\r\n", b"\n")
+    return end.endswith(tail)
+
+
 def start_lines(path: Path, numbers: Iterable[int], malformed: Iterable[int]) -> dict[int, int]:
     """The line each numbered record starts on. A kept row's number is the
     import's own (2 for the first, skipping the numbers of malformed
