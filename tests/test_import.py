@@ -450,12 +450,13 @@ def test_a_stray_quote_early_in_a_file_is_one_rejected_line_and_nothing_is_guess
     starting with # for a comment."""
     src = tmp_path / "in"
     write(src, "reps", 'rep_id,name,hired_on\nR0,ok,2024-01-01\nR1,"bad "quote" here",2024-01-01\n'
-                       "R2,ok,2024-01-01\n# R3,hash,2024-01-01")
+                       "R2,ok,2024-01-01\n# R3,hash,2024-01-01\nR4,Bad \"quote,2024-01-01")
     result = import_folder(tmp_ws, src)
     found = [(r["line"], r["value"], r["reason"]) for r in rejects(result)]
     assert found == [("3", 'R1,"bad "quote" here",2024-01-01', "malformed CSV line: a quote inside a value that is "
                       'not doubled (""), or text after a value\'s closing quote')]
-    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["# R3", "R0", "R2"]
+    assert [r[:2] for r in table_rows(tmp_ws, "reps")] == [("# R3", "hash"), ("R0", "ok"), ("R2", "ok"),
+                                                          ("R4", 'Bad "quote')]  # in a value not quoted: text
 
 
 def test_a_quote_never_closed_is_reported_as_such_with_the_lines_it_took(tmp_ws, tmp_path):
