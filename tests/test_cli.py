@@ -662,3 +662,13 @@ def test_the_warning_of_absent_tables_names_them_in_number():
 
     assert _needs(["orders"]) == "needs the table orders, which is absent or empty"
     assert _needs(["orders", "costs"]) == "needs the tables orders, costs, which are absent or empty"
+
+
+def test_python_dash_m_koers_is_the_cli():
+    """Where the `koers` script is not on the PATH (a venv not activated)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "koers", "kpi", "no_such_kpi"], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "unknown KPI" in done.stderr + done.stdout
