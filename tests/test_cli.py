@@ -201,6 +201,31 @@ def test_settings_are_stored_and_checked(tmp_path):
         app, ["settings", "--workspace", path]).output.splitlines()
 
 
+def test_settings_say_when_the_activity_points_table_gives_the_points(tmp_path):
+    """kpis.md: the setting stands in for the table while that is absent or empty."""
+    path = str(tmp_path / "p.duckdb")
+    quiet = runner.invoke(app, ["settings", "activity_points.call=3", "--workspace", path])
+    assert quiet.exit_code == 0 and "note:" not in quiet.output
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "activity_points.csv").write_text("type,points\ncall,7\ndemo,4\n")
+    assert runner.invoke(app, ["import", str(src), "--workspace", path]).exit_code == 0
+    for args in (["activity_points.call=3"], []):
+        said = runner.invoke(app, ["settings", *args, "--workspace", path])
+        assert said.exit_code == 0
+        assert "note: the workspace's activity_points table (2 types) gives the points" in said.output
+
+
+def test_export_into_a_file_is_a_usage_error(tmp_path, ws):
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    for target in (afile, afile / "sub"):
+        result = runner.invoke(app, ["export", str(target), "--workspace", ws])
+        assert result.exit_code == 2, result.output
+        assert str(afile) in result.output and "Traceback" not in result.output
+    assert afile.read_text() == ""
+
+
 def test_import_exit_codes(tmp_path):
     path = str(tmp_path / "i.duckdb")
     bad = tmp_path / "bad"

@@ -133,8 +133,15 @@ def export_cmd(folder: Path, workspace: WorkspaceOpt = None) -> None:
     """Write the workspace as a canonical dataset folder that import reads back."""
     from koers.importers.canonical import export_folder
 
+    ws = open_workspace(workspace, read_only=True)
+    if folder.exists() and not folder.is_dir():
+        usage_error(f"'{folder}' is a file, not a folder")
     try:
-        counts = export_folder(open_workspace(workspace, read_only=True), folder)
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        usage_error(f"cannot make the folder '{folder}': {e.strerror}")
+    try:
+        counts = export_folder(ws, folder)
     except WorkspaceError as e:
         usage_error(str(e))
     err.print(f"exported {sum(counts.values())} rows in {len(counts)} tables to {folder}", highlight=False)
@@ -290,6 +297,10 @@ def settings_cmd(
         ws.set_settings(**values)
     for name, value in ws.settings().as_inputs().items():
         out.print(f"{name}={value}", highlight=False, soft_wrap=True)
+    table_points = ws.counts().get("activity_points", 0)
+    if table_points:  # kpis.md: the setting stands in for the table, absent or empty
+        err.print(f"note: the workspace's activity_points table ({table_points} types) gives the points, "
+                  "not the activity_points setting, which counts only while that table is empty", highlight=False)
 
 
 @app.command("demo")
