@@ -468,13 +468,22 @@ def test_a_deleted_pipedrive_deal_is_rejected_not_counted_as_open(tmp_ws, tmp_pa
         assert con.execute("SELECT count(*) FROM opportunities WHERE opportunity_id = '101'").fetchone()[0] == 0
 
 
-def test_hubspot_internal_stage_names_have_the_kind_and_order_of_their_labels(tmp_ws, tmp_path):
-    assert _hubspot(tmp_ws, tmp_path, ["1,Jan,2025-03-04 09:15,closedwon,2025-04-30 12:00,100",
-                                       "2,Jan,2025-03-04 09:15,contractsent,2025-04-30 12:00,100",
-                                       "3,Jan,2025-03-04 09:15,closedlost,2025-04-30 12:00,100"]).rejected == 0
+def test_hubspot_internal_stage_names_are_the_stages_of_their_labels(tmp_ws, tmp_path):
+    """An export of internal values (closedwon) and one of labels name the
+    same stages: the one after the other changes nothing."""
+    assert _hubspot(tmp_ws, tmp_path, ["1,Jan,2025-03-04 09:15,Closed Won,2025-04-30 12:00,100",
+                                       "2,Jan,2025-03-04 09:15,Contract Sent,2025-04-30 12:00,100",
+                                       "3,Jan,2025-03-04 09:15,Closed Lost,2025-04-30 12:00,100"]).rejected == 0
+    again = _hubspot(tmp_ws, tmp_path, ["1,Jan,2025-03-04 09:15,closedwon,2025-04-30 12:00,100",
+                                        "2,Jan,2025-03-04 09:15,CONTRACT SENT,2025-04-30 12:00,100",
+                                        "3,Jan,2025-03-04 09:15,closedlost,2025-04-30 12:00,100"])
+    assert (again.rejected, again.written) == (0, 0)
     with tmp_ws.reader() as con:
         stages = con.execute("SELECT stage, sequence, probability, kind FROM stages ORDER BY sequence").fetchall()
-    assert stages == [("contractsent", 5, 90.0, "open"), ("closedwon", 6, 100.0, "won"), ("closedlost", 7, 0.0, "lost")]
+        deals = con.execute("SELECT opportunity_id, stage, status FROM opportunities ORDER BY 1").fetchall()
+    assert stages == [("Contract Sent", 5, 90.0, "open"), ("Closed Won", 6, 100.0, "won"),
+                      ("Closed Lost", 7, 0.0, "lost")]
+    assert deals == [("1", "Closed Won", "won"), ("2", "Contract Sent", "open"), ("3", "Closed Lost", "lost")]
 
 
 def test_excel_unicode_text_and_a_workbook_value_beyond_the_header(tmp_ws, tmp_path):
