@@ -486,6 +486,16 @@ def test_hubspot_internal_stage_names_are_the_stages_of_their_labels(tmp_ws, tmp
     assert deals == [("1", "Closed Won", "won"), ("2", "Contract Sent", "open"), ("3", "Closed Lost", "lost")]
 
 
+def test_a_deal_that_cannot_be_read_or_a_repeated_header_makes_no_rep_or_stage(tmp_ws, tmp_path):
+    result = _hubspot(tmp_ws, tmp_path, ["1,Jan,2025-03-04 09:15,Closed Won,2025-04-30 12:00,100",
+                                         "2,Ghost Rep,2025-03-04 09:15,Ghost Stage,2025-04-30 12:00,abc",
+                                         "Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount"])
+    assert set(_rejects(result)) == {3, 4}
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT rep_id FROM reps").fetchall() == [("Jan",)]
+        assert con.execute("SELECT stage FROM stages").fetchall() == [("Closed Won",)]
+
+
 def test_excel_unicode_text_and_a_workbook_value_beyond_the_header(tmp_ws, tmp_path):
     from openpyxl import Workbook
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -392,11 +392,14 @@ def written_rows(spec: TableSpec, mapping: Mapping) -> Source:
 
 
 def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSpec],
-              main: bool = True, home: str = "EUR") -> Source:
+              main: bool = True, home: str = "EUR", unread: Collection[int] = ()) -> Source:
     """`main`: this table's rows are the file's (not values gathered from
     them, as the stages of deals): it reports the file's malformed lines,
     once, and a row of it without its key is rejected, never passed over;
-    `home`: the workspace currency."""
+    `home`: the workspace currency; `unread`: the file's lines a table of
+    its own rows could not read, which a table gathered from them passes
+    over (a deal rejected, or a header repeated among the rows, makes no
+    rep)."""
     tab, fs = data[spec.source], files[spec.source]
     table = TABLE_BY_NAME[spec.table]
     rows = tab.rows
@@ -471,6 +474,9 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         amount, texts = marked
         origin["currency"] = origin.get(amount, amount)
         said["currency"] = pd.Series(texts, dtype=object)
+    if not main and unread:
+        out = out[~out["_line"].isin(set(unread))]
+        problems = [p for p in problems if p[0] not in set(unread)]
     if spec.unique:
         key = [k for k in table.key if k in out.columns]
         # a row with an empty required key names no row of a table gathered from another's rows (a deal
@@ -713,8 +719,13 @@ def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
     first = {}  # the table that reports a file's malformed lines: one whose rows are the file's, where there is one
     for t in sorted((t for t in mapping.tables if t.rows is None), key=lambda t: t.unique):
         first.setdefault(t.source, t)
-    sources = [written_rows(t, mapping) if t.rows is not None
-               else map_table(t, data, mapping.files, main=first[t.source] is t, home=home)
-               for t in mapping.tables]
+    mapped: dict[int, Source] = {}
+    unread: dict[str, set[int]] = {}  # per file, the lines a table of its own rows could not read
+    for i, t in sorted(((i, t) for i, t in enumerate(mapping.tables) if t.rows is None), key=lambda it: it[1].unique):
+        main = first[t.source] is t
+        mapped[i] = map_table(t, data, mapping.files, main=main, home=home, unread=unread.get(t.source, ()))
+        if main:
+            unread[t.source] = {p[0] for p in mapped[i].problems if p[0] is not None}
+    sources = [written_rows(t, mapping) if t.rows is not None else mapped[i] for i, t in enumerate(mapping.tables)]
     origin = f"{Path(mapping_path).resolve()}: " + ", ".join(str(Path(p).resolve()) for p in paths)
     return import_sources(ws, sources, origin, on_table)
