@@ -453,6 +453,21 @@ def test_a_file_with_a_bom_saved_partly_as_windows_1252_keeps_its_first_column(t
         assert con.execute("SELECT list(DISTINCT owner_id) FROM opportunities").fetchone()[0] == ["René"]
 
 
+def test_a_line_in_neither_utf8_nor_windows_1252_is_rejected_and_the_rest_lands(tmp_ws, tmp_path):
+    """0x81 is undefined in Windows-1252: the line is rejected, as in a
+    canonical file, its byte shown as \\x81; the other lines land."""
+    data = (ODOO_HEAD.encode() + b"\n1;Ren\xc3\xa9;04-03-2025 09:15;New;10;;100\n"
+            b"2;Ren\x81e;04-03-2025 09:15;New;10;;100\n3;Ren\xe9;04-03-2025 09:15;New;10;;100\n")
+    result = _odoo(tmp_ws, tmp_path / "odd.csv", [], data=data)
+    assert _rejects(result) == {3: ("2;Ren\\x81e;04-03-2025 09:15;New;10;;100",
+                                    "neither UTF-8 nor Windows-1252 text: save the file as UTF-8")}
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT list(opportunity_id ORDER BY 1), list(DISTINCT owner_id) FROM opportunities"
+                           ).fetchone() == (["1", "3"], ["René"])
+    with pytest.raises(MappingError, match=r"the header \(line 1\) is neither UTF-8 nor Windows-1252"):
+        _odoo(tmp_ws, tmp_path / "head.csv", [], data=b"\x81" + data)
+
+
 def test_a_repeated_or_empty_header_name_matters_only_where_the_mapping_reads_it(tmp_ws, tmp_path):
     line = "1;Jan;04-03-2025 09:15;New;10;;100;a;;b"
     assert _odoo(tmp_ws, tmp_path / "tags.csv", [line], head=ODOO_HEAD + ";Tags;;Tags").rejected == 0

@@ -58,15 +58,18 @@ def read_tabular(path: Path, sheet: str | int | None = None, delimiter: str | No
 UTF8_BOM = b"\xef\xbb\xbf"
 
 
-def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
+def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str, set[int]]:
+    """The file's text, the encoding it was read in, and the lines that are
+    text in neither UTF-8 nor Windows-1252 (their bytes beyond ASCII shown
+    as \\xNN), which are rejected, as in a canonical file."""
     if encoding:
         try:  # a BOM is no part of the first column's name, whatever the encoding says
-            return data.removeprefix(UTF8_BOM).decode(encoding).removeprefix("\ufeff"), encoding
+            return data.removeprefix(UTF8_BOM).decode(encoding).removeprefix("\ufeff"), encoding, set()
         except (UnicodeDecodeError, LookupError) as e:
             raise FileError(f"{name}: cannot be read as {encoding}: {e}") from None
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode text": UTF-16 with its BOM
         try:
-            return data.decode("utf-16"), "utf-16"
+            return data.decode("utf-16"), "utf-16", set()
         except UnicodeDecodeError as e:
             raise FileError(f"{name}: starts as UTF-16 text but cannot be read as such: {e}") from None
     for enc in ENCODINGS:
@@ -74,13 +77,19 @@ def _decode(data: bytes, encoding: str | None, name: str) -> tuple[str, str]:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        # a BOM means UTF-8 with BOM; plain UTF-8 otherwise (cp1252 decodes anything)
+        # a BOM means UTF-8 with BOM; plain UTF-8 otherwise
         if enc == "utf-8-sig" and not data.startswith(b"\xef\xbb\xbf"):
             enc = "utf-8"
         if enc == "cp1252" and _has_utf8(data):
-            return _line_by_line(data), "utf-8 and cp1252, line by line"
-        return text, enc
-    raise FileError(f"{name}: not UTF-8 and not Windows-1252 text")  # pragma: no cover - cp1252 takes all bytes
+            text, _ = _line_by_line(data)  # every line is one or the other: cp1252 read the whole
+            return text, "utf-8 and cp1252, line by line", set()
+        return text, enc, set()
+    # Windows-1252 leaves five bytes undefined (0x81, 0x8d, 0x8f, 0x90, 0x9d):
+    # a line holding one is text in neither
+    text, unread = _line_by_line(data)
+    if 1 in unread:
+        raise FileError(f"{name}: the header (line 1) is neither UTF-8 nor Windows-1252 text; save the file as UTF-8")
+    return text, "utf-8 and cp1252, line by line", unread
 
 
 def _has_utf8(data: bytes) -> bool:
@@ -97,11 +106,22 @@ def _utf8(line: bytes) -> str | None:
         return None
 
 
-def _line_by_line(data: bytes) -> str:
-    """Each line as UTF-8 where it is, else as Windows-1252: read whole as
-    Windows-1252, a UTF-8 line's é would become Ã©."""
+def _line_by_line(data: bytes) -> tuple[str, set[int]]:
+    """Each line as UTF-8 where it is, else as Windows-1252 (read whole as
+    Windows-1252, a UTF-8 line's é would become Ã©); and the lines that are
+    neither, each kept with its bytes beyond ASCII as \\xNN."""
     data = data.removeprefix(UTF8_BOM)  # no part of the first column's name
-    return "".join(_utf8(line) or line.decode("cp1252") for line in data.splitlines(keepends=True))
+    texts, unread = [], set()
+    for number, line in enumerate(data.splitlines(keepends=True), start=1):
+        text = _utf8(line)
+        if text is None:
+            try:
+                text = line.decode("cp1252")
+            except UnicodeDecodeError:
+                text = line.decode("utf-8", errors="backslashreplace")
+                unread.add(number)
+        texts.append(text)
+    return "".join(texts), unread
 
 
 def sniff_delimiter(text: str) -> str:
@@ -123,7 +143,7 @@ def sniff_delimiter(text: str) -> str:
 
 
 def _read_csv(path: Path, delimiter: str | None, encoding: str | None, ends_at_blank_line: bool = False) -> Tabular:
-    text, enc = _decode(path.read_bytes(), encoding, path.name)
+    text, enc, unread = _decode(path.read_bytes(), encoding, path.name)
     delim = delimiter or sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:
@@ -140,6 +160,11 @@ def _read_csv(path: Path, delimiter: str | None, encoding: str | None, ends_at_b
     if ends_at_blank_line:
         read = read[:_footer_at(read)]
     for start, end, record in read:
+        if unread and not unread.isdisjoint(range(start, end + 1)):
+            physical = physical or io.StringIO(text, newline="").readlines()
+            malformed.append((start, "".join(physical[start - 1:end]).rstrip("\r\n"),
+                              "neither UTF-8 nor Windows-1252 text: save the file as UTF-8"))
+            continue
         if not any(v.strip() for v in record):
             continue
         if any(v.strip() for v in record[len(columns):]):  # more fields than the header names
