@@ -478,9 +478,20 @@ def test_a_repeated_or_empty_header_name_matters_only_where_the_mapping_reads_it
 def test_a_deleted_pipedrive_deal_is_rejected_not_counted_as_open(tmp_ws, tmp_path):
     deleted = _spoil_csv(EXPORTS / "pipedrive_deals.csv", tmp_path / "deals.csv", 2, "Deal - Status", "deleted")
     result = import_mapped(tmp_ws, preset_path("pipedrive"), [deleted])
-    assert list(_rejects(result)) == [2]
+    # named by the column its cases read, with the value it held
+    with open(result.rejects_path, encoding="utf-8") as f:
+        assert [(r["line"], r["column"], r["value"], r["reason"]) for r in csv.DictReader(f)] == [
+            ("2", "Deal - Status (status)", "deleted", "required value missing")]
     with tmp_ws.reader() as con:
         assert con.execute("SELECT count(*) FROM opportunities WHERE opportunity_id = '101'").fetchone()[0] == 0
+
+
+def test_a_value_made_by_a_template_is_reported_under_the_columns_it_reads(tmp_ws, tmp_path):
+    spoilt = _spoil_csv(EXPORTS / "pipedrive_deals.csv", tmp_path / "deals.csv", 2, "Deal - Won time", "x")
+    result = import_mapped(tmp_ws, preset_path("pipedrive"), [spoilt])
+    with open(result.rejects_path, encoding="utf-8") as f:
+        assert [(r["line"], r["column"], r["value"]) for r in csv.DictReader(f)] == [
+            ("2", "Deal - Won time, Deal - Lost time (closed_at)", "x")]
 
 
 def test_hubspot_internal_stage_names_are_the_stages_of_their_labels(tmp_ws, tmp_path):

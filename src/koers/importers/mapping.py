@@ -102,6 +102,13 @@ class ColumnSpec:
         """The templates this column fills: its own, or its cases'."""
         return [self.template] if self.template else [x for _, x, filled in self.cases if filled]
 
+    def file_columns(self, columns: list[str]) -> list[str]:
+        """The columns of a file with `columns` a value made by cases or a
+        template reads: its conditions' and its templates' (a report names them)."""
+        names = [n for conditions, _, _ in self.cases for n in conditions]
+        names += [n for template in self.templates() for n in _FIELD.findall(template)]
+        return [n for n in dict.fromkeys(names) if n in columns]
+
     def refers_to(self) -> set[str]:
         """Names this column's value depends on (mapped columns or file columns)."""
         names = set(self.when)
@@ -414,9 +421,11 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     for c in _in_order(spec):
         col = table.column(c.target)
         src = _pick(c.column, tab.columns) if c.column else None
-        label = f"{src} ({c.target})" if src and src != c.target else c.target
-        if src and src != c.target:
-            origin[c.target] = src
+        read_from = [src] if src else c.file_columns(tab.columns)  # cases and templates: the columns they read
+        named = ", ".join(read_from)
+        label = f"{named} ({c.target})" if named and named != c.target else c.target
+        if named and named != c.target:
+            origin[c.target] = named
         if src:
             from_file.add(c.target)
             texts = rows[src].astype(str).str.strip()
@@ -466,6 +475,9 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
                                for text, t, number in zip(texts, theirs, numbers)]
             labels[c.target] = label
         rewritten = [t if v is not None and v != t else None for t, v in zip(texts, values)]
+        if c.cases and len(read_from) == 1:  # no case met: the report shows what the column held
+            held = rows[read_from[0]].astype(str).str.strip().reset_index(drop=True)
+            rewritten = [h if t == "" and h else r for r, t, h in zip(rewritten, texts, held)]
         if any(t is not None for t in rewritten):
             said[c.target] = pd.Series(rewritten, dtype=object)
     marked = _money_checks(table, out, money, labels, problems, home)
