@@ -286,7 +286,7 @@ def test_an_amount_that_names_its_currency_is_in_that_currency_never_the_workspa
                              "ORDER BY 1").fetchall()
     assert landed == [("A", 1200.0, "USD"), ("B", 500.0, "USD"), ("F", 1000.0, "USD")]
     assert _rejects(result) == {
-        4: ("GBP", "no exchange rate for GBP on or before 2025-03-04"),
+        4: ("GBP 1,000.00", "no exchange rate for GBP on or before 2025-03-04"),  # the amount's mark: its text
         5: ("USD 300", "an amount in USD, the row's currency is EUR"),
         6: ("CAD", "no exchange rate for CAD on or before 2025-03-04"),
     }
@@ -305,6 +305,19 @@ def test_a_currency_only_an_amount_names_is_reported_under_that_amount_as_writte
     with open(result.rejects_path, encoding="utf-8") as f:
         found = [(r["line"], r["column"], r["value"], r["reason"]) for r in csv.DictReader(f)]
     assert found == [("2", "Verwachte omzet (currency)", "$ 100", "no exchange rate for USD on or before 2025-03-01")]
+
+
+def test_a_currency_an_amount_names_where_the_currency_column_is_empty_is_reported_under_the_amount(
+        tmp_ws, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_text("ID;Verkoper;Aangemaakt op;Fase;Kans;Sluitingsdatum;Verwachte omzet;Valuta\n"
+                    "1;Jan;01-03-2025 10:00:00;Nieuw;10;;$ 100;\n2;Jan;01-03-2025 10:00:00;Nieuw;10;;250;GBP\n",
+                    encoding="utf-8")
+    result = import_mapped(tmp_ws, preset_path("odoo"), [path])
+    with open(result.rejects_path, encoding="utf-8") as f:
+        found = [(r["line"], r["column"], r["value"], r["reason"]) for r in csv.DictReader(f)]
+    assert found == [("2", "Verwachte omzet (currency)", "$ 100", "no exchange rate for USD on or before 2025-03-01"),
+                     ("3", "Valuta (currency)", "GBP", "no exchange rate for GBP on or before 2025-03-01")]
 
 
 def test_a_salesforce_report_with_closed_but_no_won_column_tells_won_by_the_stage(tmp_ws, tmp_path):

@@ -104,6 +104,9 @@ class Source:
     size: int = 0  # bytes, for the progress bar
     # canonical column -> the customer's column it came from, for reports
     columns: dict[str, str] = field(default_factory=dict)
+    # canonical column -> {`_line`: the column a row's value came from where it is not `columns`'s}
+    # (a currency a mapped row left empty, taken from its amount's mark)
+    columns_by_line: dict[str, dict[int, str]] = field(default_factory=dict)
     # problems found before the rows got here: (line, column, value, reason)
     problems: list[tuple] = field(default_factory=list)
     # writes the rejected lines as they came, into the rejects folder
@@ -324,6 +327,9 @@ def _import_table(
     _write_good(con, table, fname, typed, tr, empty, load, fills_gaps=source.fills_gaps)
     if source.said is not None and tr.rejected:
         _report_as_said(con, fname, source.said)
+    for canonical, by_line in source.columns_by_line.items():
+        con.executemany("UPDATE _rejects SET col = ? WHERE file = ? AND col = ? AND line = ?",
+                        [[f"{theirs} ({canonical})", fname, canonical, line] for line, theirs in by_line.items()])
     for canonical, theirs in source.columns.items():
         con.execute(
             "UPDATE _rejects SET col = ? WHERE file = ? AND col = ?", [f"{theirs} ({canonical})", fname, canonical]

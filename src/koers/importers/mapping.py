@@ -481,10 +481,15 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         if any(t is not None for t in rewritten):
             said[c.target] = pd.Series(rewritten, dtype=object)
     marked = _money_checks(table, out, money, labels, problems, home)
-    if marked and "currency" not in from_file:
+    by_line: dict[str, dict[int, str]] = {}
+    if marked:
         # the currency is the amount's own mark: a report names the amount's column and text
         amount, texts = marked
-        origin["currency"] = origin.get(amount, amount)
+        if "currency" not in from_file:
+            origin["currency"] = origin.get(amount, amount)
+        else:  # on the rows whose currency column was empty
+            by_line["currency"] = {int(line): origin.get(amount, amount)
+                                   for line, text in zip(out["_line"], texts) if text is not None}
         said["currency"] = pd.Series(texts, dtype=object)
     if not main and unread:
         out = out[~out["_line"].isin(set(unread))]
@@ -499,7 +504,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
         out = out[named | out["_line"].isin(unread)]
         out = out[~out.duplicated(subset=key, keep="first")]
     return Source(
-        spec.table, tab.name, rows=out.reset_index(drop=True), size=len(rows), columns=origin,
+        spec.table, tab.name, rows=out.reset_index(drop=True), size=len(rows), columns=origin, columns_by_line=by_line,
         problems=problems, keep_rejected=_keeper(tab), said=said if len(said.columns) > 1 else None,
         fills_gaps=_gathered(spec, main),
     )
