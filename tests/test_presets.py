@@ -399,6 +399,26 @@ def _odoo(tmp_ws, path: Path, lines: list[str], head: str = ODOO_HEAD, data: byt
     return import_mapped(tmp_ws, preset_path("odoo"), [path])
 
 
+def test_flags_are_read_as_an_export_or_a_user_writes_them(tmp_ws, tmp_path):
+    """Odoo's Active as False, 0 or Dutch Onwaar; Salesforce's Closed and Won
+    as 1/0, true/false or Yes/No."""
+    odoo = [f"{i};Jan;04-03-2025 09:15;New;0;05-03-2025 10:00;100;{flag}"
+            for i, flag in enumerate(["False", "0", "Onwaar", "True", "1"], start=1)]
+    assert _odoo(tmp_ws, tmp_path / "odoo.csv", odoo, head=ODOO_HEAD + ";Active").rejected == 0
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT list(status ORDER BY opportunity_id) FROM opportunities").fetchone()[0] == [
+            "lost", "lost", "lost", "open", "open"]
+    path = tmp_path / "report.csv"
+    path.write_text('"Opportunity ID","Opportunity Owner","Stage","Created Date","Close Date","Amount","Closed","Won"\n'
+                    + "".join(f'"S{i}","Jan","Negotiation/Review","3/4/2025","3/31/2025","100","{c}","{w}"\n'
+                              for i, (c, w) in enumerate([("Yes", "Yes"), ("Yes", "No"), ("No", "No"),
+                                                          ("true", "false"), ("1", "1")])), encoding="utf-8")
+    assert import_mapped(tmp_ws, preset_path("salesforce"), [path]).rejected == 0
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT list(status ORDER BY opportunity_id) FROM opportunities "
+                           "WHERE opportunity_id LIKE 'S%'").fetchone()[0] == ["won", "lost", "open", "lost", "won"]
+
+
 def test_a_preset_adds_the_reps_and_stages_the_workspace_lacks_and_changes_none_it_holds(tmp_ws, tmp_path):
     """An export names its owners and stages, nothing more: the reps.csv and stages.csv imported
     before keep their e-mail, team, manager and hiring date, probability and forecast category."""
