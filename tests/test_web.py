@@ -212,6 +212,23 @@ def test_drill_records_add_up_to_the_figure(client, demo_path):
     assert composite["rows"] == [] and composite["components"] == ["clv", "cac"]
 
 
+def test_the_api_gives_instants_in_local_time_with_their_offset(client, demo_path):
+    """The as-of moment answered asks the same question given back (an offset
+    typed unencoded into an address arrives as a space), and a drilled
+    record's instants read as the drill page shows them, with the offset."""
+    period = last_month(demo_path)
+    asked = client.get("/api/v1/values", params={"kpi": "leads", "period": period, "as_of": "2025-07-01T12:00"}).json()
+    assert asked["as_of"] == "2025-07-01T12:00:00+02:00"
+    again = client.get(f"/api/v1/values?kpi=leads&period={period}&as_of={asked['as_of']}").json()  # + unencoded
+    assert (again["as_of"], again["rows"]) == (asked["as_of"], asked["rows"])
+    rows = client.get("/api/v1/drill", params={"kpi": "leads", "period": period, "as_of": AS_OF, "limit": 50}).json()["rows"]
+    tz = ZoneInfo(Workspace.open(demo_path).settings().time_zone)
+    created = [datetime.fromisoformat(r["created_at"]) for r in rows]
+    assert created and all(c.utcoffset() == c.astimezone(tz).utcoffset() for c in created)
+    start = datetime.fromisoformat(period + "-01").replace(tzinfo=tz)
+    assert all(c >= start for c in created)  # each in the period, as its local time says
+
+
 # -- pages show the catalogue's figures -----------------------------------------------
 
 def test_kpi_page_shows_the_api_values_in_dutch(client, demo_path):

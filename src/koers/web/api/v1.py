@@ -4,8 +4,11 @@ compute() (through the result cache), in the CLI's JSON form."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime, timezone
 from typing import Annotated
 
+import pandas as pd
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
@@ -55,7 +58,8 @@ class KpiPublic(BaseModel):
 
 
 class ValuesPublic(BaseModel):
-    as_of: str = Field(description="the as-of moment used, UTC")
+    as_of: str = Field(description="the as-of moment used: local time of the workspace with its offset "
+                                   "(2025-07-01T09:00:00+02:00), which asks the same question given back")
     rows: list[dict] = Field(description="kpi, period, [target_kpi], <by dims>, value, numerator, denominator: "
                                          "the rows of `koers kpi --format json`")
     warnings: list[str]
@@ -68,7 +72,8 @@ class DrillPublic(BaseModel):
     total: int = Field(description="records behind the figure; `rows` is one page of them")
     limit: int
     offset: int
-    rows: list[dict]
+    rows: list[dict] = Field(description="the records; an instant (`*_at`) in local time of the workspace with "
+                                         "its offset")
     components: list[str] = Field(description="a composite KPI's parts: drill into these instead")
 
 
@@ -112,7 +117,7 @@ def values(
     ids = [k.strip() for item in kpi for k in item.split(",") if k.strip()]
     if not ids:
         raise BadRequest("name at least one KPI (kpi=won_value); /api/v1/kpis lists them")
-    moment = parse_instant(as_of, settings.tz) if as_of else minute(now_utc())
+    moment = _as_of(as_of, settings.tz)
     periods = parse_spec(period, grain) if period else parse_spec(last_complete_month(moment, settings.tz).label,
                                                                   grain)
     if len(periods) > MAX_PERIODS:
@@ -120,7 +125,7 @@ def values(
                          "(ask a coarser grain or a shorter span)")
     by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
     result = cockpit.cache.compute(ids, periods, by_dims, dim_values(list(where), "where"), moment)
-    return ValuesPublic(as_of=moment.isoformat(), rows=json.loads(output.to_json(result.rows)),
+    return ValuesPublic(as_of=_local(moment, settings.tz).isoformat(), rows=json.loads(output.to_json(result.rows)),
                         warnings=result.warnings)
 
 
@@ -138,12 +143,29 @@ def drill(
 ) -> DrillPublic:
     cockpit = cockpit_of(request)
     settings = cockpit.settings()
-    moment = parse_instant(as_of, settings.tz) if as_of else minute(now_utc())
+    moment = _as_of(as_of, settings.tz)
     p = parse_one(period)
     found = cockpit.cache.drill(kpi, p, dim_values(list(match), "match"), dim_values(list(where), "where"), moment,
                                 limit, offset)
+    rows = found.rows.copy()
+    for c in [c for c in rows.columns if c.endswith("_at") and pd.api.types.is_datetime64_any_dtype(rows[c])]:
+        rows[c] = rows[c].dt.tz_localize("UTC").dt.tz_convert(settings.tz)  # as the drill page shows them
     return DrillPublic(kpi=found.kpi, period=p.label, table=found.table, total=found.total, limit=limit,
-                       offset=offset, rows=json.loads(output.to_json(found.rows)), components=found.components)
+                       offset=offset, rows=json.loads(output.to_json(rows)), components=found.components)
+
+
+def _as_of(text: str | None, tz) -> datetime:
+    """The as-of moment asked (now, to the minute, when not): an offset typed
+    into an address unencoded (+02:00) arrives as a space, and is read as
+    the + it was."""
+    if not text:
+        return minute(now_utc())
+    return parse_instant(re.sub(r"(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?) (\d{2}(:?\d{2})?)$", r"\1+\4", text), tz)
+
+
+def _local(utc: datetime, tz) -> datetime:
+    """An instant kept as naive UTC, as local time of the workspace with its offset."""
+    return utc.replace(tzinfo=timezone.utc).astimezone(tz)
 
 
 @router.get("/dimensions", response_model=dict[str, list[DimensionValue]],
