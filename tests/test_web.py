@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -295,6 +295,26 @@ def test_overview_card_compares_and_paces(client):
     assert "<polyline points=" in card
 
 
+def test_a_change_is_exported_as_a_number_beside_its_unit(client):
+    """The page writes −28,1%; a CSV the fraction and its unit, an XLSX a
+    number cell formatted as the unit."""
+    params = {"kpi": "won_value", "period": "2025-Q4", "as_of": AS_OF, "lang": "nl"}
+    won = list(csv.reader(io.StringIO(client.get("/leaderboard", params={**params, "export": "csv"}).text)))
+    at = won[0].index("Verandering")
+    assert won[0][at - 1] == "t.o.v. vorige periode" and won[0][at + 1] == "Verandering (eenheid)"
+    changed = [r for r in won[1:] if r[at]]
+    assert changed and all(r[at + 1] == "%" for r in changed)
+    for r in changed:  # the value, the one before, the change
+        assert float(r[at]) == pytest.approx((float(r[at - 2]) - float(r[at - 1])) / abs(float(r[at - 1])))
+    sheet = load_workbook(io.BytesIO(client.get("/leaderboard", params={**params, "export": "xlsx"}).content)).active
+    head = [c.value for c in sheet[1]]
+    cells = [row[head.index("Verandering")] for row in sheet.iter_rows(min_row=2) if row[head.index("Verandering")].value]
+    assert cells and all(isinstance(c.value, float) and c.number_format == "+0.0%;-0.0%;0.0%" for c in cells)
+    cards = list(csv.reader(io.StringIO(client.get("/", params={**params, "export": "csv", "table": "cards"}).text)))
+    units = {r[0]: r[cards[0].index("Verandering (eenheid)")] for r in cards[1:]}
+    assert units["Winpercentage"] == "pp" and units["Gerealiseerde verkoop"] == "%"
+
+
 def test_leaderboard_ranks_by_direction(client):
     r = client.get("/leaderboard", params={"kpi": "lead_response_time", "export": "csv", "period": "2025-Q4",
                                             "as_of": AS_OF, "lang": "en"})
@@ -488,8 +508,9 @@ def test_drill_down_shows_instants_in_the_workspace_zone_and_dates_as_dates(clie
     page = list(csv.DictReader(io.StringIO(client.get("/kpi/won_value/drill", params={
         "period": "2025-07", "as_of": AS_OF, "lang": "en", "export": "csv"}).text)))[0]
     assert page["Deal"] == api["opportunity_id"] and float(page["Value"]) == api["value"]
-    closed_utc = datetime.fromisoformat(api["closed_at"]).replace(tzinfo=timezone.utc)
-    assert page["Closed"] == closed_utc.astimezone(ZoneInfo("Europe/Amsterdam")).replace(tzinfo=None).isoformat()
+    closed = datetime.fromisoformat(api["closed_at"])  # the API's: local time with its offset
+    assert closed.utcoffset() == closed.astimezone(ZoneInfo("Europe/Amsterdam")).utcoffset()
+    assert page["Closed"] == closed.replace(tzinfo=None).isoformat()
     if api["expected_close_on"]:
         assert page["Expected close"] == api["expected_close_on"][:10]
     names = {d["value"]: d["label"] for d in client.get("/api/v1/dimensions").json()["owner"]}

@@ -104,21 +104,34 @@ def judge(kpi: Kpi, now, before) -> str:
     return "good" if better else "bad"
 
 
+def change_of(kpi: Kpi, now, before) -> tuple[float | None, str]:
+    """The change from `before` to `now` and its unit. Ratios change in
+    percentage points (a win rate from 20% to 25% is +5 pp, not +25%), a
+    multiple by how many times more (2.5× to 3.1× is +0.6×); everything else
+    relative to where it was (%, as a fraction: +0.25 is +25%)."""
+    unit = "×" if kpi.multiple else "pp" if kpi.unit == Unit.RATIO else "%"
+    if is_null(now) or is_null(before) or (unit == "%" and before == 0):
+        return None, unit
+    if unit == "×":
+        return now - before, unit
+    if unit == "pp":
+        return (now - before) * 100, unit
+    return (now - before) / abs(before), unit
+
+
 def change_text(kpi: Kpi, now, before, lang: str) -> str:
-    """Ratios change in percentage points (a win rate from 20% to 25% is +5 pp,
-    not +25%); everything else relative to where it was."""
-    if is_null(now) or is_null(before):
+    return format_change(*change_of(kpi, now, before), lang)
+
+
+def format_change(value: float | None, unit: str, lang: str) -> str:
+    if is_null(value):
         return "–"
-    if kpi.multiple:  # 2.5× to 3.1× is +0.6×
-        diff = now - before
-        return f"{'+' if diff >= 0 else '−'}{output.format_number(round(abs(diff), 2), lang)}×"
-    if kpi.unit == Unit.RATIO:
-        diff = (now - before) * 100
-        return f"{'+' if diff >= 0 else '−'}{output.format_number(round(abs(diff), 1), lang)} pp"
-    if before == 0:
-        return "–"
-    rel = (now - before) / abs(before)
-    return ("+" if rel >= 0 else "−") + output.format_percent(abs(rel), lang)
+    sign = "+" if value >= 0 else "−"
+    if unit == "×":
+        return f"{sign}{output.format_number(round(abs(value), 2), lang)}×"
+    if unit == "pp":
+        return f"{sign}{output.format_number(round(abs(value), 1), lang)} pp"
+    return sign + output.format_percent(abs(value), lang)
 
 
 def elapsed_share(period: Period, as_of: datetime, settings: Settings) -> float:

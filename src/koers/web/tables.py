@@ -15,7 +15,8 @@ from openpyxl.cell import WriteOnlyCell
 from koers import output
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.model import Unit
-from koers.web.figures import Asker, is_null
+from koers.web.figures import Asker, format_change, is_null
+from koers.web.i18n import word
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -24,8 +25,9 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text | kpi (formatted as the KPI `kpi`) | number | percent
+    kind: str = "text"  # text | kpi (formatted as the KPI `kpi`) | number | percent | change
     kpi: str | None = None
+    # change: the row's `<key>_unit` names the unit (figures.change_of): %, pp or ×
 
     @property
     def numeric(self) -> bool:
@@ -42,6 +44,7 @@ class DataTable:
     links: list[dict[str, str]] = field(default_factory=list)  # per row: column key -> URL
     classes: list[dict[str, str]] = field(default_factory=list)  # per row: column key -> CSS class
     ignored: list[str] = field(default_factory=list)  # page filters its figures could not take, named above it
+    lang: str = "en"  # of the labels an export adds
 
 
 def make_table(ask: Asker, name: str, title: str, columns: list[Column], rows: list[dict],
@@ -49,7 +52,7 @@ def make_table(ask: Asker, name: str, title: str, columns: list[Column], rows: l
                ignored: list[str] = ()) -> DataTable:
     cells = [[cell_text(ask, c, r.get(c.key), r) for c in columns] for r in rows]
     return DataTable(name, title, columns, rows, cells, links or [{} for _ in rows], classes or [{} for _ in rows],
-                     list(ignored))
+                     list(ignored), ask.view.lang)
 
 
 def cell_text(ask: Asker, col: Column, value, row: dict) -> str:
@@ -60,30 +63,47 @@ def cell_text(ask: Asker, col: Column, value, row: dict) -> str:
         return ask.num(value) or "–"
     if col.kind == "percent":
         return output.format_percent(None if is_null(value) else value, ask.view.lang)
+    if col.kind == "change":
+        return format_change(value, row.get(f"{col.key}_unit", "%"), ask.view.lang)
     if isinstance(value, datetime) and not is_null(value):
         return value.strftime("%Y-%m-%d %H:%M")
     return "–" if is_null(value) or value == "" else output.plain(value)
 
 
+def _exported(table: DataTable) -> list[tuple[str, str, Column | None]]:
+    """The columns of an export: (label, row key, column); a change column is
+    followed by its unit's (%, pp or ×), since its numbers mean nothing without."""
+    out = []
+    for c in table.columns:
+        out.append((c.label, c.key, c))
+        if c.kind == "change":
+            out.append((f"{c.label} ({word('unit', table.lang).lower()})", f"{c.key}_unit", None))
+    return out
+
+
 def to_csv(table: DataTable) -> str:
-    frame = pd.DataFrame([[r.get(c.key) for c in table.columns] for r in table.rows],
-                         columns=[c.label for c in table.columns])
+    exported = _exported(table)
+    frame = pd.DataFrame([[r.get(key) for _, key, _ in exported] for r in table.rows],
+                         columns=[label for label, _, _ in exported])
     return output.to_csv(frame)
 
 
 def to_xlsx(table: DataTable, currency: str) -> bytes:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(table.name[:31])
-    ws.append([c.label for c in table.columns])
-    formats = [number_format(c, currency) for c in table.columns]
+    exported = _exported(table)
+    ws.append([label for label, _, _ in exported])
+    formats = [number_format(c, currency) if c else None for _, _, c in exported]
     for r in table.rows:
         line = []
-        for c, fmt in zip(table.columns, formats):
-            v = r.get(c.key)
+        for (_, key, c), fmt in zip(exported, formats):
+            v = r.get(key)
             v = None if is_null(v) else (v.item() if hasattr(v, "item") else v)
             if v is not None and not isinstance(v, int | float | str | date):
                 v = output.plain(v)  # a datetime or date stays one: Excel reads it as such
             cell = WriteOnlyCell(ws, value=v)
+            if c is not None and c.kind == "change":
+                fmt = CHANGE_FORMATS[r.get(f"{key}_unit", "%")]
             if fmt and isinstance(v, int | float):
                 cell.number_format = fmt
             line.append(cell)
@@ -91,6 +111,10 @@ def to_xlsx(table: DataTable, currency: str) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+# a change as a spreadsheet shows it, its sign always written
+CHANGE_FORMATS = {"%": "+0.0%;-0.0%;0.0%", "pp": '+0.0" pp";-0.0" pp";0.0" pp"', "×": '+0.00"×";-0.00"×";0.00"×"'}
 
 
 def number_format(col: Column, currency: str) -> str | None:

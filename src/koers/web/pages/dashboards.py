@@ -12,7 +12,7 @@ from koers.kpis.model import label
 from koers.settings import FOCUS_ADVISED_MAX
 from koers.web import charts
 from koers.web.breakdown import Breakdown, cards, drill_link, shared_filters
-from koers.web.figures import Asker, by_period, is_null, judge, targets_of, value_at
+from koers.web.figures import Asker, by_period, change_of, is_null, judge, targets_of, value_at
 from koers.web.i18n import column_label, word
 from koers.web.params import BadRequest, trailing
 from koers.web.render import ask_for, cockpit_of, page
@@ -26,11 +26,17 @@ def card_table(ask: Asker, cards_) -> DataTable:
     """The cards as one table (exports keep the numbers as numbers)."""
     lang = ask.view.lang
     columns = [Column("name", word("kpi", lang)), Column("value", word("value", lang), "kpi"),
-               Column("previous", word("vs_previous", lang), "kpi"), Column("previous_change", word("change", lang)),
-               Column("year", word("vs_year", lang), "kpi"), Column("year_change", word("change", lang)),
+               Column("previous", word("vs_previous", lang), "kpi"),
+               Column("previous_change", word("change", lang), "change"),
+               Column("year", word("vs_year", lang), "kpi"), Column("year_change", word("change", lang), "change"),
                Column("target", word("target", lang), "kpi"), Column("attainment", word("attainment", lang), "percent")]
-    rows = [{"kpi": c.kpi.id, "name": c.name, **c.raw, "previous_change": c.previous_change,
-             "year_change": c.year_change, **(c.target.raw if c.target else {})} for c in cards_]
+    rows = []
+    for c in cards_:
+        previous, unit = change_of(c.kpi, c.raw["value"], c.raw["previous"])
+        year, _ = change_of(c.kpi, c.raw["value"], c.raw["year"])
+        rows.append({"kpi": c.kpi.id, "name": c.name, **c.raw, "previous_change": previous,
+                     "previous_change_unit": unit, "year_change": year, "year_change_unit": unit,
+                     **(c.target.raw if c.target else {})})
     return make_table(ask, "cards", word("overview", lang), columns, rows)
 
 

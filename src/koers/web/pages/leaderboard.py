@@ -10,7 +10,7 @@ from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.model import Direction, label
 from koers.web import charts
 from koers.web.breakdown import drill_link
-from koers.web.figures import change_text, elapsed_share, is_null, judge, targets_of
+from koers.web.figures import change_of, elapsed_share, is_null, judge, targets_of
 from koers.web.i18n import word
 from koers.web.params import BadRequest
 from koers.web.render import ask_for, cockpit_of, page
@@ -67,9 +67,10 @@ def leaderboard(request: Request) -> Response:
         target = None if t is None else t["denominator"]
         attained = None if t is None else t["value"]
         pace = attained / share if kpi.additive and attained is not None and 0 < share < 1 else None
+        change, unit = change_of(kpi, value, before.get(key))
         rows.append({"key": key, "name": choices.name(by, key), "team": choices.rep_team.get(key) if by == "owner"
                      else None, "value": value, "previous": before.get(key),
-                     "change": change_text(kpi, value, before.get(key), lang), "target": target,
+                     "change": change, "change_unit": unit, "target": target,
                      "attainment": attained, "pace": pace})
         links.append({"value": drill_link(ask, kpi.id, {by: key}, where)})
         classes.append({"change": judge(kpi, value, before.get(key)),
@@ -83,7 +84,7 @@ def leaderboard(request: Request) -> Response:
         columns.append(Column("team", label("team", lang)))
     columns += [Column("value", kpi.name(lang), "kpi", kpi.id),
                 Column("previous", word("vs_previous", lang), "kpi", kpi.id),
-                Column("change", word("change", lang))]
+                Column("change", word("change", lang), "change")]
     if targets:
         columns += [Column("target", word("target", lang), "kpi", kpi.id),
                     Column("attainment", word("attainment", lang), "percent")]
