@@ -293,31 +293,25 @@ def test_an_amount_that_names_its_currency_is_in_that_currency_never_the_workspa
     assert _figure(tmp_ws, "won_value", "2025-03") == pytest.approx(2700)
 
 
-def test_a_currency_only_an_amount_names_is_reported_under_that_amount_as_written(tmp_ws, tmp_path):
-    """An export without a currency column: the currency of `$ 100` is the
-    amount's, so a missing rate is reported under the amount's column, with
-    the text the file wrote."""
+@pytest.mark.parametrize(("currency_column", "found"), [
+    ("", []),  # the export has none
+    (";Valuta", [("3", "Valuta (currency)", "GBP", "no exchange rate for GBP on or before 2025-03-01")]),
+])
+def test_a_currency_only_an_amount_names_is_reported_under_that_amount_as_written(tmp_ws, tmp_path, currency_column,
+                                                                                  found):
+    """The currency of `$ 100` is the amount's where the export has no
+    currency column, or the row's is empty: a missing rate is reported under
+    the amount's column, with the text the file wrote."""
     path = tmp_path / "p.csv"
-    path.write_text("ID;Verkoper;Aangemaakt op;Fase;Kans;Sluitingsdatum;Verwachte omzet\n"
-                    "1;Jan;01-03-2025 10:00:00;Nieuw;10;;$ 100\n2;Jan;01-03-2025 10:00:00;Nieuw;10;;250\n",
-                    encoding="utf-8")
+    extra = ";GBP" if currency_column else ""
+    path.write_text(f"ID;Verkoper;Aangemaakt op;Fase;Kans;Sluitingsdatum;Verwachte omzet{currency_column}\n"
+                    f"1;Jan;01-03-2025 10:00:00;Nieuw;10;;$ 100{';' if currency_column else ''}\n"
+                    f"2;Jan;01-03-2025 10:00:00;Nieuw;10;;250{extra}\n", encoding="utf-8")
     result = import_mapped(tmp_ws, preset_path("odoo"), [path])
     with open(result.rejects_path, encoding="utf-8") as f:
-        found = [(r["line"], r["column"], r["value"], r["reason"]) for r in csv.DictReader(f)]
-    assert found == [("2", "Verwachte omzet (currency)", "$ 100", "no exchange rate for USD on or before 2025-03-01")]
-
-
-def test_a_currency_an_amount_names_where_the_currency_column_is_empty_is_reported_under_the_amount(
-        tmp_ws, tmp_path):
-    path = tmp_path / "p.csv"
-    path.write_text("ID;Verkoper;Aangemaakt op;Fase;Kans;Sluitingsdatum;Verwachte omzet;Valuta\n"
-                    "1;Jan;01-03-2025 10:00:00;Nieuw;10;;$ 100;\n2;Jan;01-03-2025 10:00:00;Nieuw;10;;250;GBP\n",
-                    encoding="utf-8")
-    result = import_mapped(tmp_ws, preset_path("odoo"), [path])
-    with open(result.rejects_path, encoding="utf-8") as f:
-        found = [(r["line"], r["column"], r["value"], r["reason"]) for r in csv.DictReader(f)]
-    assert found == [("2", "Verwachte omzet (currency)", "$ 100", "no exchange rate for USD on or before 2025-03-01"),
-                     ("3", "Valuta (currency)", "GBP", "no exchange rate for GBP on or before 2025-03-01")]
+        got = [(r["line"], r["column"], r["value"], r["reason"]) for r in csv.DictReader(f)]
+    assert got == [("2", "Verwachte omzet (currency)", "$ 100", "no exchange rate for USD on or before 2025-03-01"),
+                   *found]
 
 
 def test_a_salesforce_report_with_closed_but_no_won_column_tells_won_by_the_stage(tmp_ws, tmp_path):
