@@ -297,7 +297,7 @@ def settings_cmd(
         ws.set_settings(**values)
     for name, value in ws.settings().as_inputs().items():
         out.print(f"{name}={value}", highlight=False, soft_wrap=True)
-    table_points = ws.counts().get("activity_points", 0)
+    table_points = ws.count("activity_points")
     if table_points:  # kpis.md: the setting stands in for the table, absent or empty
         err.print(f"note: the workspace's activity_points table ({table_points} types) gives the points, "
                   "not the activity_points setting, which counts only while that table is empty", highlight=False)

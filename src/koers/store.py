@@ -381,6 +381,10 @@ class Workspace:
         with self.reader() as con:
             return con.execute(f'SELECT * FROM "{name}"').df()
 
+    def count(self, table: str) -> int:
+        with self.reader() as con:
+            return con.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]
+
     def counts(self) -> dict[str, int]:
         with self.reader() as con:
             return {t.name: con.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0] for t in TABLES}

@@ -448,8 +448,10 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
         # end; one of a quote never closed ends with the file's last line end
         text = text.strip("\r\n") if text else text
         text = undecoded.get(line, text)
+        # a quote left open (an odd count) may have run on to the end of the file
+        open_quote = bool(text) and text.count('"') % 2 == 1 and lines.ends_file(path, text)
         con.execute("INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)",
-                    [fname, line, text, _malformed(error, message, fields, text, lines.ends_file(path, text))])
+                    [fname, line, text, _malformed(error, message, fields, text, open_quote)])
     bad_lines = [line for line, *_ in malformed]
     tr.rejected += len(bad_lines)
     # The j-th kept row is on the j-th line number (from 2) that was not skipped.
@@ -495,15 +497,14 @@ def _type_csv_unordered(con, table: Table, path: Path, present: list[str], typed
     return True
 
 
-def _malformed(error: str, message: str, fields: int, text: str | None = None, last: bool = False) -> str:
+def _malformed(error: str, message: str, fields: int, text: str | None = None, open_quote: bool = False) -> str:
     """Why DuckDB's CSV reader could not take a line (its record's `text`,
-    the `last` of the file), in the report's words."""
+    which an `open_quote` ran on to the end of the file), in the report's words."""
     if error == "INVALID ENCODING":
         return "not UTF-8 text: save the file as UTF-8"
     if error in ("MISSING COLUMNS", "TOO MANY COLUMNS"):
         return f"malformed CSV line: not {fields} fields as the header has"
-    if error == "UNQUOTED VALUE" and last and text.count('"') % 2:
-        # a quote left open runs the value on to the end of the file
+    if error == "UNQUOTED VALUE" and open_quote:
         read = text.rstrip("\r\n").count("\n") + 1
         return (f"malformed CSV line: a quote that is never closed, so this line and the {read - 1} after it "
                 "(the rest of the file) were read as one value; close the quote or double it (\"\")")

@@ -399,12 +399,12 @@ def written_rows(spec: TableSpec, mapping: Mapping) -> Source:
 
 
 def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSpec],
-              main: bool = True, home: str = "EUR", unread: Collection[int] = ()) -> Source:
+              main: bool = True, home: str = "EUR", passed_over: Collection[int] = ()) -> Source:
     """`main`: this table's rows are the file's (not values gathered from
     them, as the stages of deals): it reports the file's malformed lines,
     once, and a row of it without its key is rejected, never passed over;
-    `home`: the workspace currency; `unread`: the file's lines a table of
-    its own rows could not read, which a table gathered from them passes
+    `home`: the workspace currency; `passed_over`: the file's lines a table
+    of its own rows could not read, which a table gathered from them passes
     over (a deal rejected, or a header repeated among the rows, makes no
     rep)."""
     tab, fs = data[spec.source], files[spec.source]
@@ -491,9 +491,9 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
             by_line["currency"] = {int(line): origin.get(amount, amount)
                                    for line, text in zip(out["_line"], texts) if text is not None}
         said["currency"] = pd.Series(texts, dtype=object)
-    if not main and unread:
-        out = out[~out["_line"].isin(set(unread))]
-        problems = [p for p in problems if p[0] not in set(unread)]
+    if not main and passed_over:
+        out = out[~out["_line"].isin(set(passed_over))]
+        problems = [p for p in problems if p[0] not in set(passed_over)]
     if spec.unique:
         key = [k for k in table.key if k in out.columns]
         # a row with an empty required key names no row of a table gathered from another's rows (a deal
@@ -738,9 +738,10 @@ def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
         first.setdefault(t.source, t)
     mapped: dict[int, Source] = {}
     unread: dict[str, set[int]] = {}  # per file, the lines a table of its own rows could not read
+    # the tables of a file's own rows first, so those gathered from it know its unread lines
     for i, t in sorted(((i, t) for i, t in enumerate(mapping.tables) if t.rows is None), key=lambda it: it[1].unique):
         main = first[t.source] is t
-        mapped[i] = map_table(t, data, mapping.files, main=main, home=home, unread=unread.get(t.source, ()))
+        mapped[i] = map_table(t, data, mapping.files, main=main, home=home, passed_over=unread.get(t.source, ()))
         if main:
             unread[t.source] = {p[0] for p in mapped[i].problems if p[0] is not None}
     sources = [written_rows(t, mapping) if t.rows is not None else mapped[i] for i, t in enumerate(mapping.tables)]
