@@ -311,7 +311,8 @@ def test_a_change_is_exported_as_a_number_beside_its_unit(client):
     cells = [row[head.index("Verandering")] for row in sheet.iter_rows(min_row=2) if row[head.index("Verandering")].value]
     assert cells and all(isinstance(c.value, float) and c.number_format == "+0.0%;-0.0%;0.0%" for c in cells)
     cards = list(csv.reader(io.StringIO(client.get("/", params={**params, "export": "csv", "table": "cards"}).text)))
-    units = {r[0]: r[cards[0].index("Verandering (eenheid)")] for r in cards[1:]}
+    assert len(set(cards[0])) == len(cards[0])  # every column named apart
+    units = {r[0]: r[cards[0].index("Verandering t.o.v. vorige periode (eenheid)")] for r in cards[1:]}
     assert units["Winpercentage"] == "pp" and units["Gerealiseerde verkoop"] == "%"
 
 

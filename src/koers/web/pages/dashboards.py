@@ -27,8 +27,9 @@ def card_table(ask: Asker, cards_) -> DataTable:
     lang = ask.view.lang
     columns = [Column("name", word("kpi", lang)), Column("value", word("value", lang), "kpi"),
                Column("previous", word("vs_previous", lang), "kpi"),
-               Column("previous_change", word("change", lang), "change"),
-               Column("year", word("vs_year", lang), "kpi"), Column("year_change", word("change", lang), "change"),
+               Column("previous_change", f"{word('change', lang)} {word('vs_previous', lang)}", "change"),
+               Column("year", word("vs_year", lang), "kpi"),
+               Column("year_change", f"{word('change', lang)} {word('vs_year', lang)}", "change"),
                Column("target", word("target", lang), "kpi"), Column("attainment", word("attainment", lang), "percent")]
     rows = []
     for c in cards_:
