@@ -539,14 +539,27 @@ def test_hubspot_internal_stage_names_are_the_stages_of_their_labels(tmp_ws, tmp
     assert deals == [("1", "Closed Won", "won"), ("2", "Contract Sent", "open"), ("3", "Closed Lost", "lost")]
 
 
-def test_a_deal_that_cannot_be_read_or_a_repeated_header_makes_no_rep_or_stage(tmp_ws, tmp_path):
+def test_a_rejected_deal_or_a_repeated_header_makes_no_rep_or_stage(tmp_ws, tmp_path):
+    """Whether its amount cannot be read or breaks a rule, a rejected deal
+    leaves no rep behind (who would count as employed since the placeholder
+    hiring date) and no stage; a rep or stage a landed deal names stays, as
+    does one the workspace held before."""
+    folder = tmp_path / "canonical"
+    folder.mkdir()
+    (folder / "reps.csv").write_text("rep_id,name,hired_on\nHeld,Held,2020-01-01\n")
+    import_folder(tmp_ws, folder)
     result = _hubspot(tmp_ws, tmp_path, ["1,Jan,2025-03-04 09:15,Closed Won,2025-04-30 12:00,100",
                                          "2,Ghost Rep,2025-03-04 09:15,Ghost Stage,2025-04-30 12:00,abc",
-                                         "Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount"])
-    assert set(_rejects(result)) == {3, 4}
+                                         "Record ID,Deal owner,Create Date,Deal Stage,Close Date,Amount",
+                                         "4,Ghost Two,2025-03-04 09:15,Other Stage,2025-04-30 12:00,-5",
+                                         "5,Jan,2025-03-04 09:15,Other Stage,2025-04-30 12:00,-5",
+                                         "6,Held,2025-03-04 09:15,Closed Won,2025-04-30 12:00,-5"])
+    assert set(_rejects(result)) == {3, 4, 5, 6, 7}
+    assert "deals.csv: not added to reps, as only rejected rows name them: Ghost Two" in result.warnings
     with tmp_ws.reader() as con:
-        assert con.execute("SELECT rep_id FROM reps").fetchall() == [("Jan",)]
-        assert con.execute("SELECT stage FROM stages").fetchall() == [("Closed Won",)]
+        assert con.execute("SELECT list(rep_id ORDER BY rep_id) FROM reps").fetchone()[0] == ["Held", "Jan"]
+        assert con.execute("SELECT list(stage) FROM stages").fetchone()[0] == ["Closed Won"]
+    assert {t.table: t.written for t in result.tables}["reps"] == 1
 
 
 def test_excel_unicode_text_and_a_workbook_value_beyond_the_header(tmp_ws, tmp_path):

@@ -40,7 +40,7 @@ from koers.importers.validate import (
     typed_expr,
 )
 from koers.kpis import derived
-from koers.model import LOAD_ORDER, SQL_TYPES, TABLE_BY_NAME, Table
+from koers.model import LOAD_ORDER, SQL_TYPES, TABLE_BY_NAME, TABLES, ColType, Table
 from koers.settings import Settings
 from koers.store import Workspace, columns_ddl, now_utc
 
@@ -118,6 +118,8 @@ class Source:
     # For rows a mapping gathers from another table's file (the reps and stages a deals export
     # names): thinner than a real reps or stages file, they must not overwrite one (mapping.map_table)
     fills_gaps: bool = False
+    # a table gathered from another's file (fills_gaps): each key, with the file's lines that named it
+    lines_of_keys: dict[tuple, list[int]] | None = None
     # a CSV file as read: the rows kept and the records it could not read
     kept: int = 0
     malformed: list[int] = field(default_factory=list)
@@ -197,6 +199,9 @@ def import_sources(
                 result.tables.append(tr)
                 if on_table:
                     on_table(name, by_table[name].size)
+        for source in sources:
+            if source.lines_of_keys:
+                _drop_named_by_rejected_rows_alone(con, source, result)
         made_rows = _generate_missing_history(con, "stage_history" in by_table, now_utc()) if makes_history else 0
         made.mark(con)
         if ws.keeps_derived:
@@ -569,6 +574,9 @@ def _write_good(con, table: Table, fname: str, typed: str, tr: TableResult, empt
     if fills_gaps and not empty:
         held = " AND ".join(f"h.{q(k)} IS NOT DISTINCT FROM {typed}.{q(k)}" for k in table.key)
         good += f" AND NOT EXISTS (SELECT 1 FROM {q(name)} h WHERE {held})"
+    if fills_gaps:  # the keys this import adds, before it adds them (_drop_named_by_rejected_rows_alone)
+        keys = ", ".join(q(k) for k in table.key)
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {q('_added_' + name)} AS SELECT {keys} FROM ({good})")
     if name == "stage_history" and _made_history_exists(con):
         # kept for _generate_missing_history, which needs them only then
         real = made.real_rows(con, f"SELECT opportunity_id, stage, entered_at FROM ({good})")
@@ -586,6 +594,38 @@ def _write_good(con, table: Table, fname: str, typed: str, tr: TableResult, empt
         con.execute(f"DELETE FROM {q(name)} USING _changed WHERE {key_match}")
         con.execute(f"INSERT INTO {q(name)} SELECT {cols} FROM _changed")
         tr.written = con.execute("SELECT count(*) FROM _changed").fetchone()[0]
+
+
+def _drop_named_by_rejected_rows_alone(con, source: Source, result: ImportResult) -> None:
+    """A row gathered from another table's file (the rep a deals export names
+    as owner) that this import added, though every line naming it was
+    rejected, and that no row of the workspace names: taken out again, so a
+    rejected deal leaves no rep behind who counts as employed since the
+    placeholder hiring date."""
+    table = TABLE_BY_NAME[source.table]
+    if any(table.column(k).type != ColType.TEXT for k in table.key):
+        return  # keys gathered as text name text keys only
+    rejected = {r[0] for r in con.execute(
+        "SELECT DISTINCT line FROM _rejects WHERE file = ? AND line IS NOT NULL", [source.name]).fetchall()}
+    alone = [k for k, at in source.lines_of_keys.items() if set(at) <= rejected]
+    if not alone:
+        return
+    con.register("_alone", pd.DataFrame(alone, columns=list(table.key), dtype=object))
+    try:
+        def match(other: str) -> str:
+            return " AND ".join(f"t.{q(k)} = {other}.{q(k)}" for k in table.key)
+        named = [f"NOT EXISTS (SELECT 1 FROM {q(t.name)} r WHERE r.{q(c.name)} = t.{q(table.key[0])})"
+                 for t in TABLES for c in t.columns if c.ref == table.name] if len(table.key) == 1 else []
+        gone = con.execute(
+            f"DELETE FROM {q(table.name)} t WHERE EXISTS (SELECT 1 FROM _alone a WHERE {match('a')}) "
+            f"AND EXISTS (SELECT 1 FROM {q('_added_' + table.name)} n WHERE {match('n')}) "
+            + "".join(f"AND {n} " for n in named) + "RETURNING " + ", ".join(f"t.{q(k)}" for k in table.key)).fetchall()
+    finally:
+        con.unregister("_alone")
+    if gone:
+        next(tr for tr in result.tables if tr.table == table.name).written -= len(gone)
+        ids = ", ".join("/".join(map(str, g)) for g in sorted(gone)[:5]) + (", ..." if len(gone) > 5 else "")
+        result.warnings.append(f"{source.name}: not added to {table.name}, as only rejected rows name them: {ids}")
 
 
 def _replace_changed_groups(con, table: Table, good: str, typed: str) -> int:

@@ -494,6 +494,13 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     if not main and passed_over:
         out = out[~out["_line"].isin(set(passed_over))]
         problems = [p for p in problems if p[0] not in set(passed_over)]
+    lines_of_keys = None
+    if _gathered(spec, main):  # each key with the lines naming it: one only rejected rows name is taken out again
+        named_by = [k for k in table.key if k in out.columns]
+        lines_of_keys = {}
+        for *key, line in out[[*named_by, "_line"]].itertuples(index=False):
+            if all(k is not None for k in key):
+                lines_of_keys.setdefault(tuple(key), []).append(int(line))
     if spec.unique:
         key = [k for k in table.key if k in out.columns]
         # a row with an empty required key names no row of a table gathered from another's rows (a deal
@@ -506,7 +513,7 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
     return Source(
         spec.table, tab.name, rows=out.reset_index(drop=True), size=len(rows), columns=origin, columns_by_line=by_line,
         problems=problems, keep_rejected=_keeper(tab), said=said if len(said.columns) > 1 else None,
-        fills_gaps=_gathered(spec, main),
+        fills_gaps=_gathered(spec, main), lines_of_keys=lines_of_keys,
     )
 
 
