@@ -562,6 +562,22 @@ def test_a_rejected_deal_or_a_repeated_header_makes_no_rep_or_stage(tmp_ws, tmp_
     assert {t.table: t.written for t in result.tables}["reps"] == 1
 
 
+def test_a_column_is_found_whatever_its_capitals_in_the_header(tmp_ws, tmp_path):
+    """HubSpot has written `Deal Owner` and `Deal owner`: the header's
+    capitals do not matter, unless two columns differ only in them."""
+    path = tmp_path / "deals.csv"
+    path.write_text("RECORD ID,Deal Owner,create date,Deal Stage,Close Date,amount\n"
+                    "1,Jan,2025-03-04 09:15,Closed Won,2025-04-30 12:00,100\n", encoding="utf-8")
+    assert import_mapped(tmp_ws, preset_path("hubspot"), [path]).rejected == 0
+    with tmp_ws.reader() as con:
+        assert con.execute("SELECT opportunity_id, owner_id, status, amount FROM opportunities").fetchall() == [
+            ("1", "Jan", "won", 100.0)]
+    path.write_text("Record ID,Deal owner,Create Date,Deal Stage,Close Date,amount,AMOUNT\n1,Jan,2025-03-04 09:15,"
+                    "Closed Won,2025-04-30 12:00,100,200\n", encoding="utf-8")
+    with pytest.raises(MappingError, match="has no column 'Amount'"):
+        import_mapped(tmp_ws, preset_path("hubspot"), [path])
+
+
 def test_excel_unicode_text_and_a_workbook_value_beyond_the_header(tmp_ws, tmp_path):
     from openpyxl import Workbook
 

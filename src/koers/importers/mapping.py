@@ -337,6 +337,44 @@ def read_files(mapping: Mapping, paths: list[Path]) -> dict[str, Tabular]:
     return found
 
 
+def _names_meant(mapping: Mapping) -> dict[str, set[str]]:
+    """Per file, every column name the mapping may read from it."""
+    meant: dict[str, set[str]] = {}
+    for t in [t for t in mapping.tables if t.rows is None]:
+        names = meant.setdefault(t.source, set())
+        mapped = {x.target for x in t.columns}
+        for c in t.columns:
+            names |= set(c.column) | {n for template in c.templates() for n in _FIELD.findall(template)}
+            names |= c.refers_to() - mapped
+            if c.lookup:
+                meant.setdefault(c.lookup["file"], set()).update({c.lookup["key"], c.lookup["value"]})
+    return meant
+
+
+def match_header_case(mapping: Mapping, data: dict[str, Tabular]) -> None:
+    """A column the mapping names is found whatever its capitals in the
+    file's header (HubSpot has written both `Deal Owner` and `Deal owner`):
+    such a column takes the mapping's name. Where the header has the name
+    as written, or more than one column that it could be, nothing changes."""
+    for source, names in _names_meant(mapping).items():
+        tab = data.get(source)
+        if tab is None:
+            continue
+        folded: dict[str, list[str]] = {}
+        for col in tab.columns:
+            folded.setdefault(col.strip().casefold(), []).append(col)
+        renames: dict[str, str] = {}
+        for name in sorted(names - set(tab.columns)):
+            found = folded.get(name.strip().casefold(), [])
+            if len(found) == 1 and found[0] not in names and found[0] not in renames:
+                renames[found[0]] = name
+        if renames:
+            tab.columns = [renames.get(c, c) for c in tab.columns]
+            tab.rows = tab.rows.rename(columns=renames)
+            tab.numbers = {renames.get(c, c): lines for c, lines in tab.numbers.items()}
+            tab.repeated = {renames.get(c, c): at for c, at in tab.repeated.items()}
+
+
 def check_columns(mapping: Mapping, data: dict[str, Tabular]) -> None:
     problems = []
     for t in [t for t in mapping.tables if t.rows is None]:
@@ -737,6 +775,7 @@ def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
         spec.dates = dates or spec.dates
         spec.decimal = decimal or spec.decimal
     data = read_files(mapping, [Path(p) for p in paths])
+    match_header_case(mapping, data)
     check_columns(mapping, data)
     _see_decimals(mapping, data)
     home = ws.settings().currency
