@@ -563,7 +563,7 @@ def test_a_rejected_deal_or_a_repeated_header_makes_no_rep_or_stage(tmp_ws, tmp_
 
 
 def test_a_column_is_found_whatever_its_capitals_in_the_header(tmp_ws, tmp_path):
-    """HubSpot has written `Deal Owner` and `Deal owner`: the header's
+    """An export may write `Deal Owner` for `Deal owner`: the header's
     capitals do not matter, unless two columns differ only in them."""
     path = tmp_path / "deals.csv"
     path.write_text("RECORD ID,Deal Owner,create date,Deal Stage,Close Date,amount\n"

@@ -353,7 +353,7 @@ def _names_meant(mapping: Mapping) -> dict[str, set[str]]:
 
 def match_header_case(mapping: Mapping, data: dict[str, Tabular]) -> None:
     """A column the mapping names is found whatever its capitals in the
-    file's header (HubSpot has written both `Deal Owner` and `Deal owner`):
+    file's header (`Deal Owner` for `Deal owner`, a header retyped):
     such a column takes the mapping's name. Where the header has the name
     as written, or more than one column that it could be, nothing changes."""
     for source, names in _names_meant(mapping).items():
