@@ -530,8 +530,9 @@ def map_table(spec: TableSpec, data: dict[str, Tabular], files: dict[str, FileSp
                                    for line, text in zip(out["_line"], texts) if text is not None}
         said["currency"] = pd.Series(texts, dtype=object)
     if not main and passed_over:
-        out = out[~out["_line"].isin(set(passed_over))]
-        problems = [p for p in problems if p[0] not in set(passed_over)]
+        skipped = set(passed_over)  # once, not per problem
+        out = out[~out["_line"].isin(skipped)]
+        problems = [p for p in problems if p[0] not in skipped]
     lines_of_keys = None
     if _gathered(spec, main):  # each key with the lines naming it: one only rejected rows name is taken out again
         named_by = [k for k in table.key if k in out.columns]
