@@ -148,6 +148,23 @@ def test_empty_table_gives_empty_values_and_a_warning(tmp_path):
     assert "nps,2025-03-01,,," in result.output
 
 
+def test_a_table_without_rows_says_why_and_which_dates_the_workspace_holds(ws, tmp_path):
+    # the golden orders run from 2024-03-15 to 2026-12-29, before and after every lead,
+    # opportunity and activity; nothing happened in 2019
+    by = kpi(ws, "won_deals", "--period", "2019", "--by", "owner")
+    assert by.exit_code == 0
+    assert ("no rows in 2019: with --by, a group has a row only when it has records of the KPI; "
+            "the workspace's records run from 2024-03-15 to 2026-12-29") in by.output
+    target = kpi(ws, "target_attainment", "--period", "2019-01..2019-03")
+    assert "no rows in 2019-01..2019-03: target_attainment has a row only where a target" in target.output
+    assert "no rows" not in kpi(ws, "won_deals", "--period", "2025-03", "--by", "owner").output
+    csv_out = kpi(ws, "won_deals", "--period", "2019", "--by", "owner", "--format", "csv")
+    assert csv_out.output == "kpi,period,owner,value,numerator,denominator\n"  # scripts get the header alone
+    empty = runner.invoke(app, ["kpi", "won_deals", "--period", "2019", "--by", "owner",
+                                "--workspace", str(tmp_path / "empty.duckdb")])
+    assert "the workspace holds no leads, opportunities, orders or activities" in empty.output
+
+
 @pytest.mark.parametrize(
     "kpi_id, missing, dropped",
     [

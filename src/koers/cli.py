@@ -224,6 +224,7 @@ def kpi_cmd(
     try:
         result = compute(con, settings, ids, periods, by_dims, filters, moment)
         names = _names(con, result.rows.columns) if format == "table" else {}
+        span = records_span(con, settings.tz) if format == "table" and result.rows.empty else None
     except QueryError as e:
         usage_error(str(e))
     finally:
@@ -237,6 +238,42 @@ def kpi_cmd(
         sys.stdout.write(output.to_json(rows) + "\n")
     else:
         _print_table(rows, lang, settings.currency, {p.start: p.label for p in periods}, names)
+        if rows.empty:  # with --by, a group without records has no row: say so, not an empty frame alone
+            err.print(_no_rows_note(periods, by_dims, span), highlight=False)
+
+
+def _no_rows_note(periods, by_dims: list[str], span) -> str:
+    asked = periods[0].label if len(periods) == 1 else f"{periods[0].label}..{periods[-1].label}"
+    why = ("with --by, a group has a row only when it has records of the KPI" if by_dims else
+           "target_attainment has a row only where a target overlaps the period")
+    held = (f"the workspace's records run from {span[0]} to {span[1]}" if span else
+            "the workspace holds no leads, opportunities, orders or activities")
+    return f"no rows in {asked}: {why}; {held}"
+
+
+# the records whose dates say which periods a workspace can answer for
+_DATED = (("leads", "created_at"), ("opportunities", "created_at"), ("activities", "done_at"),
+          ("orders", "ordered_on"))
+
+
+def records_span(con, tz):
+    """The first and last local date of the workspace's leads, opportunities,
+    activities and orders, or None when it holds none."""
+    from koers.periods import local_date
+
+    days = []
+    for table, column in _DATED:
+        t = con.table(table)
+        found = t.aggregate(first=t[column].min(), last=t[column].max()).execute()
+        for v in (found["first"][0], found["last"][0]):
+            if v is None or v != v:  # none in the table: null, or NaT
+                continue
+            v = v.to_pydatetime() if hasattr(v, "to_pydatetime") else v
+            if t.schema()[column].is_timestamp():  # stored in UTC
+                days.append(local_date(v, tz))
+            else:  # a date, whichever type the engine gives it back as
+                days.append(v.date() if hasattr(v, "date") else v)
+    return (min(days), max(days)) if days else None
 
 
 def _names(con, columns) -> dict[str, dict[str, str]]:
