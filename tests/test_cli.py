@@ -165,6 +165,22 @@ def test_a_table_without_rows_says_why_and_which_dates_the_workspace_holds(ws, t
     assert "the workspace holds no leads, opportunities, orders or activities" in empty.output
 
 
+def test_a_filter_on_a_value_no_record_holds_warns_and_names_the_nearest(ws):
+    typo = kpi(ws, "won_value", "--period", "2025-03", "--where", "team=north", "--where", "stage=Gewonnen",
+               "--format", "csv")
+    assert typo.exit_code == 0
+    assert "won_value,2025-03-01,0,," in typo.output  # the figure stands: a filter may match nothing
+    assert ("warning: --where team=north: no record in the workspace has team 'north', so the figures cover "
+            "no record; did you mean 'North'?") in typo.output
+    assert ("--where stage=Gewonnen: no record in the workspace has stage 'Gewonnen', so the figures cover no "
+            "record; the values it holds: Lost, Negotiation, New, Proposal, Qualified, Won") in typo.output
+    held = kpi(ws, "won_value", "--period", "2025-03", "--where", "team=North", "--where", "stage=Won",
+               "--where", "deal_type=new_business", "--where", "region=", "--format", "csv")
+    # a null deal_type is new_business, and an empty value filters on null: neither needs a record
+    assert held.exit_code == 0 and "warning" not in held.output
+    assert "did you mean 'US'" in kpi(ws, "revenue", "--period", "2025", "--where", "region=USA").output
+
+
 @pytest.mark.parametrize(
     "kpi_id, missing, dropped",
     [

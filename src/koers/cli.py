@@ -14,6 +14,7 @@ from rich.table import Table
 from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.compute import QueryError, compute, dim_values
+from koers.kpis.dimension_values import unheld_warnings
 from koers.kpis.model import label
 from koers.periods import PeriodError, default_periods, parse_instant, parse_spec
 from koers.settings import SETTING_NAMES, parse_assignments
@@ -225,11 +226,12 @@ def kpi_cmd(
         result = compute(con, settings, ids, periods, by_dims, filters, moment)
         names = _names(con, result.rows.columns) if format == "table" else {}
         span = records_span(con, settings.tz) if format == "table" and result.rows.empty else None
+        unheld = unheld_warnings(con, filters)
     except QueryError as e:
         usage_error(str(e))
     finally:
         close(con)
-    for w in result.warnings:
+    for w in result.warnings + unheld:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     rows = result.rows
     if format == "csv":

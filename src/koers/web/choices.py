@@ -12,15 +12,11 @@ import threading
 from dataclasses import dataclass, field
 
 from koers.engines import close, connect
+from koers.kpis import dimension_values
 from koers.store import Workspace
 
-# Where each filter's values live; several tables may carry one dimension.
-SOURCES = {
-    "product": (("leads", "product"), ("opportunities", "product"), ("orders", "product")),
-    "region": (("leads", "region"), ("opportunities", "region"), ("customers", "region")),
-    "source": (("leads", "source"), ("opportunities", "source"), ("customers", "source")),
-    "segment": (("leads", "segment"), ("opportunities", "segment"), ("customers", "segment")),
-}
+# the filters whose values the records hold, each in several tables
+FILTERED = ("product", "region", "source", "segment")
 
 
 @dataclass
@@ -60,12 +56,8 @@ def read_choices(ws: Workspace) -> Choices:
             rep_team=dict(zip(reps["rep_id"], reps["team"])),
             teams=sorted({t for t in reps["team"] if isinstance(t, str)}),
         )
-        for dim, places in SOURCES.items():
-            seen: set[str] = set()
-            for table, column in places:
-                t = con.table(table)
-                seen |= {v for v in t.select(column).distinct().execute()[column] if isinstance(v, str) and v}
-            found.values[dim] = sorted(seen)
+        for dim in FILTERED:
+            found.values[dim] = dimension_values.values(con, dim)
         stages = con.table("stages").order_by("sequence").select("stage", "kind").execute()
         found.stages = list(zip(stages["stage"], stages["kind"]))
         customers = con.table("customers").select("customer_id", "name").execute()

@@ -1,0 +1,77 @@
+"""Where each dimension's values live in the canonical tables: what a
+filter can match, and what the web's filters offer.
+
+A filter on a value no record holds (`--where region=Randstadt`) is not an
+error, since a KPI then measures nothing, correctly; but a figure of 0 for
+a typing error would be read as a fact, so the CLI warns and names the
+values nearest to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+# Several tables may carry one dimension; a value in any of them can match.
+PLACES: dict[str, tuple[tuple[str, str], ...]] = {
+    "owner": (("reps", "rep_id"),),  # every owner_id refers to a rep
+    "team": (("reps", "team"),),
+    "role": (("reps", "role"),),
+    "source": (("leads", "source"), ("opportunities", "source"), ("customers", "source"), ("costs", "source")),
+    "channel": (("leads", "channel"),),
+    "campaign": (("leads", "campaign"), ("opportunities", "campaign")),
+    "region": (("leads", "region"), ("opportunities", "region"), ("customers", "region")),
+    "segment": (("leads", "segment"), ("opportunities", "segment"), ("customers", "segment")),
+    "industry": (("leads", "industry"), ("customers", "industry")),
+    "company_size": (("leads", "company_size"), ("customers", "company_size")),
+    "product": (("leads", "product"), ("opportunities", "product"), ("orders", "product")),
+    "product_line": (("opportunities", "product_line"), ("orders", "product_line")),
+    "deal_type": (("opportunities", "deal_type"),),
+    "stage": (("stages", "stage"),),
+    "type": (("activities", "type"),),
+    "customer": (("customers", "customer_id"),),
+}
+# values a dimension has without a record writing them (data-model.md: a null deal_type is new_business)
+IMPLIED = {"deal_type": {"new_business"}}
+FEW = 12  # a dimension with no more values than this has them all named when none is near
+
+
+def held(con, dim: str, value: str) -> bool:
+    """Whether a record in the workspace holds `value` for `dim` (True for a
+    dimension Koers does not know the places of, such as close_month)."""
+    if dim not in PLACES or value in IMPLIED.get(dim, ()):
+        return True
+    for table, column in PLACES[dim]:
+        t = con.table(table)
+        if len(t.filter(t[column] == value).select(column).limit(1).execute()):
+            return True
+    return False
+
+
+def values(con, dim: str) -> list[str]:
+    """Every value the workspace holds for `dim`, sorted."""
+    seen = set(IMPLIED.get(dim, ()))
+    for table, column in PLACES.get(dim, ()):
+        t = con.table(table)
+        seen |= {v for v in t.select(column).distinct().execute()[column] if isinstance(v, str) and v}
+    return sorted(seen)
+
+
+def unheld_warnings(con, where: dict[str, str]) -> list[str]:
+    """A warning for each filter whose value no record holds, naming the values
+    nearest to it (an empty value filters on null, which needs no record)."""
+    warnings = []
+    for dim, value in where.items():
+        if value == "" or held(con, dim, value):
+            continue
+        known = values(con, dim)
+        same_but_case = [v for v in known if v.casefold() == value.casefold()]
+        near = same_but_case or difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+        if near:
+            hint = f"; did you mean {' or '.join(repr(v) for v in near)}?"
+        elif 0 < len(known) <= FEW:
+            hint = f"; the values it holds: {', '.join(known)}"
+        else:
+            hint = ""
+        warnings.append(f"--where {dim}={value}: no record in the workspace has {dim} {value!r}, "
+                        f"so the figures cover no record{hint}")
+    return warnings
