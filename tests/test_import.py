@@ -938,3 +938,37 @@ def test_a_clean_file_is_typed_in_one_pass_without_its_order(tmp_ws, monkeypatch
     monkeypatch.setattr(canonical, "_type_csv", ordered)
     assert import_folder(tmp_ws, GOLDEN).rejected == 0
     assert import_folder(tmp_ws, GOLDEN).written == 0
+
+
+def _whole_state(ws) -> tuple:
+    with ws.reader() as con:
+        logged = con.execute("SELECT count(*) FROM koers_imports").fetchone()[0]
+    return ws.fingerprint(), logged, {t.name: table_rows(ws, t.name) for t in TABLES}
+
+
+def test_a_check_reports_what_the_import_would_and_writes_nothing(tmp_ws, tmp_path):
+    assert import_folder(tmp_ws, GOLDEN).rejected == 0
+    src = tmp_path / "newer"
+    shutil.copytree(GOLDEN, src)
+    leads = (src / "leads.csv").read_text(encoding="utf-8").splitlines()
+    leads[1] = leads[1].replace("2025-01-10T09:00:00", "2025-13-10T09:00:00")  # L01: no such month
+    leads[2] = leads[2].replace(",NL,", ",BE,")  # L02 moved: a change an import writes
+    (src / "leads.csv").write_text("\n".join(leads) + "\n", encoding="utf-8")
+    before = _whole_state(tmp_ws)
+
+    checked = import_folder(tmp_ws, src, check=True)
+    assert checked.checked
+    assert _whole_state(tmp_ws) == before  # no row, no derived table, no snapshot, no log line
+    done = import_folder(tmp_ws, src)
+    assert [(t.table, t.read, t.written, t.rejected) for t in checked.tables] == \
+           [(t.table, t.read, t.written, t.rejected) for t in done.tables]
+    assert {t.table: t.written for t in done.tables if t.written} == {"leads": 1}
+    assert rejects(checked) == rejects(done) and checked.rejects_path != done.rejects_path
+    assert [(r["file"], r["line"], r["column"]) for r in rejects(checked)][0] == ("leads.csv", "2", "created_at")
+
+    again = tmp_path / "again.duckdb"
+    cli = CliRunner().invoke(app, ["import", str(src), "--check", "--workspace", str(again)])
+    assert cli.exit_code == 1  # as the import would: some rows would be rejected
+    assert "nothing written" in cli.output and "rows would be rejected; see" in cli.output
+    with duckdb.connect(str(again), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM leads").fetchone()[0] == 0

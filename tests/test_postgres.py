@@ -136,6 +136,19 @@ def test_a_failed_import_leaves_the_database_as_it_was(pg_ws, monkeypatch):
     assert pg_ws.fingerprint() == version
 
 
+def test_a_check_leaves_the_database_as_it_was(pg_ws):
+    assert import_folder(pg_ws, GOLDEN).rejected == 0
+    before, version = {t.name: table_rows(pg_ws, t.name) for t in TABLES}, pg_ws.fingerprint()
+    import pandas as pd
+
+    rows = pd.DataFrame({"rep_id": ["R9", "R10"], "name": ["Nieuw", "Fout"], "hired_on": ["2025-01-01", "nooit"],
+                         "_line": [2, 3]}, dtype=object)
+    checked = import_sources(pg_ws, [Source("reps", "new reps", rows=rows)], "test", check=True)
+    assert (checked.written, checked.rejected) == (1, 1)
+    assert {t.name: table_rows(pg_ws, t.name) for t in TABLES} == before
+    assert pg_ws.fingerprint() == version
+
+
 def test_an_import_writes_back_only_the_tables_it_changed(pg_ws):
     import psycopg
 

@@ -124,6 +124,18 @@ def test_an_import_that_ran_while_another_wrote_writes_nothing(ws):
     assert len(_versions(ws)) == 2
 
 
+def test_a_check_writes_no_version(ws, tmp_path):
+    shutil.copytree(GOLDEN, tmp_path / "newer")
+    reps = tmp_path / "newer" / "reps.csv"
+    reps.write_text(reps.read_text(encoding="utf-8") + "R9,Nieuw,,,,,2025-01-01,\nR10,Fout,,,,,nooit,\n",
+                    encoding="utf-8")
+    before, versions = _state(ws), _versions(ws)
+    checked = import_folder(ws, tmp_path / "newer", check=True)
+    assert (checked.written, checked.rejected) == (1, 1)
+    assert _state(ws) == before and _versions(ws) == versions
+    assert import_folder(ws, tmp_path / "newer").written == 1  # what the check said
+
+
 def test_a_table_without_a_file_counts_as_empty_and_the_next_import_writes_it(ws):
     """A version written by a Koers that had no such table yet: read as an
     empty table, as the copy an import reads it into has it."""

@@ -72,6 +72,8 @@ def import_cmd(
     decimal: Annotated[str | None, typer.Option(help="with --mapping or --preset: the exported files' decimal "
                                                      "mark, ',' (1.234,50) or '.' (1,234.50), over the mapping's "
                                                      "(a CRM writes numbers as its user's locale does)")] = None,
+    check: Annotated[bool, typer.Option("--check", help="validate only: report what would land and every row "
+                                                       "that would be rejected; the workspace stays as it was")] = False,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Import a canonical dataset folder, or a CRM's exported files through a mapping or a preset.
@@ -113,19 +115,24 @@ def import_cmd(
         try:
             if mapping is not None:
                 result = import_mapped(ws, mapping, paths, on_table=lambda t, _: advance(t, 0), dates=dates,
-                                       decimal=decimal)
+                                       decimal=decimal, check=check)
             else:
-                result = import_folder(ws, folder, on_table=advance)
+                result = import_folder(ws, folder, on_table=advance, check=check)
         except (ImportError_, MappingError) as e:
             usage_error(str(e))
     for w in result.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
-    table = Table("table", "read", "written", "rejected", title=f"import {result.import_id}")
+    if check:
+        table = Table("table", "read", "would write", "would reject",
+                      title=f"check {result.import_id}: nothing written")
+    else:
+        table = Table("table", "read", "written", "rejected", title=f"import {result.import_id}")
     for t in result.tables:
         table.add_row(t.table, str(t.read), str(t.written), str(t.rejected))
     err.print(table)
     if result.rejected:
-        err.print(f"{result.rejected} rows rejected; see {result.rejects_path}", highlight=False)
+        err.print(f"{result.rejected} rows {'would be ' if check else ''}rejected; see {result.rejects_path}",
+                  highlight=False)
         raise typer.Exit(1)
 
 

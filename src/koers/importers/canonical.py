@@ -68,6 +68,7 @@ class ImportResult:
     tables: list[TableResult] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rejects_path: Path | None = None
+    checked: bool = False  # validated only (koers import --check): nothing was written
 
     @property
     def rejected(self) -> int:
@@ -126,9 +127,11 @@ class Source:
 
 
 def import_folder(
-    ws: Workspace, folder: Path, on_table: Callable[[str, int], None] | None = None, origin: str | None = None
+    ws: Workspace, folder: Path, on_table: Callable[[str, int], None] | None = None, origin: str | None = None,
+    check: bool = False,
 ) -> ImportResult:
-    """`origin`: what the import log names as the source (default: the folder)."""
+    """`origin`: what the import log names as the source (default: the folder);
+    `check`: validate only (import_sources)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise ImportError_(f"'{folder}' is not a folder")
@@ -151,23 +154,39 @@ def import_folder(
             raise ImportError_(str(e)) from None
     return import_sources(ws, sources, origin or str(folder.resolve()), on_table, warnings,
                           made_history=listed if listed.exists() and "stage_history" in files else None,
-                          settings_told=told)
+                          settings_told=told, check=check)
 
 
 def import_sources(
     ws: Workspace, sources: list[Source], origin: str, on_table: Callable[[str, int], None] | None = None,
     warnings: list[str] | None = None, after: Callable[[duckdb.DuckDBPyConnection, ImportResult], None] | None = None,
-    made_history: Path | None = None, settings_told: dict[str, object] | None = None,
+    made_history: Path | None = None, settings_told: dict[str, object] | None = None, check: bool = False,
 ) -> ImportResult:
     """Import one source per table, in load order, as one transaction.
     `after` runs last inside that transaction (a sync records how far it read).
     `made_history`: the file an export lists the history rows Koers made in.
-    `settings_told`: the settings an export was made with (settings_file)."""
+    `settings_told`: the settings an export was made with (settings_file).
+    `check`: validate only; the transaction is undone once the rejects are
+    reported, so the result tells what an import would write and reject."""
     by_table = {s.table: s for s in sources}
     if len(by_table) != len(sources):
         raise ImportError_("one source per table: two sources name the same table")
-    result = ImportResult(import_id=now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6])
+    result = ImportResult(import_id=now_utc().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6], checked=check)
     result.warnings += warnings or []
+    try:
+        _import_in_one_transaction(ws, by_table, sources, result, origin, on_table, after, made_history,
+                                   settings_told)
+    except _Checked:
+        pass  # every writer undoes its transaction on an exception: nothing was written
+    return result
+
+
+class _Checked(Exception):
+    """Raised at the end of a check to undo its transaction."""
+
+
+def _import_in_one_transaction(ws, by_table, sources, result, origin, on_table, after, made_history,
+                               settings_told) -> None:
     # Koers makes history rows only for opportunities: an import of neither
     # them nor their history leaves stage_history alone (a workspace copied
     # elsewhere then loads neither to write: SparkWorkspace.writer).
@@ -202,6 +221,9 @@ def import_sources(
         for source in sources:
             if source.lines_of_keys:
                 _drop_named_by_rejected_rows_alone(con, source, result)
+        if result.checked:  # what else an import does (history, derived tables, snapshot, log) rejects nothing
+            result.rejects_path = _write_rejects(con, ws, result, sources) if result.rejected else None
+            raise _Checked
         made_rows = _generate_missing_history(con, "stage_history" in by_table, now_utc()) if makes_history else 0
         made.mark(con)
         if ws.keeps_derived:
@@ -226,7 +248,6 @@ def import_sources(
         )
         if after is not None:
             after(con, result)
-    return result
 
 
 def _take_settings(con, settings: Settings, told: dict[str, object], result: ImportResult) -> Settings:

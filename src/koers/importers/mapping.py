@@ -767,7 +767,7 @@ def _keeper(tab: Tabular) -> Callable[[set[int], Path], None]:
 
 def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
                   on_table: Callable[[str, int], None] | None = None, dates: str | None = None,
-                  decimal: str | None = None) -> ImportResult:
+                  decimal: str | None = None, check: bool = False) -> ImportResult:
     """`dates`: day_first or month_first for every file, over the mapping's
     own (the user's locale decides how a CRM writes dates); `decimal`: the
     files' decimal mark, "." or ",", over the mapping's, likewise."""
@@ -793,4 +793,4 @@ def import_mapped(ws: Workspace, mapping_path: Path, paths: list[Path],
             unread[t.source] = {p[0] for p in mapped[i].problems if p[0] is not None}
     sources = [written_rows(t, mapping) if t.rows is not None else mapped[i] for i, t in enumerate(mapping.tables)]
     origin = f"{Path(mapping_path).resolve()}: " + ", ".join(str(Path(p).resolve()) for p in paths)
-    return import_sources(ws, sources, origin, on_table)
+    return import_sources(ws, sources, origin, on_table, check=check)
