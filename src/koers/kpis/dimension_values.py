@@ -56,7 +56,7 @@ def values(con, dim: str) -> list[str]:
     return sorted(seen)
 
 
-def unheld_warnings(con, where: dict[str, str]) -> list[str]:
+def unheld_warnings(con, where: dict[str, str], what: str = "--where") -> list[str]:
     """A warning for each filter whose value no record holds, naming the values
     nearest to it (an empty value filters on null, which needs no record)."""
     warnings = []
@@ -72,6 +72,6 @@ def unheld_warnings(con, where: dict[str, str]) -> list[str]:
             hint = f"; the values it holds: {', '.join(known)}"
         else:
             hint = ""
-        warnings.append(f"--where {dim}={value}: no record in the workspace has {dim} {value!r}, "
+        warnings.append(f"{what} {dim}={value}: no record in the workspace has {dim} {value!r}, "
                         f"so the figures cover no record{hint}")
     return warnings

@@ -95,3 +95,18 @@ def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | No
         if shared is None:
             ctx.release()
     return Drill(kpi.id, table, page.rename(columns=contribution), total)
+
+
+def in_local_time(rows: pd.DataFrame, tz) -> pd.DataFrame:
+    """A drill's records as the API and the CLI give them: instants (`*_at`,
+    kept as naive UTC) in the workspace's zone with its offset, and dates
+    (`*_on`), which an engine may give back as midnights, as dates."""
+    rows = rows.copy()
+    for c in rows.columns:
+        if not pd.api.types.is_datetime64_any_dtype(rows[c]):
+            continue
+        if c.endswith("_at"):
+            rows[c] = rows[c].dt.tz_localize("UTC").dt.tz_convert(tz)
+        elif c.endswith("_on"):
+            rows[c] = rows[c].dt.date.astype(object).where(rows[c].notna(), None)
+    return rows

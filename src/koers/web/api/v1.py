@@ -8,13 +8,13 @@ import re
 from datetime import datetime, timezone
 from typing import Annotated
 
-import pandas as pd
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.compute import QueryError, dim_values
+from koers.kpis.drill import in_local_time
 from koers.kpis.model import Kpi
 from koers.periods import last_complete_month, parse_instant, parse_one, parse_spec
 from koers.store import now_utc
@@ -147,9 +147,7 @@ def drill(
     p = parse_one(period)
     found = cockpit.cache.drill(kpi, p, dim_values(list(match), "match"), dim_values(list(where), "where"), moment,
                                 limit, offset)
-    rows = found.rows.copy()
-    for c in [c for c in rows.columns if c.endswith("_at") and pd.api.types.is_datetime64_any_dtype(rows[c])]:
-        rows[c] = rows[c].dt.tz_localize("UTC").dt.tz_convert(settings.tz)  # as the drill page shows them
+    rows = in_local_time(found.rows, settings.tz)  # as the drill page shows them
     return DrillPublic(kpi=found.kpi, period=p.label, table=found.table, total=found.total, limit=limit,
                        offset=offset, rows=json.loads(output.to_json(rows)), components=found.components)
 
