@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from koers.cli import app
-from koers.kpis.catalog import CATALOG
+from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.store import WorkspaceError
 from tests.conftest import GOLDEN, SHARED
 
@@ -730,3 +730,51 @@ def test_python_dash_m_koers_is_the_cli():
     done = subprocess.run([sys.executable, "-m", "koers", "kpi", "no_such_kpi"], capture_output=True, text=True)
     assert done.returncode == 2
     assert "unknown KPI" in done.stderr + done.stdout
+
+
+@pytest.mark.parametrize("kpi_ids, by", [
+    (["won_value", "win_rate", "leads", "lead_response_time"], "owner"),
+    (["revenue", "churn_rate"], "segment"),
+    (["target_attainment", "open_pipeline_value"], None),
+])
+def test_compare_sets_each_figure_beside_the_row_koers_kpi_gives_for_the_period_before(ws, kpi_ids, by):
+    split = ["--by", by] if by else []
+    asked = rows(kpi(ws, *kpi_ids, "--period", "2025-01..2025-04", *split, "--compare", "previous",
+                     "--format", "csv").output)
+    alone = rows(kpi(ws, *kpi_ids, "--period", "2024-12..2025-03", *split, "--format", "csv").output)
+    keys = [c for c in asked[0] if c not in ("period", "value", "numerator", "denominator")
+            and not c.startswith(("compared_", "change"))]
+    before = {(r["period"], *(r[c] for c in keys)): r for r in alone}
+    matched = 0
+    for r in asked:
+        month = r["period"][:7]
+        previous = f"{int(month[:4]) - 1}-12-01" if month.endswith("-01") else f"{month[:5]}{int(month[5:]) - 1:02}-01"
+        assert r["compared_period"] == previous
+        found = before.get((previous, *(r[c] for c in keys)))
+        kpi_def = CATALOG_BY_ID[r["kpi"]]
+        if found is None:  # no row then: a group without records, as koers kpi --where would give it
+            assert r["compared_value"] == ("" if kpi_def.is_ratio or kpi_def.id == "lead_response_time" else "0")
+            continue
+        matched += 1
+        assert (r["compared_value"], r["compared_numerator"], r["compared_denominator"]) == \
+               (found["value"], found["numerator"], found["denominator"])
+        if r["value"] and found["value"] and (kpi_def.is_ratio or float(found["value"])):
+            now, then = float(r["value"]), float(found["value"])
+            expected = (now - then) * 100 if kpi_def.is_ratio else (now - then) / abs(then)
+            assert float(r["change"]) == pytest.approx(expected)
+            assert r["change_unit"] == ("pp" if kpi_def.is_ratio else "%")
+        else:
+            assert r["change"] == ""
+    assert matched > 3
+
+
+def test_compare_with_a_year_earlier_and_in_a_table(ws):
+    weeks = rows(kpi(ws, "leads", "--period", "2026-W53", "--compare", "year", "--format", "csv").output)
+    assert weeks[0]["compared_period"] == "" and weeks[0]["compared_value"] == ""  # a week 53 has no twin
+    year = rows(kpi(ws, "won_value", "--period", "2025-03", "--compare", "year", "--format", "csv").output)
+    assert year[0]["compared_period"] == "2024-03-01"
+    shown = kpi(ws, "win_rate", "--period", "2025-03", "--compare", "previous", "--lang", "nl").output
+    assert "Vorige" in shown and "Verandering" in shown and " pp" in shown
+    assert "Jaar eerder" in kpi(ws, "win_rate", "--period", "2025-03", "--compare", "year", "--lang", "nl").output
+    wrong = kpi(ws, "win_rate", "--compare", "target")
+    assert wrong.exit_code == 2 and "--compare must be one of: previous, year" in wrong.output

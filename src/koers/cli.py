@@ -13,6 +13,8 @@ from rich.table import Table
 
 from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.kpis.compare import AGAINST, compared
+from koers.kpis.compare import COLUMNS as COMPARED_COLUMNS
 from koers.kpis.compute import QueryError, compute, dim_values
 from koers.kpis.dimension_values import unheld_warnings
 from koers.kpis.model import label
@@ -197,12 +199,16 @@ def kpi_cmd(
     by: Annotated[str | None, typer.Option(help="dimensions, comma-separated")] = None,
     where: Annotated[list[str] | None, typer.Option(help="DIM=VALUE (repeatable)")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="the moment the question is asked")] = None,
+    compare: Annotated[str | None, typer.Option(help="previous | year: each figure beside the same one of the "
+                                                     "period before or a year earlier, and the change")] = None,
     format: FormatOpt = "table",
     lang: LangOpt = "en",
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Compute KPIs per period, split and filtered by dimensions."""
     check_choice("format", format, ("table", "csv", "json"))
+    if compare is not None:
+        check_choice("compare", compare, AGAINST)
     check_choice("lang", lang, ("nl", "en"))
     ids = list(dict.fromkeys(ids))  # a KPI asked twice is one KPI: its rows once
     unknown = [k for k in ids if k not in CATALOG_BY_ID]
@@ -231,6 +237,8 @@ def kpi_cmd(
         usage_error(str(e))
     try:
         result = compute(con, settings, ids, periods, by_dims, filters, moment)
+        if compare:
+            result = compared(con, settings, result, ids, periods, by_dims, filters, moment, compare)
         names = _names(con, result.rows.columns) if format == "table" else {}
         span = records_span(con, settings.tz) if format == "table" and result.rows.empty else None
         unheld = unheld_warnings(con, filters)
@@ -246,7 +254,7 @@ def kpi_cmd(
     elif format == "json":
         sys.stdout.write(output.to_json(rows) + "\n")
     else:
-        _print_table(rows, lang, settings.currency, {p.start: p.label for p in periods}, names)
+        _print_table(rows, lang, settings.currency, {p.start: p.label for p in periods}, names, compare)
         if rows.empty:  # with --by, a group without records has no row: say so, not an empty frame alone
             err.print(_no_rows_note(periods, by_dims, span), highlight=False)
 
@@ -295,32 +303,56 @@ def _names(con, columns) -> dict[str, dict[str, str]]:
     return found
 
 
-def _print_table(rows, lang: str, currency: str, period_labels: dict, names: dict[str, dict[str, str]]) -> None:
+AGAINST_HEADINGS = {"previous": {"nl": "Vorige", "en": "Previous"}, "year": {"nl": "Jaar eerder", "en": "Year before"}}
+
+
+def _print_table(rows, lang: str, currency: str, period_labels: dict, names: dict[str, dict[str, str]],
+                 against: str | None = None) -> None:
     """For people: KPIs and target KPIs by name, periods as written (2025-Q3), reps
     and customers by name with their id, numbers localised and right-aligned."""
-    columns = [c for c in rows.columns if c not in ("numerator", "denominator")] + ["numerator", "denominator"]
+    compared = ["compared_value", "change"] if against else []
+    # a comparison in a terminal's width: value beside value under a heading that
+    # says which (each row's compared period follows from its own), the parts,
+    # the compared period and the change's unit (which the change says) in csv and json
+    parts = [] if compared else ["numerator", "denominator"]
+    columns = [c for c in rows.columns if c not in ("numerator", "denominator", *COMPARED_COLUMNS)] + parts + compared
+    numbers = ("value", "numerator", "denominator", "compared_value", "change")
+    headings = {c: label(c, lang) for c in columns} | ({"compared_value": AGAINST_HEADINGS[against][lang]}
+                                                       if against else {})
+    table = [_cells(rec, columns, lang, currency, period_labels, names) for rec in rows.to_dict("records")]
     t = Table()
-    for c in columns:
-        t.add_column(label(c, lang), justify="right" if c in ("value", "numerator", "denominator") else "left")
-    for rec in rows.to_dict("records"):
-        cells = []
-        for c in rows.columns:
-            v = rec[c]
-            if c in ("kpi", "target_kpi") and v in CATALOG_BY_ID:
-                cells.append(CATALOG_BY_ID[v].name(lang))
-            elif c == "period":
-                cells.append(period_labels.get(v, output.plain(v)))
-            elif c == "value":
-                cells.append(output.format_value(rec["kpi"], v, lang, currency))
-            elif c in ("numerator", "denominator"):
-                continue
-            elif c in names and v in names[c]:
-                cells.append(f"{names[c][v]} ({v})")
-            else:
-                cells.append(output.plain(v) or "–")
-        cells += [output.format_number(rec["numerator"], lang), output.format_number(rec["denominator"], lang)]
+    for i, c in enumerate(columns):
+        if c in (*numbers, "period"):  # never cut short: the names around them wrap instead
+            t.add_column(headings[c], justify="right" if c in numbers else "left", no_wrap=True,
+                         min_width=max([len(cells[i]) for cells in table], default=0))
+        else:
+            t.add_column(headings[c])
+    for cells in table:
         t.add_row(*cells)
     out.print(t)
+
+
+def _cells(rec: dict, columns: list[str], lang: str, currency: str, period_labels: dict,
+           names: dict[str, dict[str, str]]) -> list[str]:
+    """A row's cells as people read them."""
+    cells = []
+    for c in columns:
+        v = rec[c]
+        if c in ("kpi", "target_kpi") and v in CATALOG_BY_ID:
+            cells.append(CATALOG_BY_ID[v].name(lang))
+        elif c == "period":
+            cells.append(period_labels.get(v, output.plain(v)))
+        elif c in ("value", "compared_value"):
+            cells.append(output.format_value(rec["kpi"], v, lang, currency))
+        elif c in ("numerator", "denominator"):
+            cells.append(output.format_number(v, lang))
+        elif c == "change":
+            cells.append(output.format_change(v, rec["change_unit"], lang))
+        elif c in names and v in names[c]:
+            cells.append(f"{names[c][v]} ({v})")
+        else:
+            cells.append(output.plain(v) or "–")
+    return cells
 
 
 @app.command("settings")

@@ -115,3 +115,29 @@ def format_short(kpi_id: str, value, lang: str, currency: str = "EUR") -> str:
 
         return format_compact_currency(value, currency, locale=LOCALES[lang], fraction_digits=1)
     return format_value(kpi_id, value, lang, currency)
+
+
+def change_of(kpi, now, before) -> tuple[float | None, str]:
+    """The change from `before` to `now` and its unit. Ratios change in
+    percentage points (a win rate from 20% to 25% is +5 pp, not +25%), a
+    multiple by how many times more (2.5× to 3.1× is +0.6×); everything else
+    relative to where it was (%, as a fraction: +0.25 is +25%)."""
+    unit = "×" if kpi.multiple else "pp" if kpi.unit == Unit.RATIO else "%"
+    if _none(now) or _none(before) or (unit == "%" and before == 0):
+        return None, unit
+    if unit == "×":
+        return now - before, unit
+    if unit == "pp":
+        return (now - before) * 100, unit
+    return (now - before) / abs(before), unit
+
+
+def format_change(value: float | None, unit: str, lang: str) -> str:
+    if _none(value):
+        return "–"
+    sign = "+" if value >= 0 else "−"
+    if unit == "×":
+        return f"{sign}{format_number(round(abs(value), 2), lang)}×"
+    if unit == "pp":
+        return f"{sign}{format_number(round(abs(value), 1), lang)} pp"
+    return sign + format_percent(abs(value), lang)

@@ -83,6 +83,13 @@ LABELS = {
     "role": ("Rol", "Role"),
     "customer": ("Klant", "Customer"),
     "close_month": ("Verwachte sluitmaand", "Expected close month"),
+    # koers kpi --compare
+    "compared_period": ("Vergeleken periode", "Compared period"),
+    "compared_value": ("Vergeleken waarde", "Compared value"),
+    "compared_numerator": ("Vergeleken teller", "Compared numerator"),
+    "compared_denominator": ("Vergeleken noemer", "Compared denominator"),
+    "change": ("Verandering", "Change"),
+    "change_unit": ("Eenheid verandering", "Change unit"),
 }
 
 

@@ -16,7 +16,7 @@ from koers import output
 from koers.kpis.cache import ResultCache
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.compute import QueryError
-from koers.kpis.model import Direction, Kpi, Unit
+from koers.kpis.model import Direction, Kpi
 from koers.periods import Period
 from koers.settings import Settings
 from koers.web.i18n import word
@@ -104,34 +104,11 @@ def judge(kpi: Kpi, now, before) -> str:
     return "good" if better else "bad"
 
 
-def change_of(kpi: Kpi, now, before) -> tuple[float | None, str]:
-    """The change from `before` to `now` and its unit. Ratios change in
-    percentage points (a win rate from 20% to 25% is +5 pp, not +25%), a
-    multiple by how many times more (2.5× to 3.1× is +0.6×); everything else
-    relative to where it was (%, as a fraction: +0.25 is +25%)."""
-    unit = "×" if kpi.multiple else "pp" if kpi.unit == Unit.RATIO else "%"
-    if is_null(now) or is_null(before) or (unit == "%" and before == 0):
-        return None, unit
-    if unit == "×":
-        return now - before, unit
-    if unit == "pp":
-        return (now - before) * 100, unit
-    return (now - before) / abs(before), unit
+change_of, format_change = output.change_of, output.format_change  # shared with koers kpi --compare
 
 
 def change_text(kpi: Kpi, now, before, lang: str) -> str:
     return format_change(*change_of(kpi, now, before), lang)
-
-
-def format_change(value: float | None, unit: str, lang: str) -> str:
-    if is_null(value):
-        return "–"
-    sign = "+" if value >= 0 else "−"
-    if unit == "×":
-        return f"{sign}{output.format_number(round(abs(value), 2), lang)}×"
-    if unit == "pp":
-        return f"{sign}{output.format_number(round(abs(value), 1), lang)} pp"
-    return sign + output.format_percent(abs(value), lang)
 
 
 def elapsed_share(period: Period, as_of: datetime, settings: Settings) -> float:
