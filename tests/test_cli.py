@@ -778,3 +778,19 @@ def test_compare_with_a_year_earlier_and_in_a_table(ws):
     assert "Jaar eerder" in kpi(ws, "win_rate", "--period", "2025-03", "--compare", "year", "--lang", "nl").output
     wrong = kpi(ws, "win_rate", "--compare", "target")
     assert wrong.exit_code == 2 and "--compare must be one of: previous, year" in wrong.output
+
+
+def test_kpis_shows_what_a_kpi_means_and_lists_every_id_whole():
+    listed = runner.invoke(app, ["kpis"]).output
+    for k in CATALOG:  # the ids `koers kpi` takes, whole, in a terminal of 80 columns
+        assert f"│ {k.id} " in listed
+    card = runner.invoke(app, ["kpis", "win_rate", "clv", "--lang", "nl"])
+    assert card.exit_code == 0
+    lines = card.output.splitlines()
+    assert lines[:3] == ["Winpercentage (win_rate)", "Soort: inzicht, verhouding; beter: hoger",
+                         "Definitie: gewonnen / (gewonnen + verloren) over de deals gesloten in P"]
+    assert "Klantlevensduurwaarde (clv)" in card.output and "owner (Verkoper)" in card.output
+    as_csv = rows(runner.invoke(app, ["kpis", "win_rate", "--format", "csv"]).output)
+    assert [r["id"] for r in as_csv] == ["win_rate"]
+    wrong = runner.invoke(app, ["kpis", "win_rat"])
+    assert wrong.exit_code == 2 and "unknown KPI win_rat" in wrong.output

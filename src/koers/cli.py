@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -158,13 +159,21 @@ def export_cmd(folder: Path, workspace: WorkspaceOpt = None) -> None:
 
 
 @app.command("kpis")
-def kpis_cmd(lang: LangOpt = "en", format: FormatOpt = "table", workspace: WorkspaceOpt = None) -> None:
-    """List the KPI catalogue."""
+def kpis_cmd(
+    ids: Annotated[list[str] | None, typer.Argument(help="KPI ids: each one's definition, notes and dimensions "
+                                                         "(default: the whole catalogue as a list)")] = None,
+    lang: LangOpt = "en", format: FormatOpt = "table", workspace: WorkspaceOpt = None,
+) -> None:
+    """List the KPI catalogue, or show what KPIs mean."""
     # --workspace is taken as by every command (cli.md); the catalogue is every workspace's
     check_choice("lang", lang, ("nl", "en"))
     check_choice("format", format, ("table", "csv", "json"))
     import pandas as pd
 
+    unknown = [k for k in ids or [] if k not in CATALOG_BY_ID]
+    if unknown:
+        usage_error(f"unknown KPI {', '.join(unknown)}; valid KPIs: {', '.join(k.id for k in CATALOG)}")
+    kpis = [CATALOG_BY_ID[k] for k in dict.fromkeys(ids)] if ids else list(CATALOG)
     rows = pd.DataFrame(
         [
             {
@@ -177,18 +186,45 @@ def kpis_cmd(lang: LangOpt = "en", format: FormatOpt = "table", workspace: Works
                 "dimensions": " ".join(k.dimensions),
                 "definition": k.definition_in(lang),
             }
-            for k in CATALOG
+            for k in kpis
         ]
     )
     if format == "csv":
         sys.stdout.write(output.to_csv(rows))
     elif format == "json":
         sys.stdout.write(output.to_json(rows) + "\n")
+    elif ids:
+        for k in kpis:
+            _print_kpi(k, lang)
     else:
         t = Table("id", "name", "type", "unit", "better", title="Koers KPI catalogue")
+        t.columns[0].no_wrap = True  # the id is what `koers kpi` takes: whole, to copy
+        t.columns[0].min_width = max(len(k.id) for k in kpis)
         for r in rows.itertuples():
             t.add_row(r.id, r.name, r.type, r.unit, r.direction)
         out.print(t)
+        err.print("koers kpis ID shows a KPI's definition, notes and dimensions", highlight=False)
+
+
+def _print_kpi(k, lang: str) -> None:
+    """One KPI as its card on the web shows it: what it is, how it is measured, how to split it."""
+    from koers.web.i18n import word
+
+    said = KPI_CARD[lang]
+    out.print(f"[bold]{escape(k.name(lang))}[/bold] ({k.id})", highlight=False)
+    out.print(f"{said['kind']}: {word(k.type.value, lang)}, {word('unit_' + k.unit.value, lang)}; "
+              f"{said['better']}: {word(k.direction.value, lang)}", highlight=False)
+    out.print(f"{said['definition']}: {escape(k.definition_in(lang))}", highlight=False)
+    for note in k.notes_in(lang):
+        out.print(f"- {escape(note)}", highlight=False)
+    dims = ", ".join(f"{d} ({label(d, lang)})" for d in k.dimensions)
+    out.print(f"{said['dimensions']}: {dims or '–'}\n", highlight=False)
+
+
+KPI_CARD = {
+    "en": {"kind": "Kind", "better": "better", "definition": "Definition", "dimensions": "Split and filter by"},
+    "nl": {"kind": "Soort", "better": "beter", "definition": "Definitie", "dimensions": "Splitsen en filteren op"},
+}
 
 
 @app.command("kpi")
