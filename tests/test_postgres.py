@@ -136,7 +136,8 @@ def test_a_failed_import_leaves_the_database_as_it_was(pg_ws, monkeypatch):
     assert pg_ws.fingerprint() == version
 
 
-def test_a_check_leaves_the_database_as_it_was(pg_ws):
+def test_a_check_leaves_the_database_as_it_was(pg_ws, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a PostgreSQL workspace's rejects are kept beside where Koers runs
     assert import_folder(pg_ws, GOLDEN).rejected == 0
     before, version = {t.name: table_rows(pg_ws, t.name) for t in TABLES}, pg_ws.fingerprint()
     import pandas as pd
