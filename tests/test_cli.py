@@ -794,3 +794,25 @@ def test_kpis_shows_what_a_kpi_means_and_lists_every_id_whole():
     assert [r["id"] for r in as_csv] == ["win_rate"]
     wrong = runner.invoke(app, ["kpis", "win_rat"])
     assert wrong.exit_code == 2 and "unknown KPI win_rat" in wrong.output
+
+
+def test_imports_lists_what_wrote_the_workspace_newest_first(tmp_path):
+    path = str(tmp_path / "ws.duckdb")
+    empty = runner.invoke(app, ["imports", "--workspace", path])
+    assert empty.exit_code == 0 and "nothing was imported into this workspace yet" in empty.output
+    assert runner.invoke(app, ["import", str(GOLDEN), "--workspace", path]).exit_code == 0
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "reps.csv").write_text("rep_id,name,hired_on\nR9,Nieuw,2025-01-01\nR10,Fout,nooit\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", str(bad), "--workspace", path]).exit_code == 1
+    assert runner.invoke(app, ["import", str(bad), "--check", "--workspace", path]).exit_code == 1  # not logged
+    logged = rows(runner.invoke(app, ["imports", "--workspace", path, "--format", "csv"]).output)
+    golden_rows = str(sum(len(f.read_text(encoding="utf-8").splitlines()) - 1 for f in GOLDEN.glob("*.csv")))
+    assert [(r["origin"], r["read"], r["written"], r["rejected"]) for r in logged] == [
+        (str(bad.resolve()), "2", "1", "1"), (str(GOLDEN.resolve()), golden_rows, golden_rows, "0")]
+    assert logged[0]["rejects_path"].endswith("rejects.csv") and logged[1]["rejects_path"] == ""
+    assert logged[0]["imported_at"][-6:] in ("+01:00", "+02:00")  # local time with its offset
+    assert len(rows(runner.invoke(app, ["imports", "--limit", "1", "--workspace", path, "--format", "csv"]).output)) == 1
+    shown = runner.invoke(app, ["imports", "--workspace", path]).output
+    assert "imported" in shown and golden_rows in shown
+

@@ -158,6 +158,49 @@ def export_cmd(folder: Path, workspace: WorkspaceOpt = None) -> None:
     err.print(f"exported {sum(counts.values())} rows in {len(counts)} tables to {folder}", highlight=False)
 
 
+@app.command("imports")
+def imports_cmd(
+    limit: Annotated[int, typer.Option(min=1, help="the last N imports")] = 20,
+    format: FormatOpt = "table",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """The imports and syncs that wrote the workspace, newest first: when, from
+    where, rows read, written and rejected, and where the rejects are."""
+    from koers.datalog import data_log, local_text
+
+    check_choice("format", format, ("table", "csv", "json"))
+    ws = open_workspace(workspace, read_only=True)
+    try:
+        tz = ws.settings().tz
+        rows = data_log(ws).imports.head(limit)
+    except WorkspaceError as e:
+        usage_error(str(e))
+    rows = rows.rename(columns={"source": "origin", "rows_read": "read", "rows_written": "written",
+                                "rows_rejected": "rejected"})
+    if format in ("csv", "json"):
+        rows = rows.assign(imported_at=[_local_instant(v, tz) for v in rows["imported_at"]])
+        sys.stdout.write(output.to_csv(rows) if format == "csv" else output.to_json(rows) + "\n")
+    elif rows.empty:
+        err.print("nothing was imported into this workspace yet", highlight=False)
+    else:
+        t = Table("imported", "import", "from", "read", "written", "rejected", "rejects")
+        for c in t.columns:  # an id or a path wraps whole, never cut short: it is there to be copied
+            c.overflow = "fold"
+        for r in rows.itertuples(index=False):
+            t.add_row(local_text(r.imported_at, tz), r.import_id, r.origin, str(r.read), str(r.written),
+                      str(r.rejected), r.rejects_path or "–")
+        out.print(t)
+
+
+def _local_instant(v, tz):
+    """A stored UTC moment as local time of the workspace with its offset."""
+    from datetime import timezone
+
+    import pandas as pd
+
+    return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime().replace(tzinfo=timezone.utc).astimezone(tz)
+
+
 @app.command("kpis")
 def kpis_cmd(
     ids: Annotated[list[str] | None, typer.Argument(help="KPI ids: each one's definition, notes and dimensions "
