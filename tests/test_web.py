@@ -151,6 +151,9 @@ CLI_QUESTIONS = [
     (["lead_response_time"], ["--period", "2025-11..2025-12", "--by", "team", "--where", "source=website"],
      {"period": "2025-11..2025-12", "by": "team", "where": "source=website"}),
     (["cac", "clv_cac_ratio"], ["--period", "2025-Q4", "--by", "source"], {"period": "2025-Q4", "by": "source"}),
+    (["won_value", "win_rate"], ["--period", "2025-Q4", "--grain", "month", "--by", "owner", "--compare", "previous"],
+     {"period": "2025-Q4", "grain": "month", "by": "owner", "compare": "previous"}),
+    (["revenue", "nps"], ["--period", "2025-Q4", "--compare", "year"], {"period": "2025-Q4", "compare": "year"}),
 ]
 
 
@@ -186,6 +189,7 @@ def test_api_catalogue(client):
     ({"kpi": "win_rate", "where": "owner"}, "DIM=VALUE"),
     ({"kpi": ","}, "at least one KPI"),
     ({"kpi": "leads", "period": "2020..2025", "grain": "day"}, "at most 1000"),
+    ({"kpi": "leads", "compare": "target"}, "compare is one of previous, year, not 'target'"),
 ])
 def test_api_questions_that_cannot_be_asked_are_400_with_the_reason(client, params, message):
     r = client.get("/api/v1/values", params=params)

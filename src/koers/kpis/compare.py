@@ -32,13 +32,24 @@ def shifted(p: Period, against: str) -> Period | None:
 def compared(con, settings, result: Result, kpi_ids, periods: list[Period], by, where, as_of,
              against: str) -> Result:
     """`result` (compute()'s for `periods`) with the COLUMNS added to each row."""
+    others = compared_periods(periods, against)
+    earlier = compute(con, settings, kpi_ids, others, by, where, as_of) if others and len(result.rows) else None
+    return beside(result, earlier, periods, by, where, against)
+
+
+def compared_periods(periods: list[Period], against: str) -> list[Period]:
+    """The periods to ask for to compare `periods` with, each once."""
+    return [q for q in dict.fromkeys(shifted(p, against) for p in periods) if q is not None]
+
+
+def beside(result: Result, earlier: Result | None, periods: list[Period], by, where, against: str) -> Result:
+    """`result` with the COLUMNS added from `earlier`, the same question's
+    answer for compared_periods(periods, against)."""
     rows = result.rows
     pairs = {p.start: shifted(p, against) for p in periods}
-    others = [q for q in dict.fromkeys(pairs.values()) if q is not None]
     warnings = list(result.warnings)
     before: dict[tuple, tuple] = {}
-    if others and len(rows):
-        earlier = compute(con, settings, kpi_ids, others, by, where, as_of)
+    if earlier is not None:
         warnings += [w for w in earlier.warnings if w not in warnings]
         keys = _key_columns(earlier.rows)
         for rec in earlier.rows.to_dict("records"):

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.kpis.compare import AGAINST, beside, compared_periods
 from koers.kpis.compute import QueryError, dim_values
 from koers.kpis.drill import in_local_time
 from koers.kpis.model import Kpi
@@ -111,6 +112,9 @@ def values(
     by: Annotated[str | None, Query(description="dimensions, comma-separated (as --by)")] = None,
     where: Where = (),
     as_of: AsOf = None,
+    compare: Annotated[str | None, Query(description="previous | year: each row beside the same figure of the "
+                                                     "period before or a year earlier, and the change "
+                                                     "(as --compare)")] = None,
 ) -> ValuesPublic:
     cockpit = cockpit_of(request)
     settings = cockpit.settings()
@@ -124,7 +128,14 @@ def values(
         raise BadRequest(f"{len(periods)} periods asked at once; the API answers at most {MAX_PERIODS} "
                          "(ask a coarser grain or a shorter span)")
     by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
-    result = cockpit.cache.compute(ids, periods, by_dims, dim_values(list(where), "where"), moment)
+    if compare is not None and compare not in AGAINST:
+        raise BadRequest(f"compare is one of {', '.join(AGAINST)}, not '{compare}'")
+    filters = dim_values(list(where), "where")
+    result = cockpit.cache.compute(ids, periods, by_dims, filters, moment)
+    if compare:
+        others = compared_periods(periods, compare)
+        earlier = cockpit.cache.compute(ids, others, by_dims, filters, moment) if others else None
+        result = beside(result, earlier, periods, by_dims, filters, compare)
     return ValuesPublic(as_of=_local(moment, settings.tz).isoformat(), rows=json.loads(output.to_json(result.rows)),
                         warnings=result.warnings)
 
