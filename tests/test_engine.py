@@ -116,3 +116,77 @@ def test_the_actual_of_a_target_scope_without_records_is_what_the_kpi_gives_it(e
             assert got["open_pipeline_value"]["numerator"] == 0 and got["activities_per_rep_week"]["numerator"] == 0
         if who == "East":  # no reps: nothing to divide the activities by
             assert got["open_pipeline_value"]["numerator"] == 0 and got["activities_per_rep_week"]["numerator"] is None
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def fractions(request, tmp_path_factory):
+    """Leads answered with fractions of a second: exactly 2 h after creation
+    across the moment 2^30 s after the epoch (2004-01-10T13:37:04Z), where an
+    epoch in seconds as a double keeps about 0.2 µs; and 0.1 s after, in 2025."""
+    tmp = tmp_path_factory.mktemp(f"fractions-{request.param}")
+    data = tmp / "data"
+    data.mkdir()
+    (data / "reps.csv").write_text("rep_id,name,hired_on\nR1,Anna,2000-01-01\n", encoding="utf-8")
+    (data / "leads.csv").write_text(
+        "lead_id,created_at,owner_id,first_response_at\n"
+        "L1,2004-01-10T12:10:00.4Z,R1,2004-01-10T14:10:00.4Z\n"
+        "L2,2004-01-10T12:37:03.999999Z,R1,2004-01-10T14:37:03.999999Z\n"
+        "L3,2025-11-14T10:00:00+01:00,R1,2025-11-14T10:00:00.1+01:00\n", encoding="utf-8")
+    ws = make_workspace(request.param, data, tmp)
+    return ws, connect(ws)
+
+
+def test_durations_keep_every_microsecond(fractions):
+    ws, con = fractions
+    settings, at = ws.settings(), parse_instant("2026-01-01", ws.settings().tz)
+    rows = compute(con, settings, ["lead_response_sla", "lead_response_time"], parse_spec("2004-01-10"), [], {},
+                   at).rows.set_index("kpi")
+    assert (rows.loc["lead_response_sla", "numerator"], rows.loc["lead_response_sla", "denominator"]) == (2, 2)
+    assert rows.loc["lead_response_time", "value"] == 2.0  # each exactly 7,200,000,000 µs
+    late = compute(con, settings, ["lead_response_time"], parse_spec("2025-11-14"), [], {}, at).rows
+    assert late["value"][0] == pytest.approx(0.1 / 3600, rel=1e-12)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def closing_stages(request, tmp_path_factory):
+    """O1 won from Offerte without a Gewonnen row in its history; O2 lost with
+    its Verloren row; O3 won after T, its column telling of that future win."""
+    tmp = tmp_path_factory.mktemp(f"closing-{request.param}")
+    data = tmp / "data"
+    data.mkdir()
+    (data / "reps.csv").write_text("rep_id,name,hired_on\nR1,Anna,2024-01-01\n", encoding="utf-8")
+    (data / "stages.csv").write_text("stage,sequence,probability,kind\nNieuw,1,10,open\nOfferte,2,50,open\n"
+                                     "Gewonnen,9,100,won\nVerloren,10,0,lost\n", encoding="utf-8")
+    (data / "opportunities.csv").write_text(
+        "opportunity_id,owner_id,created_at,closed_at,status,stage,amount\n"
+        "O1,R1,2025-03-03T10:00:00,2025-03-20T10:00:00,won,Gewonnen,1000\n"
+        "O2,R1,2025-03-04T10:00:00,2025-03-21T10:00:00,lost,Verloren,500\n"
+        "O3,R1,2025-03-05T10:00:00,2025-04-20T10:00:00,won,Gewonnen,700\n", encoding="utf-8")
+    (data / "stage_history.csv").write_text(
+        "opportunity_id,stage,entered_at\n"
+        "O1,Nieuw,2025-03-03T10:00:00\nO1,Offerte,2025-03-10T10:00:00\n"
+        "O2,Nieuw,2025-03-04T10:00:00\nO2,Verloren,2025-03-21T10:00:00\n"
+        "O3,Nieuw,2025-03-05T10:00:00\nO3,Offerte,2025-03-25T10:00:00\nO3,Gewonnen,2025-04-20T10:00:00\n",
+        encoding="utf-8")
+    ws = make_workspace(request.param, data, tmp)
+    return ws, connect(ws)
+
+
+def test_a_deal_closed_before_t_is_in_the_stage_it_closed_in(closing_stages):
+    ws, con = closing_stages
+    settings = ws.settings()
+
+    def by_stage(kpi_id: str, at: str) -> dict:
+        rows = compute(con, settings, [kpi_id], parse_spec("2025-03"), ["stage"], {},
+                       parse_instant(at, settings.tz)).rows
+        return {r["stage"]: (r["value"], r["numerator"], r["denominator"]) for r in rows.to_dict("records")}
+
+    # O1 has no Gewonnen row: its column says where it closed, not the open stage it was won from
+    assert by_stage("win_rate", "2025-06-01") == {"Gewonnen": (1.0, 1, 1), "Verloren": (0.0, 0, 1)}
+    # at T = 1 April, O3 is open and in Offerte: its column's Gewonnen is a win after T
+    assert by_stage("new_pipeline_value", "2025-04-01") == {"Gewonnen": (1000.0, None, None),
+                                                            "Verloren": (500.0, None, None),
+                                                            "Offerte": (700.0, None, None)}
+    # before O1's close it is in the stage of its last row before T
+    assert by_stage("new_pipeline_value", "2025-03-15") == {"Offerte": (1000.0, None, None),
+                                                            "Nieuw": (1200.0, None, None)}

@@ -1471,6 +1471,16 @@ add(
         as_of="2025-03-01T00:00:00+01:00",
     )
 )
+add(
+    c(
+        "forecast_accuracy-no-forecast",
+        "forecast_accuracy",
+        "2025-W10",
+        [r("2025-03-03", None, 0, 0)],
+        "Forecasts are for months and quarters: no rep has one for an ISO week, so ΣF and ΣA run over no rep: "
+        "0 and 0, and the value is null, as every ratio with nothing to divide by.",
+    )
+)
 
 # ---------------------------------------------------------------- Customers
 add(

@@ -51,7 +51,11 @@ def stage_at(data: Data, opp: dict, t: datetime) -> str | None:
 
 
 def current_stage(data: Data, opp: dict) -> str | None:
-    """The current stage as known at T: the stage at T."""
+    """The current stage as known at T: for a deal closed before T the stage
+    it closed in, as its stage column says (a history may lack the won or
+    lost row); else the stage at T."""
+    if opp["closed_at"] is not None and opp["stage"]:
+        return opp["stage"]
     return stage_at(data, opp, data.as_of)
 
 

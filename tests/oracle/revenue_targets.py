@@ -183,8 +183,8 @@ def forecasts_for(data: Data, p: Period) -> list[dict]:
 def forecast_accuracy(data: Data, periods: list[Period], by: list[str]) -> list[dict]:
     def compute(p, selects):
         found = [f for f in forecasts_for(data, p) if selects(f["_dims"])]
-        if not found:
-            return None, None, None
+        if not found:  # ΣF and ΣA over no rep: 0 and 0, nothing to divide by
+            return None, 0.0, 0.0
         reps = {f["rep_id"] for f in found}
         f_sum = math.fsum(f["amount"] for f in found)
         a_sum = total([o for o in won_in(data, p) if o["owner_id"] in reps])

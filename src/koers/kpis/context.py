@@ -39,9 +39,13 @@ def flag(condition):
 
 
 def seconds_between(later, earlier):
-    """Real elapsed seconds, as a double on every backend (Spark would
-    otherwise divide decimals with a short scale)."""
-    return (later.epoch_seconds() - earlier.epoch_seconds()).cast("float64")
+    """Real elapsed seconds, as a double on every backend: the difference in
+    whole microseconds first, then divided. Two epochs in seconds subtracted
+    would keep only what a double holds of each (about 0.2 µs of a moment
+    in 2025, so 2 h between two instants with a fraction could come out a
+    hair over 2 h), and Spark's epoch keeps whole seconds alone."""
+    micros = later.delta(earlier, unit="microsecond").cast("float64")
+    return micros / ibis.literal(1_000_000.0, type="float64")
 
 
 def days_between(later, earlier):
@@ -412,9 +416,9 @@ class Context:
         o = self._opportunity_dims
         o = o.filter(o.created_at < self.T)
         # The import gives every opportunity with a stage a history row
-        # (data-model.md), so one without a row before T is in no stage yet
-        # (its first row comes later): null, not its `stage` column, which
-        # may tell of events after T.
+        # (data-model.md), so an open one without a row before T is in no
+        # stage yet (its first row comes later): null, not its `stage`
+        # column, which may tell of events after T.
         if self._history_before_t:
             # no join: with the history whole before T, the stage at T is the last
             stage = o._stage_now
@@ -422,6 +426,12 @@ class Context:
             s = self.stage_at_t
             o = o.left_join(s, o.opportunity_id == s._h_opp)
             stage = o._h_stage
+        # A deal closed before T is in the stage it closed in, which its
+        # `stage` column names (data-model.md: the current stage), whether
+        # or not its history has a row for it ("rows for won or lost stages
+        # may be present"): a won deal without one is not in the open stage
+        # it was won from.
+        stage = ibis.ifelse((o.closed_at < self.T) & o.stage.notnull(), o.stage, stage)
         closed = self.cut_keeping(o, "closed_at")
         # one projection: each level of an expression costs compilation time
         changed = {

@@ -90,6 +90,9 @@ def _forecast_accuracy(engine, ctx, by, where):
     fc["A"] = fc["A"].fillna(0.0)
     keys = ["period", *by]
     g = fc.groupby(keys, dropna=False)[["F", "A"]].sum().reset_index()
+    if not by:  # a period without a rep's forecast sums over no rep: ΣF = ΣA = 0, as a ratio's empty parts are
+        g = pd.DataFrame({"period": [p.start for p in ctx.periods]}).merge(g, on="period", how="left")
+        g[["F", "A"]] = g[["F", "A"]].astype("float64").fillna(0.0)
     g["numerator"] = g["F"] - g["A"]
     g["denominator"] = g["A"]
     g["value"] = [divide(n, d) for n, d in zip(g["numerator"], g["denominator"])]
