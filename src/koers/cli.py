@@ -58,6 +58,26 @@ def open_workspace(url: str | None, read_only: bool = False) -> Workspace:
         usage_error(str(e))
 
 
+def reading(workspace: str | None, as_of: str | None):
+    """The workspace a question reads, its settings, and the as-of moment asked (now when none is)."""
+    ws = open_workspace(workspace, read_only=True)  # KPI runs read a DuckDB file side by side
+    try:
+        settings = ws.settings()
+        return ws, settings, parse_instant(as_of, settings.tz) if as_of else now_utc()
+    except (WorkspaceError, PeriodError) as e:
+        usage_error(str(e))
+
+
+def connected(ws: Workspace):
+    """The engine's connection to the workspace (close it with engines.close)."""
+    from koers.engines import connect
+
+    try:
+        return connect(ws)
+    except WorkspaceError as e:
+        usage_error(str(e))
+
+
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         usage_error(f"--{name} must be one of: {', '.join(choices)} (got '{value}')")
@@ -298,22 +318,14 @@ def kpi_cmd(
         filters = dim_values(where or [], "--where")
     except QueryError as e:
         usage_error(str(e))
-    ws = open_workspace(workspace, read_only=True)  # KPI runs read a DuckDB file side by side
+    ws, settings, moment = reading(workspace, as_of)
     try:
-        settings = ws.settings()
-    except WorkspaceError as e:
-        usage_error(str(e))
-    try:
-        moment = parse_instant(as_of, settings.tz) if as_of else now_utc()
         periods = parse_spec(period, grain) if period else default_periods(moment, settings.tz, grain)
     except PeriodError as e:
         usage_error(str(e))
-    from koers.engines import close, connect
+    from koers.engines import close
 
-    try:
-        con = connect(ws)
-    except WorkspaceError as e:
-        usage_error(str(e))
+    con = connected(ws)
     try:
         result = compute(con, settings, ids, periods, by_dims, filters, moment)
         if compare:

@@ -17,14 +17,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from koers import output
-from koers.cli import FormatOpt, LangOpt, WorkspaceOpt, app, check_choice, err, open_workspace, out, usage_error
+from koers.cli import FormatOpt, LangOpt, WorkspaceOpt, app, check_choice, connected, err, out, reading, usage_error
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.compute import QueryError, compute, dim_values
 from koers.kpis.dimension_values import unheld_warnings
 from koers.kpis.model import label
 from koers.model import TABLE_BY_NAME
-from koers.periods import PeriodError, default_periods, parse_instant, parse_one
-from koers.store import WorkspaceError, now_utc
+from koers.periods import PeriodError, default_periods, parse_one
 from koers.web.i18n import column_label
 
 ALL = 2**62  # --limit 0: every record (the drill pages by row number)
@@ -47,7 +46,7 @@ def drill_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """The records behind one figure: the rows a KPI counts, sums or divides for one period and split."""
-    from koers.engines import close, connect
+    from koers.engines import close
     from koers.kpis.drill import drill, in_local_time
 
     check_choice("format", format, ("table", "csv", "json"))
@@ -58,20 +57,12 @@ def drill_cmd(
         matched, filters = dim_values(match or [], "--match"), dim_values(where or [], "--where")
     except QueryError as e:
         usage_error(str(e))
-    ws = open_workspace(workspace, read_only=True)
+    ws, settings, moment = reading(workspace, as_of)
     try:
-        settings = ws.settings()
-    except WorkspaceError as e:
-        usage_error(str(e))
-    try:
-        moment = parse_instant(as_of, settings.tz) if as_of else now_utc()
         p = parse_one(period) if period else default_periods(moment, settings.tz, None)[0]
     except PeriodError as e:
         usage_error(str(e))
-    try:
-        con = connect(ws)
-    except WorkspaceError as e:
-        usage_error(str(e))
+    con = connected(ws)
     try:
         found = drill(con, settings, kpi_id, p, matched, filters, moment, limit or ALL, offset)
         figure = _figure(con, settings, found.kpi, p, matched, filters, moment) if format == "table" else None
