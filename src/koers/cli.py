@@ -58,6 +58,13 @@ def open_workspace(url: str | None, read_only: bool = False) -> Workspace:
         usage_error(str(e))
 
 
+def check_kpis(ids: list[str]) -> None:
+    """Exit 2 naming the valid KPIs when an id is not in the catalogue."""
+    unknown = [k for k in ids if k not in CATALOG_BY_ID]
+    if unknown:
+        usage_error(f"unknown KPI {', '.join(unknown)}; valid KPIs: {', '.join(k.id for k in CATALOG)}")
+
+
 def reading(workspace: str | None, as_of: str | None):
     """The workspace a question reads, its settings, and the as-of moment asked (now when none is)."""
     ws = open_workspace(workspace, read_only=True)  # KPI runs read a DuckDB file side by side
@@ -186,7 +193,7 @@ def imports_cmd(
 ) -> None:
     """The imports and syncs that wrote the workspace, newest first: when, from
     where, rows read, written and rejected, and where the rejects are."""
-    from koers.datalog import data_log, local_text
+    from koers.datalog import data_log, local_instant, local_text
 
     check_choice("format", format, ("table", "csv", "json"))
     ws = open_workspace(workspace, read_only=True)
@@ -198,7 +205,7 @@ def imports_cmd(
     rows = rows.rename(columns={"source": "origin", "rows_read": "read", "rows_written": "written",
                                 "rows_rejected": "rejected"})
     if format in ("csv", "json"):
-        rows = rows.assign(imported_at=[_local_instant(v, tz) for v in rows["imported_at"]])
+        rows = rows.assign(imported_at=[local_instant(v, tz) for v in rows["imported_at"]])
         sys.stdout.write(output.to_csv(rows) if format == "csv" else output.to_json(rows) + "\n")
     elif rows.empty:
         err.print("nothing was imported into this workspace yet", highlight=False)
@@ -210,15 +217,6 @@ def imports_cmd(
             t.add_row(local_text(r.imported_at, tz), r.import_id, r.origin, str(r.read), str(r.written),
                       str(r.rejected), r.rejects_path or "–")
         out.print(t)
-
-
-def _local_instant(v, tz):
-    """A stored UTC moment as local time of the workspace with its offset."""
-    from datetime import timezone
-
-    import pandas as pd
-
-    return None if v is None or pd.isna(v) else pd.Timestamp(v).to_pydatetime().replace(tzinfo=timezone.utc).astimezone(tz)
 
 
 @app.command("kpis")
@@ -233,9 +231,7 @@ def kpis_cmd(
     check_choice("format", format, ("table", "csv", "json"))
     import pandas as pd
 
-    unknown = [k for k in ids or [] if k not in CATALOG_BY_ID]
-    if unknown:
-        usage_error(f"unknown KPI {', '.join(unknown)}; valid KPIs: {', '.join(k.id for k in CATALOG)}")
+    check_kpis(ids or [])
     kpis = [CATALOG_BY_ID[k] for k in dict.fromkeys(ids)] if ids else list(CATALOG)
     rows = pd.DataFrame(
         [
@@ -310,9 +306,7 @@ def kpi_cmd(
         check_choice("compare", compare, AGAINST)
     check_choice("lang", lang, ("nl", "en"))
     ids = list(dict.fromkeys(ids))  # a KPI asked twice is one KPI: its rows once
-    unknown = [k for k in ids if k not in CATALOG_BY_ID]
-    if unknown:
-        usage_error(f"unknown KPI {', '.join(unknown)}; valid KPIs: {', '.join(k.id for k in CATALOG)}")
+    check_kpis(ids)
     by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
     try:
         filters = dim_values(where or [], "--where")

@@ -17,8 +17,20 @@ from rich.markup import escape
 from rich.table import Table
 
 from koers import output
-from koers.cli import FormatOpt, LangOpt, WorkspaceOpt, app, check_choice, connected, err, out, reading, usage_error
-from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.cli import (
+    FormatOpt,
+    LangOpt,
+    WorkspaceOpt,
+    app,
+    check_choice,
+    check_kpis,
+    connected,
+    err,
+    out,
+    reading,
+    usage_error,
+)
+from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.compute import QueryError, compute, dim_values
 from koers.kpis.dimension_values import unheld_warnings
 from koers.kpis.model import label
@@ -51,8 +63,7 @@ def drill_cmd(
 
     check_choice("format", format, ("table", "csv", "json"))
     check_choice("lang", lang, ("nl", "en"))
-    if kpi_id not in CATALOG_BY_ID:
-        usage_error(f"unknown KPI {kpi_id}; valid KPIs: {', '.join(k.id for k in CATALOG)}")
+    check_kpis([kpi_id])
     try:
         matched, filters = dim_values(match or [], "--match"), dim_values(where or [], "--where")
     except QueryError as e:
@@ -91,9 +102,8 @@ def _figure(con, settings, kpi_id: str, p, matched: dict[str, str], filters: dic
     this period and split (target_attainment's records are its target KPI's,
     so the figure is that KPI's actual), or None when it has no row."""
     by = [d for d in matched if d != "target_kpi"]
-    rows = compute(con, settings, [kpi_id], [p], by, filters, moment).rows
-    for d in by:
-        rows = rows[rows[d].isna()] if matched[d] == "" else rows[rows[d].astype(str) == matched[d]]
+    # its own group alone, filtered on the split's values (an empty one is null), not every group's figure
+    rows = compute(con, settings, [kpi_id], [p], by, filters | {d: matched[d] for d in by}, moment).rows
     return rows.iloc[0] if len(rows) else None
 
 

@@ -46,10 +46,16 @@ def data_log(ws: Workspace) -> DataLog:
     return DataLog(imports.reset_index(drop=True), syncs.reset_index(drop=True))
 
 
-def local_text(moment: datetime | None, tz) -> str:
-    """A stored UTC moment as local time of the workspace zone."""
+def local_instant(moment: datetime | None, tz) -> datetime | None:
+    """A stored UTC moment (naive) as local time of the workspace zone, with its offset."""
     if moment is None or pd.isna(moment):
-        return "–"
+        return None
     from datetime import timezone
 
-    return pd.Timestamp(moment).to_pydatetime().replace(tzinfo=timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    return pd.Timestamp(moment).to_pydatetime().replace(tzinfo=timezone.utc).astimezone(tz)
+
+
+def local_text(moment: datetime | None, tz) -> str:
+    """A stored UTC moment as local time of the workspace zone."""
+    local = local_instant(moment, tz)
+    return "–" if local is None else local.strftime("%Y-%m-%d %H:%M")

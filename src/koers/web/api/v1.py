@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 
 from koers import output
+from koers.datalog import local_instant
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.compare import AGAINST, beside, compared_periods
 from koers.kpis.compute import QueryError, dim_values
@@ -136,7 +137,7 @@ def values(
         others = compared_periods(periods, compare)
         earlier = cockpit.cache.compute(ids, others, by_dims, filters, moment) if others else None
         result = beside(result, earlier, periods, by_dims, filters, compare)
-    return ValuesPublic(as_of=_local(moment, settings.tz).isoformat(), rows=json.loads(output.to_json(result.rows)),
+    return ValuesPublic(as_of=local_instant(moment, settings.tz).isoformat(), rows=json.loads(output.to_json(result.rows)),
                         warnings=result.warnings)
 
 
@@ -170,11 +171,6 @@ def _as_of(text: str | None, tz) -> datetime:
     if not text:
         return minute(now_utc())
     return parse_instant(re.sub(r"(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?) (\d{2}(:?\d{2})?)$", r"\1+\4", text), tz)
-
-
-def _local(utc: datetime, tz) -> datetime:
-    """An instant kept as naive UTC, as local time of the workspace with its offset."""
-    return utc.replace(tzinfo=timezone.utc).astimezone(tz)
 
 
 @router.get("/dimensions", response_model=dict[str, list[DimensionValue]],
