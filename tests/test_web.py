@@ -216,6 +216,23 @@ def test_drill_records_add_up_to_the_figure(client, demo_path):
     assert composite["rows"] == [] and composite["components"] == ["clv", "cac"]
 
 
+def test_the_api_warns_of_a_filter_value_no_record_holds_as_the_cli_does(client, demo_path):
+    period = last_month(demo_path)
+    asked = client.get("/api/v1/values", params={"kpi": "won_value", "period": period, "as_of": AS_OF,
+                                                 "where": ["team=inside sales", "region=Randstad"]}).json()
+    assert asked["rows"][0]["value"] == 0  # the figure stands: a filter may match nothing
+    assert asked["warnings"] == ["where team=inside sales: no record in the workspace has team 'inside sales', so "
+                                 "the figures cover no record; did you mean 'Inside Sales'?"]
+    held = client.get("/api/v1/values", params={"kpi": "won_value", "period": period, "as_of": AS_OF,
+                                                "where": "team=Inside Sales"}).json()
+    assert held["warnings"] == [] and held["rows"][0]["value"] > 0
+    drill = client.get("/api/v1/drill", params={"kpi": "won_value", "period": period, "as_of": AS_OF,
+                                                "match": "owner=R99", "where": "region=Randstadt"}).json()
+    assert drill["total"] == 0
+    assert [w.split(":")[0] for w in drill["warnings"]] == ["where region=Randstadt", "match owner=R99"]
+    assert "did you mean 'Randstad'?" in drill["warnings"][0]
+
+
 def test_the_api_gives_instants_in_local_time_with_their_offset(client, demo_path):
     """The as-of moment answered asks the same question given back (an offset
     typed unencoded into an address arrives as a space), and a drilled

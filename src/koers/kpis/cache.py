@@ -32,6 +32,7 @@ import pandas as pd
 from koers.engines import close, connect
 from koers.kpis.compute import Engine, Result, check_query, tidy
 from koers.kpis.context import release_views
+from koers.kpis.dimension_values import unheld_warnings
 from koers.kpis.drill import Drill, drill
 from koers.periods import Period
 from koers.settings import Settings
@@ -166,6 +167,28 @@ class ResultCache:
                     self._idle_later()
             found = self._get(key)
         return Drill(found.kpi, found.table, found.rows.copy(), found.total, list(found.components))
+
+    def unheld(self, where: dict[str, str], what: str = "where") -> list[str]:
+        """dimension_values.unheld_warnings, kept per workspace state: a
+        warning for each filter value no record holds."""
+        if not where:
+            return []
+        key = ("unheld", tuple(sorted(where.items())), what)
+        with self.lock:
+            self.state()
+            must_run = key not in self._entries
+        if must_run:
+            self._let_writers_in()
+        with self.lock:
+            self.state()
+            if key not in self._entries:
+                # any as-of moment will do: the session open already, when there is one
+                session = self._open(self._session.key[1] if self._session else now_utc())
+                try:
+                    self._put(key, unheld_warnings(session.con, where, what))
+                finally:
+                    self._idle_later()
+            return list(self._get(key))
 
     # -- inside ----------------------------------------------------------------
     def _run(self, kpi_ids, periods, by, where, as_of, question) -> None:

@@ -77,6 +77,8 @@ class DrillPublic(BaseModel):
     rows: list[dict] = Field(description="the records; an instant (`*_at`) in local time of the workspace with "
                                          "its offset")
     components: list[str] = Field(description="a composite KPI's parts: drill into these instead")
+    warnings: list[str] = Field(description="a `match` or `where` value that no record holds, with the values "
+                                            "nearest to it")
 
 
 class DimensionValue(BaseModel):
@@ -138,7 +140,7 @@ def values(
         earlier = cockpit.cache.compute(ids, others, by_dims, filters, moment) if others else None
         result = beside(result, earlier, periods, by_dims, filters, compare)
     return ValuesPublic(as_of=local_instant(moment, settings.tz).isoformat(), rows=json.loads(output.to_json(result.rows)),
-                        warnings=result.warnings)
+                        warnings=result.warnings + cockpit.cache.unheld(filters))
 
 
 @router.get("/drill", response_model=DrillPublic, summary="The records behind one figure")
@@ -157,11 +159,14 @@ def drill(
     settings = cockpit.settings()
     moment = _as_of(as_of, settings.tz)
     p = parse_one(period)
-    found = cockpit.cache.drill(kpi, p, dim_values(list(match), "match"), dim_values(list(where), "where"), moment,
-                                limit, offset)
+    matched, filters = dim_values(list(match), "match"), dim_values(list(where), "where")
+    found = cockpit.cache.drill(kpi, p, matched, filters, moment, limit, offset)
     rows = in_local_time(found.rows, settings.tz)  # as the drill page shows them
+    warnings = cockpit.cache.unheld(filters) + cockpit.cache.unheld(
+        {d: v for d, v in matched.items() if d != "target_kpi"}, "match")
     return DrillPublic(kpi=found.kpi, period=p.label, table=found.table, total=found.total, limit=limit,
-                       offset=offset, rows=json.loads(output.to_json(rows)), components=found.components)
+                       offset=offset, rows=json.loads(output.to_json(rows)), components=found.components,
+                       warnings=warnings)
 
 
 def _as_of(text: str | None, tz) -> datetime:
