@@ -233,6 +233,21 @@ def test_the_api_warns_of_a_filter_value_no_record_holds_as_the_cli_does(client,
     assert "did you mean 'Randstad'?" in drill["warnings"][0]
 
 
+@pytest.mark.parametrize("lang, warning", [
+    ("en", "Region &#39;Randstadt&#39;: no record holds this value, so the figures count no record; did you mean "
+           "&#39;Randstad&#39;?"),
+    ("nl", "Regio &#39;Randstadt&#39;: geen record heeft deze waarde, dus de cijfers tellen geen enkel record; "
+           "bedoelde u &#39;Randstad&#39;?"),
+])
+def test_a_page_filtered_on_a_value_no_record_holds_says_so_and_its_filter_shows_the_value(client, lang, warning):
+    typo = client.get("/", params={"region": "Randstadt", "lang": lang, "as_of": AS_OF}).text
+    assert f"<li>{warning}</li>" in typo
+    # the select shows what the figures are filtered on (not "all"), and applying the form keeps it
+    assert '<option value="Randstadt" selected>Randstadt</option>' in typo
+    held = client.get("/", params={"region": "Randstad", "lang": lang, "as_of": AS_OF}).text
+    assert "Randstadt" not in held and '<option value="Randstad" selected>Randstad</option>' in held
+
+
 def test_the_api_gives_instants_in_local_time_with_their_offset(client, demo_path):
     """The as-of moment answered asks the same question given back (an offset
     typed unencoded into an address arrives as a space), and a drilled

@@ -56,6 +56,13 @@ def values(con, dim: str) -> list[str]:
     return sorted(seen)
 
 
+def nearest(value: str, known: list[str]) -> list[str]:
+    """The values in `known` that `value` was most likely meant to be: the
+    same but for case, or else up to three that read alike."""
+    same_but_case = [v for v in known if v.casefold() == value.casefold()]
+    return same_but_case or difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+
+
 def unheld_warnings(con, where: dict[str, str], what: str = "--where") -> list[str]:
     """A warning for each filter whose value no record holds, naming the values
     nearest to it (an empty value filters on null, which needs no record)."""
@@ -64,8 +71,7 @@ def unheld_warnings(con, where: dict[str, str], what: str = "--where") -> list[s
         if value == "" or held(con, dim, value):
             continue
         known = values(con, dim)
-        same_but_case = [v for v in known if v.casefold() == value.casefold()]
-        near = same_but_case or difflib.get_close_matches(value, known, n=3, cutoff=0.6)
+        near = nearest(value, known)
         if near:
             hint = f"; did you mean {' or '.join(repr(v) for v in near)}?"
         elif 0 < len(known) <= FEW:

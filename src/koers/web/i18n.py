@@ -51,6 +51,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "quarter": ("kwartaal", "quarter"),
     "year": ("jaar", "year"),
     "as_of": ("stand per", "as of"),
+    "filter_unheld": ("geen record heeft deze waarde, dus de cijfers tellen geen enkel record",
+                      "no record holds this value, so the figures count no record"),
+    "did_you_mean": ("bedoelde u", "did you mean"),
+    "or": ("of", "or"),
     "filters_not_applied": ("Filter geldt niet voor deze KPI", "Filter does not apply to this KPI"),
     # cards
     "vs_previous": ("t.o.v. vorige periode", "vs previous period"),

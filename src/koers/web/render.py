@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from koers.datalog import local_text
+from koers.kpis import dimension_values
 from koers.kpis.compute import one_value_each
 from koers.kpis.model import label
 from koers.store import now_utc
@@ -64,14 +65,33 @@ def page(request: Request, ask: Asker, template: str, active: str, title: str,
          "text": choices.name(d, view.where.get(d))}
         for d in FILTER_DIMS
     ]
+    unheld = _unheld(filters, lang)
     html = env.get_template(template).render(
         request=request, view=view, lang=lang, w=lambda key: word(key, lang), label=lambda d: label(d, lang),
         nav=[(key, NAV_PATHS[key], word(key, lang)) for key in NAV], active=active, title=title,
         filters=filters, choices=choices, as_of=as_of_text(view, ask.settings.tz), tz=ask.settings.time_zone,
-        warnings=ask.warnings, tables={t.name: t for t in tables},
+        warnings=unheld + ask.warnings, tables={t.name: t for t in tables},
         other_lang="en" if lang == "nl" else "nl", path=request.url.path, freshness=freshness, **context,
     )
     return HTMLResponse(html)
+
+
+def _unheld(filters: list[dict], lang: str) -> list[str]:
+    """A warning for each filter whose value (typed into an address, or kept
+    from before an import) no record holds, naming the nearest values; its
+    select gets the value as an option, so that it shows what the figures
+    are filtered on and the form keeps it."""
+    warnings = []
+    for f in filters:
+        known = [v for v, _ in f["options"]]
+        if not f["value"] or f["value"] in known:
+            continue
+        f["options"] = [*f["options"], (f["value"], f["value"])]
+        near = dimension_values.nearest(f["value"], known)
+        either = f" {word('or', lang)} ".join(repr(v) for v in near)
+        hint = f"; {word('did_you_mean', lang)} {either}?" if near else ""
+        warnings.append(f"{f['label']} {f['value']!r}: {word('filter_unheld', lang)}{hint}")
+    return warnings
 
 
 def export_table(request: Request, ask: Asker, tables: list[DataTable], export: str) -> Response:
