@@ -782,8 +782,16 @@ def test_compare_with_a_year_earlier_and_in_a_table(ws):
 
 def test_kpis_shows_what_a_kpi_means_and_lists_every_id_whole():
     listed = runner.invoke(app, ["kpis"]).output
+    lines = listed.splitlines()
     for k in CATALOG:  # the ids `koers kpi` takes, whole, in a terminal of 80 columns
-        assert f"│ {k.id} " in listed
+        assert any(line.startswith(f" {k.id} ") for line in lines)
+    assert max(len(line) for line in lines) <= 80 and "…" not in listed
+    dutch = runner.invoke(app, ["kpis", "--lang", "nl"])
+    assert "Koers KPI-catalogus" in dutch.output and "Naam" in dutch.output and "Eenheid" in dutch.output
+    win_rate = next(line for line in dutch.output.splitlines() if line.startswith(" win_rate "))
+    assert [cell.strip() for cell in win_rate.split("│")] == ["win_rate", "Winpercentage", "inzicht", "verhouding",
+                                                              "hoger"]
+    assert "…" not in dutch.output and "koers kpis ID toont de definitie" in dutch.output
     card = runner.invoke(app, ["kpis", "win_rate", "clv", "--lang", "nl"])
     assert card.exit_code == 0
     lines = card.output.splitlines()

@@ -45,6 +45,22 @@ def test_bad_specs_name_the_notations(bad):
         parse_spec(bad)
 
 
+@pytest.mark.parametrize("bad, reason", [
+    ("2025-W53", "'2025-W53' is not a valid week: 2025 has ISO weeks W01 to W52"),
+    ("2026-W00", "2026 has ISO weeks W01 to W53"),
+    ("2025-02-29", "'2025-02-29' is not a valid day: 2025-02 has days 01 to 28"),
+    ("2024-02-30", "2024-02 has days 01 to 29"),
+    ("2025-04-31", "2025-04 has days 01 to 30"),
+    ("2025-13-01", "months are 01 to 12"),
+    ("2025-00", "'2025-00' is not a valid month: months are 01 to 12"),
+    ("2025-Q0", "'2025-Q0' is not a valid quarter: quarters are Q1 to Q4"),
+])
+def test_a_number_out_of_its_range_says_what_the_range_is(bad, reason):
+    with pytest.raises(PeriodError) as raised:
+        parse_spec(bad)
+    assert reason in str(raised.value)
+
+
 def test_bad_grain():
     with pytest.raises(PeriodError, match="valid grains"):
         parse_spec("2025", "fortnight")

@@ -256,13 +256,21 @@ def kpis_cmd(
         for k in kpis:
             _print_kpi(k, lang)
     else:
-        t = Table("id", "name", "type", "unit", "better", title="Koers KPI catalogue")
+        from koers.web.i18n import word
+
+        said = KPI_CARD[lang]
+        t = Table("id", said["name"], said["kind"], said["unit"], said["better"], title=said["title"],
+                  show_edge=False)  # two columns more for the name in 80
         t.columns[0].no_wrap = True  # the id is what `koers kpi` takes: whole, to copy
         t.columns[0].min_width = max(len(k.id) for k in kpis)
-        for r in rows.itertuples():
-            t.add_row(r.id, r.name, r.type, r.unit, r.direction)
+        t.columns[1].min_width = 16  # the name, which people read, gets room before the words beside it
+        for column in t.columns[1:]:
+            column.overflow = "fold"  # wrapped, never cut short
+        for k in kpis:
+            t.add_row(k.id, k.name(lang), word(k.type.value, lang), word("unit_" + k.unit.value, lang),
+                      word(k.direction.value, lang))
         out.print(t)
-        err.print("koers kpis ID shows a KPI's definition, notes and dimensions", highlight=False)
+        err.print(said["hint"], highlight=False)
 
 
 def _print_kpi(k, lang: str) -> None:
@@ -281,8 +289,12 @@ def _print_kpi(k, lang: str) -> None:
 
 
 KPI_CARD = {
-    "en": {"kind": "Kind", "better": "better", "definition": "Definition", "dimensions": "Split and filter by"},
-    "nl": {"kind": "Soort", "better": "beter", "definition": "Definitie", "dimensions": "Splitsen en filteren op"},
+    "en": {"kind": "Kind", "better": "better", "definition": "Definition", "dimensions": "Split and filter by",
+           "name": "Name", "unit": "Unit", "title": "Koers KPI catalogue",
+           "hint": "koers kpis ID shows a KPI's definition, notes and dimensions"},
+    "nl": {"kind": "Soort", "better": "beter", "definition": "Definitie", "dimensions": "Splitsen en filteren op",
+           "name": "Naam", "unit": "Eenheid", "title": "Koers KPI-catalogus",
+           "hint": "koers kpis ID toont de definitie, opmerkingen en dimensies van een KPI"},
 }
 
 

@@ -17,7 +17,7 @@ GRAINS = ("day", "week", "month", "quarter", "year")
 
 _PATTERNS = {
     "year": re.compile(r"^(\d{4})$"),
-    "quarter": re.compile(r"^(\d{4})-Q([1-4])$"),
+    "quarter": re.compile(r"^(\d{4})-Q(\d)$"),
     "month": re.compile(r"^(\d{4})-(\d{2})$"),
     "week": re.compile(r"^(\d{4})-W(\d{2})$"),
     "day": re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
@@ -134,18 +134,35 @@ def parse_one(text: str) -> Period:
             if grain == "year":
                 return Period(date(g[0], 1, 1), grain)
             if grain == "quarter":
+                if not 1 <= g[1] <= 4:
+                    raise ValueError
                 return Period(date(g[0], 3 * g[1] - 2, 1), grain)
             if grain == "month":
                 return Period(date(g[0], g[1], 1), grain)
             if grain == "week":
                 return Period(date.fromisocalendar(g[0], g[1], 1), grain)
             return Period(date(g[0], g[1], g[2]), grain)
-        except ValueError as e:
-            raise PeriodError(f"'{text}' is not a valid {grain}: {e}") from None
+        except ValueError:
+            raise PeriodError(f"'{text}' is not a valid {grain}: {_valid_range(grain, g)}") from None
     raise PeriodError(
         f"'{text}' is not a period. Valid notations: 2025 (year), 2025-Q3 (quarter), "
         "2025-07 (month), 2025-W14 (ISO week), 2025-07-15 (day), or a range A..B of one notation"
     )
+
+
+def _valid_range(grain: str, g: list[int]) -> str:
+    """What the numbers of a notation may be, said for the year (and month) asked."""
+    if grain == "quarter":
+        return "quarters are Q1 to Q4"
+    if grain == "month":
+        return "months are 01 to 12"
+    if grain == "week":
+        weeks = date(g[0], 12, 28).isocalendar()[1]  # 28 December is always in the year's last ISO week
+        return f"{g[0]} has ISO weeks W01 to W{weeks}"
+    if not 1 <= g[1] <= 12:
+        return "months are 01 to 12"
+    days = (_add(date(g[0], g[1], 1), "month", 1) - timedelta(days=1)).day
+    return f"{g[0]}-{g[1]:02d} has days 01 to {days}"
 
 
 def parse_spec(spec: str, grain: str | None = None) -> list[Period]:
