@@ -33,6 +33,10 @@ AMS = ZoneInfo("Europe/Amsterdam")
         ("2025", "quarter", ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]),
         ("2025-03", "week", ["2025-W09", "2025-W10", "2025-W11", "2025-W12", "2025-W13", "2025-W14"]),
         ("2020-W53", None, ["2020-W53"]),
+        # every period of the grain the span touches, whole (engine.md)
+        ("2025-07", "week", ["2025-W27", "2025-W28", "2025-W29", "2025-W30", "2025-W31"]),
+        ("2025-07", "quarter", ["2025-Q3"]),
+        ("2025-W01", "year", ["2024", "2025"]),
     ],
 )
 def test_parse_spec(spec, grain, labels):
