@@ -47,7 +47,10 @@ from koers.store import Workspace, columns_ddl, now_utc
 # The day an amount in a foreign currency is first looked at: its rate must
 # exist on or before it (every later day then has one too).
 _CURRENCY_DAY = {
-    "opportunities": "CAST(timezone({tz}, timezone('UTC', t.created_at)) AS DATE)",
+    # the earlier of its dates: a deal may close before its created_at (a warning, not a reject), and
+    # its won value is converted on the close day
+    "opportunities": "CAST(timezone({tz}, timezone('UTC', least(t.created_at, coalesce(t.closed_at, t.created_at))))"
+                     " AS DATE)",
     "orders": "t.ordered_on",
     "contracts": "t.start_on",
     "costs": "t.month",
@@ -829,7 +832,9 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
       in a later import (a newer export, a sync) gets a row for the new stage,
       entered at this import (or at its closed_at, when that is earlier):
       the export says it moved, not when, and this is the first moment
-      Koers knows it. Without it the stage at any T would stay the first one.
+      Koers knows it. Without it the stage at any T would stay the first one;
+    - the first row made follows the opportunity's created_at when a later
+      import changes it.
     Returns how many stage_history rows it added or deleted.
     """
     changed = 0
@@ -855,6 +860,7 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
     con.execute("INSERT INTO koers_generated_history SELECT * FROM _missing")
     if not made_before:
         return changed  # every made row is new, at its opportunity's stage: none moved
+    changed += _follow_created_at(con)
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _moved AS
            SELECT o.opportunity_id, o.stage,
@@ -873,6 +879,29 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
     return changed
 
 
+def _follow_created_at(con: duckdb.DuckDBPyConnection) -> int:
+    """The first row Koers made for an opportunity is entered at its
+    created_at: when a later import moves created_at (a corrected date in a
+    newer export), the row moves with it, as a first import of that export
+    would have made it. Returns the rows moved."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE _recreated AS
+           SELECT g.opportunity_id, g.stage, g.entered_at AS was, o.created_at AS entered_at
+           FROM (SELECT opportunity_id, arg_min(stage, entered_at) AS stage, min(entered_at) AS entered_at
+                 FROM koers_generated_history GROUP BY opportunity_id) g
+           JOIN opportunities o USING (opportunity_id)
+           WHERE o.created_at <> g.entered_at"""
+    )
+    if not con.execute("SELECT EXISTS (SELECT 1 FROM _recreated)").fetchone()[0]:
+        return 0
+    for table in ("stage_history", "koers_generated_history"):
+        con.execute(f"DELETE FROM {table} t USING _recreated r WHERE t.opportunity_id = r.opportunity_id "
+                    "AND t.stage = r.stage AND t.entered_at = r.was")
+        con.execute(f"INSERT INTO {table} SELECT opportunity_id, stage, entered_at FROM _recreated "
+                    f"EXCEPT SELECT opportunity_id, stage, entered_at FROM {table}")
+    return con.execute("SELECT count(*) FROM _recreated").fetchone()[0]
+
+
 def _made_history_exists(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether Koers made stage_history rows in an earlier import."""
     return con.execute("SELECT EXISTS (SELECT 1 FROM koers_generated_history)").fetchone()[0]
@@ -887,7 +916,7 @@ def _snapshot_open_pipeline(con: duckdb.DuckDBPyConnection, import_id: str) -> N
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: ImportResult, sources: list[Source]) -> Path:
-    """rejects.csv (one line per problem) and, per file, the rejected rows as they came."""
+    """rejects.csv (one line per rejected row) and, per file, the rejected rows as they came."""
     out = ws.rejects_dir() / result.import_id
     out.mkdir(parents=True, exist_ok=True)
     report = out / "rejects.csv"
@@ -905,12 +934,36 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
         _duplicates_as_written(con, table, source.name, came[source.name])
     dup = lit(_DUPLICATE)
     referred = f"try_cast(substr(r.reason, {len(_DUPLICATE) + 1}) AS BIGINT)"
+    # where each column is in its table, to name a row's problems in the file's order
+    con.execute("CREATE OR REPLACE TEMP TABLE _column_order (file VARCHAR, col VARCHAR, pos INTEGER)")
+    con.executemany("INSERT INTO _column_order VALUES (?, ?, ?)", [
+        (source.name, column, i) for source in sources
+        for i, column in enumerate(TABLE_BY_NAME[source.table].column_names)])
+    # cli.md: every rejected row is a line; a row with several problems names
+    # the first (in the file's column order) in its fields, the others after it
+    also = "'; also ' || coalesce(col, 'record') || ' ' || coalesce(chr(39) || value || chr(39), '(empty)') || ': ' || reason"
     con.execute(
-        f"COPY (SELECT r.file, coalesce(m.physical, r.line) AS line, r.col AS column, r.value, "
-        f"CASE WHEN d.physical IS NOT NULL THEN {dup} || CAST(d.physical AS VARCHAR) ELSE r.reason END AS reason "
-        f"FROM _rejects r LEFT JOIN _line_map m ON m.file = r.file AND m.internal = r.line "
-        f"LEFT JOIN _line_map d ON d.file = r.file AND starts_with(r.reason, {dup}) AND d.internal = {referred} "
-        f"ORDER BY r.file, line, r.col) TO {lit(str(report))} (HEADER, DELIMITER ',')"
+        f"""COPY (
+            WITH problems AS (
+                SELECT r.file, coalesce(m.physical, r.line) AS line, r.col, r.value,
+                       CASE WHEN d.physical IS NOT NULL THEN {dup} || CAST(d.physical AS VARCHAR)
+                            ELSE r.reason END AS reason,
+                       min(o.pos) AS pos
+                FROM _rejects r LEFT JOIN _line_map m ON m.file = r.file AND m.internal = r.line
+                LEFT JOIN _line_map d ON d.file = r.file AND starts_with(r.reason, {dup}) AND d.internal = {referred}
+                LEFT JOIN _column_order o ON o.file = r.file
+                     AND (r.col = o.col OR ends_with(r.col, ' (' || o.col || ')'))
+                GROUP BY ALL),
+            numbered AS (
+                SELECT *, row_number() OVER (PARTITION BY file, line ORDER BY pos NULLS LAST, col, reason) AS k
+                FROM problems),
+            others AS (
+                SELECT file, line, string_agg({also}, '' ORDER BY k) AS more FROM numbered WHERE k > 1
+                GROUP BY file, line)
+            SELECT n.file, n.line, n.col AS column, n.value, n.reason || coalesce(x.more, '') AS reason
+            FROM numbered n LEFT JOIN others x ON x.file = n.file AND x.line IS NOT DISTINCT FROM n.line
+            WHERE n.k = 1 ORDER BY n.file, n.line
+        ) TO {lit(str(report))} (HEADER, DELIMITER ',')"""
     )
     for source in sources:
         lines = {r[0] for r in con.execute(
