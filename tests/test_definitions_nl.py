@@ -102,3 +102,15 @@ def test_api_catalogue_carries_the_dutch_definition_and_notes(client):
             assert (row["notes"], row["notes_nl"]) == (list(k.notes), list(k.notes_in("nl")))
     one = client.get("/api/v1/kpis/win_rate").json()
     assert one["definition_nl"] == DEFINITIONS_NL["win_rate"]
+
+
+def test_a_kpi_page_and_koers_kpis_show_the_notes_in_the_asked_language(client):
+    k = CATALOG_BY_ID["weighted_pipeline_value"]
+    assert len(k.notes) == 2
+    for lang in ("nl", "en"):
+        page = html.unescape(client.get(f"/kpi/{k.id}", params={"lang": lang}).text)
+        card = CliRunner().invoke(cli, ["kpis", k.id, "--lang", lang]).output
+        for note in k.notes_in(lang):
+            assert f"<li>{note}</li>" in page
+            assert f"- {note}" in " ".join(card.split())  # the terminal wraps it
+

@@ -44,6 +44,9 @@ def catalog_markdown() -> str:
                 f"*NL:* {sentence(k.definition_in('nl'))}",
                 "",
             ]
+            if k.notes:  # how Koers reads what the definition leaves open
+                lines += [*(f"- *Note:* {n}" for n in k.notes), "",
+                          *(f"- *NL:* {n}" for n in k.notes_in("nl")), ""]
     return "\n".join(lines)
 
 

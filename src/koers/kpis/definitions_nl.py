@@ -142,7 +142,41 @@ DEFINITIONS_NL: dict[str, str] = {
     ),
 }
 
-# KPI id -> the Dutch notes, as many and in the same order as the KPI's `notes`.
-# No catalogue KPI declares notes today; a KPI that gains them needs them here
-# too (the test says so).
-NOTES_NL: dict[str, tuple[str, ...]] = {}
+# KPI id -> the Dutch notes, as many and in the same order as the KPI's `notes`
+# (a KPI that gains notes needs them here too: the test says so).
+STAGE_NOW_NL = ("Per fase: een deal die vóór T gesloten is, staat in de fase waarin hij gesloten is, zoals zijn "
+                "fasekolom zegt; een deal die op T open is, staat in de fase die zijn stage_history op T geeft.")
+_PIPELINE_RATE_NL = ("Een bedrag in een andere valuta wordt omgerekend tegen de koers die geldt op de laatste dag "
+                     "van P, of op de dag van T als P op T nog niet voorbij is.")
+NOTES_NL: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("won_deals", "won_value", "win_rate", "average_deal_size", "sales_cycle_length",
+                     "follow_ups_per_win", "new_pipeline_value", "sales_velocity"), (STAGE_NOW_NL,)),
+    "overdue_activities": ("Voor een periode die op het peilmoment T nog niet voorbij is, is de stand op end(P) de "
+                           "stand op T: activiteiten die vóór T vervallen en vóór T niet afgerond zijn.",),
+    "rep_ramp_time": ("Een verkoper met een afgeronde outreachactiviteit vóór hired_on heeft een negatieve "
+                      "inwerktijd, die het gemiddelde meetelt: de fout in de gegevens blijft zichtbaar in plaats "
+                      "van verborgen.",),
+    "stage_conversion_rate": ("\"Gewonnen vóór T\" telt een winst op elk moment vóór T, ook een na P.",),
+    "forecast_accuracy": ("Alleen prognoses in de notatie van P zelf tellen (`2025-03` voor een maand, `2025-Q1` "
+                          "voor een kwartaal). Een periode zonder zo'n prognose (een ISO-week, of een maand waarvoor "
+                          "niemand een prognose gaf) geeft teller en noemer 0 en geen waarde.",),
+    "revenue_growth": ("Met `--by` verschijnt een groep met omzet in P of in de vorige periode; een groep zonder "
+                       "omzet in de vorige periode heeft geen waarde.",),
+    "revenue_growth_yoy": ("Met `--by` verschijnt een groep met omzet in P of een jaar eerder; een groep zonder "
+                           "omzet een jaar eerder heeft geen waarde.",
+                           "ISO-week 53 en 29 februari hebben geen periode een jaar eerder: waarde, teller en "
+                           "noemer zijn leeg."),
+    "pipeline_coverage": ("Een verkoper of team met open pijplijn en zonder won_value-doel voor de volgende "
+                          "periode verschijnt zonder waarde, zodat een ontbrekend doel opvalt; een met een doel en "
+                          "niets open heeft een dekking van 0.",),
+    "target_attainment": ("Een scope zonder doel voor K heeft geen rij. De realisatie van een scope zonder records "
+                          "van K is wat `koers kpi K --where owner=R` ervoor geeft: 0 voor een telling of som, leeg "
+                          "voor een verhouding of gemiddelde.",),
+    "open_pipeline_value": (_PIPELINE_RATE_NL,),
+    "weighted_pipeline_value": (_PIPELINE_RATE_NL,
+                                "Een open deal zonder eigen winkans en zonder fase op end(P) telt als 0."),
+    "clv": ("Klanten die op enig moment van W actief zijn: verworven vóór het einde van W en niet vóór het begin "
+            "van W vertrokken; een klant die op één dag instapt en vertrekt, is nooit actief.",),
+    "cac": ("Per bron verschijnt een bron met kosten of nieuwe klanten in P; kosten zonder nieuwe klanten geven "
+            "geen waarde, nieuwe klanten zonder kosten een CAC van 0.",),
+}

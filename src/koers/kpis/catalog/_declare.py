@@ -8,6 +8,11 @@ TYPES = {t.value: t for t in KpiType}
 UNITS = {u.value: u for u in Unit}
 DIRECTIONS = {"higher": Direction.HIGHER, "lower": Direction.LOWER, "closer to 0": Direction.CLOSER_TO_ZERO}
 
+# The note of every KPI whose `stage` is the current stage (kpis.md, Dimensions): kpis.md
+# does not say whether a closed deal's stage column or its history rules (docs/engine.md)
+STAGE_NOW = ("By stage: a deal closed before T is in the stage it closed in, as its stage column says; a deal "
+             "open at T is in the stage its stage_history gives at T.")
+
 
 def by_id(kpi_id: str) -> Kpi:
     """A declared KPI, for composite KPIs that combine others' parts (the

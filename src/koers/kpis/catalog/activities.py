@@ -110,5 +110,7 @@ KPIS = [
     kpi("overdue_activities", "Achterstallige activiteiten", "Overdue activities", F, "action", "count", "lower",
         ACTIVITY_DIMS,
         "the backlog at end(P): activities with due_at < end(P) not done before end(P), however old", "count",
-        ["activities"], _overdue),
+        ["activities"], _overdue,
+        notes=("For a period not over at the as-of moment T, the state at end(P) is the state at T: "
+               "activities due before T and not done before T.",)),
 ]

@@ -158,12 +158,16 @@ KPIS = [
         "ratio", ["customers"], _retention),
     kpi("cac", "Klantacquisitiekost", "Customer acquisition cost", F, "insight", "money", "lower", ("source",),
         "Σ costs (marketing and sales) of the months in P / new_customers(P); dimension `source` only: the costs "
-        "of that source / the new customers with that source", "composite", ["costs", "customers"], combine=_cac, parts=["new_customers"]),
+        "of that source / the new customers with that source", "composite", ["costs", "customers"], combine=_cac, parts=["new_customers"],
+        notes=("By source, a source shows when it has costs or new customers in P; costs without new "
+               "customers give no value, new customers without costs a CAC of 0.",)),
     kpi("clv", "Klantlevensduurwaarde", "Customer lifetime value", F, "result", "money", "higher", CUSTOMER_DIMS,
         "a × f × L over the window W = the 12 months ending at end(P): a = revenue / orders in W; f = orders in W "
         "/ customers active at some instant of W; L = 1 / c, capped at 10 years (10 when c = 0), c = of the "
         "customers active at W's start, the share churned in W; null when a or c is undefined", "composite",
-        ["orders", "customers"], combine=_clv, parts=["revenue", "active_customers", "churn_rate"]),
+        ["orders", "customers"], combine=_clv, parts=["revenue", "active_customers", "churn_rate"],
+        notes=("Customers active at some instant of W: acquired before W's end and not churned before W's "
+               "start; a customer who joins and churns on one day is never active.",)),
     kpi("clv_cac_ratio", "CLV:CAC-verhouding", "CLV to CAC ratio", F, "insight", "ratio", "higher", ("source",),
         "clv / cac, both over the 12 months ending at end(P); dimension `source` only; 3 or more is healthy",
         "composite", ["orders", "customers", "costs"], combine=_clv_cac, parts=["clv", "cac"], multiple=True),

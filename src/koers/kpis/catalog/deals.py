@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ibis
 
-from koers.kpis.catalog._declare import kpi
+from koers.kpis.catalog._declare import STAGE_NOW, kpi
 from koers.kpis.context import days_between, flag
 from koers.kpis.model import CUSTOMER_DIMS, OPPORTUNITY_DIMS
 
@@ -137,18 +137,23 @@ OPEN_AT_START = kpi("_open_at_start", "", "", "deals", "result", "count", "highe
 F = "deals"
 KPIS = [
     kpi("won_deals", "Gewonnen deals", "Deals won", F, "result", "count", "higher", OPPORTUNITY_DIMS,
-        "opportunities won with closed_at in P", "count", ["opportunities"], _won_deals, additive=True),
+        "opportunities won with closed_at in P", "count", ["opportunities"], _won_deals, additive=True,
+        notes=(STAGE_NOW,)),
     kpi("won_value", "Gerealiseerde verkoop", "Closed won value", F, "result", "money", "higher", OPPORTUNITY_DIMS,
         "sum of amount over opportunities won with closed_at in P", "sum", ["opportunities"], _won_amount,
-        additive=True),
+        additive=True,
+        notes=(STAGE_NOW,)),
     kpi("win_rate", "Winpercentage", "Win rate", F, "insight", "ratio", "higher", OPPORTUNITY_DIMS,
-        "won / (won + lost) over opportunities closed in P", "ratio", ["opportunities"], _win_rate),
+        "won / (won + lost) over opportunities closed in P", "ratio", ["opportunities"], _win_rate,
+        notes=(STAGE_NOW,)),
     kpi("average_deal_size", "Gemiddelde dealwaarde", "Average deal size", F, "result", "money", "higher",
-        OPPORTUNITY_DIMS, "won_value / won_deals", "mean", ["opportunities"], _won_amount),
+        OPPORTUNITY_DIMS, "won_value / won_deals", "mean", ["opportunities"], _won_amount,
+        notes=(STAGE_NOW,)),
     kpi("sales_cycle_length", "Lengte verkoopcyclus", "Sales cycle length", F, "insight", "days", "lower",
         OPPORTUNITY_DIMS,
         "mean of (closed_at − first contact) in days over opportunities won in P; first contact = the linked "
-        "lead's created_at, else the opportunity's created_at", "mean", ["opportunities"], _cycle),
+        "lead's created_at, else the opportunity's created_at", "mean", ["opportunities"], _cycle,
+        notes=(STAGE_NOW,)),
     kpi("stage_duration", "Doorlooptijd per fase", "Time in stage", F, "insight", "days", "lower",
         OPPORTUNITY_DIMS,
         "mean days of the stays in stages of kind open that ended in P; a stay ends at the next stage_history "
@@ -159,17 +164,20 @@ KPIS = [
         "over the pairs (opportunity, S), S a stage of kind open that the opportunity entered in P, one pair per "
         "period measured from its first entry of S in P: the share that afterwards (strictly later, before T) "
         "entered a stage of kind open or won with a higher sequence than S, or were won before T", "ratio",
-        ["opportunities", "stage_history", "stages"], _stage_conversion),
+        ["opportunities", "stage_history", "stages"], _stage_conversion,
+        notes=("\"Won before T\" counts a win at any moment before T, also one after P.",)),
     kpi("sales_velocity", "Verkoopsnelheid", "Sales velocity", F, "insight", "money per day", "higher",
         OPPORTUNITY_DIMS,
         "open_pipeline_count at start(P) × win_rate(P) × average_deal_size(P) / sales_cycle_length(P), each "
         "factor split the same way; null when a factor is null or the cycle is 0", "composite",
         ["opportunities"], combine=_velocity,
-        parts=["open_pipeline_count", "win_rate", "average_deal_size", "sales_cycle_length"]),
+        parts=["open_pipeline_count", "win_rate", "average_deal_size", "sales_cycle_length"],
+        notes=(STAGE_NOW,)),
     kpi("follow_ups_per_win", "Follow-ups per gewonnen deal", "Follow-ups per won deal", F, "insight", "count",
         "lower", OPPORTUNITY_DIMS,
         "mean, over opportunities won in P, of the number of distinct done activities linked to the opportunity "
-        "or to its lead with done_at <= closed_at", "mean", ["opportunities", "activities"], _follow_ups),
+        "or to its lead with done_at <= closed_at", "mean", ["opportunities", "activities"], _follow_ups,
+        notes=(STAGE_NOW,)),
     kpi("upsell_rate", "Upsell- en cross-sellratio", "Upsell and cross-sell rate", F, "result", "ratio",
         "higher", CUSTOMER_DIMS,
         "of the customers active at start(P), the share with at least one opportunity of deal_type upsell or "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ibis
 
-from koers.kpis.catalog._declare import by_id, kpi
+from koers.kpis.catalog._declare import STAGE_NOW, by_id, kpi
 from koers.kpis.context import days_between, seconds_between
 from koers.kpis.model import OPPORTUNITY_DIMS, PIPELINE_DIMS
 
@@ -72,15 +72,21 @@ def _coverage(engine, ctx, by, where):
 F = "pipeline"
 KPIS = [
     kpi("open_pipeline_value", "Open pijplijn (waarde)", "Open pipeline value", F, "result", "money", "higher",
-        PIPELINE_DIMS, "sum of amount over opportunities open at end(P)", "sum", ["opportunities"], _open_value),
+        PIPELINE_DIMS, "sum of amount over opportunities open at end(P)", "sum", ["opportunities"], _open_value,
+        notes=("An amount in another currency is converted at the rate in force on the last day of P, or on "
+               "T's day when P is not over at T.",)),
     kpi("open_pipeline_count", "Open pijplijn (aantal)", "Open opportunities", F, "result", "count", "higher",
         PIPELINE_DIMS, "count of opportunities open at end(P)", "count", ["opportunities"], _open),
     kpi("weighted_pipeline_value", "Gewogen pijplijn", "Weighted pipeline", F, "result", "money", "higher",
         PIPELINE_DIMS,
         "sum of amount × p / 100 over opportunities open at end(P); p = the opportunity's probability, else the "
-        "probability of its stage at end(P)", "sum", ["opportunities"], _weighted),
+        "probability of its stage at end(P)", "sum", ["opportunities"], _weighted,
+        notes=("An amount in another currency is converted at the rate in force on the last day of P, or on "
+               "T's day when P is not over at T.",
+               "An open opportunity without a probability of its own and without a stage at end(P) counts 0.",)),
     kpi("new_pipeline_value", "Nieuwe pijplijn", "New pipeline", F, "result", "money", "higher", OPPORTUNITY_DIMS,
-        "sum of amount over opportunities created in P", "sum", ["opportunities"], _new_value, additive=True),
+        "sum of amount over opportunities created in P", "sum", ["opportunities"], _new_value, additive=True,
+        notes=(STAGE_NOW,)),
     kpi("pipeline_age", "Gemiddelde leeftijd pijplijn", "Average pipeline age", F, "insight", "days", "lower",
         PIPELINE_DIMS, "mean of (end(P) − created_at) in days over opportunities open at end(P)", "mean",
         ["opportunities"], _age),
@@ -88,7 +94,9 @@ KPIS = [
         ("owner", "team"),
         "open_pipeline_value at end(P) / the won_value target of the next period (see Targets); dimensions "
         "`owner` and `team` only", "composite", ["opportunities", "targets"], combine=_coverage, parts=["open_pipeline_value"],
-        multiple=True),
+        multiple=True,
+        notes=("A rep or team with open pipeline and no won_value target for the next period shows without a"
+               " value, so a missing target is seen; one with a target and nothing open has a coverage of 0.",)),
     kpi("stale_opportunities", "Vastgelopen deals", "Stale deals", F, "insight", "count", "lower", PIPELINE_DIMS,
         "opportunities open at end(P) that entered their stage at end(P) more than N × 24 hours before end(P) "
         "(N a setting, default 30)", "count", ["opportunities", "stage_history", "stages"], _stale),

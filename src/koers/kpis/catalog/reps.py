@@ -36,5 +36,7 @@ KPIS = [
         "of the reps employed at start(P), the share still employed at end(P)", "ratio", ["reps"], _retention),
     kpi("rep_ramp_time", "Inwerktijd", "Rep ramp time", F, "insight", "days", "lower", REP_DIMS,
         "mean whole days from hired_on to the date of the rep's first done activity of an outreach type, over the "
-        "reps hired in P that have one", "mean", ["reps", "activities"], _ramp),
+        "reps hired in P that have one", "mean", ["reps", "activities"], _ramp,
+        notes=("A rep with a done outreach activity before hired_on has a negative ramp time, which the mean"
+               " keeps: the data error shows rather than being hidden.",)),
 ]

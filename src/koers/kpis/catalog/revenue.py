@@ -105,10 +105,16 @@ KPIS = [
         "sum of orders.amount with ordered_on in P (credits included)", "sum", ["orders"], _revenue, additive=True),
     kpi("revenue_growth", "Omzetgroei", "Revenue growth", F, "result", "ratio", "higher", ORDER_DIMS,
         "(revenue(P) − revenue(previous period)) / revenue(previous period); null when the base is 0 or absent",
-        "composite", ["orders"], combine=_growth("previous"), parts=["revenue"]),
+        "composite", ["orders"], combine=_growth("previous"), parts=["revenue"],
+        notes=("With `--by`, a group shows when it has revenue in P or in the previous period; one without "
+               "revenue in the previous period has no value.",)),
     kpi("revenue_growth_yoy", "Omzetgroei j-o-j", "Revenue growth year over year", F, "result", "ratio", "higher",
         ORDER_DIMS, "the same against the period a year earlier", "composite", ["orders"],
-        combine=_growth("year"), parts=["revenue"]),
+        combine=_growth("year"), parts=["revenue"],
+        notes=("With `--by`, a group shows when it has revenue in P or a year earlier; one without revenue a"
+               " year earlier has no value.",
+               "An ISO week 53 and 29 February have no period a year earlier: value, numerator and "
+               "denominator are empty.",)),
     kpi("average_order_value", "Gemiddelde orderwaarde", "Average order value", F, "result", "money", "higher",
         ORDER_DIMS, "revenue(P) / number of orders in P (credits count as orders)", "mean", ["orders"], _revenue),
     kpi("gross_margin", "Brutomarge", "Gross margin", F, "result", "ratio", "higher", ORDER_DIMS,
@@ -121,5 +127,8 @@ KPIS = [
         "(F − A) / A per rep: F = the rep's forecast for P (the one with the latest submitted_on <= start(P)'s "
         "date, for a period of P's own notation), A = the rep's won_value in P; grouped, ΣF and ΣA over the reps "
         "with such a forecast; positive = over-forecast", "composite", ["forecasts", "opportunities"],
-        combine=_forecast_accuracy, parts=["won_value"]),
+        combine=_forecast_accuracy, parts=["won_value"],
+        notes=("Only forecasts written in P's own notation count (`2025-03` for a month, `2025-Q1` for a "
+               "quarter). A period without such a forecast (an ISO week, or a month nobody forecast) gives "
+               "numerator and denominator 0 and no value.",)),
 ]

@@ -130,5 +130,8 @@ KPIS = [
         ("owner", "team"),
         "always split by `target_kpi`, the KPI K a target is set for: actual K over P / the target of K over P, "
         "for the scope asked (`--by owner`: each rep; `--by team`: each team; neither: the company)",
-        "composite", ["targets"], combine=_attainment, split=["target_kpi"]),
+        "composite", ["targets"], combine=_attainment, split=["target_kpi"],
+        notes=("A scope without a target for K has no row. The actual of a scope without records of K is "
+               "what `koers kpi K --where owner=R` gives it: 0 for a count or sum, empty for a ratio or "
+               "mean.",)),
 ]
