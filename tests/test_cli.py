@@ -283,7 +283,9 @@ def test_import_through_a_mapping(tmp_path):
     recipe = str(Path(__file__).resolve().parents[1] / "docs" / "recipes" / "maven-crm.yaml")
     assert runner.invoke(app, ["settings", "currency=USD", "time_zone=UTC", "--workspace", path]).exit_code == 0
     result = runner.invoke(app, ["import", "--mapping", recipe, *files, "--workspace", path])
-    assert result.exit_code == 1 and "500 rows rejected" in result.output
+    assert result.exit_code == 1 and "500 rows rejected; every one is in" in result.output
+    # the terminal shows the first rejected rows, with the file's own column names
+    assert "the first 10 of 500 rows rejected" in result.output and "sales_pipeline.csv" in result.output
     won = runner.invoke(app, ["kpi", "won_value", "--period", "2017", "--format", "csv", "--workspace", path])
     assert won.output.splitlines()[1].split(",")[2] in ("10005534", "10005534.0")
     folder = runner.invoke(app, ["import", "--mapping", recipe, str(maven), "--workspace", path])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -161,9 +162,27 @@ def import_cmd(
         table.add_row(t.table, str(t.read), str(t.written), str(t.rejected))
     err.print(table)
     if result.rejected:
-        err.print(f"{result.rejected} rows {'would be ' if check else ''}rejected; see {result.rejects_path}",
-                  highlight=False)
+        print_rejects(result, "would be rejected" if check else "rejected")
         raise typer.Exit(1)
+
+
+SHOWN_REJECTS = 10
+
+
+def print_rejects(result, said: str = "rejected") -> None:
+    """The first rejected rows, so that the terminal shows what went wrong
+    before anyone opens the file, and where all of them are."""
+    import csv
+
+    with open(result.rejects_path, newline="", encoding="utf-8") as f:
+        rows = list(itertools.islice(csv.DictReader(f), SHOWN_REJECTS))
+    more = result.rejected > len(rows)
+    table = Table("file", "line", "column", "value", "reason",
+                  title=f"the first {len(rows)} of {result.rejected} rows {said}" if more else f"rows {said}")
+    for r in rows:
+        table.add_row(*(escape(r[c] or "") for c in ("file", "line", "column", "value", "reason")))
+    err.print(table)
+    err.print(f"{result.rejected} rows {said}; every one is in {result.rejects_path}", highlight=False)
 
 
 @app.command("export")

@@ -17,7 +17,17 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from koers import output
-from koers.cli import FormatOpt, WorkspaceOpt, app, check_choice, err, open_workspace, out, usage_error
+from koers.cli import (
+    FormatOpt,
+    WorkspaceOpt,
+    app,
+    check_choice,
+    err,
+    open_workspace,
+    out,
+    print_rejects,
+    usage_error,
+)
 
 sync_app = typer.Typer(no_args_is_help=True, help="Live syncs from a CRM's API, and their run log.")
 app.add_typer(sync_app, name="sync")
@@ -57,7 +67,7 @@ def run(workspace: str | None, source: str, pull_for: Callable[[Callable[[str], 
     read = ", ".join(f"{n} {model}" for model, n in done.read.items())
     err.print(f"read {read or 'nothing new'}", highlight=False)
     if done.result.rejected:
-        err.print(f"{done.result.rejected} rows rejected; see {done.result.rejects_path}", highlight=False)
+        print_rejects(done.result)
         raise typer.Exit(1)
 
 
