@@ -523,7 +523,9 @@ def test_every_page_endpoint_and_filter_is_documented(client):
         assert f"`{param}`" in doc, param
     page_routes = {p for p in page_paths(client.app.routes)
                    if not p.startswith(("/assets", "/static", "/docs", "/favicon", "/openapi"))}
-    assert set(PAGES) <= page_routes <= set(PAGES) | {"/kpi/{kpi_id}", "/kpi/{kpi_id}/drill"}, page_routes
+    assert set(PAGES) <= page_routes <= set(PAGES) | {"/kpi/{kpi_id}", "/kpi/{kpi_id}/drill", "/data/rejects"}, \
+        page_routes
+    assert "`/data/rejects`" in doc
 
 
 def page_paths(routes) -> set[str]:
@@ -714,6 +716,30 @@ def test_the_data_page_lists_imports_and_syncs_and_every_page_says_how_fresh_the
     runs = list(csv.DictReader(io.StringIO(own_client.get("/data", params={
         "lang": "en", "export": "csv", "table": "syncs"}).text)))
     assert [(r["Source"], r["Status"]) for r in runs] == [("odoo", "failed")]
+
+
+def test_the_data_page_opens_the_rows_an_import_rejected(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the rejects path is logged as the import named it: relative here
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "reps.csv").write_text("rep_id,name,role,hired_on\nR1,Ann,Boss,2020-13-01\nR2,Bob,other,2020-01-01\n")
+    assert CliRunner().invoke(cli, ["import", "in", "--workspace", "ws.duckdb"]).exit_code == 1
+    (src / "reps.csv").write_text("rep_id,name,role,hired_on\nR2,Bob,other,2020-01-01\n")
+    assert CliRunner().invoke(cli, ["import", "in", "--workspace", "ws.duckdb"]).exit_code == 0
+    monkeypatch.chdir(tmp_path.parent)  # a server started elsewhere finds them beside the workspace
+    with TestClient(create_app(str(tmp_path / "ws.duckdb"))) as c:
+        data = c.get("/data", params={"lang": "nl"}).text
+        links = re.findall(r'href="(/data/rejects\?[^"]*)"', data)
+        assert len(links) == 1  # the import without rejects has no link
+        shown = c.get(links[0].replace("&amp;", "&"))
+        assert shown.status_code == 200 and "Afgewezen rijen" in shown.text
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", shown.text)
+        assert cells[:4] == ["reps.csv", "2", "role", "Boss"]
+        assert "also hired_on &#39;2020-13-01&#39;: not a date" in cells[4]
+        exported = c.get(links[0].replace("&amp;", "&") + "&export=csv&table=rejects").text
+        assert exported.splitlines()[0] == "Bestand,Regel,Kolom,Waarde,Reden"
+        assert exported.splitlines()[1].startswith("reps.csv,2,role,Boss,")
+        assert c.get("/data/rejects", params={"import_id": "nope"}).status_code == 404
 
 
 def test_pages_read_the_workspace_beside_another_program_that_reads_it(demo_path, tmp_path, monkeypatch):

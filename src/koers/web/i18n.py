@@ -28,6 +28,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "written": ("Geschreven", "Written"),
     "rejected": ("Afgewezen", "Rejected"),
     "rejects_path": ("Afgewezen rijen in", "Rejected rows in"),
+    "rejected_rows": ("Afgewezen rijen", "Rejected rows"),
+    "rejects_help": ("De rijen die deze import niet kon overnemen, met de reden: herstel ze in de bron en "
+                     "importeer opnieuw (de goede rijen staan er al).",
+                     "The rows this import could not take, with the reason: fix them at the source and import "
+                     "again (the good rows are in already)."),
+    "rejects_gone": ("Het bestand met afgewezen rijen is er niet meer.", "The file of rejected rows is gone."),
+    "rejects_cut": ("Deze pagina toont de eerste 10.000; het bestand bevat ze allemaal.",
+                    "This page shows the first 10,000; the file holds every one."),
+    "file": ("Bestand", "File"),
+    "line": ("Regel", "Line"),
+    "column": ("Kolom", "Column"),
+    "reason": ("Reden", "Reason"),
     "started": ("Gestart", "Started"),
     "finished": ("Klaar", "Finished"),
     "status": ("Status", "Status"),

@@ -4,8 +4,13 @@ sync read, wrote and rejected (the web side of `koers sync log`)."""
 
 from __future__ import annotations
 
+import csv
+import itertools
+from pathlib import Path
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
 from koers.datalog import local_text
 from koers.web.i18n import word
@@ -21,7 +26,8 @@ def data_page(request: Request) -> Response:
     lang, tz = ask.view.lang, ask.settings.tz
     log = cockpit_of(request).data_log()
     imports = [{"imported_at": local_text(r["imported_at"], tz), "source": r["source"], "read": r["rows_read"],
-                "written": r["rows_written"], "rejected": r["rows_rejected"], "rejects_path": r["rejects_path"] or ""}
+                "written": r["rows_written"], "rejected": r["rows_rejected"], "rejects_path": r["rejects_path"] or "",
+                "import_id": r["import_id"]}
                for r in log.imports.to_dict("records")]
     runs = [{**r, "started_at": local_text(r["started_at"], tz), "finished_at": local_text(r["finished_at"], tz),
              "message": r["message"] if isinstance(r["message"], str) else ""} for r in log.runs().to_dict("records")]
@@ -33,6 +39,8 @@ def data_page(request: Request) -> Response:
         make_table(ask, "imports", word("imports", lang),
                    [Column("imported_at", word("imported_at", lang)), Column("source", word("origin", lang)),
                     *counted, Column("rejects_path", word("rejects_path", lang))], imports,
+                   links=[{"rejected": ask.view.url("/data/rejects", import_id=r["import_id"])} if r["rejected"]
+                          else {} for r in imports],
                    classes=[{"rejected": "bad" if r["rejected"] else ""} for r in imports]),
         make_table(ask, "syncs", word("syncs", lang),
                    [Column("started_at", word("started", lang)), Column("finished_at", word("finished", lang)),
@@ -45,3 +53,42 @@ def data_page(request: Request) -> Response:
                    per_table),
     ]
     return page(request, ask, "data.html", "data", word("data", lang), tables)
+
+
+SHOWN = 10_000  # rejected rows on one page; the file holds every one
+
+
+@router.get("/data/rejects")
+def rejects_page(request: Request, import_id: str = "") -> Response:
+    """The rows one import rejected, as its rejects file lists them: what
+    sales ops fixes in the CRM before the next export."""
+    ask = ask_for(request)
+    lang, tz = ask.view.lang, ask.settings.tz
+    cockpit = cockpit_of(request)
+    found = [r for r in cockpit.data_log().imports.to_dict("records") if r["import_id"] == import_id]
+    if not found or not found[0]["rows_rejected"]:
+        raise HTTPException(404, f"no import '{import_id}' with rejected rows; /data lists the imports")
+    logged = found[0]
+    path = _rejects_file(cockpit.ws.rejects_dir(), logged)
+    rows = []
+    if path is not None:
+        with open(path, newline="", encoding="utf-8") as f:
+            rows = list(itertools.islice(csv.DictReader(f), SHOWN))
+    columns = [Column("file", word("file", lang)), Column("line", word("line", lang)),
+               Column("column", word("column", lang)), Column("value", word("value", lang)),
+               Column("reason", word("reason", lang))]
+    shown = [{**r, "line": int(r["line"]) if (r.get("line") or "").isdigit() else r.get("line")} for r in rows]
+    table = make_table(ask, "rejects", word("rejected_rows", lang), columns, shown)
+    return page(request, ask, "rejects.html", "data", word("rejected_rows", lang), [table],
+                logged={"imported_at": local_text(logged["imported_at"], tz), "source": logged["source"],
+                        "rejected": logged["rows_rejected"], "path": str(path or logged["rejects_path"] or "")},
+                found=path is not None, cut=logged["rows_rejected"] > len(rows) and path is not None)
+
+
+def _rejects_file(rejects_dir: Path, logged: dict) -> Path | None:
+    """Where an import's rejects are: beside the workspace, under its id (a
+    path logged relative to where the import ran may not hold from here)."""
+    for candidate in (rejects_dir / logged["import_id"] / "rejects.csv", Path(logged["rejects_path"] or "")):
+        if candidate.name == "rejects.csv" and candidate.is_file():
+            return candidate
+    return None
