@@ -740,6 +740,15 @@ def test_the_data_page_opens_the_rows_an_import_rejected(tmp_path, monkeypatch):
         assert exported.splitlines()[0] == "Bestand,Regel,Kolom,Waarde,Reden"
         assert exported.splitlines()[1].startswith("reps.csv,2,role,Boss,")
         assert c.get("/data/rejects", params={"import_id": "nope"}).status_code == 404
+        # the same through the API, for scripts that watch the imports
+        logged = c.get("/api/v1/imports").json()
+        assert [(i["read"], i["written"], i["rejected"]) for i in logged] == [(1, 0, 0), (2, 1, 1)]  # R2 again: unchanged
+        assert logged[0]["imported_at"] > logged[1]["imported_at"] and logged[1]["imported_at"][-6:] in (
+            "+01:00", "+02:00")
+        found = c.get(f"/api/v1/imports/{logged[1]['import_id']}/rejects").json()
+        assert found["total"] == 1 and found["rows"][0]["line"] == 2 and found["rows"][0]["column"] == "role"
+        assert c.get(f"/api/v1/imports/{logged[0]['import_id']}/rejects").json()["rows"] == []
+        assert c.get("/api/v1/imports/nope/rejects").status_code == 404
 
 
 def test_pages_read_the_workspace_beside_another_program_that_reads_it(demo_path, tmp_path, monkeypatch):

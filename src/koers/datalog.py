@@ -4,8 +4,11 @@ sales manager knows how fresh the figures are before trusting them."""
 
 from __future__ import annotations
 
+import csv
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -44,6 +47,30 @@ def data_log(ws: Workspace) -> DataLog:
     imports = ws.meta("koers_imports").sort_values("imported_at", ascending=False, kind="stable")
     syncs = ws.meta("koers_sync_log").sort_values("started_at", ascending=False, kind="stable")
     return DataLog(imports.reset_index(drop=True), syncs.reset_index(drop=True))
+
+
+def logged_import(log: DataLog, import_id: str) -> dict | None:
+    """One import's line of the log."""
+    found = log.imports[log.imports["import_id"] == import_id]
+    return None if found.empty else found.iloc[0].to_dict()
+
+
+def rejects_file(ws: Workspace, logged: dict) -> Path | None:
+    """Where an import's rejects are: beside the workspace, under the import's
+    id (the path logged is as the import named it, relative to where it ran,
+    which may not hold from here); None when they are gone."""
+    for candidate in (ws.rejects_dir() / logged["import_id"] / "rejects.csv", Path(logged["rejects_path"] or "")):
+        if candidate.name == "rejects.csv" and candidate.is_file():
+            return candidate
+    return None
+
+
+def read_rejects(path: Path, limit: int, offset: int = 0) -> list[dict]:
+    """Rows of a rejects file (file, line, column, value, reason), `limit` from
+    `offset`; the line a number, an empty field None."""
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(itertools.islice(csv.DictReader(f), offset, offset + limit))
+    return [{k: (int(v) if k == "line" and v.isdigit() else v or None) for k, v in r.items()} for r in rows]
 
 
 def local_instant(moment: datetime | None, tz) -> datetime | None:

@@ -10,9 +10,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
 
 from koers import output
-from koers.datalog import local_instant
+from koers.datalog import local_instant, logged_import, read_rejects, rejects_file
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.compare import AGAINST, beside, compared_periods
 from koers.kpis.compute import QueryError, dim_values
@@ -79,6 +80,24 @@ class DrillPublic(BaseModel):
     components: list[str] = Field(description="a composite KPI's parts: drill into these instead")
     warnings: list[str] = Field(description="a `match` or `where` value that no record holds, with the values "
                                             "nearest to it")
+
+
+class ImportPublic(BaseModel):
+    import_id: str
+    imported_at: str = Field(description="local time of the workspace with its offset")
+    origin: str = Field(description="the folder, files or sync the rows came from")
+    read: int
+    written: int
+    rejected: int
+    rejects_path: str | None = Field(description="the rejects file, as the import named it (null: none rejected)")
+
+
+class RejectsPublic(BaseModel):
+    import_id: str
+    total: int = Field(description="rows the import rejected; `rows` is one page of them")
+    limit: int
+    offset: int
+    rows: list[dict] = Field(description="file, line, column, value, reason: the lines of the rejects file")
 
 
 class DimensionValue(BaseModel):
@@ -176,6 +195,33 @@ def _as_of(text: str | None, tz) -> datetime:
     if not text:
         return minute(now_utc())
     return parse_instant(re.sub(r"(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?) (\d{2}(:?\d{2})?)$", r"\1+\4", text), tz)
+
+
+@router.get("/imports", response_model=list[ImportPublic], summary="What wrote the workspace, newest first "
+                                                                   "(as `koers imports`)")
+def imports(request: Request, limit: Annotated[int, Query(ge=1, le=10000)] = 100) -> list[ImportPublic]:
+    cockpit = cockpit_of(request)
+    tz = cockpit.settings().tz
+    return [ImportPublic(import_id=r["import_id"], imported_at=local_instant(r["imported_at"], tz).isoformat(),
+                         origin=r["source"], read=r["rows_read"], written=r["rows_written"],
+                         rejected=r["rows_rejected"], rejects_path=r["rejects_path"] or None)
+            for r in cockpit.data_log().imports.head(limit).to_dict("records")]
+
+
+@router.get("/imports/{import_id}/rejects", response_model=RejectsPublic,
+            summary="The rows one import rejected, with the reason")
+def rejects(request: Request, import_id: str, limit: Annotated[int, Query(ge=0, le=10000)] = 100,
+            offset: Annotated[int, Query(ge=0)] = 0) -> RejectsPublic:
+    cockpit = cockpit_of(request)
+    logged = logged_import(cockpit.data_log(), import_id)
+    if logged is None:
+        raise HTTPException(404, f"no import '{import_id}'; /api/v1/imports lists them")
+    path = rejects_file(cockpit.ws, logged) if logged["rows_rejected"] else None
+    if logged["rows_rejected"] and path is None:
+        raise HTTPException(404, f"the rejects file of import '{import_id}' is gone")
+    rows = read_rejects(path, limit, offset) if path is not None else []
+    return RejectsPublic(import_id=import_id, total=int(logged["rows_rejected"]), limit=limit, offset=offset,
+                         rows=rows)
 
 
 @router.get("/dimensions", response_model=dict[str, list[DimensionValue]],

@@ -4,15 +4,11 @@ sync read, wrote and rejected (the web side of `koers sync log`)."""
 
 from __future__ import annotations
 
-import csv
-import itertools
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from koers.datalog import local_text
+from koers.datalog import local_text, logged_import, read_rejects, rejects_file
 from koers.web.i18n import word
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
@@ -65,30 +61,16 @@ def rejects_page(request: Request, import_id: str = "") -> Response:
     ask = ask_for(request)
     lang, tz = ask.view.lang, ask.settings.tz
     cockpit = cockpit_of(request)
-    found = [r for r in cockpit.data_log().imports.to_dict("records") if r["import_id"] == import_id]
-    if not found or not found[0]["rows_rejected"]:
+    logged = logged_import(cockpit.data_log(), import_id)
+    if logged is None or not logged["rows_rejected"]:
         raise HTTPException(404, f"no import '{import_id}' with rejected rows; /data lists the imports")
-    logged = found[0]
-    path = _rejects_file(cockpit.ws.rejects_dir(), logged)
-    rows = []
-    if path is not None:
-        with open(path, newline="", encoding="utf-8") as f:
-            rows = list(itertools.islice(csv.DictReader(f), SHOWN))
+    path = rejects_file(cockpit.ws, logged)
+    rows = read_rejects(path, SHOWN) if path is not None else []
     columns = [Column("file", word("file", lang)), Column("line", word("line", lang)),
                Column("column", word("column", lang)), Column("value", word("value", lang)),
                Column("reason", word("reason", lang))]
-    shown = [{**r, "line": int(r["line"]) if (r.get("line") or "").isdigit() else r.get("line")} for r in rows]
-    table = make_table(ask, "rejects", word("rejected_rows", lang), columns, shown)
+    table = make_table(ask, "rejects", word("rejected_rows", lang), columns, rows)
     return page(request, ask, "rejects.html", "data", word("rejected_rows", lang), [table],
                 logged={"imported_at": local_text(logged["imported_at"], tz), "source": logged["source"],
                         "rejected": logged["rows_rejected"], "path": str(path or logged["rejects_path"] or "")},
                 found=path is not None, cut=logged["rows_rejected"] > len(rows) and path is not None)
-
-
-def _rejects_file(rejects_dir: Path, logged: dict) -> Path | None:
-    """Where an import's rejects are: beside the workspace, under its id (a
-    path logged relative to where the import ran may not hold from here)."""
-    for candidate in (rejects_dir / logged["import_id"] / "rejects.csv", Path(logged["rejects_path"] or "")):
-        if candidate.name == "rejects.csv" and candidate.is_file():
-            return candidate
-    return None
