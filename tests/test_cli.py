@@ -825,4 +825,14 @@ def test_imports_lists_what_wrote_the_workspace_newest_first(tmp_path):
     assert len(rows(runner.invoke(app, ["imports", "--limit", "1", "--workspace", path, "--format", "csv"]).output)) == 1
     shown = runner.invoke(app, ["imports", "--workspace", path]).output
     assert "imported" in shown and golden_rows in shown
+    # an import's id: the rows it rejected, as its rejects file lists them
+    rejected = rows(runner.invoke(app, ["imports", logged[0]["import_id"], "--format", "csv", "--workspace", path]).output)
+    assert rejected == [{"file": "reps.csv", "line": "3", "column": "hired_on", "value": "nooit",
+                         "reason": "not a date (YYYY-MM-DD)"}]
+    table = runner.invoke(app, ["imports", logged[0]["import_id"], "--workspace", path]).output
+    assert "hired_on" in table and "nooit" in table
+    clean = runner.invoke(app, ["imports", logged[1]["import_id"], "--workspace", path])
+    assert clean.exit_code == 0 and "rejected no row" in clean.output
+    unknown = runner.invoke(app, ["imports", "nope", "--workspace", path])
+    assert unknown.exit_code == 2 and "no import 'nope'" in unknown.output
 

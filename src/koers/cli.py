@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -172,15 +171,14 @@ SHOWN_REJECTS = 10
 def print_rejects(result, said: str = "rejected") -> None:
     """The first rejected rows, so that the terminal shows what went wrong
     before anyone opens the file, and where all of them are."""
-    import csv
+    from koers.datalog import read_rejects
 
-    with open(result.rejects_path, newline="", encoding="utf-8") as f:
-        rows = list(itertools.islice(csv.DictReader(f), SHOWN_REJECTS))
+    rows = read_rejects(result.rejects_path, SHOWN_REJECTS)
     more = result.rejected > len(rows)
     table = Table("file", "line", "column", "value", "reason",
                   title=f"the first {len(rows)} of {result.rejected} rows {said}" if more else f"rows {said}")
     for r in rows:
-        table.add_row(*(escape(r[c] or "") for c in ("file", "line", "column", "value", "reason")))
+        table.add_row(*(escape("" if r[c] is None else str(r[c])) for c in ("file", "line", "column", "value", "reason")))
     err.print(table)
     err.print(f"{result.rejected} rows {said}; every one is in {result.rejects_path}", highlight=False)
 
@@ -206,21 +204,28 @@ def export_cmd(folder: Path, workspace: WorkspaceOpt = None) -> None:
 
 @app.command("imports")
 def imports_cmd(
-    limit: Annotated[int, typer.Option(min=1, help="the last N imports")] = 20,
+    import_id: Annotated[str | None, typer.Argument(help="an import's id: the rows it rejected")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="the last N imports (default 20), or N rejected rows "
+                                                          "(default all)")] = None,
     format: FormatOpt = "table",
     workspace: WorkspaceOpt = None,
 ) -> None:
     """The imports and syncs that wrote the workspace, newest first: when, from
-    where, rows read, written and rejected, and where the rejects are."""
+    where, rows read, written and rejected, and where the rejects are; or the
+    rows one import rejected."""
     from koers.datalog import data_log, local_instant, local_text
 
     check_choice("format", format, ("table", "csv", "json"))
     ws = open_workspace(workspace, read_only=True)
     try:
         tz = ws.settings().tz
-        rows = data_log(ws).imports.head(limit)
+        log = data_log(ws)
     except WorkspaceError as e:
         usage_error(str(e))
+    if import_id is not None:
+        _print_import_rejects(ws, log, import_id, limit, format)
+        return
+    rows = log.imports.head(limit or 20)
     rows = rows.rename(columns={"source": "origin", "rows_read": "read", "rows_written": "written",
                                 "rows_rejected": "rejected"})
     if format in ("csv", "json"):
@@ -236,6 +241,33 @@ def imports_cmd(
             t.add_row(local_text(r.imported_at, tz), r.import_id, r.origin, str(r.read), str(r.written),
                       str(r.rejected), r.rejects_path or "–")
         out.print(t)
+
+
+def _print_import_rejects(ws, log, import_id: str, limit: int | None, format: str) -> None:
+    import pandas as pd
+
+    from koers.datalog import logged_import, read_rejects, rejects_file
+
+    logged = logged_import(log, import_id)
+    if logged is None:
+        usage_error(f"no import '{import_id}' in this workspace; koers imports lists them")
+    path = rejects_file(ws, logged) if logged["rows_rejected"] else None
+    if logged["rows_rejected"] and path is None:
+        usage_error(f"import {import_id} rejected {logged['rows_rejected']} rows, but its rejects file "
+                    f"({logged['rejects_path']}) is gone")
+    rows = pd.DataFrame(read_rejects(path, limit or 2**62) if path else [],
+                        columns=["file", "line", "column", "value", "reason"])
+    if format in ("csv", "json"):
+        sys.stdout.write(output.to_csv(rows) if format == "csv" else output.to_json(rows) + "\n")
+    elif rows.empty:
+        err.print(f"import {import_id} rejected no row", highlight=False)
+    else:
+        t = Table("file", "line", "column", "value", "reason", title=f"rows import {import_id} rejected")
+        for r in rows.itertuples(index=False):
+            t.add_row(*(escape("" if v is None else str(v)) for v in r))
+        out.print(t)
+        if len(rows) < logged["rows_rejected"]:
+            err.print(f"{len(rows)} of {logged['rows_rejected']}; every one is in {path}", highlight=False)
 
 
 @app.command("kpis")
