@@ -836,3 +836,39 @@ def test_imports_lists_what_wrote_the_workspace_newest_first(tmp_path):
     unknown = runner.invoke(app, ["imports", "nope", "--workspace", path])
     assert unknown.exit_code == 2 and "no import 'nope'" in unknown.output
 
+
+
+def test_kpi_as_a_workbook_holds_the_csv_rows_as_numbers_with_names_and_definitions(ws, tmp_path):
+    from openpyxl import load_workbook
+
+    asked = ["won_value", "win_rate", "target_attainment", "--period", "2025-Q1", "--grain", "month", "--by", "owner"]
+    csv_rows = rows(kpi(ws, *asked, "--format", "csv").output)
+    book = tmp_path / "k.xlsx"
+    made = kpi(ws, *asked, "--format", "xlsx", "--output", str(book), "--lang", "nl")
+    assert made.exit_code == 0 and f"wrote {book}" in made.output
+    wb = load_workbook(book)
+    assert wb.sheetnames == ["KPI's", "Definities"]
+    sheet = list(wb["KPI's"].iter_rows(values_only=True))
+    heads = sheet[0]
+    assert heads[:4] == ("KPI", "KPI: naam", "Periode", "Periode (notatie)")
+    assert len(sheet) - 1 == len(csv_rows) > 0
+    for line, expected in zip(sheet[1:], csv_rows):
+        got = dict(zip(heads, line))
+        assert got["KPI"] == expected["kpi"] and got["Periode"].date().isoformat() == expected["period"]
+        assert got["Verkoper"] == (expected["owner"] or None)
+        for head, column in (("Waarde", "value"), ("Teller", "numerator"), ("Noemer", "denominator")):
+            if expected[column] == "":
+                assert got[head] is None
+            else:  # a number, not text: the sheet sums and charts it
+                assert isinstance(got[head], int | float) and got[head] == pytest.approx(float(expected[column]))
+    ratio = next(r for r in wb["KPI's"].iter_rows(min_row=2) if r[0].value == "win_rate" and r[8].value is not None)
+    assert ratio[8].number_format == "0.0%"
+    defined = {r[0]: r for r in wb["Definities"].iter_rows(min_row=2, values_only=True)}
+    assert {"won_value", "win_rate", "target_attainment"} <= set(defined)
+    assert defined["win_rate"][4] == CATALOG_BY_ID["win_rate"].definition_in("nl")
+    piped = kpi(ws, "won_value", "--period", "2025-Q1", "--format", "xlsx")  # not a terminal: to standard output
+    assert piped.exit_code == 0 and piped.stdout_bytes.startswith(b"PK")
+    table = kpi(ws, "won_value", "--output", str(tmp_path / "t.txt"))
+    assert table.exit_code == 2 and "a table is for the terminal" in table.output
+    as_csv = kpi(ws, "won_value", "--period", "2025-Q1", "--format", "csv", "-o", str(tmp_path / "k.csv"))
+    assert as_csv.exit_code == 0 and (tmp_path / "k.csv").read_text().startswith("kpi,period,value")

@@ -359,12 +359,21 @@ def kpi_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="the moment the question is asked")] = None,
     compare: Annotated[str | None, typer.Option(help="previous | year: each figure beside the same one of the "
                                                      "period before or a year earlier, and the change")] = None,
-    format: FormatOpt = "table",
+    format: Annotated[str, typer.Option("--format", help="table | csv | json | xlsx (a workbook for people: "
+                                                          "numbers as numbers, names and definitions beside)")
+                      ] = "table",
     lang: LangOpt = "en",
+    output_path: Annotated[Path | None, typer.Option("--output", "-o", help="write csv, json or xlsx to this "
+                                                                            "file instead of standard output")
+                           ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Compute KPIs per period, split and filtered by dimensions."""
-    check_choice("format", format, ("table", "csv", "json"))
+    check_choice("format", format, ("table", "csv", "json", "xlsx"))
+    if output_path is not None and format == "table":
+        usage_error("--output writes csv, json or xlsx; a table is for the terminal")
+    if format == "xlsx" and output_path is None and sys.stdout.isatty():
+        usage_error("an xlsx workbook is not for a terminal: name a file with --output FILE (or redirect)")
     if compare is not None:
         check_choice("compare", compare, AGAINST)
     check_choice("lang", lang, ("nl", "en"))
@@ -387,7 +396,7 @@ def kpi_cmd(
         result = compute(con, settings, ids, periods, by_dims, filters, moment)
         if compare:
             result = compared(con, settings, result, ids, periods, by_dims, filters, moment, compare)
-        names = _names(con, result.rows.columns) if format == "table" else {}
+        names = _names(con, result.rows.columns) if format in ("table", "xlsx") else {}
         span = records_span(con, settings.tz) if format == "table" and result.rows.empty else None
         unheld = unheld_warnings(con, filters)
     except QueryError as e:
@@ -397,14 +406,38 @@ def kpi_cmd(
     for w in result.warnings + unheld:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     rows = result.rows
+    labels = {p.start: p.label for p in periods}
     if format == "csv":
-        sys.stdout.write(output.to_csv(rows))
+        _write(output.to_csv(rows), output_path)
     elif format == "json":
-        sys.stdout.write(output.to_json(rows) + "\n")
+        _write(output.to_json(rows) + "\n", output_path)
+    elif format == "xlsx":
+        from koers.workbook import kpi_workbook
+
+        _write(kpi_workbook(rows, lang, settings.currency, labels, names), output_path)
     else:
-        _print_table(rows, lang, settings.currency, {p.start: p.label for p in periods}, names, compare)
+        _print_table(rows, lang, settings.currency, labels, names, compare)
         if rows.empty:  # with --by, a group without records has no row: say so, not an empty frame alone
             err.print(_no_rows_note(periods, by_dims, span), highlight=False)
+
+
+def _write(content: str | bytes, path: Path | None) -> None:
+    """To the file named, or to standard output."""
+    if path is None:
+        if isinstance(content, bytes):
+            sys.stdout.buffer.write(content)
+            sys.stdout.flush()
+        else:
+            sys.stdout.write(content)
+        return
+    try:
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+    except OSError as e:
+        usage_error(f"cannot write '{path}': {e.strerror}")
+    err.print(f"wrote {path}", highlight=False)
 
 
 def _no_rows_note(periods, by_dims: list[str], span) -> str:

@@ -1,0 +1,128 @@
+"""`koers kpi --format xlsx`: the figures as a spreadsheet for people.
+
+A CSV with `,` and decimal points opens wrongly in a Dutch Excel (which
+reads `;` and decimal commas), so sales ops gets a workbook instead: the
+rows of `--format csv` with numbers as numbers (each formatted by its KPI's
+unit), periods as dates beside their notation, KPIs and reps by name beside
+their ids, and a second sheet with every asked KPI's definition and notes,
+as the cockpit shows a definition beside each figure.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from datetime import date
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from koers import output
+from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.model import Unit, label
+
+SHEETS = {"nl": ("KPI's", "Definities"), "en": ("KPIs", "Definitions")}
+HEADINGS = {
+    "nl": {"name": "Naam", "period_label": "Periode (notatie)", "definition": "Definitie", "notes": "Opmerkingen",
+           "unit": "Eenheid", "better": "Beter"},
+    "en": {"name": "Name", "period_label": "Period (notation)", "definition": "Definition", "notes": "Notes",
+           "unit": "Unit", "better": "Better"},
+}
+# a change as a spreadsheet shows it, its sign always written (as the web's exports)
+CHANGE_FORMATS = {"%": "+0.0%;-0.0%;0.0%", "pp": '+0.0" pp";-0.0" pp";0.0" pp"', "×": '+0.00"×";-0.00"×";0.00"×"'}
+PARTS_FORMAT = "#,##0.##"
+
+
+def value_format(kpi_id: str, currency: str) -> str:
+    kpi = CATALOG_BY_ID.get(kpi_id)
+    if kpi is None:
+        return PARTS_FORMAT
+    if kpi.unit == Unit.RATIO:
+        return '0.0#"×"' if kpi.multiple else "0.0%"
+    if kpi.unit in (Unit.MONEY, Unit.MONEY_PER_DAY):
+        return f'#,##0.00 "{currency}"'
+    if kpi.unit == Unit.COUNT:
+        return "#,##0.##"
+    return "#,##0.0#"
+
+
+def kpi_workbook(rows: pd.DataFrame, lang: str, currency: str, period_labels: dict,
+                 names: dict[str, dict[str, str]]) -> bytes:
+    """The rows of `koers kpi` (its csv columns, in their order) as an XLSX file."""
+    from koers.web.i18n import word
+
+    said = HEADINGS[lang]
+    columns = []  # (heading, how a record gives the cell, number format of the cell or None)
+    for c in rows.columns:
+        if c in ("kpi", "target_kpi"):
+            columns.append((label(c, lang), _key(c), None))
+            columns.append((f"{label(c, lang)}: {said['name'].lower()}", _kpi_name(c, lang), None))
+        elif c == "period":
+            columns.append((label(c, lang), _key(c), "yyyy-mm-dd"))
+            columns.append((said["period_label"], lambda r: period_labels.get(r["period"], output.plain(r["period"])),
+                            None))
+        elif c in ("value", "compared_value"):
+            columns.append((label(c, lang), _key(c), lambda r: value_format(r["kpi"], currency)))
+        elif c in ("numerator", "denominator", "compared_numerator", "compared_denominator"):
+            columns.append((label(c, lang), _key(c), PARTS_FORMAT))
+        elif c == "change":
+            columns.append((label(c, lang), _key(c), lambda r: CHANGE_FORMATS.get(r.get("change_unit"), "0.0##")))
+        else:
+            columns.append((label(c, lang), _key(c), None))
+            if c in names:  # reps and customers by name beside their id
+                columns.append((f"{label(c, lang)}: {said['name'].lower()}", _named(c, names[c]), None))
+    wb = Workbook(write_only=True)
+    figures = wb.create_sheet(SHEETS[lang][0])
+    figures.append([_bold(figures, heading) for heading, _, _ in columns])
+    for record in rows.to_dict("records"):
+        line = []
+        for _, get, fmt in columns:
+            value = _cell_value(get(record))
+            cell = WriteOnlyCell(figures, value=value)
+            fmt = fmt(record) if callable(fmt) else fmt
+            if fmt and isinstance(value, int | float | date):
+                cell.number_format = fmt
+            line.append(cell)
+        figures.append(line)
+    defined = wb.create_sheet(SHEETS[lang][1])
+    defined.append([_bold(defined, h) for h in ("kpi", said["name"], said["unit"], said["better"],
+                                                said["definition"], said["notes"])])
+    asked = dict.fromkeys(k for c in ("kpi", "target_kpi") if c in rows for k in rows[c] if k in CATALOG_BY_ID)
+    for kpi_id in asked:
+        k = CATALOG_BY_ID[kpi_id]
+        defined.append([k.id, k.name(lang), word("unit_" + k.unit.value, lang), word(k.direction.value, lang),
+                        k.definition_in(lang), "\n".join(k.notes_in(lang)) or None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def _key(column: str):
+    return lambda r: r.get(column)
+
+
+def _kpi_name(column: str, lang: str):
+    return lambda r: CATALOG_BY_ID[r[column]].name(lang) if r.get(column) in CATALOG_BY_ID else None
+
+
+def _named(column: str, found: dict[str, str]):
+    return lambda r: found.get(r.get(column))
+
+
+def _cell_value(v):
+    """A cell as Excel holds it: numbers and dates as such, null empty."""
+    if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and not math.isfinite(v)):
+        return None
+    if hasattr(v, "item"):  # a numpy number
+        v = v.item()
+    if isinstance(v, bool) or not isinstance(v, int | float | str | date):
+        return output.plain(v)
+    return v
+
+
+def _bold(sheet, text: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.font = Font(bold=True)
+    return cell
