@@ -30,12 +30,13 @@ HEADINGS = {
     "en": {"name": "Name", "period_label": "Period (notation)", "definition": "Definition", "notes": "Notes",
            "unit": "Unit", "better": "Better"},
 }
-# a change as a spreadsheet shows it, its sign always written (as the web's exports)
+# a change as a spreadsheet shows it, its sign always written (here and in the web's exports)
 CHANGE_FORMATS = {"%": "+0.0%;-0.0%;0.0%", "pp": '+0.0" pp";-0.0" pp";0.0" pp"', "×": '+0.00"×";-0.00"×";0.00"×"'}
 PARTS_FORMAT = "#,##0.##"
 
 
 def value_format(kpi_id: str, currency: str) -> str:
+    """How a spreadsheet shows a value of the KPI (here and in the web's exports)."""
     kpi = CATALOG_BY_ID.get(kpi_id)
     if kpi is None:
         return PARTS_FORMAT
@@ -43,8 +44,6 @@ def value_format(kpi_id: str, currency: str) -> str:
         return '0.0#"×"' if kpi.multiple else "0.0%"
     if kpi.unit in (Unit.MONEY, Unit.MONEY_PER_DAY):
         return f'#,##0.00 "{currency}"'
-    if kpi.unit == Unit.COUNT:
-        return "#,##0.##"
     return "#,##0.0#"
 
 

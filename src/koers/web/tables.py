@@ -14,9 +14,9 @@ from openpyxl.cell import WriteOnlyCell
 
 from koers import output
 from koers.kpis.catalog import CATALOG_BY_ID
-from koers.kpis.model import Unit
 from koers.web.figures import Asker, format_change, is_null
 from koers.web.i18n import word
+from koers.workbook import CHANGE_FORMATS, value_format
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -113,22 +113,11 @@ def to_xlsx(table: DataTable, currency: str) -> bytes:
     return buf.getvalue()
 
 
-# a change as a spreadsheet shows it, its sign always written
-CHANGE_FORMATS = {"%": "+0.0%;-0.0%;0.0%", "pp": '+0.0" pp";-0.0" pp";0.0" pp"', "×": '+0.00"×";-0.00"×";0.00"×"'}
-
-
 def number_format(col: Column, currency: str) -> str | None:
     if col.kind == "percent":
         return "0.0%"
     if col.kind == "number":
         return "#,##0.##"
     if col.kind == "kpi" and col.kpi in CATALOG_BY_ID:
-        unit = CATALOG_BY_ID[col.kpi].unit
-        if unit == Unit.RATIO and CATALOG_BY_ID[col.kpi].multiple:
-            return '0.0#"×"'
-        if unit == Unit.RATIO:
-            return "0.0%"
-        if unit in (Unit.MONEY, Unit.MONEY_PER_DAY):
-            return f'#,##0.00 "{currency}"'
-        return "#,##0.0#"
+        return value_format(col.kpi, currency)
     return None
