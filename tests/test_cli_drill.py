@@ -114,3 +114,23 @@ def test_a_split_on_a_value_no_record_holds_warns(ws):
     shown = run(ws, "drill", "won_value", "--period", "2025-03", "--match", "owner=r1", "--format", "csv")
     assert "--match owner=r1: no record in the workspace has owner 'r1'" in shown.output
     assert "did you mean 'R1'?" in shown.output
+
+
+def test_drill_as_a_workbook_holds_the_csv_records_in_local_time(ws, tmp_path):
+    from openpyxl import load_workbook
+
+    asked = ["won_value", "--period", "2025-03", "--limit", "0", "--workspace", ws, "--as-of", AS_OF]
+    csv_rows = list(csv.DictReader(io.StringIO(runner.invoke(app, ["drill", *asked, "--format", "csv"]).output)))
+    book = tmp_path / "d.xlsx"
+    made = runner.invoke(app, ["drill", *asked, "--format", "xlsx", "-o", str(book)])
+    assert made.exit_code == 0, made.output
+    wb = load_workbook(book)
+    assert wb.sheetnames == ["Records", "Definitions"]
+    sheet = list(wb["Records"].iter_rows(values_only=True))
+    assert len(set(sheet[0])) == len(sheet[0])  # no two columns alike
+    assert len(sheet) - 1 == len(csv_rows) > 0
+    created = sheet[0].index("Created")
+    for line, expected in zip(sheet[1:], csv_rows):
+        # local time without its offset: a spreadsheet holds none
+        assert line[created].isoformat() == expected["created_at"][:19]
+    assert list(wb["Definitions"].iter_rows(values_only=True))[1][0] == "won_value"

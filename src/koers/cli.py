@@ -370,10 +370,7 @@ def kpi_cmd(
 ) -> None:
     """Compute KPIs per period, split and filtered by dimensions."""
     check_choice("format", format, ("table", "csv", "json", "xlsx"))
-    if output_path is not None and format == "table":
-        usage_error("--output writes csv, json or xlsx; a table is for the terminal")
-    if format == "xlsx" and output_path is None and sys.stdout.isatty():
-        usage_error("an xlsx workbook is not for a terminal: name a file with --output FILE (or redirect)")
+    check_output(format, output_path)
     if compare is not None:
         check_choice("compare", compare, AGAINST)
     check_choice("lang", lang, ("nl", "en"))
@@ -408,20 +405,29 @@ def kpi_cmd(
     rows = result.rows
     labels = {p.start: p.label for p in periods}
     if format == "csv":
-        _write(output.to_csv(rows), output_path)
+        write_out(output.to_csv(rows), output_path)
     elif format == "json":
-        _write(output.to_json(rows) + "\n", output_path)
+        write_out(output.to_json(rows) + "\n", output_path)
     elif format == "xlsx":
         from koers.workbook import kpi_workbook
 
-        _write(kpi_workbook(rows, lang, settings.currency, labels, names), output_path)
+        write_out(kpi_workbook(rows, lang, settings.currency, labels, names), output_path)
     else:
         _print_table(rows, lang, settings.currency, labels, names, compare)
         if rows.empty:  # with --by, a group without records has no row: say so, not an empty frame alone
             err.print(_no_rows_note(periods, by_dims, span), highlight=False)
 
 
-def _write(content: str | bytes, path: Path | None) -> None:
+def check_output(format: str, path: Path | None) -> None:
+    """--output and --format together: a file for what is not a table, and a
+    workbook never poured into a terminal."""
+    if path is not None and format == "table":
+        usage_error("--output writes csv, json or xlsx; a table is for the terminal")
+    if format == "xlsx" and path is None and sys.stdout.isatty():
+        usage_error("an xlsx workbook is not for a terminal: name a file with --output FILE (or redirect)")
+
+
+def write_out(content: str | bytes, path: Path | None) -> None:
     """To the file named, or to standard output."""
     if path is None:
         if isinstance(content, bytes):

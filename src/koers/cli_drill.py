@@ -8,7 +8,7 @@ KPI's definition.
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -18,17 +18,18 @@ from rich.table import Table
 
 from koers import output
 from koers.cli import (
-    FormatOpt,
     LangOpt,
     WorkspaceOpt,
     app,
     check_choice,
     check_kpis,
+    check_output,
     connected,
     err,
     out,
     reading,
     usage_error,
+    write_out,
 )
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.compute import QueryError, compute, dim_values
@@ -53,15 +54,19 @@ def drill_cmd(
     as_of: Annotated[str | None, typer.Option("--as-of", help="the moment the question is asked")] = None,
     limit: Annotated[int, typer.Option(min=0, help="records shown (0: all)")] = 100,
     offset: Annotated[int, typer.Option(min=0, help="records skipped first, in the order of the table's key")] = 0,
-    format: FormatOpt = "table",
+    format: Annotated[str, typer.Option("--format", help="table | csv | json | xlsx")] = "table",
     lang: LangOpt = "en",
+    output_path: Annotated[Path | None, typer.Option("--output", "-o", help="write csv, json or xlsx to this "
+                                                                            "file instead of standard output")
+                           ] = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """The records behind one figure: the rows a KPI counts, sums or divides for one period and split."""
     from koers.engines import close
     from koers.kpis.drill import drill, in_local_time
 
-    check_choice("format", format, ("table", "csv", "json"))
+    check_choice("format", format, ("table", "csv", "json", "xlsx"))
+    check_output(format, output_path)
     check_choice("lang", lang, ("nl", "en"))
     check_kpis([kpi_id])
     try:
@@ -90,9 +95,13 @@ def drill_cmd(
                   "drill on those", highlight=False)
     rows = in_local_time(found.rows, settings.tz)
     if format == "csv":
-        sys.stdout.write(output.to_csv(rows) if len(rows.columns) else "")
+        write_out(output.to_csv(rows) if len(rows.columns) else "", output_path)
     elif format == "json":
-        sys.stdout.write(output.to_json(rows) + "\n")
+        write_out(output.to_json(rows) + "\n", output_path)
+    elif format == "xlsx":
+        from koers.workbook import records_workbook
+
+        write_out(records_workbook(rows, found.kpi, lang), output_path)
     elif not found.components:
         _print_records(found, rows, p, matched, figure, offset, lang, settings.currency)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import math
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from openpyxl import Workbook
@@ -24,6 +24,7 @@ from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.model import Unit, label
 
 SHEETS = {"nl": ("KPI's", "Definities"), "en": ("KPIs", "Definitions")}
+RECORDS = {"nl": "Records", "en": "Records"}
 HEADINGS = {
     "nl": {"name": "Naam", "period_label": "Periode (notatie)", "definition": "Definitie", "notes": "Opmerkingen",
            "unit": "Eenheid", "better": "Beter"},
@@ -50,8 +51,6 @@ def value_format(kpi_id: str, currency: str) -> str:
 def kpi_workbook(rows: pd.DataFrame, lang: str, currency: str, period_labels: dict,
                  names: dict[str, dict[str, str]]) -> bytes:
     """The rows of `koers kpi` (its csv columns, in their order) as an XLSX file."""
-    from koers.web.i18n import word
-
     said = HEADINGS[lang]
     columns = []  # (heading, how a record gives the cell, number format of the cell or None)
     for c in rows.columns:
@@ -85,14 +84,57 @@ def kpi_workbook(rows: pd.DataFrame, lang: str, currency: str, period_labels: di
                 cell.number_format = fmt
             line.append(cell)
         figures.append(line)
+    asked = dict.fromkeys(k for c in ("kpi", "target_kpi") if c in rows for k in rows[c] if k in CATALOG_BY_ID)
+    _definitions(wb, list(asked), lang)
+    return _saved(wb)
+
+
+def records_workbook(rows: pd.DataFrame, kpi_id: str, lang: str) -> bytes:
+    """The records of `koers drill` as an XLSX file: instants in the
+    workspace's local time (a spreadsheet holds no offset), the KPI's
+    definition on a second sheet."""
+    from koers.web.i18n import column_label
+
+    wb = Workbook(write_only=True)
+    records = wb.create_sheet(RECORDS[lang])
+    headings = [column_label(c, lang) for c in rows.columns]
+    # two columns one label (customer_id and the customer dimension): each its own heading
+    headings = [f"{h} ({c})" if headings.count(h) > 1 else h for h, c in zip(headings, rows.columns)]
+    records.append([_bold(records, h) for h in headings])
+    local = {c: rows[c].dt.tz_localize(None) if isinstance(rows[c].dtype, pd.DatetimeTZDtype) else rows[c]
+             for c in rows.columns}
+    for i in range(len(rows)):
+        line = []
+        for c in rows.columns:
+            value = _cell_value(local[c].iloc[i])
+            if isinstance(value, pd.Timestamp):
+                value = value.to_pydatetime()
+            cell = WriteOnlyCell(records, value=value)
+            if isinstance(value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+            elif isinstance(value, date):
+                cell.number_format = "yyyy-mm-dd"
+            line.append(cell)
+        records.append(line)
+    _definitions(wb, [kpi_id], lang)
+    return _saved(wb)
+
+
+def _definitions(wb: Workbook, kpi_ids: list[str], lang: str) -> None:
+    """A sheet with each KPI's definition and notes, as the cockpit shows them beside its figures."""
+    from koers.web.i18n import word
+
+    said = HEADINGS[lang]
     defined = wb.create_sheet(SHEETS[lang][1])
     defined.append([_bold(defined, h) for h in ("kpi", said["name"], said["unit"], said["better"],
                                                 said["definition"], said["notes"])])
-    asked = dict.fromkeys(k for c in ("kpi", "target_kpi") if c in rows for k in rows[c] if k in CATALOG_BY_ID)
-    for kpi_id in asked:
+    for kpi_id in kpi_ids:
         k = CATALOG_BY_ID[kpi_id]
         defined.append([k.id, k.name(lang), word("unit_" + k.unit.value, lang), word(k.direction.value, lang),
                         k.definition_in(lang), "\n".join(k.notes_in(lang)) or None])
+
+
+def _saved(wb: Workbook) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
