@@ -452,6 +452,25 @@ def test_the_row_koers_made_at_created_at_follows_a_corrected_created_at(tmp_ws,
     assert import_folder(tmp_ws, src).written == 0  # and a re-import changes nothing
 
 
+def test_made_rows_stay_once_a_later_import_added_one_for_a_new_stage(tmp_ws, tmp_path):
+    """Which made row was made at created_at no longer follows from the rows
+    once a move added one: none moves, and a re-import changes nothing."""
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    write(src, "stages", "stage,sequence,probability,kind\nNew,1,10,open\nWon,2,100,won")
+    header = "opportunity_id,owner_id,created_at,closed_at,status,stage,amount\n"
+    write(src, "opportunities", header + "O1,R1,2025-05-05T10:00:00,,open,New,100")
+    import_folder(tmp_ws, src)
+    write(src, "opportunities", header + "O1,R1,2025-05-05T10:00:00,2025-05-20T10:00:00,won,Won,100")
+    import_folder(tmp_ws, src)
+    write(src, "opportunities", header + "O1,R1,2025-05-25T10:00:00,2025-06-01T10:00:00,won,Won,100")
+    import_folder(tmp_ws, src)
+    history = table_rows(tmp_ws, "stage_history")
+    assert [(r[1], str(r[2])) for r in history] == [("New", "2025-05-05 08:00:00"), ("Won", "2025-05-20 08:00:00")]
+    assert import_folder(tmp_ws, src).written == 0
+    assert table_rows(tmp_ws, "stage_history") == history
+
+
 def test_a_deal_closed_before_its_created_at_needs_a_rate_on_its_close_day(tmp_ws, tmp_path):
     """Its won value is converted on the close day (kpis.md), so a rate must be
     in force then: a close before created_at is let through with a warning,

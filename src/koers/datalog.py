@@ -65,6 +65,13 @@ def rejects_file(ws: Workspace, logged: dict) -> Path | None:
     return None
 
 
+def count_rejects(path: Path) -> int:
+    """The lines of a rejects file: one per rejected row (a file of an import
+    before Koers wrote one line per row has one per problem)."""
+    with open(path, newline="", encoding="utf-8") as f:
+        return sum(1 for _ in csv.DictReader(f))
+
+
 def read_rejects(path: Path, limit: int, offset: int = 0) -> list[dict]:
     """Rows of a rejects file (file, line, column, value, reason), `limit` from
     `offset`; the line a number, an empty field None."""

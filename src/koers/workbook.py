@@ -33,7 +33,13 @@ HEADINGS = {
 }
 # a change as a spreadsheet shows it, its sign always written (here and in the web's exports)
 CHANGE_FORMATS = {"%": "+0.0%;-0.0%;0.0%", "pp": '+0.0" pp";-0.0" pp";0.0" pp"', "×": '+0.00"×";-0.00"×";0.00"×"'}
-PARTS_FORMAT = "#,##0.##"
+PARTS_FORMAT = "#,##0.0#"  # a number with decimals; a whole one is shown whole (parts_format)
+
+
+def parts_format(value) -> str:
+    """A count or amount without a unit of its own: whole numbers without a
+    trailing separator (Excel shows `#,##0.##` of 603 as `603.`)."""
+    return "#,##0" if isinstance(value, int) or float(value).is_integer() else PARTS_FORMAT
 
 
 def value_format(kpi_id: str, currency: str) -> str:
@@ -64,7 +70,7 @@ def kpi_workbook(rows: pd.DataFrame, lang: str, currency: str, period_labels: di
         elif c in ("value", "compared_value"):
             columns.append((label(c, lang), _key(c), lambda r: value_format(r["kpi"], currency)))
         elif c in ("numerator", "denominator", "compared_numerator", "compared_denominator"):
-            columns.append((label(c, lang), _key(c), PARTS_FORMAT))
+            columns.append((label(c, lang), _key(c), _parts_format_of(c)))
         elif c == "change":
             columns.append((label(c, lang), _key(c), lambda r: CHANGE_FORMATS.get(r.get("change_unit"), "0.0##")))
         else:
@@ -78,11 +84,11 @@ def kpi_workbook(rows: pd.DataFrame, lang: str, currency: str, period_labels: di
         line = []
         for _, get, fmt in columns:
             value = _cell_value(get(record))
-            cell = WriteOnlyCell(figures, value=value)
+            made = cell(figures, value)
             fmt = fmt(record) if callable(fmt) else fmt
             if fmt and isinstance(value, int | float | date):
-                cell.number_format = fmt
-            line.append(cell)
+                made.number_format = fmt
+            line.append(made)
         figures.append(line)
     asked = dict.fromkeys(k for c in ("kpi", "target_kpi") if c in rows for k in rows[c] if k in CATALOG_BY_ID)
     _definitions(wb, list(asked), lang)
@@ -109,12 +115,14 @@ def records_workbook(rows: pd.DataFrame, kpi_id: str, lang: str) -> bytes:
             value = _cell_value(local[c].iloc[i])
             if isinstance(value, pd.Timestamp):
                 value = value.to_pydatetime()
-            cell = WriteOnlyCell(records, value=value)
+            made = cell(records, value)
             if isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm:ss"
+                made.number_format = "yyyy-mm-dd hh:mm:ss"
             elif isinstance(value, date):
-                cell.number_format = "yyyy-mm-dd"
-            line.append(cell)
+                made.number_format = "yyyy-mm-dd"
+            elif isinstance(value, int | float):
+                made.number_format = parts_format(value)
+            line.append(made)
         records.append(line)
     _definitions(wb, [kpi_id], lang)
     return _saved(wb)
@@ -130,8 +138,9 @@ def _definitions(wb: Workbook, kpi_ids: list[str], lang: str) -> None:
                                                 said["definition"], said["notes"])])
     for kpi_id in kpi_ids:
         k = CATALOG_BY_ID[kpi_id]
-        defined.append([k.id, k.name(lang), word("unit_" + k.unit.value, lang), word(k.direction.value, lang),
-                        k.definition_in(lang), "\n".join(k.notes_in(lang)) or None])
+        defined.append([cell(defined, v) for v in (
+            k.id, k.name(lang), word("unit_" + k.unit.value, lang), word(k.direction.value, lang),
+            k.definition_in(lang), "\n".join(k.notes_in(lang)) or None)])
 
 
 def _saved(wb: Workbook) -> bytes:
@@ -142,6 +151,13 @@ def _saved(wb: Workbook) -> bytes:
 
 def _key(column: str):
     return lambda r: r.get(column)
+
+
+def _parts_format_of(column: str):
+    def of(record: dict) -> str | None:
+        value = _cell_value(record.get(column))
+        return parts_format(value) if isinstance(value, int | float) else None
+    return of
 
 
 def _kpi_name(column: str, lang: str):
@@ -161,6 +177,15 @@ def _cell_value(v):
     if isinstance(v, bool) or not isinstance(v, int | float | str | date):
         return output.plain(v)
     return v
+
+
+def cell(sheet, value) -> WriteOnlyCell:
+    """A cell holding `value` as it is: a text that starts with `=` (a CRM
+    field, a rejected value) stays text, never a formula the spreadsheet runs."""
+    made = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str) and made.data_type == "f":
+        made.data_type = "s"
+    return made
 
 
 def _bold(sheet, text: str) -> WriteOnlyCell:

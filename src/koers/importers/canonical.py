@@ -880,15 +880,18 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
 
 
 def _follow_created_at(con: duckdb.DuckDBPyConnection) -> int:
-    """The first row Koers made for an opportunity is entered at its
-    created_at: when a later import moves created_at (a corrected date in a
-    newer export), the row moves with it, as a first import of that export
-    would have made it. Returns the rows moved."""
+    """The row Koers made for an opportunity without history is entered at
+    its created_at: when a later import moves created_at (a corrected date in
+    a newer export), the row moves with it, as a first import of that export
+    would have made it. Only while it is the opportunity's one made row: once
+    a later import has added a row for a new stage (entered at that import),
+    which row was made at created_at no longer follows from the rows, and
+    moving the first could put it after the second. Returns the rows moved."""
     con.execute(
         """CREATE OR REPLACE TEMP TABLE _recreated AS
            SELECT g.opportunity_id, g.stage, g.entered_at AS was, o.created_at AS entered_at
-           FROM (SELECT opportunity_id, arg_min(stage, entered_at) AS stage, min(entered_at) AS entered_at
-                 FROM koers_generated_history GROUP BY opportunity_id) g
+           FROM (SELECT opportunity_id, any_value(stage) AS stage, any_value(entered_at) AS entered_at
+                 FROM koers_generated_history GROUP BY opportunity_id HAVING count(*) = 1) g
            JOIN opportunities o USING (opportunity_id)
            WHERE o.created_at <> g.entered_at"""
     )
@@ -934,13 +937,13 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
         _duplicates_as_written(con, table, source.name, came[source.name])
     dup = lit(_DUPLICATE)
     referred = f"try_cast(substr(r.reason, {len(_DUPLICATE) + 1}) AS BIGINT)"
-    # where each column is in its table, to name a row's problems in the file's order
+    # where each column is in its table, to name a row's problems in that order
     con.execute("CREATE OR REPLACE TEMP TABLE _column_order (file VARCHAR, col VARCHAR, pos INTEGER)")
     con.executemany("INSERT INTO _column_order VALUES (?, ?, ?)", [
         (source.name, column, i) for source in sources
         for i, column in enumerate(TABLE_BY_NAME[source.table].column_names)])
     # cli.md: every rejected row is a line; a row with several problems names
-    # the first (in the file's column order) in its fields, the others after it
+    # the first (in the table's column order, data-model.md) in its fields, the others after it
     also = "'; also ' || coalesce(col, 'record') || ' ' || coalesce(chr(39) || value || chr(39), '(empty)') || ': ' || reason"
     con.execute(
         f"""COPY (

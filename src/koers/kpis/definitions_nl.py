@@ -160,10 +160,10 @@ NOTES_NL: dict[str, tuple[str, ...]] = {
     "forecast_accuracy": ("Alleen prognoses in de notatie van P zelf tellen (`2025-03` voor een maand, `2025-Q1` "
                           "voor een kwartaal). Een periode zonder zo'n prognose (een ISO-week, of een maand waarvoor "
                           "niemand een prognose gaf) geeft teller en noemer 0 en geen waarde.",),
-    "revenue_growth": ("Met `--by` verschijnt een groep met omzet in P of in de vorige periode; een groep zonder "
-                       "omzet in de vorige periode heeft geen waarde.",),
-    "revenue_growth_yoy": ("Met `--by` verschijnt een groep met omzet in P of een jaar eerder; een groep zonder "
-                           "omzet een jaar eerder heeft geen waarde.",
+    "revenue_growth": ("Uitgesplitst naar een dimensie verschijnt een groep met omzet in P of in de vorige periode; "
+                       "een groep zonder omzet in de vorige periode heeft geen waarde.",),
+    "revenue_growth_yoy": ("Uitgesplitst naar een dimensie verschijnt een groep met omzet in P of een jaar eerder; "
+                           "een groep zonder omzet een jaar eerder heeft geen waarde.",
                            "ISO-week 53 en 29 februari hebben geen periode een jaar eerder: waarde, teller en "
                            "noemer zijn leeg."),
     "pipeline_coverage": ("Een verkoper of team met open pijplijn en zonder won_value-doel voor de volgende "

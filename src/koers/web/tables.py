@@ -10,13 +10,13 @@ from datetime import date, datetime
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from koers import output
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.web.figures import Asker, format_change, is_null
 from koers.web.i18n import word
-from koers.workbook import CHANGE_FORMATS, value_format
+from koers.workbook import CHANGE_FORMATS, parts_format, value_format
+from koers.workbook import cell as text_safe_cell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -101,9 +101,11 @@ def to_xlsx(table: DataTable, currency: str) -> bytes:
             v = None if is_null(v) else (v.item() if hasattr(v, "item") else v)
             if v is not None and not isinstance(v, int | float | str | date):
                 v = output.plain(v)  # a datetime or date stays one: Excel reads it as such
-            cell = WriteOnlyCell(ws, value=v)
+            cell = text_safe_cell(ws, v)
             if c is not None and c.kind == "change":
                 fmt = CHANGE_FORMATS[r.get(f"{key}_unit", "%")]
+            elif c is not None and c.kind == "number" and isinstance(v, int | float):
+                fmt = parts_format(v)
             if fmt and isinstance(v, int | float):
                 cell.number_format = fmt
             line.append(cell)
@@ -116,8 +118,6 @@ def to_xlsx(table: DataTable, currency: str) -> bytes:
 def number_format(col: Column, currency: str) -> str | None:
     if col.kind == "percent":
         return "0.0%"
-    if col.kind == "number":
-        return "#,##0.##"
     if col.kind == "kpi" and col.kpi in CATALOG_BY_ID:
         return value_format(col.kpi, currency)
     return None

@@ -106,13 +106,13 @@ KPIS = [
     kpi("revenue_growth", "Omzetgroei", "Revenue growth", F, "result", "ratio", "higher", ORDER_DIMS,
         "(revenue(P) − revenue(previous period)) / revenue(previous period); null when the base is 0 or absent",
         "composite", ["orders"], combine=_growth("previous"), parts=["revenue"],
-        notes=("With `--by`, a group shows when it has revenue in P or in the previous period; one without "
-               "revenue in the previous period has no value.",)),
+        notes=("Split by a dimension, a group shows when it has revenue in P or in the previous period; one "
+               "without revenue in the previous period has no value.",)),
     kpi("revenue_growth_yoy", "Omzetgroei j-o-j", "Revenue growth year over year", F, "result", "ratio", "higher",
         ORDER_DIMS, "the same against the period a year earlier", "composite", ["orders"],
         combine=_growth("year"), parts=["revenue"],
-        notes=("With `--by`, a group shows when it has revenue in P or a year earlier; one without revenue a"
-               " year earlier has no value.",
+        notes=("Split by a dimension, a group shows when it has revenue in P or a year earlier; one without "
+               "revenue a year earlier has no value.",
                "An ISO week 53 and 29 February have no period a year earlier: value, numerator and "
                "denominator are empty.",)),
     kpi("average_order_value", "Gemiddelde orderwaarde", "Average order value", F, "result", "money", "higher",

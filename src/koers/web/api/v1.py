@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from koers import output
-from koers.datalog import local_instant, logged_import, read_rejects, rejects_file
+from koers.datalog import count_rejects, local_instant, logged_import, read_rejects, rejects_file
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
 from koers.kpis.compare import AGAINST, beside, compared_periods
 from koers.kpis.compute import QueryError, dim_values
@@ -94,7 +94,8 @@ class ImportPublic(BaseModel):
 
 class RejectsPublic(BaseModel):
     import_id: str
-    total: int = Field(description="rows the import rejected; `rows` is one page of them")
+    total: int = Field(description="the lines of the rejects file, one per rejected row; `rows` is one page "
+                                   "of them")
     limit: int
     offset: int
     rows: list[dict] = Field(description="file, line, column, value, reason: the lines of the rejects file")
@@ -220,8 +221,8 @@ def rejects(request: Request, import_id: str, limit: Annotated[int, Query(ge=0, 
     if logged["rows_rejected"] and path is None:
         raise HTTPException(404, f"the rejects file of import '{import_id}' is gone")
     rows = read_rejects(path, limit, offset) if path is not None else []
-    return RejectsPublic(import_id=import_id, total=int(logged["rows_rejected"]), limit=limit, offset=offset,
-                         rows=rows)
+    return RejectsPublic(import_id=import_id, total=count_rejects(path) if path is not None else 0, limit=limit,
+                         offset=offset, rows=rows)
 
 
 @router.get("/dimensions", response_model=dict[str, list[DimensionValue]],

@@ -65,7 +65,8 @@ def rejects_page(request: Request, import_id: str = "") -> Response:
     if logged is None or not logged["rows_rejected"]:
         raise HTTPException(404, f"no import '{import_id}' with rejected rows; /data lists the imports")
     path = rejects_file(cockpit.ws, logged)
-    rows = read_rejects(path, SHOWN) if path is not None else []
+    rows = read_rejects(path, SHOWN + 1) if path is not None else []  # one more: are there more?
+    cut, rows = len(rows) > SHOWN, rows[:SHOWN]
     columns = [Column("file", word("file", lang)), Column("line", word("line", lang)),
                Column("column", word("column", lang)), Column("value", word("value", lang)),
                Column("reason", word("reason", lang))]
@@ -73,4 +74,4 @@ def rejects_page(request: Request, import_id: str = "") -> Response:
     return page(request, ask, "rejects.html", "data", word("rejected_rows", lang), [table],
                 logged={"imported_at": local_text(logged["imported_at"], tz), "source": logged["source"],
                         "rejected": logged["rows_rejected"], "path": str(path or logged["rejects_path"] or "")},
-                found=path is not None, cut=logged["rows_rejected"] > len(rows) and path is not None)
+                found=path is not None, cut=cut)
