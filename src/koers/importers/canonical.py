@@ -833,8 +833,8 @@ def _generate_missing_history(con: duckdb.DuckDBPyConnection, history_imported: 
       entered at this import (or at its closed_at, when that is earlier):
       the export says it moved, not when, and this is the first moment
       Koers knows it. Without it the stage at any T would stay the first one;
-    - the first row made follows the opportunity's created_at when a later
-      import changes it.
+    - the row made at created_at follows it when a later import changes it,
+      while it is the opportunity's one made row (_follow_created_at).
     Returns how many stage_history rows it added or deleted.
     """
     changed = 0
