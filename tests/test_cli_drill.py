@@ -97,6 +97,10 @@ def test_a_composite_kpi_names_the_kpis_to_drill_on(ws):
     assert shown.exit_code == 0
     assert ("sales_velocity has no records of its own: it is made of open_pipeline_count, win_rate, "
             "average_deal_size, sales_cycle_length; drill on those") in shown.output
+    # a table no part reads is named: its rows are behind the figure too
+    cac = run(ws, "drill", "cac", "--period", "2025-03")
+    assert ("cac has no records of its own: it is made of new_customers; drill on those; it also reads the "
+            "costs table (koers export writes its rows)") in cac.output
 
 
 @pytest.mark.parametrize("args, says", [

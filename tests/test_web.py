@@ -429,6 +429,10 @@ def test_an_exported_drill_down_has_no_two_columns_alike(client, lang):
 def test_composite_kpi_drills_into_its_parts(client):
     r = client.get("/kpi/sales_velocity/drill", params={"as_of": AS_OF, "lang": "en"}).text
     assert re.findall(r'data-component="([a-z_]+)"', r) == list(CATALOG_BY_ID["sales_velocity"].parts)
+    assert "data-own-tables" not in r  # its parts read every table it does
+    cac = client.get("/kpi/cac/drill", params={"as_of": AS_OF, "lang": "en"}).text
+    assert re.findall(r'data-component="([a-z_]+)"', cac) == ["new_customers"]
+    assert re.search(r"<p data-own-tables>Also read, with no KPI to drill into[^<]*: costs</p>", cac)
 
 
 # -- settings ----------------------------------------------------------------------------

@@ -91,8 +91,11 @@ def drill_cmd(
     for w in unheld:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     if found.components:
+        own = CATALOG_BY_ID[kpi_id].own_tables
+        also = f"; it also reads the {', '.join(own)} table{'s' if len(own) > 1 else ''} (koers export writes " \
+               "its rows)" if own else ""
         err.print(f"{kpi_id} has no records of its own: it is made of {', '.join(found.components)}; "
-                  "drill on those", highlight=False)
+                  f"drill on those{also}", highlight=False)
     rows = in_local_time(found.rows, settings.tz)
     if format == "csv":
         write_out(output.to_csv(rows) if len(rows.columns) else "", output_path)

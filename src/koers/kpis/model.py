@@ -155,6 +155,15 @@ class Kpi:
         return None
 
     @property
+    def own_tables(self) -> tuple[str, ...]:
+        """The tables a composite KPI reads beyond its parts' (cac's costs,
+        forecast_accuracy's forecasts): rows its parts' drill-downs do not show."""
+        from koers.kpis.catalog import CATALOG_BY_ID
+
+        parts_read = {t for p in self.parts for t in CATALOG_BY_ID[p].needs}
+        return tuple(t for t in self.needs if t not in parts_read) if self.parts else ()
+
+    @property
     def is_ratio(self) -> bool:
         return self.unit == Unit.RATIO
 

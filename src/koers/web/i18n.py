@@ -114,6 +114,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "drill": ("records", "records"),
     "drill_title": ("De records achter het cijfer", "The records behind the figure"),
     "built_from": ("Samengesteld uit", "Built from"),
+    "own_tables_note": ("Ook gelezen, zonder KPI om in te zoomen (de rijen geeft koers export)",
+                        "Also read, with no KPI to drill into (koers export gives the rows)"),
     "composite_note": (
         "Deze KPI wordt berekend uit andere KPI's; bekijk de records van de onderdelen.",
         "This KPI is computed from other KPIs; see the records of its parts.",
