@@ -1,4 +1,5 @@
-"""`koers kpi --format xlsx`: the figures as a spreadsheet for people.
+"""Workbooks for people: `koers kpi` and `koers drill --format xlsx`, and
+the cell formats the web's XLSX exports share.
 
 A CSV with `,` and decimal points opens wrongly in a Dutch Excel (which
 reads `;` and decimal commas), so sales ops gets a workbook instead: the
