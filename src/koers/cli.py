@@ -175,12 +175,19 @@ def print_rejects(result, said: str = "rejected") -> None:
 
     rows = read_rejects(result.rejects_path, SHOWN_REJECTS)
     more = result.rejected > len(rows)
-    table = Table("file", "line", "column", "value", "reason",
-                  title=f"the first {len(rows)} of {result.rejected} rows {said}" if more else f"rows {said}")
-    for r in rows:
-        table.add_row(*(escape("" if r[c] is None else str(r[c])) for c in ("file", "line", "column", "value", "reason")))
-    err.print(table)
+    err.print(_rejects_table(rows, f"the first {len(rows)} of {result.rejected} rows {said}" if more
+                             else f"rows {said}"))
     err.print(f"{result.rejected} rows {said}; every one is in {result.rejects_path}", highlight=False)
+
+
+def _rejects_table(rows: list[dict], title: str) -> Table:
+    """Rows of a rejects file (datalog.read_rejects) as a terminal table."""
+    from koers.datalog import REJECT_FIELDS
+
+    table = Table(*REJECT_FIELDS, title=title)
+    for r in rows:
+        table.add_row(*(escape("" if r[c] is None else str(r[c])) for c in REJECT_FIELDS))
+    return table
 
 
 @app.command("export")
@@ -246,7 +253,7 @@ def imports_cmd(
 def _print_import_rejects(ws, log, import_id: str, limit: int | None, format: str) -> None:
     import pandas as pd
 
-    from koers.datalog import logged_import, read_rejects, rejects_file
+    from koers.datalog import REJECT_FIELDS, logged_import, read_rejects, rejects_file
 
     logged = logged_import(log, import_id)
     if logged is None:
@@ -255,19 +262,16 @@ def _print_import_rejects(ws, log, import_id: str, limit: int | None, format: st
     if logged["rows_rejected"] and path is None:
         usage_error(f"import {import_id} rejected {logged['rows_rejected']} rows, but its rejects file "
                     f"({logged['rejects_path']}) is gone")
-    rows = pd.DataFrame(read_rejects(path, limit or 2**62) if path else [],
-                        columns=["file", "line", "column", "value", "reason"])
+    found = read_rejects(path, limit) if path else []
     if format in ("csv", "json"):
+        rows = pd.DataFrame(found, columns=list(REJECT_FIELDS))
         sys.stdout.write(output.to_csv(rows) if format == "csv" else output.to_json(rows) + "\n")
-    elif rows.empty:
+    elif not found:
         err.print(f"import {import_id} rejected no row", highlight=False)
     else:
-        t = Table("file", "line", "column", "value", "reason", title=f"rows import {import_id} rejected")
-        for r in rows.itertuples(index=False):
-            t.add_row(*(escape("" if v is None else str(v)) for v in r))
-        out.print(t)
-        if len(rows) < logged["rows_rejected"]:
-            err.print(f"{len(rows)} of {logged['rows_rejected']}; every one is in {path}", highlight=False)
+        out.print(_rejects_table(found, f"rows import {import_id} rejected"))
+        if len(found) < logged["rows_rejected"]:
+            err.print(f"{len(found)} of {logged['rows_rejected']}; every one is in {path}", highlight=False)
 
 
 @app.command("kpis")

@@ -72,11 +72,14 @@ def count_rejects(path: Path) -> int:
         return sum(1 for _ in csv.DictReader(f))
 
 
-def read_rejects(path: Path, limit: int, offset: int = 0) -> list[dict]:
-    """Rows of a rejects file (file, line, column, value, reason), `limit` from
+REJECT_FIELDS = ("file", "line", "column", "value", "reason")  # a rejects file's columns (cli.md)
+
+
+def read_rejects(path: Path, limit: int | None = None, offset: int = 0) -> list[dict]:
+    """Rows of a rejects file (REJECT_FIELDS), `limit` (None: all) from
     `offset`; the line a number, an empty field None."""
     with open(path, newline="", encoding="utf-8") as f:
-        rows = list(itertools.islice(csv.DictReader(f), offset, offset + limit))
+        rows = list(itertools.islice(csv.DictReader(f), offset, None if limit is None else offset + limit))
     return [{k: (int(v) if k == "line" and v.isdigit() else v or None) for k, v in r.items()} for r in rows]
 
 

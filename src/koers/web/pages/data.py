@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
-from koers.datalog import local_text, logged_import, read_rejects, rejects_file
+from koers.datalog import REJECT_FIELDS, local_text, logged_import, read_rejects, rejects_file
 from koers.web.i18n import word
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
@@ -67,9 +67,7 @@ def rejects_page(request: Request, import_id: str = "") -> Response:
     path = rejects_file(cockpit.ws, logged)
     rows = read_rejects(path, SHOWN + 1) if path is not None else []  # one more: are there more?
     cut, rows = len(rows) > SHOWN, rows[:SHOWN]
-    columns = [Column("file", word("file", lang)), Column("line", word("line", lang)),
-               Column("column", word("column", lang)), Column("value", word("value", lang)),
-               Column("reason", word("reason", lang))]
+    columns = [Column(c, word(c, lang)) for c in REJECT_FIELDS]
     table = make_table(ask, "rejects", word("rejected_rows", lang), columns, rows)
     return page(request, ask, "rejects.html", "data", word("rejected_rows", lang), [table],
                 logged={"imported_at": local_text(logged["imported_at"], tz), "source": logged["source"],
