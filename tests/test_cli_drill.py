@@ -97,10 +97,125 @@ def test_a_composite_kpi_names_the_kpis_to_drill_on(ws):
     assert shown.exit_code == 0
     assert ("sales_velocity has no records of its own: it is made of open_pipeline_count, win_rate, "
             "average_deal_size, sales_cycle_length; drill on those") in shown.output
-    # a table no part reads is named: its rows are behind the figure too
+    # a table no part reads is named, with the option that shows its rows: they are behind the figure too
     cac = run(ws, "drill", "cac", "--period", "2025-03")
-    assert ("cac has no records of its own: it is made of new_customers; drill on those; it also reads the "
-            "costs table (koers export writes its rows)") in cac.output
+    assert ("cac has no records of its own: it is made of new_customers; drill on those; its costs rows: "
+            "--table costs") in cac.output
+
+
+def other_records(ws, kpi_id, period, *match):
+    found = run(ws, "drill", kpi_id, "--period", period, "--table", TABLE_OF[kpi_id], "--limit", "0",
+                "--format", "csv", *[a for m in match for a in ("--match", m)])
+    assert found.exit_code == 0, found.output
+    return records(found.output)
+
+
+TABLE_OF = {"cac": "costs", "target_attainment": "targets", "pipeline_coverage": "targets",
+            "forecast_accuracy": "forecasts", "activities_per_rep_week": "reps"}
+
+
+@pytest.mark.parametrize("period", ["2025-02", "2025-03", "2025-Q1", "2025-Q2", "2025"])
+def test_cac_is_its_costs_records_over_its_new_customers(ws, period):
+    news = {r["source"]: float(r["value"]) for r in figures(ws, "new_customers", "--period", period, "--by", "source")}
+    shown = figures(ws, "cac", "--period", period, "--by", "source")
+    assert shown
+    for row in shown:
+        costs = other_records(ws, "cac", period, f"source={row['source']}")
+        assert all(r["source"] == row["source"] for r in costs)
+        spent = sum(float(r["value"]) for r in costs)  # converted at the month's first day
+        if row["value"]:
+            assert float(row["value"]) == pytest.approx(spent / news[row["source"]])
+        else:  # costs without new customers
+            assert spent > 0 and not news.get(row["source"])
+
+
+@pytest.mark.parametrize("period, by", [("2025-03", "owner"), ("2025-03", "team"), ("2025-Q1", "team"),
+                                        ("2025-W13", "team"), ("2025-W13", None), ("2025-03", None),
+                                        ("2025-04", None), ("2025-Q1", None)])
+def test_a_target_is_its_target_rows_prorated_or_weighted_by_their_days(ws, period, by):
+    from koers.kpis.catalog import CATALOG_BY_ID
+
+    shown = figures(ws, "target_attainment", "--period", period, *(["--by", by] if by else []))
+    assert shown
+    for row in shown:
+        split = [f"{by}={row[by]}"] if by else []
+        rows = other_records(ws, "target_attainment", period, f"target_kpi={row['target_kpi']}", *split)
+        assert rows and all(r["kpi"] == row["target_kpi"] for r in rows)
+        if by == "owner":
+            assert all(r["rep_id"] == row["owner"] for r in rows)
+        elif by == "team":
+            assert all(r["team"] == row["team"] and not r["rep_id"] for r in rows)
+        else:
+            assert all(not r["rep_id"] and not r["team"] for r in rows)
+        if CATALOG_BY_ID[row["target_kpi"]].additive:
+            target = sum(float(r["prorated"]) for r in rows)
+        else:  # the mean of the rows, weighted by their days inside P
+            target = (sum(float(r["value"]) * int(r["days_overlapping"]) for r in rows)
+                      / sum(int(r["days_overlapping"]) for r in rows))
+        assert target == pytest.approx(float(row["denominator"]))
+
+
+def test_coverage_divides_by_the_target_rows_of_the_next_period(ws):
+    for period in ("2025-02", "2025-03", "2025-Q1"):
+        for row in figures(ws, "pipeline_coverage", "--period", period, "--by", "team"):
+            rows = other_records(ws, "pipeline_coverage", period, f"team={row['team']}")
+            assert all(r["kpi"] == "won_value" and r["team"] == row["team"] for r in rows)
+            assert sum(float(r["prorated"]) for r in rows) == pytest.approx(float(row["denominator"] or 0))
+    (company,) = figures(ws, "pipeline_coverage", "--period", "2025-03")
+    (year,) = other_records(ws, "pipeline_coverage", "2025-03")  # April's share of the year's target
+    assert (year["period"], year["days_overlapping"], year["days_in_period"]) == ("2025", "30", "365")
+    assert float(company["denominator"]) == pytest.approx(365000 * 30 / 365)
+
+
+@pytest.mark.parametrize("period, match", [("2025-03", []), ("2025-Q1", []), ("2025-03", ["owner=R1"]),
+                                           ("2025-Q1", ["team=North"]), ("2025-04", [])])
+def test_forecast_accuracy_is_its_forecast_records_against_their_won_value(ws, period, match):
+    by = [m.split("=")[0] for m in match]
+    (row,) = [r for r in figures(ws, "forecast_accuracy", "--period", period, *(["--by", by[0]] if by else []))
+              if not match or r[by[0]] == match[0].split("=")[1]]
+    rows = other_records(ws, "forecast_accuracy", period, *match)
+    assert len({r["rep_id"] for r in rows}) == len(rows)  # one forecast a rep: its latest by start(P)
+    assert all(r["period"] == period and r["submitted_on"] <= row["period"] for r in rows)
+    assert sum(float(r["amount"]) - float(r["won_value"]) for r in rows) == pytest.approx(float(row["numerator"]))
+    assert sum(float(r["won_value"]) for r in rows) == pytest.approx(float(row["denominator"]))
+
+
+def test_r1s_forecast_for_march_is_the_one_submitted_by_march_first(ws):
+    (r1,) = other_records(ws, "forecast_accuracy", "2025-03", "owner=R1")
+    assert (r1["submitted_on"], r1["amount"]) == ("2025-03-01", "14000")  # not 5 March's, after start(P)
+
+
+def test_activities_per_rep_week_divides_by_its_reps_records(ws):
+    from koers.periods import parse_one
+
+    for period in ("2025-03", "2025-Q1", "2025-W10"):
+        weeks = parse_one(period).days / 7
+        for row in figures(ws, "activities_per_rep_week", "--period", period, "--by", "team"):
+            reps = other_records(ws, "activities_per_rep_week", period, f"team={row['team']}")
+            (acts,) = figures(ws, "activities", "--period", period, "--where", f"team={row['team']}")
+            value = float(acts["value"]) / (len(reps) * weeks) if reps else None
+            assert (float(row["value"]) if row["value"] else None) == pytest.approx(value)
+    (one,) = other_records(ws, "activities_per_rep_week", "2025-03", "owner=R2")  # one rep-week a week
+    assert one["rep_id"] == "R2"
+
+
+def test_other_records_of_a_kpi_without_them_or_of_an_unknown_table_exit_2(ws):
+    shown = run(ws, "drill", "won_value", "--period", "2025-03", "--table", "costs")
+    assert shown.exit_code == 2 and ("won_value has no other records in 'costs'; a drill-down shows its own "
+                                     "records only") in shown.output
+    shown = run(ws, "drill", "cac", "--period", "2025-03", "--table", "targets")
+    assert shown.exit_code == 2 and "tables it shows: costs" in shown.output
+    shown = run(ws, "drill", "target_attainment", "--period", "2025-03", "--table", "targets")
+    assert shown.exit_code == 2 and "through its target_kpi" in shown.output
+
+
+def test_the_table_of_other_records_shows_their_figure_and_what_each_adds(ws):
+    shown = run(ws, "drill", "target_attainment", "--period", "2025-03", "--match", "target_kpi=won_value",
+                "--table", "targets")
+    assert shown.exit_code == 0, shown.output
+    assert "1 records in targets" in shown.output and "Prorated" in shown.output
+    own = run(ws, "drill", "target_attainment", "--period", "2025-03", "--match", "target_kpi=won_value")
+    assert "also behind this figure: --table targets" in own.output
 
 
 @pytest.mark.parametrize("args, says", [

@@ -429,10 +429,48 @@ def test_an_exported_drill_down_has_no_two_columns_alike(client, lang):
 def test_composite_kpi_drills_into_its_parts(client):
     r = client.get("/kpi/sales_velocity/drill", params={"as_of": AS_OF, "lang": "en"}).text
     assert re.findall(r'data-component="([a-z_]+)"', r) == list(CATALOG_BY_ID["sales_velocity"].parts)
-    assert "data-own-tables" not in r  # its parts read every table it does
+    assert "data-other-records" not in r  # its parts read every table it does
     cac = client.get("/kpi/cac/drill", params={"as_of": AS_OF, "lang": "en"}).text
     assert re.findall(r'data-component="([a-z_]+)"', cac) == ["new_customers"]
-    assert re.search(r"<p data-own-tables>Also read, with no KPI to drill into[^<]*: costs</p>", cac)
+    assert re.findall(r'data-records="([a-z_]+)"', cac) == ["costs"]  # the table only it reads, a click away
+
+
+def test_the_drill_page_shows_the_other_records_behind_a_figure(client, demo_path):
+    period = last_month(demo_path)
+    params = {"as_of": AS_OF, "lang": "en", "period": period}
+    cac = client.get("/kpi/cac/drill", params=params).text
+    (costs_url,) = re.findall(r'href="([^"]+)" data-records="costs"', cac)
+    costs = client.get(costs_url.replace("&amp;", "&")).text
+    shown = int(re.search(r'data-total="(\d+)"', costs).group(1))
+    exported = list(csv.DictReader(io.StringIO(client.get("/kpi/cac/drill", params={
+        **params, "records": "costs", "export": "csv"}).text)))
+    assert shown == len(exported) > 0 and {"Month", "Category", "Amount"} <= set(exported[0])
+    assert "data-own-records" in costs and "data-component" not in costs
+    # a target's rows beside target_attainment's actuals, and back
+    asked = {**params, "m_target_kpi": "won_value"}
+    own = client.get("/kpi/target_attainment/drill", params=asked).text
+    assert re.findall(r'data-records="([a-z_]+)"', own) == ["targets"]
+    targets = client.get("/kpi/target_attainment/drill", params={**asked, "records": "targets"}).text
+    assert 'data-total="1"' in targets and "Prorated" in targets  # the company's yearly target of won value
+    wrong = client.get("/kpi/won_value/drill", params={**params, "records": "costs"})
+    assert wrong.status_code == 400 and "won_value has no other records in" in wrong.text
+
+
+def test_the_api_gives_the_other_records_behind_a_figure(client, demo_path):
+    period = last_month(demo_path)
+    asked = {"period": period, "as_of": AS_OF}
+    coverage = api_rows(client, kpi="pipeline_coverage", period=period, by="team", as_of=AS_OF)
+    assert coverage
+    for row in coverage:
+        found = client.get("/api/v1/drill", params={**asked, "kpi": "pipeline_coverage", "table": "targets",
+                                                    "match": f"team={row['team']}"}).json()
+        assert found["table"] == "targets" and found["tables"] == ["targets"]
+        assert sum(r["prorated"] for r in found["rows"]) == pytest.approx(row["denominator"] or 0)
+    plain = client.get("/api/v1/drill", params={**asked, "kpi": "forecast_accuracy"}).json()
+    assert plain["components"] == ["won_value"] and plain["tables"] == ["forecasts"]
+    (fa,) = api_rows(client, kpi="forecast_accuracy", period=period, as_of=AS_OF)
+    rows = client.get("/api/v1/drill", params={**asked, "kpi": "forecast_accuracy", "table": "forecasts"}).json()["rows"]
+    assert sum(r["won_value"] for r in rows) == pytest.approx(fa["denominator"])
 
 
 # -- settings ----------------------------------------------------------------------------

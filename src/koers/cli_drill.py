@@ -52,6 +52,10 @@ def drill_cmd(
                                                          "dimension; target_attainment needs target_kpi=K)")] = None,
     where: Annotated[list[str] | None, typer.Option(help="DIM=VALUE (repeatable), as koers kpi --where")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="the moment the question is asked")] = None,
+    table: Annotated[str | None, typer.Option(help="the rows of another table behind the figure instead of the "
+                                                   "KPI's own records: cac costs, target_attainment and "
+                                                   "pipeline_coverage targets, forecast_accuracy forecasts, "
+                                                   "activities_per_rep_week reps")] = None,
     limit: Annotated[int, typer.Option(min=0, help="records shown (0: all)")] = 100,
     offset: Annotated[int, typer.Option(min=0, help="records skipped first, in the order of the table's key")] = 0,
     format: Annotated[str, typer.Option("--format", help="table | csv | json | xlsx")] = "table",
@@ -80,7 +84,7 @@ def drill_cmd(
         usage_error(str(e))
     con = connected(ws)
     try:
-        found = drill(con, settings, kpi_id, p, matched, filters, moment, limit or ALL, offset)
+        found = drill(con, settings, kpi_id, p, matched, filters, moment, limit or ALL, offset, table=table)
         figure = _figure(con, settings, found.kpi, p, matched, filters, moment) if format == "table" else None
         unheld = unheld_warnings(con, filters) + unheld_warnings(
             con, {d: v for d, v in matched.items() if d != "target_kpi"}, "--match")
@@ -91,11 +95,11 @@ def drill_cmd(
     for w in unheld:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     if found.components:
-        own = CATALOG_BY_ID[kpi_id].own_tables
-        also = f"; it also reads the {', '.join(own)} table{'s' if len(own) > 1 else ''} (koers export writes " \
-               "its rows)" if own else ""
+        also = "".join(f"; its {t} rows: --table {t}" for t in found.tables)
         err.print(f"{kpi_id} has no records of its own: it is made of {', '.join(found.components)}; "
                   f"drill on those{also}", highlight=False)
+    elif found.tables and not table and format == "table":
+        err.print(f"also behind this figure: {', '.join(f'--table {t}' for t in found.tables)}", highlight=False)
     rows = in_local_time(found.rows, settings.tz)
     if format == "csv":
         write_out(output.to_csv(rows) if len(rows.columns) else "", output_path)
@@ -116,6 +120,8 @@ def _figure(con, settings, kpi_id: str, p, matched: dict[str, str], filters: dic
     by = [d for d in matched if d != "target_kpi"]
     # its own group alone, filtered on the split's values (an empty one is null), not every group's figure
     rows = compute(con, settings, [kpi_id], [p], by, filters | {d: matched[d] for d in by}, moment).rows
+    if "target_kpi" in rows.columns:  # target_attainment's other records: the figure of that one target
+        rows = rows[rows["target_kpi"] == matched.get("target_kpi")]
     return rows.iloc[0] if len(rows) else None
 
 
@@ -159,6 +165,8 @@ SAID = {
 
 
 NUMBERS = ("value", "numerator", "denominator")
+# what the other records behind a figure add to it (koers.kpis.records), shown beside their value
+ADDED = ("won_value", "prorated", "days_overlapping")
 
 
 def _text(number: bool, v, lang: str) -> str:
@@ -174,11 +182,11 @@ def _people_order(found, rows: pd.DataFrame) -> list[str]:
     population has them, without the dimensions that repeat a column."""
     key = list(TABLE_BY_NAME[found.table].key) if found.table else []
     repeats = {"owner_id": "owner", "customer": "customer_id"}  # the dimension that says the same
-    rest = [c for c in rows.columns if c not in key and c not in NUMBERS
+    rest = [c for c in rows.columns if c not in key and c not in NUMBERS and c not in ADDED
             and not (c in repeats and repeats[c] in rows.columns)]
     # what definitions read first: who, when, in which state, for how much
     rest.sort(key=lambda c: 0 if c in TELLING or c.endswith(("_at", "_on")) else 1)
-    return [c for c in key if c in rows.columns] + [c for c in NUMBERS if c in rows.columns] + rest
+    return [c for c in key if c in rows.columns] + [c for c in NUMBERS + ADDED if c in rows.columns] + rest
 
 
 TELLING = ("owner", "rep_id", "status", "stage", "type", "amount", "currency", "total_value", "score", "points")

@@ -143,10 +143,10 @@ class ResultCache:
         return Result(frames[0] if len(frames) == 1 else tidy(frames, by), warnings)
 
     def drill(self, kpi_id: str, period: Period, match=None, where=None, as_of: datetime | None = None,
-              limit: int = 100, offset: int = 0) -> Drill:
+              limit: int = 100, offset: int = 0, table: str | None = None) -> Drill:
         as_of = as_of or now_utc()
         key = ("drill", kpi_id, period, tuple(sorted((match or {}).items())),
-               tuple(sorted((where or {}).items())), as_of, limit, offset)
+               tuple(sorted((where or {}).items())), as_of, limit, offset, table)
         with self.lock:
             self.state()
             must_run = key not in self._entries
@@ -162,11 +162,12 @@ class ResultCache:
                 session = self._open(as_of)
                 try:
                     self._put(key, drill(session.con, settings, kpi_id, period, match, where, as_of, limit, offset,
-                                         shared=session.shared))
+                                         shared=session.shared, table=table))
                 finally:
                     self._idle_later()
             found = self._get(key)
-        return Drill(found.kpi, found.table, found.rows.copy(), found.total, list(found.components))
+        return Drill(found.kpi, found.table, found.rows.copy(), found.total, list(found.components),
+                     list(found.tables))
 
     def unheld(self, where: dict[str, str], what: str = "where") -> list[str]:
         """dimension_values.unheld_warnings, kept per workspace state: a

@@ -5,6 +5,9 @@ A figure is a KPI in one period, for one combination of dimension values
 population, the very rows the engine aggregates, so a drill-down can never
 disagree with the figure it explains. Composite KPIs have no population of
 their own: they point to the catalogue KPIs they are built from.
+
+A KPI that reads another table beside them (cac's costs, a target's rows)
+shows that table's rows when asked for it by `table` (koers.kpis.records).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime
 import ibis
 import pandas as pd
 
+from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.compute import QueryError, apply_where, check_query, check_values
 from koers.kpis.context import Context
 from koers.kpis.model import Agg, Kpi
@@ -38,6 +42,7 @@ class Drill:
     rows: pd.DataFrame
     total: int  # records matching, of which `rows` is one page
     components: list[str] = field(default_factory=list)  # composite KPIs: where to drill on
+    tables: list[str] = field(default_factory=list)  # other tables whose records `table` shows
 
 
 def source_table(kpi: Kpi, columns: list[str]) -> str | None:
@@ -54,12 +59,19 @@ def source_table(kpi: Kpi, columns: list[str]) -> str | None:
 
 def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | None = None,
           where: dict[str, str] | None = None, as_of: datetime | None = None,
-          limit: int = 100, offset: int = 0, shared: dict | None = None) -> Drill:
+          limit: int = 100, offset: int = 0, shared: dict | None = None, table: str | None = None) -> Drill:
     """`shared`: base tables an open session built for the same as-of moment
-    (the result cache's), used and left for the session to let go."""
+    (the result cache's), used and left for the session to let go. `table`:
+    one of the KPI's record tables instead of its own records."""
     from koers.store import now_utc
 
     match, where = dict(match or {}), dict(where or {})
+    if limit < 0 or offset < 0:
+        raise QueryError("limit and offset cannot be negative")
+    if table:
+        return _other_records(con, settings, kpi_id, table, period, match, where, as_of or now_utc(), limit,
+                              offset, shared)
+    others = list(CATALOG_BY_ID[kpi_id].record_tables) if kpi_id in CATALOG_BY_ID else []
     if kpi_id == "target_attainment":
         # attainment explains itself by the actuals of the KPI the target is for
         target = match.pop("target_kpi", None)
@@ -69,9 +81,7 @@ def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | No
     (kpi,) = check_query([kpi_id], [d for d in match if d != "period"], where)
     check_values(match)
     if kpi.agg == Agg.COMPOSITE:
-        return Drill(kpi.id, None, pd.DataFrame(), 0, list(kpi.parts))
-    if limit < 0 or offset < 0:
-        raise QueryError("limit and offset cannot be negative")
+        return Drill(kpi.id, None, pd.DataFrame(), 0, list(kpi.parts), others)
     ctx = Context(con, settings, [period], as_of or now_utc(), shared=shared)
     try:
         pop = apply_where(apply_where(kpi.population(ctx), where), match)
@@ -94,7 +104,30 @@ def drill(con, settings, kpi_id: str, period: Period, match: dict[str, str] | No
     finally:
         if shared is None:
             ctx.release()
-    return Drill(kpi.id, table, page.rename(columns=contribution), total)
+    return Drill(kpi.id, table, page.rename(columns=contribution), total, tables=others)
+
+
+def _other_records(con, settings, kpi_id: str, table: str, period: Period, match: dict[str, str],
+                   where: dict[str, str], as_of: datetime, limit: int, offset: int, shared: dict | None) -> Drill:
+    """The rows of `table` behind one figure of kpi_id, as its records declare them."""
+    from koers.kpis.compute import Engine
+
+    split = [d for d in match if d not in ("period", "target_kpi")]
+    (kpi,) = check_query([kpi_id], split, where)
+    check_values(match)
+    functions = dict(kpi.records)
+    if table not in functions:
+        shows = f"tables it shows: {', '.join(functions)}" if functions else \
+            "a drill-down shows its parts' records" if kpi.parts else "a drill-down shows its own records only"
+        raise QueryError(f"{kpi_id} has no other records in '{table}'; {shows}")
+    engine = Engine(con, settings, [period], as_of, shared=shared)
+    try:
+        rows = functions[table](engine, match, where)
+    finally:
+        if shared is None:
+            engine.release()
+    page = rows.iloc[offset:offset + limit].reset_index(drop=True)
+    return Drill(kpi.id, table, page, len(rows), tables=list(kpi.record_tables))
 
 
 def in_local_time(rows: pd.DataFrame, tz) -> pd.DataFrame:

@@ -125,6 +125,9 @@ class Kpi:
     split: tuple[str, ...] = field(default_factory=tuple)
     # a ratio of two amounts of one kind, read as a multiple (3.2×), not as a share (320%)
     multiple: bool = False
+    # the other records behind a figure, beside its population or its parts:
+    # (table, (engine, match, where) -> DataFrame) pairs, koers.kpis.records
+    records: tuple[tuple[str, Callable], ...] = field(default_factory=tuple)
 
     def name(self, lang: str) -> str:
         return self.name_nl if lang == "nl" else self.name_en
@@ -155,13 +158,10 @@ class Kpi:
         return None
 
     @property
-    def own_tables(self) -> tuple[str, ...]:
-        """The tables a composite KPI reads beyond its parts' (cac's costs,
-        forecast_accuracy's forecasts): rows its parts' drill-downs do not show."""
-        from koers.kpis.catalog import CATALOG_BY_ID
-
-        parts_read = {t for p in self.parts for t in CATALOG_BY_ID[p].needs}
-        return tuple(t for t in self.needs if t not in parts_read) if self.parts else ()
+    def record_tables(self) -> tuple[str, ...]:
+        """The tables whose rows a drill-down shows beside the KPI's own
+        records or its parts' (cac's costs, a target's rows)."""
+        return tuple(t for t, _ in self.records)
 
     @property
     def is_ratio(self) -> bool:

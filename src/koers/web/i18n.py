@@ -114,8 +114,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "drill": ("records", "records"),
     "drill_title": ("De records achter het cijfer", "The records behind the figure"),
     "built_from": ("Samengesteld uit", "Built from"),
-    "own_tables_note": ("Ook gelezen, zonder KPI om in te zoomen (de rijen geeft koers export)",
-                        "Also read, with no KPI to drill into (koers export gives the rows)"),
+    "other_records": ("Ook achter dit cijfer", "Also behind this figure"),
+    "own_records": ("De eigen records van dit cijfer", "This figure's own records"),
     "composite_note": (
         "Deze KPI wordt berekend uit andere KPI's; bekijk de records van de onderdelen.",
         "This KPI is computed from other KPIs; see the records of its parts.",
@@ -213,6 +213,10 @@ RECORD_COLUMNS: dict[str, tuple[str, str]] = {
     "churned_on": ("Vertrokken op", "Churned on"), "ordered_on": ("Besteld op", "Ordered on"),
     "start_on": ("Start", "Start"), "end_on": ("Einde", "End"), "hired_on": ("In dienst", "Hired"),
     "left_on": ("Uit dienst", "Left"), "responded_on": ("Beantwoord op", "Answered on"),
+    # the other records behind a figure (koers.kpis.records)
+    "month": ("Maand", "Month"), "category": ("Soort", "Category"), "submitted_on": ("Ingediend op", "Submitted on"),
+    "won_value": ("Gewonnen waarde", "Won value"), "days_in_period": ("Dagen in periode", "Days in period"),
+    "days_overlapping": ("Dagen overlap", "Days overlapping"), "prorated": ("Naar rato", "Prorated"),
 }
 
 

@@ -23,11 +23,11 @@ def by_id(kpi_id: str) -> Kpi:
 
 
 def kpi(id, nl, en, family, kind, unit, better, dims, definition, agg, needs, population=None, combine=None,
-        additive=False, notes=(), parts=(), split=(), multiple=False, zero_when_empty_by=()):
+        additive=False, notes=(), parts=(), split=(), multiple=False, zero_when_empty_by=(), records=()):
     return Kpi(
         id=id, name_nl=nl, name_en=en, family=family, type=TYPES[kind], unit=UNITS[unit],
         direction=DIRECTIONS[better], dimensions=tuple(dims), definition=definition, agg=Agg(agg),
         needs=tuple(needs), population=population, combine=combine, additive=additive, notes=tuple(notes),
         parts=tuple(parts), split=tuple(split), multiple=multiple,
-        zero_when_empty_by=tuple(zero_when_empty_by),
+        zero_when_empty_by=tuple(zero_when_empty_by), records=tuple(records),
     )

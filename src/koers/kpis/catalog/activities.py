@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis
 import pyarrow as pa
 
+from koers.kpis import records
 from koers.kpis.catalog._declare import kpi
 from koers.kpis.context import FAR_FUTURE, flag, instant_span
 from koers.kpis.model import ACTIVITY_DIMS
@@ -99,6 +100,7 @@ KPIS = [
         "activities(P) / (reps employed during P × w), w = days in P / 7; by owner: the rep's activities(P) / w; "
         "by team: the team's activities / (its reps employed during P × w); by type: that type's activities / "
         "(all reps employed during P × w)", "composite", ["activities", "reps"], combine=_per_rep_week, parts=["activities"],
+        records=[("reps", records.reps)],
         zero_when_empty_by=["owner"]),  # a rep without activities: 0 / w
     kpi("activity_points", "Activiteitspunten", "Activity points", F, "action", "points", "higher", ACTIVITY_DIMS,
         "Σ points of the activities done in P (a type without points scores 0)", "sum", ["activities"], _points,

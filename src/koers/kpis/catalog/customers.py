@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ibis
 
+from koers.kpis import records
 from koers.kpis.catalog._declare import by_id, kpi
 from koers.kpis.context import flag
 from koers.kpis.model import CUSTOMER_DIMS
@@ -159,6 +160,7 @@ KPIS = [
     kpi("cac", "Klantacquisitiekost", "Customer acquisition cost", F, "insight", "money", "lower", ("source",),
         "Σ costs (marketing and sales) of the months in P / new_customers(P); dimension `source` only: the costs "
         "of that source / the new customers with that source", "composite", ["costs", "customers"], combine=_cac, parts=["new_customers"],
+        records=[("costs", records.costs)],
         notes=("By source, a source shows when it has costs or new customers in P; costs without new "
                "customers give no value, new customers without costs a CAC of 0.",)),
     kpi("clv", "Klantlevensduurwaarde", "Customer lifetime value", F, "result", "money", "higher", CUSTOMER_DIMS,

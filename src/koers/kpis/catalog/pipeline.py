@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ibis
 
+from koers.kpis import records
 from koers.kpis.catalog._declare import STAGE_NOW, by_id, kpi
 from koers.kpis.context import days_between, seconds_between
 from koers.kpis.model import OPPORTUNITY_DIMS, PIPELINE_DIMS
@@ -94,6 +95,7 @@ KPIS = [
         ("owner", "team"),
         "open_pipeline_value at end(P) / the won_value target of the next period (see Targets); dimensions "
         "`owner` and `team` only", "composite", ["opportunities", "targets"], combine=_coverage, parts=["open_pipeline_value"],
+        records=[("targets", records.targets_of("won_value", shift=1))],
         multiple=True,
         notes=("A rep or team with open pipeline and no won_value target for the next period shows without a"
                " value, so a missing target is seen; one with a target and nothing open has a coverage of 0.",)),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ibis
 import pandas as pd
 
+from koers.kpis import records
 from koers.kpis.catalog._declare import kpi
 from koers.kpis.model import CUSTOMER_DIMS, FORECAST_DIMS, ORDER_DIMS
 
@@ -63,10 +64,11 @@ def _growth(shift):
     return combine
 
 
-def _forecast_accuracy(engine, ctx, by, where):
-    from koers.kpis.catalog import CATALOG_BY_ID
-    from koers.kpis.compute import divide
-
+def chosen_forecasts(ctx) -> pd.DataFrame:
+    """Each rep's forecast for each P that forecast_accuracy takes: the one
+    for P's own notation with the latest submitted_on <= start(P)'s date,
+    submitted before T. Columns period, owner, team (the rep's), rep_id,
+    forecast_period (its notation), submitted_on, amount."""
     f = ctx.raw("forecasts")
     f = f.filter(f.submitted_on < ctx.Td).to_pyarrow().to_pylist()
     teams = ctx.rep_teams
@@ -81,8 +83,17 @@ def _forecast_accuracy(engine, ctx, by, where):
                 if best is None or r["submitted_on"] > best["submitted_on"]:
                     latest[r["rep_id"]] = r
         for rep, r in latest.items():
-            rows.append({"period": p.start, "owner": rep, "team": teams.get(rep), "F": r["amount"]})
-    fc = pd.DataFrame(rows, columns=["period", "owner", "team", "F"])
+            rows.append({"period": p.start, "owner": rep, "team": teams.get(rep), "rep_id": rep,
+                         "forecast_period": r["period"], "submitted_on": r["submitted_on"], "amount": r["amount"]})
+    return pd.DataFrame(rows, columns=["period", "owner", "team", "rep_id", "forecast_period", "submitted_on",
+                                       "amount"])
+
+
+def _forecast_accuracy(engine, ctx, by, where):
+    from koers.kpis.catalog import CATALOG_BY_ID
+    from koers.kpis.compute import divide
+
+    fc = chosen_forecasts(ctx).rename(columns={"amount": "F"})[["period", "owner", "team", "F"]]
     for dim, value in where.items():
         fc = fc[fc[dim].fillna("") == value]
     won = engine.part(CATALOG_BY_ID["won_value"], ("owner",), (), ctx)[["period", "owner", "value"]]
@@ -127,7 +138,7 @@ KPIS = [
         "(F − A) / A per rep: F = the rep's forecast for P (the one with the latest submitted_on <= start(P)'s "
         "date, for a period of P's own notation), A = the rep's won_value in P; grouped, ΣF and ΣA over the reps "
         "with such a forecast; positive = over-forecast", "composite", ["forecasts", "opportunities"],
-        combine=_forecast_accuracy, parts=["won_value"],
+        combine=_forecast_accuracy, parts=["won_value"], records=[("forecasts", records.forecasts)],
         notes=("Only forecasts written in P's own notation count (`2025-03` for a month, `2025-Q1` for a "
                "quarter). A period without such a forecast (an ISO week, or a month nobody forecast) gives "
                "numerator and denominator 0 and no value.",)),

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from koers.kpis.catalog._declare import kpi
+from koers.kpis.records import targets_of
 from koers.periods import parse_one
 
 
@@ -130,7 +131,7 @@ KPIS = [
         ("owner", "team"),
         "always split by `target_kpi`, the KPI K a target is set for: actual K over P / the target of K over P, "
         "for the scope asked (`--by owner`: each rep; `--by team`: each team; neither: the company)",
-        "composite", ["targets"], combine=_attainment, split=["target_kpi"],
+        "composite", ["targets"], combine=_attainment, split=["target_kpi"], records=[("targets", targets_of(None))],
         notes=("A scope without a target for K has no row. The actual of a scope without records of K is "
                "what `koers kpi K --where owner=R` gives it: 0 for a count or sum, empty for a ratio or "
                "mean.",)),

@@ -78,6 +78,8 @@ class DrillPublic(BaseModel):
     rows: list[dict] = Field(description="the records; an instant (`*_at`) in local time of the workspace with "
                                          "its offset")
     components: list[str] = Field(description="a composite KPI's parts: drill into these instead")
+    tables: list[str] = Field(description="other tables whose rows are behind the figure (cac's costs, a target's "
+                                          "rows): ask for them with `table`")
     warnings: list[str] = Field(description="a `match` or `where` value that no record holds, with the values "
                                             "nearest to it")
 
@@ -174,19 +176,21 @@ def drill(
     as_of: AsOf = None,
     limit: Annotated[int, Query(ge=0, le=10000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
+    table: Annotated[str | None, Query(description="one of the figure's `tables`: its rows instead of the KPI's "
+                                                   "own records")] = None,
 ) -> DrillPublic:
     cockpit = cockpit_of(request)
     settings = cockpit.settings()
     moment = _as_of(as_of, settings.tz)
     p = parse_one(period)
     matched, filters = dim_values(list(match), "match"), dim_values(list(where), "where")
-    found = cockpit.cache.drill(kpi, p, matched, filters, moment, limit, offset)
+    found = cockpit.cache.drill(kpi, p, matched, filters, moment, limit, offset, table=table)
     rows = in_local_time(found.rows, settings.tz)  # as the drill page shows them
     warnings = cockpit.cache.unheld(filters) + cockpit.cache.unheld(
         {d: v for d, v in matched.items() if d != "target_kpi"}, "match")
     return DrillPublic(kpi=found.kpi, period=p.label, table=found.table, total=found.total, limit=limit,
                        offset=offset, rows=json.loads(output.to_json(rows)), components=found.components,
-                       warnings=warnings)
+                       tables=found.tables, warnings=warnings)
 
 
 def _as_of(text: str | None, tz) -> datetime:

@@ -206,7 +206,8 @@ def drill_page(request: Request, kpi_id: str) -> Response:
         raise BadRequest("page must be a whole number") from None
     exporting = bool(request.query_params.get("export"))
     limit, offset = (EXPORT_MAX, 0) if exporting else (PAGE_SIZE, (number - 1) * PAGE_SIZE)
-    found = cockpit.cache.drill(kpi.id, view.period, match, where, view.as_of, limit, offset)
+    records = request.query_params.get("records") or None  # another table behind the figure (cac's costs)
+    found = cockpit.cache.drill(kpi.id, view.period, match, where, view.as_of, limit, offset, table=records)
     if exporting and found.components:
         parts = ", ".join(CATALOG_BY_ID[c].name(lang) for c in found.components)
         raise BadRequest(f"{kpi.name(lang)} is made of other KPIs and has no records of its own: "
@@ -224,4 +225,5 @@ def drill_page(request: Request, kpi_id: str) -> Response:
     return page(request, ask, "drill.html", "catalogue", f"{kpi.name(lang)} · {word('records', lang)}", [table],
                 kpi=kpi, found=found, match_text=match_text, ignored=ignored, number=number, pages=pages,
                 page_size=PAGE_SIZE, components=[CATALOG_BY_ID[c] for c in found.components],
-                kpi_url=view.url(f"/kpi/{kpi.id}"))
+                kpi_url=view.url(f"/kpi/{kpi.id}"), records_asked=records,
+                back_word="built_from" if kpi.parts else "own_records")
