@@ -778,8 +778,41 @@ def test_compare_with_a_year_earlier_and_in_a_table(ws):
     shown = kpi(ws, "win_rate", "--period", "2025-03", "--compare", "previous", "--lang", "nl").output
     assert "Vorige" in shown and "Verandering" in shown and " pp" in shown
     assert "Jaar eerder" in kpi(ws, "win_rate", "--period", "2025-03", "--compare", "year", "--lang", "nl").output
-    wrong = kpi(ws, "win_rate", "--compare", "target")
-    assert wrong.exit_code == 2 and "--compare must be one of: previous, year" in wrong.output
+    wrong = kpi(ws, "win_rate", "--compare", "targets")
+    assert wrong.exit_code == 2 and "--compare must be one of: previous, year, target" in wrong.output
+
+
+@pytest.mark.parametrize("period, split", [("2025-03", ["--by", "owner"]), ("2025-Q1", ["--by", "team"]),
+                                           ("2025-W13", ["--by", "team"]), ("2025-01..2025-04", []),
+                                           ("2025-03", ["--where", "owner=R1"]), ("2025", ["--grain", "week"])])
+def test_compare_with_the_target_sets_each_figure_beside_its_target_attainment_denominator(ws, period, split):
+    asked = rows(kpi(ws, "won_value", "revenue", "leads", "win_rate", "activity_points", "target_attainment",
+                     "--period", period, *split, "--compare", "target", "--format", "csv").output)
+    attained = rows(kpi(ws, "target_attainment", "--period", period, *split, "--format", "csv").output)
+    by = split[1] if split[:1] == ["--by"] else None
+    targets = {(r["target_kpi"], r["period"], r.get(by)): r["denominator"] for r in attained}
+    compared = 0
+    for r in asked:
+        target = targets.get((r["kpi"], r["period"], r.get(by)))
+        if target is None or r["kpi"] == "target_attainment":
+            assert (r["compared_period"], r["compared_value"], r["change"]) == ("", "", "")
+            continue
+        compared += 1
+        assert (r["compared_period"], float(r["compared_value"])) == (r["period"], float(target))
+        assert (r["compared_numerator"], r["compared_denominator"]) == ("", "")
+        if r["value"] and float(target):
+            now, goal = float(r["value"]), float(target)
+            ratio = CATALOG_BY_ID[r["kpi"]].is_ratio
+            assert float(r["change"]) == pytest.approx((now - goal) * 100 if ratio else (now - goal) / abs(goal))
+    assert compared
+
+
+def test_compare_with_the_target_of_a_split_targets_are_not_set_by_says_so(ws):
+    wrong = kpi(ws, "won_value", "--period", "2025-03", "--by", "region", "--compare", "target")
+    assert wrong.exit_code == 2
+    assert "targets are set for a rep, a team or the company" in wrong.output and "not region" in wrong.output
+    shown = kpi(ws, "won_value", "--period", "2025-03", "--by", "owner", "--compare", "target", "--lang", "nl")
+    assert shown.exit_code == 0 and "Target" in shown.output and "Verandering" in shown.output
 
 
 def test_kpis_shows_what_a_kpi_means_and_lists_every_id_whole():

@@ -154,6 +154,8 @@ CLI_QUESTIONS = [
     (["won_value", "win_rate"], ["--period", "2025-Q4", "--grain", "month", "--by", "owner", "--compare", "previous"],
      {"period": "2025-Q4", "grain": "month", "by": "owner", "compare": "previous"}),
     (["revenue", "nps"], ["--period", "2025-Q4", "--compare", "year"], {"period": "2025-Q4", "compare": "year"}),
+    (["won_value", "qualified_leads"], ["--period", "2025-Q4", "--by", "owner", "--compare", "target"],
+     {"period": "2025-Q4", "by": "owner", "compare": "target"}),
 ]
 
 
@@ -189,7 +191,8 @@ def test_api_catalogue(client):
     ({"kpi": "win_rate", "where": "owner"}, "DIM=VALUE"),
     ({"kpi": ","}, "at least one KPI"),
     ({"kpi": "leads", "period": "2020..2025", "grain": "day"}, "at most 1000"),
-    ({"kpi": "leads", "compare": "target"}, "compare is one of previous, year, not 'target'"),
+    ({"kpi": "leads", "compare": "budget"}, "compare is one of previous, year, target, not 'budget'"),
+    ({"kpi": "leads", "compare": "target", "by": "source"}, "compare with them split or filtered by owner or team only"),
 ])
 def test_api_questions_that_cannot_be_asked_are_400_with_the_reason(client, params, message):
     r = client.get("/api/v1/values", params=params)

@@ -361,8 +361,9 @@ def kpi_cmd(
     by: Annotated[str | None, typer.Option(help="dimensions, comma-separated")] = None,
     where: Annotated[list[str] | None, typer.Option(help="DIM=VALUE (repeatable)")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="the moment the question is asked")] = None,
-    compare: Annotated[str | None, typer.Option(help="previous | year: each figure beside the same one of the "
-                                                     "period before or a year earlier, and the change")] = None,
+    compare: Annotated[str | None, typer.Option(help="previous | year | target: each figure beside the same one "
+                                                     "of the period before or a year earlier, or beside its "
+                                                     "target (by owner or team), and the change")] = None,
     format: Annotated[str, typer.Option("--format", help="table | csv | json | xlsx (a workbook for people: "
                                                           "numbers as numbers, names and definitions beside)")
                       ] = "table",
@@ -494,7 +495,8 @@ def _names(con, columns) -> dict[str, dict[str, str]]:
     return found
 
 
-AGAINST_HEADINGS = {"previous": {"nl": "Vorige", "en": "Previous"}, "year": {"nl": "Jaar eerder", "en": "Year before"}}
+AGAINST_HEADINGS = {"previous": {"nl": "Vorige", "en": "Previous"}, "year": {"nl": "Jaar eerder", "en": "Year before"},
+                    "target": {"nl": "Target", "en": "Target"}}
 
 
 def _print_table(rows, lang: str, currency: str, period_labels: dict, names: dict[str, dict[str, str]],

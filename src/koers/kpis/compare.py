@@ -1,5 +1,5 @@
-"""Figures set against the period before or the same period a year earlier
-(`koers kpi --compare previous|year`).
+"""Figures set against the period before, the same period a year earlier,
+or their target (`koers kpi --compare previous|year|target`).
 
 The compared figure is the same KPI, split and filtered the same way, over
 the shifted period and asked at the same as-of moment, so it is the row
@@ -8,6 +8,11 @@ for has the value the KPI gives a group without records (Kpi.empty_value:
 0 for a count or a sum, none for a ratio or a mean). The change is in the
 unit a manager reads it in (output.change_of): relative for amounts and
 counts, percentage points for ratios, times for a multiple.
+
+Against its target, a figure is set beside the target of its KPI over the
+same period for the same scope (kpis.md, Targets), the denominator of the
+target_attainment row for that KPI: a rep's with `owner`, a team's with
+`team`, else the company's. A figure without such a target has none.
 """
 
 from __future__ import annotations
@@ -16,10 +21,11 @@ import pandas as pd
 
 from koers import output
 from koers.kpis.catalog import CATALOG_BY_ID
-from koers.kpis.compute import Result, compute
+from koers.kpis.compute import QueryError, Result, compute
 from koers.periods import Period
 
-AGAINST = ("previous", "year")
+AGAINST = ("previous", "year", "target")
+TARGET_SCOPES = ("owner", "team")  # a target is a rep's, a team's or the company's
 COLUMNS = ("compared_period", "compared_value", "compared_numerator", "compared_denominator", "change",
            "change_unit")
 
@@ -32,6 +38,11 @@ def shifted(p: Period, against: str) -> Period | None:
 def compared(con, settings, result: Result, kpi_ids, periods: list[Period], by, where, as_of,
              against: str) -> Result:
     """`result` (compute()'s for `periods`) with the COLUMNS added to each row."""
+    if against == "target":
+        check_target_scope(by, where)
+        targets = compute(con, settings, ["target_attainment"], periods, by, where, as_of) if len(result.rows) \
+            else None
+        return beside_targets(result, targets, by)
     others = compared_periods(periods, against)
     earlier = compute(con, settings, kpi_ids, others, by, where, as_of) if others and len(result.rows) else None
     return beside(result, earlier, periods, by, where, against)
@@ -68,6 +79,37 @@ def beside(result: Result, earlier: Result | None, periods: list[Period], by, wh
             value, numerator, denominator = before.get(key, empty)
         change, unit = output.change_of(kpi, rec["value"], value)
         for c, v in zip(COLUMNS, (q.start if q else None, value, numerator, denominator, change, unit)):
+            added[c].append(None if output.plain(v) == "" else v)
+    out = rows.copy()
+    for c in COLUMNS:
+        out[c] = pd.Series(added[c], index=rows.index, dtype=object)
+    return Result(out, warnings)
+
+
+def check_target_scope(by, where) -> None:
+    other = [d for d in [*by, *(where or {})] if d not in TARGET_SCOPES]
+    if other:
+        raise QueryError(f"targets are set for a rep, a team or the company: compare with them split or filtered "
+                         f"by owner or team only, not {', '.join(dict.fromkeys(other))}")
+
+
+def beside_targets(result: Result, targets: Result | None, by) -> Result:
+    """`result` with the COLUMNS added from `targets`, target_attainment's
+    answer to the same question: each figure's target is the denominator of
+    the row for its KPI, period and split."""
+    found: dict[tuple, object] = {}
+    warnings = list(result.warnings)
+    if targets is not None and "target_kpi" in targets.rows.columns:
+        warnings += [w for w in targets.warnings if w not in warnings]
+        for rec in targets.rows.to_dict("records"):
+            found[(rec["target_kpi"], rec["period"], *(rec[d] for d in by))] = rec["denominator"]
+    rows = result.rows
+    added = {c: [] for c in COLUMNS}
+    for rec in rows.to_dict("records"):
+        kpi = CATALOG_BY_ID[rec["kpi"]]
+        target = found.get((rec["kpi"], rec["period"], *(rec[d] for d in by)))
+        change, unit = output.change_of(kpi, rec["value"], target)
+        for c, v in zip(COLUMNS, (rec["period"] if target is not None else None, target, None, None, change, unit)):
             added[c].append(None if output.plain(v) == "" else v)
     out = rows.copy()
     for c in COLUMNS:

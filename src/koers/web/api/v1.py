@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from koers import output
 from koers.datalog import count_rejects, local_instant, logged_import, read_rejects, rejects_file
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
-from koers.kpis.compare import AGAINST, beside, compared_periods
+from koers.kpis.compare import AGAINST, beside, beside_targets, check_target_scope, compared_periods
 from koers.kpis.compute import QueryError, dim_values
 from koers.kpis.drill import in_local_time
 from koers.kpis.model import Kpi
@@ -137,8 +137,9 @@ def values(
     by: Annotated[str | None, Query(description="dimensions, comma-separated (as --by)")] = None,
     where: Where = (),
     as_of: AsOf = None,
-    compare: Annotated[str | None, Query(description="previous | year: each row beside the same figure of the "
-                                                     "period before or a year earlier, and the change "
+    compare: Annotated[str | None, Query(description="previous | year | target: each row beside the same figure "
+                                                     "of the period before or a year earlier, or beside its "
+                                                     "target (by owner or team), and the change "
                                                      "(as --compare)")] = None,
 ) -> ValuesPublic:
     cockpit = cockpit_of(request)
@@ -156,8 +157,13 @@ def values(
     if compare is not None and compare not in AGAINST:
         raise BadRequest(f"compare is one of {', '.join(AGAINST)}, not '{compare}'")
     filters = dim_values(list(where), "where")
+    if compare == "target":
+        check_target_scope(by_dims, filters)
     result = cockpit.cache.compute(ids, periods, by_dims, filters, moment)
-    if compare:
+    if compare == "target":
+        targets = cockpit.cache.compute(["target_attainment"], periods, by_dims, filters, moment)
+        result = beside_targets(result, targets, by_dims)
+    elif compare:
         others = compared_periods(periods, compare)
         earlier = cockpit.cache.compute(ids, others, by_dims, filters, moment) if others else None
         result = beside(result, earlier, periods, by_dims, filters, compare)
