@@ -283,6 +283,27 @@ def test_kpi_page_shows_the_api_values_in_dutch(client, demo_path):
     assert followed.status_code == 200 and "Sanne Visser" in followed.text
 
 
+def test_a_kpi_page_sets_its_figures_beside_their_targets(client, demo_path):
+    period = last_month(demo_path)
+    asked = {"period": period, "lang": "en", "as_of": AS_OF, "export": "csv"}
+    split = list(csv.DictReader(io.StringIO(client.get("/kpi/won_value", params={
+        **asked, "split": "owner", "table": "split"}).text)))
+    targets = {(round(r["numerator"], 2), round(r["denominator"], 2), round(r["value"], 9))
+               for r in api_rows(client, kpi="target_attainment", period=period, by="owner", as_of=AS_OF)
+               if r["target_kpi"] == "won_value"}
+    assert {"Target", "Attainment"} <= set(split[0])
+    # each rep's value, target and attainment as target_attainment gives them (the export names reps, not ids)
+    shown = {(round(float(r["Value"]), 2), round(float(r["Target"]), 2), round(float(r["Attainment"]), 9))
+             for r in split if r["Target"]}
+    assert shown and shown <= targets
+    trend = list(csv.DictReader(io.StringIO(client.get("/kpi/won_value", params={**asked, "table": "trend"}).text)))
+    company = api_rows(client, kpi="won_value", period=period, compare="target", as_of=AS_OF)[0]
+    assert float(trend[-1]["Target"]) == pytest.approx(company["compared_value"])
+    # a split targets are not set by has no target column
+    regions = client.get("/kpi/won_value", params={**asked, "split": "region", "table": "split"}).text
+    assert "Target" not in regions.splitlines()[0]
+
+
 def test_ratio_table_has_numerator_and_denominator(client):
     r = client.get("/kpi/win_rate", params={"export": "csv", "table": "trend", "lang": "en", "as_of": AS_OF,
                                             "period": "2025-07..2025-12"})

@@ -11,11 +11,11 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
-from koers.kpis.compute import QueryError, one_value_each
+from koers.kpis.compute import QueryError, divide, one_value_each
 from koers.kpis.model import KpiType, label
 from koers.web import charts
 from koers.web.breakdown import drill_link
-from koers.web.figures import by_period, is_null
+from koers.web.figures import TARGET_SCOPES, by_period, is_null, targets_of
 from koers.web.i18n import column_label, word
 from koers.web.params import BadRequest, match_of
 from koers.web.render import ask_for, cockpit_of, page
@@ -93,6 +93,12 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
         for r in trend_rows:
             r["year"] = earlier.get(r["period"])
         trend_columns.insert(2, Column("year", word("previous_year", lang), "kpi", kpi.id))
+    targets = targets_beside(ask, kpi, trend_periods, [], where)
+    if targets:  # the KPI's own target, beside its value, as the cards pace against it
+        for r in trend_rows:
+            r["target"] = targets.get((r["period"],))
+        trend_columns.insert(trend_columns.index(next(c for c in trend_columns if c.key == "value")) + 1,
+                             Column("target", word("target", lang), "kpi", kpi.id))
     tables = [make_table(ask, "trend", word("trend", lang), trend_columns, trend_rows, trend_links)]
     x = [p.label for p in trend_periods]
     if has_target:  # a line per KPI with a target; a period without its target is a gap
@@ -103,26 +109,49 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
         series = [(kpi.name(lang), list(trend["value"]))]
         if earlier:
             series.append((word("previous_year", lang), [earlier.get(p.start) for p in trend_periods]))
+        if targets:
+            series.append((word("target", lang), [targets.get((p.start,)) for p in trend_periods]))
     figures = {"trend": charts.line(f"{kpi.name(lang)} · {word('trend', lang)}", x, series, kpi.shown_as,
-                                    dashed=(word("previous_year", lang),))}
+                                    dashed=(word("previous_year", lang), word("target", lang)))}
 
     if split:
         split_frame = ask.rows([kpi.id], [view.period], [split], where)
         split_rows, split_links = records(split_frame, [split])
+        split_targets = targets_beside(ask, kpi, [view.period], [split], where)
+        for r in split_rows if split_targets else []:  # each rep's or team's own target and attainment
+            r["target"] = split_targets.get((r["period"], r[split]))
+            r["attainment"] = divide(r["value"], r["target"]) if not is_null(r["value"]) else None
         # largest first, as the chart beside it
         order = sorted(range(len(split_rows)), key=lambda i: -(split_rows[i]["value"]
                                                                if not is_null(split_rows[i]["value"]) else float("-inf")))
         split_rows, split_links = [split_rows[i] for i in order], [split_links[i] for i in order]
+        split_columns = base_columns([Column(f"{split}_name", label(split, lang))])
+        if split_targets:
+            split_columns += [Column("target", word("target", lang), "kpi", kpi.id),
+                              Column("attainment", word("attainment", lang), "kpi", "target_attainment")]
         tables.append(make_table(ask, "split", f"{kpi.name(lang)} · {label(split, lang)} · {view.period.label}",
-                                 base_columns([Column(f"{split}_name", label(split, lang))]), split_rows, split_links))
+                                 split_columns, split_rows, split_links))
         if not has_target:
+            bars = [(kpi.name(lang), [r["value"] for r in split_rows])]
+            if split_targets:  # target against actual, a pair of bars a rep
+                bars.append((word("target", lang), [r["target"] for r in split_rows]))
             figures["split"] = charts.bars(f"{kpi.name(lang)} · {label(split, lang)}",
-                                           [r[f"{split}_name"] for r in split_rows],
-                                           [(kpi.name(lang), [r["value"] for r in split_rows])],
+                                           [r[f"{split}_name"] for r in split_rows], bars,
                                            kpi.shown_as, horizontal=True)
     return page(request, ask, "kpi.html", "catalogue", kpi.name(lang), tables, kpi=kpi, ignored=ignored,
                 split=split, figures=figures, is_insight=kpi.type == KpiType.INSIGHT,
                 parts=[CATALOG_BY_ID[p] for p in kpi.parts if p in CATALOG_BY_ID])
+
+
+def targets_beside(ask, kpi, periods, by: list[str], where) -> dict[tuple, float]:
+    """The KPI's target for each period and group that has one (kpis.md,
+    Targets: the rep's with owner, the team's with team, else the
+    company's), as `koers kpi --compare target` sets beside it; none when
+    the split or a filter is not a scope targets are set for."""
+    if kpi.id == "target_attainment" or any(d not in TARGET_SCOPES for d in [*by, *where]):
+        return {}
+    rows = targets_of(ask.rows(["target_attainment"], periods, by, where), kpi.id)
+    return {(r["period"], *(r[d] for d in by)): r["denominator"] for r in rows.to_dict("records")}
 
 
 def year_earlier(ask, kpi_id: str, periods, where) -> dict:
