@@ -217,9 +217,9 @@ def imports_cmd(
     format: FormatOpt = "table",
     workspace: WorkspaceOpt = None,
 ) -> None:
-    """The imports and syncs that wrote the workspace, newest first: when, from
-    where, rows read, written and rejected, and where the rejects are; or the
-    rows one import rejected."""
+    """The imports and syncs that wrote the workspace, or the rows one import rejected.
+
+    Newest first: when, from where, rows read, written and rejected, and where the rejects are."""
     from koers.datalog import data_log, local_instant, local_text
 
     check_choice("format", format, ("table", "csv", "json"))

@@ -15,6 +15,7 @@ import pandas as pd
 from koers import output
 from koers.kpis.cache import ResultCache
 from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.compare import TARGET_SCOPES
 from koers.kpis.compute import QueryError
 from koers.kpis.model import Direction, Kpi
 from koers.periods import Period
@@ -23,7 +24,6 @@ from koers.web.i18n import word
 from koers.web.params import View, trailing
 
 log = logging.getLogger(__name__)
-TARGET_SCOPES = ("owner", "team")  # target_attainment's only dimensions
 
 
 def is_null(v) -> bool:
