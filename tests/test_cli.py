@@ -208,6 +208,21 @@ def test_a_kpi_without_a_second_table_it_reads_is_empty_not_0(tmp_path, kpi_id, 
     assert f"{kpi_id},2025-03-01,,," in result.output
 
 
+def test_changing_the_zone_or_currency_of_a_workspace_with_data_says_what_it_does_not_change(tmp_path):
+    path = str(tmp_path / "ws.duckdb")
+    quiet = runner.invoke(app, ["settings", "time_zone=America/New_York", "--workspace", path])
+    assert quiet.exit_code == 0 and "note:" not in quiet.output  # nothing imported yet: nothing was read
+    assert runner.invoke(app, ["import", str(GOLDEN), "--workspace", path]).exit_code == 0
+    moved = runner.invoke(app, ["settings", "time_zone=Europe/Amsterdam", "currency=USD", "--workspace", path])
+    assert moved.exit_code == 0
+    said = " ".join(moved.output.split())
+    assert ("timestamps imported without an offset were read as America/New_York time and stay those instants; "
+            "periods and dates now follow Europe/Amsterdam") in said
+    assert "amounts without a currency now count as USD" in said
+    same = runner.invoke(app, ["settings", "time_zone=Europe/Amsterdam", "--workspace", path])
+    assert "were read as" not in same.output and "now count as" not in same.output  # not changed
+
+
 def test_settings_are_stored_and_checked(tmp_path):
     path = str(tmp_path / "s.duckdb")
     shown = runner.invoke(app, ["settings", "--workspace", path])

@@ -561,17 +561,39 @@ def settings_cmd(
             if "=" not in a:
                 usage_error(f"write NAME=VALUE, got '{a}'; settings: {', '.join(SETTING_NAMES)}")
         pairs = [tuple(part.strip() for part in a.split("=", 1)) for a in assignments]
+        before = ws.settings()
         try:
-            values = parse_assignments(pairs, ws.settings())
+            values = parse_assignments(pairs, before)
         except ValueError as e:
             usage_error(str(e))
         ws.set_settings(**values)
+        for note in _reread_notes(ws, before, values):
+            err.print(f"note: {note}", highlight=False)
     for name, value in ws.settings().as_inputs().items():
         out.print(f"{name}={value}", highlight=False, soft_wrap=True)
     table_points = ws.count("activity_points")
     if table_points:  # kpis.md: the setting stands in for the table, absent or empty
         err.print(f"note: the workspace's activity_points table ({table_points} types) gives the points, "
                   "not the activity_points setting, which counts only while that table is empty", highlight=False)
+
+
+def _reread_notes(ws, before, values: dict) -> list[str]:
+    """What a changed time zone or currency does not do to the rows already
+    imported: they were read under the settings of their import."""
+    if not any(ws.counts().values()):
+        return []
+    notes = []
+    zone = values.get("time_zone")
+    if zone and zone != before.time_zone:
+        notes.append(f"timestamps imported without an offset were read as {before.time_zone} time and stay "
+                     f"those instants; periods and dates now follow {zone}. Import the source files again to "
+                     f"read them as {zone} time (an export's timestamps carry their offset and stay as they are).")
+    currency = values.get("currency")
+    if currency and currency != before.currency:
+        notes.append(f"amounts without a currency now count as {currency}, and exchange_rates are read as units "
+                     f"of {currency}: import the data again with rates against {currency} (an amount in a "
+                     f"currency without a rate on its day, {before.currency} among them, counts 0 until then).")
+    return notes
 
 
 @app.command("demo")
