@@ -848,6 +848,9 @@ def test_kpis_shows_what_a_kpi_means_and_lists_every_id_whole():
     assert lines[:3] == ["Winpercentage (win_rate)", "Soort: inzicht, verhouding; beter: hoger",
                          "Definitie: gewonnen / (gewonnen + verloren) over de deals gesloten in P"]
     assert "Klantlevensduurwaarde (clv)" in card.output and "owner (Verkoper)" in card.output
+    assert "Records achter een cijfer: koers drill win_rate" in card.output
+    cac = " ".join(runner.invoke(app, ["kpis", "cac"]).output.split())
+    assert "Records behind a figure: its parts' (new_customers); also koers drill cac --table costs" in cac
     as_csv = rows(runner.invoke(app, ["kpis", "win_rate", "--format", "csv"]).output)
     assert [r["id"] for r in as_csv] == ["win_rate"]
     wrong = runner.invoke(app, ["kpis", "win_rat"])

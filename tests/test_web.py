@@ -181,6 +181,8 @@ def test_api_catalogue(client):
     assert one["name"] == "Win rate" and one["type"] == "insight" and "owner" in one["dimensions"]
     assert next(k for k in listed if k["id"] == "win_rate")["name"] == "Winpercentage"
     assert client.get("/api/v1/kpis/sales_velocity").json()["parts"] == list(CATALOG_BY_ID["sales_velocity"].parts)
+    assert client.get("/api/v1/kpis/cac").json()["record_tables"] == ["costs"]
+    assert one["record_tables"] == []
 
 
 @pytest.mark.parametrize("params, message", [

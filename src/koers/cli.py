@@ -340,16 +340,22 @@ def _print_kpi(k, lang: str) -> None:
     for note in k.notes_in(lang):
         out.print(f"- {escape(note)}", highlight=False)
     dims = ", ".join(f"{d} ({label(d, lang)})" for d in k.dimensions)
-    out.print(f"{said['dimensions']}: {dims or '–'}\n", highlight=False)
+    out.print(f"{said['dimensions']}: {dims or '–'}", highlight=False)
+    # where `koers drill` finds them: the KPI's own, its parts', and the other tables it reads
+    where = [f"{said['parts']} ({', '.join(k.parts)})"] if k.parts else [f"koers drill {k.id}"]
+    where += [f"{said['also']} koers drill {k.id} --table {t}" for t in k.record_tables]
+    out.print(f"{said['records']}: {'; '.join(where)}\n", highlight=False)
 
 
 KPI_CARD = {
     "en": {"kind": "Kind", "better": "better", "definition": "Definition", "dimensions": "Split and filter by",
            "name": "Name", "unit": "Unit", "title": "Koers KPI catalogue",
-           "hint": "koers kpis ID shows a KPI's definition, notes and dimensions"},
+           "hint": "koers kpis ID shows a KPI's definition, notes and dimensions",
+           "records": "Records behind a figure", "parts": "its parts'", "also": "also"},
     "nl": {"kind": "Soort", "better": "beter", "definition": "Definitie", "dimensions": "Splitsen en filteren op",
            "name": "Naam", "unit": "Eenheid", "title": "Koers KPI-catalogus",
-           "hint": "koers kpis ID toont de definitie, opmerkingen en dimensies van een KPI"},
+           "hint": "koers kpis ID toont de definitie, opmerkingen en dimensies van een KPI",
+           "records": "Records achter een cijfer", "parts": "die van de onderdelen", "also": "ook"},
 }
 
 

@@ -38,6 +38,10 @@ def catalog_markdown() -> str:
                 f"- unit: {k.unit.value}; better: {k.direction.value}",
                 f"- dimensions: {', '.join(f'`{d}`' for d in k.dimensions)}",
                 f"- needs: {', '.join(k.needs)}",
+                *([f"- built from: {', '.join(f'`{p}`' for p in k.parts)}"] if k.parts else []),
+                *([f"- other records behind a figure: "
+                   f"{', '.join(f'`{t}` (`koers drill {k.id} --table {t}`)' for t in k.record_tables)}"]
+                  if k.records else []),
                 "",
                 sentence(k.definition_in("en")),
                 "",

@@ -58,6 +58,8 @@ class KpiPublic(BaseModel):
     notes: list[str]
     notes_nl: list[str] = Field(description="the notes in Dutch, one for each of `notes`")
     parts: list[str] = Field(description="for a composite KPI, the catalogue KPIs it is built from")
+    record_tables: list[str] = Field(description="other tables whose rows are behind its figures: /api/v1/drill "
+                                                 "gives them with `table`")
 
 
 class ValuesPublic(BaseModel):
@@ -113,7 +115,7 @@ def public(kpi: Kpi, lang: str) -> KpiPublic:
                      type=kpi.type.value, unit=kpi.unit.value, direction=kpi.direction.value,
                      dimensions=list(kpi.dimensions), definition=kpi.definition,
                      definition_nl=kpi.definition_in("nl"), notes=list(kpi.notes), notes_nl=list(kpi.notes_in("nl")),
-                     parts=list(kpi.parts))
+                     parts=list(kpi.parts), record_tables=list(kpi.record_tables))
 
 
 @router.get("/kpis", response_model=list[KpiPublic], summary="The KPI catalogue")
