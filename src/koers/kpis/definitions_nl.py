@@ -151,6 +151,10 @@ _PIPELINE_RATE_NL = ("Een bedrag in een andere valuta wordt omgerekend tegen de 
 NOTES_NL: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("won_deals", "won_value", "win_rate", "average_deal_size", "sales_cycle_length",
                      "follow_ups_per_win", "new_pipeline_value", "sales_velocity"), (STAGE_NOW_NL,)),
+    "activities_per_rep_week": ("Uitgesplitst naar of gefilterd op één verkoper is het de activities(P) / w van "
+                                "die verkoper, ook voor een verkoper die in P niet in dienst is geweest maar er "
+                                "wel activiteiten in heeft: een filter geeft wat de uitsplitsing voor die verkoper "
+                                "toont.",),
     "overdue_activities": ("Voor een periode die op het peilmoment T nog niet voorbij is, is de stand op end(P) de "
                            "stand op T: activiteiten die vóór T vervallen en vóór T niet afgerond zijn.",),
     "rep_ramp_time": ("Een verkoper met een afgeronde outreachactiviteit vóór hired_on heeft een negatieve "

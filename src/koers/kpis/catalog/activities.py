@@ -101,6 +101,8 @@ KPIS = [
         "by team: the team's activities / (its reps employed during P × w); by type: that type's activities / "
         "(all reps employed during P × w)", "composite", ["activities", "reps"], combine=_per_rep_week, parts=["activities"],
         records=[("reps", records.reps)],
+        notes=("Split by or filtered to one rep, it is the rep's activities(P) / w, also for a rep not employed "
+               "during P who has activities in it: a filter gives what the split shows for that rep.",),
         zero_when_empty_by=["owner"]),  # a rep without activities: 0 / w
     kpi("activity_points", "Activiteitspunten", "Activity points", F, "action", "points", "higher", ACTIVITY_DIMS,
         "Σ points of the activities done in P (a type without points scores 0)", "sum", ["activities"], _points,
