@@ -478,6 +478,8 @@ def test_the_drill_page_shows_the_other_records_behind_a_figure(client, demo_pat
     assert re.findall(r'data-records="([a-z_]+)"', own) == ["targets"]
     targets = client.get("/kpi/target_attainment/drill", params={**asked, "records": "targets"}).text
     assert 'data-total="1"' in targets and "Prorated" in targets  # the company's yearly target of won value
+    forecasts = client.get("/kpi/forecast_accuracy/drill", params={**params, "records": "forecasts", "export": "csv"})
+    assert forecasts.text.splitlines()[0].startswith("Rep,Rep id,")  # the rep by name, then the id once
     wrong = client.get("/kpi/won_value/drill", params={**params, "records": "costs"})
     assert wrong.status_code == 400 and "won_value has no other records in" in wrong.text
 

@@ -212,7 +212,7 @@ def record_columns(found, lang: str) -> list[Column]:
             lead.append(Column(c, column_label(c, lang)))
         elif c in REP_COLUMNS:
             # the rep's name, then the id under a heading of its own, so an exported sheet has no two alike
-            who = label("owner", lang) if c in ("owner", "owner_id") else column_label(c, lang)
+            who = label("owner", lang) if c in ("owner", "owner_id", "rep_id") else column_label(c, lang)
             rest.append(Column(f"{c}_name", who))
             rest.append(Column(c, f"{who}-id" if lang == "nl" else f"{who} id"))
         else:
