@@ -494,6 +494,16 @@ def test_the_api_gives_the_other_records_behind_a_figure(client, demo_path):
                                                     "match": f"team={row['team']}"}).json()
         assert found["table"] == "targets" and found["tables"] == ["targets"]
         assert sum(r["prorated"] for r in found["rows"]) == pytest.approx(row["denominator"] or 0)
+    for by in ("owner", "team", None):  # every target of the demo's month: its rows give it
+        for row in api_rows(client, kpi="target_attainment", period=period, as_of=AS_OF, **({"by": by} if by else {})):
+            match = [f"target_kpi={row['target_kpi']}"] + ([f"{by}={row[by]}"] if by else [])
+            rows = client.get("/api/v1/drill", params={**asked, "kpi": "target_attainment", "table": "targets",
+                                                       "match": match}).json()["rows"]
+            if CATALOG_BY_ID[row["target_kpi"]].additive:
+                target = sum(r["prorated"] for r in rows)
+            else:
+                target = sum(r["value"] * r["days_overlapping"] for r in rows) / sum(r["days_overlapping"] for r in rows)
+            assert target == pytest.approx(row["denominator"]), (by, row)
     plain = client.get("/api/v1/drill", params={**asked, "kpi": "forecast_accuracy"}).json()
     assert plain["components"] == ["won_value"] and plain["tables"] == ["forecasts"]
     (fa,) = api_rows(client, kpi="forecast_accuracy", period=period, as_of=AS_OF)
