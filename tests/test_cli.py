@@ -216,11 +216,11 @@ def test_changing_the_zone_or_currency_of_a_workspace_with_data_says_what_it_doe
     moved = runner.invoke(app, ["settings", "time_zone=Europe/Amsterdam", "currency=USD", "--workspace", path])
     assert moved.exit_code == 0
     said = " ".join(moved.output.split())
-    assert ("timestamps imported without an offset were read as America/New_York time and stay those instants; "
-            "periods and dates now follow Europe/Amsterdam") in said
+    assert ("timestamps imported without an offset keep the instants they were read as, in the time zone set at "
+            "their import; periods and dates now follow Europe/Amsterdam") in said
     assert "amounts without a currency now count as USD" in said
     same = runner.invoke(app, ["settings", "time_zone=Europe/Amsterdam", "--workspace", path])
-    assert "were read as" not in same.output and "now count as" not in same.output  # not changed
+    assert "keep the instants" not in same.output and "now count as" not in same.output  # not changed
 
 
 def test_settings_are_stored_and_checked(tmp_path):
@@ -810,7 +810,7 @@ def test_compare_with_the_target_sets_each_figure_beside_its_target_attainment_d
     for r in asked:
         target = targets.get((r["kpi"], r["period"], r.get(by)))
         if target is None or r["kpi"] == "target_attainment":
-            assert (r["compared_period"], r["compared_value"], r["change"]) == ("", "", "")
+            assert (r["compared_period"], r["compared_value"], r["change"]) == (r["period"], "", "")
             continue
         compared += 1
         assert (r["compared_period"], float(r["compared_value"])) == (r["period"], float(target))
@@ -827,7 +827,7 @@ def test_compare_with_the_target_of_a_split_targets_are_not_set_by_says_so(ws):
     assert wrong.exit_code == 2
     assert "targets are set for a rep, a team or the company" in wrong.output and "not region" in wrong.output
     shown = kpi(ws, "won_value", "--period", "2025-03", "--by", "owner", "--compare", "target", "--lang", "nl")
-    assert shown.exit_code == 0 and "Target" in shown.output and "Verandering" in shown.output
+    assert shown.exit_code == 0 and "Doel" in shown.output and "Verandering" in shown.output
 
 
 def test_kpis_shows_what_a_kpi_means_and_lists_every_id_whole():
@@ -923,3 +923,20 @@ def test_kpi_as_a_workbook_holds_the_csv_rows_as_numbers_with_names_and_definiti
     assert table.exit_code == 2 and "a table is for the terminal" in table.output
     as_csv = kpi(ws, "won_value", "--period", "2025-Q1", "--format", "csv", "-o", str(tmp_path / "k.csv"))
     assert as_csv.exit_code == 0 and (tmp_path / "k.csv").read_text().startswith("kpi,period,value")
+
+
+def test_compare_with_the_target_passes_on_warnings_of_the_targets_only():
+    import pandas as pd
+
+    from koers.kpis.compare import beside_targets
+    from koers.kpis.compute import Result
+
+    asked = Result(pd.DataFrame({"kpi": ["won_value"], "period": ["2025-03-01"], "value": [5.0],
+                                 "numerator": [None], "denominator": [None]}), [])
+    targets = Result(pd.DataFrame({"period": ["2025-03-01"], "target_kpi": ["won_value"], "value": [0.5],
+                                   "numerator": [5.0], "denominator": [10.0]}),
+                     ["target_attainment: the actual of nps needs the table nps, which is absent or empty; its "
+                      "attainment is empty", "target_attainment: needs the table targets, which is absent or empty"])
+    shown = beside_targets(asked, targets, [])
+    assert shown.warnings == ["target_attainment: needs the table targets, which is absent or empty"]
+    assert shown.rows.iloc[0]["compared_value"] == 10.0 and shown.rows.iloc[0]["change"] == pytest.approx(-0.5)

@@ -163,7 +163,8 @@ def test_coverage_divides_by_the_target_rows_of_the_next_period(ws):
             assert sum(float(r["prorated"]) for r in rows) == pytest.approx(float(row["denominator"] or 0))
     (company,) = figures(ws, "pipeline_coverage", "--period", "2025-03")
     (year,) = other_records(ws, "pipeline_coverage", "2025-03")  # April's share of the year's target
-    assert (year["period"], year["days_overlapping"], year["days_in_period"]) == ("2025", "30", "365")
+    assert (year["period"], year["counted_over"], year["days_overlapping"], year["days_in_period"]) == \
+        ("2025", "2025-04", "30", "365")
     assert float(company["denominator"]) == pytest.approx(365000 * 30 / 365)
 
 
@@ -178,6 +179,17 @@ def test_forecast_accuracy_is_its_forecast_records_against_their_won_value(ws, p
     assert all(r["period"] == period and r["submitted_on"] <= row["period"] for r in rows)
     assert sum(float(r["amount"]) - float(r["won_value"]) for r in rows) == pytest.approx(float(row["numerator"]))
     assert sum(float(r["won_value"]) for r in rows) == pytest.approx(float(row["denominator"]))
+
+
+def test_a_rep_s_target_row_shows_its_team_as_written_and_the_team_it_counts_for(ws):
+    (r1,) = other_records(ws, "target_attainment", "2025-03", "target_kpi=won_value", "owner=R1")
+    assert (r1["team"], r1["rep_team"]) == ("South", "North")  # targets.csv says South; R1 is in North
+    for team, found in (("North", 1), ("South", 0)):  # filtered by team, R1's row counts under North only
+        asked = ["drill", "target_attainment", "--period", "2025-03", "--table", "targets", "--match",
+                 "target_kpi=won_value", "--match", "owner=R1", "--where", f"team={team}", "--format", "csv"]
+        assert len(records(run(ws, *asked).output)) == found
+        by_team = figures(ws, "target_attainment", "--period", "2025-03", "--by", "owner", "--where", f"team={team}")
+        assert len([r for r in by_team if r["owner"] == "R1" and r["target_kpi"] == "won_value"]) == found
 
 
 def test_r1s_forecast_for_march_is_the_one_submitted_by_march_first(ws):
@@ -207,6 +219,11 @@ def test_other_records_of_a_kpi_without_them_or_of_an_unknown_table_exit_2(ws):
     assert shown.exit_code == 2 and "tables it shows: costs" in shown.output
     shown = run(ws, "drill", "target_attainment", "--period", "2025-03", "--table", "targets")
     assert shown.exit_code == 2 and "through its target_kpi" in shown.output
+    shown = run(ws, "drill", "target_attainment", "--period", "2025-03", "--table", "targets", "--match",
+                "target_kpi=foo")
+    assert shown.exit_code == 2 and "unknown KPI foo; valid KPIs:" in shown.output
+    shown = run(ws, "drill", "cac", "--period", "2025-03", "--table", "costs", "--match", "target_kpi=leads")
+    assert shown.exit_code == 2 and "target_kpi is not a dimension of cac" in shown.output.replace("'", "")
 
 
 def test_the_table_of_other_records_shows_their_figure_and_what_each_adds(ws):

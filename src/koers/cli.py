@@ -502,7 +502,7 @@ def _names(con, columns) -> dict[str, dict[str, str]]:
 
 
 AGAINST_HEADINGS = {"previous": {"nl": "Vorige", "en": "Previous"}, "year": {"nl": "Jaar eerder", "en": "Year before"},
-                    "target": {"nl": "Target", "en": "Target"}}
+                    "target": {"nl": "Doel", "en": "Target"}}
 
 
 def _print_table(rows, lang: str, currency: str, period_labels: dict, names: dict[str, dict[str, str]],
@@ -591,14 +591,15 @@ def _reread_notes(ws, before, values: dict) -> list[str]:
     notes = []
     zone = values.get("time_zone")
     if zone and zone != before.time_zone:
-        notes.append(f"timestamps imported without an offset were read as {before.time_zone} time and stay "
-                     f"those instants; periods and dates now follow {zone}. Import the source files again to "
-                     f"read them as {zone} time (an export's timestamps carry their offset and stay as they are).")
+        notes.append(f"timestamps imported without an offset keep the instants they were read as, in the time "
+                     f"zone set at their import; periods and dates now follow {zone}. Import the source files "
+                     f"again to read them as {zone} time (an export's timestamps carry their offset and stay as "
+                     f"they are).")
     currency = values.get("currency")
     if currency and currency != before.currency:
         notes.append(f"amounts without a currency now count as {currency}, and exchange_rates are read as units "
                      f"of {currency}: import the data again with rates against {currency} (an amount in a "
-                     f"currency without a rate on its day, {before.currency} among them, counts 0 until then).")
+                     f"currency without a rate on its day counts 0 until then).")
     return notes
 
 

@@ -100,7 +100,8 @@ def beside_targets(result: Result, targets: Result | None, by) -> Result:
     found: dict[tuple, object] = {}
     warnings = list(result.warnings)
     if targets is not None and "target_kpi" in targets.rows.columns:
-        warnings += [w for w in targets.warnings if w not in warnings]
+        # of the targets alone: an actual target_attainment could not compute is not one asked for here
+        warnings += [w for w in targets.warnings if w not in warnings and ": the actual of " not in w]
         for rec in targets.rows.to_dict("records"):
             found[(rec["target_kpi"], rec["period"], *(rec[d] for d in by))] = rec["denominator"]
     rows = result.rows
@@ -109,7 +110,7 @@ def beside_targets(result: Result, targets: Result | None, by) -> Result:
         kpi = CATALOG_BY_ID[rec["kpi"]]
         target = found.get((rec["kpi"], rec["period"], *(rec[d] for d in by)))
         change, unit = output.change_of(kpi, rec["value"], target)
-        for c, v in zip(COLUMNS, (rec["period"] if target is not None else None, target, None, None, change, unit)):
+        for c, v in zip(COLUMNS, (rec["period"], target, None, None, change, unit)):
             added[c].append(None if output.plain(v) == "" else v)
     out = rows.copy()
     for c in COLUMNS:

@@ -112,8 +112,13 @@ def _other_records(con, settings, kpi_id: str, table: str, period: Period, match
     """The rows of `table` behind one figure of kpi_id, as its records declare them."""
     from koers.kpis.compute import Engine
 
-    split = [d for d in match if d not in ("period", "target_kpi")]
+    # target_kpi names the target a target_attainment figure is of; of any other KPI it is no dimension
+    split = [d for d in match if d != "period" and not (d == "target_kpi" and kpi_id == "target_attainment")]
     (kpi,) = check_query([kpi_id], split, where)
+    if "target_kpi" in split or "target_kpi" in where:
+        raise QueryError(f"target_kpi is not a dimension of {kpi_id}; valid dimensions: {', '.join(kpi.dimensions)}")
+    if match.get("target_kpi"):
+        check_query([match["target_kpi"]], [], {})  # an unknown KPI, with the valid ones
     check_values(match)
     functions = dict(kpi.records)
     if table not in functions:

@@ -72,7 +72,8 @@ def forecasts(engine, match, where) -> pd.DataFrame:
 
 def targets_of(kpi_id: str | None, shift: int = 0):
     """The target rows behind a target of `kpi_id` (None: the figure's
-    target_kpi) over P, or over the period `shift` periods after P."""
+    target_kpi) over P, or over the period `shift` periods after P, which
+    `counted_over` names; `days_overlapping` are the row's days in it."""
 
     def targets(engine, match, where) -> pd.DataFrame:
         from koers.kpis.catalog import CATALOG_BY_ID
@@ -92,12 +93,15 @@ def targets_of(kpi_id: str | None, shift: int = 0):
         for r in _target_rows(ctx, target):
             overlap = (min(r["_end"], p.end) - max(r["_start"], p.start)).days
             if r["scope"] == scope and overlap > 0:
-                rows.append({"period": r["period"], "kpi": r["kpi"], "rep_id": r["rep_id"], "team": r["team"],
-                             "value": r["value"], "days_in_period": (r["_end"] - r["_start"]).days,
-                             "days_overlapping": overlap})
-        df = pd.DataFrame(rows, columns=["period", "kpi", "rep_id", "team", "value", "days_in_period",
-                                         "days_overlapping"])
-        df = _keep(df, _split(dims, {}, ("owner", "team")), {"owner": "rep_id"})
+                # a rep's row counts for the rep's team of today (its own team column is ignored)
+                rows.append({"period": r["period"], "kpi": r["kpi"], "rep_id": r["rep_id"],
+                             "team": r["_team_as_written"], "rep_team": r["team"] if r["rep_id"] else None,
+                             "value": r["value"], "counted_over": p.label,
+                             "days_in_period": (r["_end"] - r["_start"]).days, "days_overlapping": overlap})
+        df = pd.DataFrame(rows, columns=["period", "kpi", "rep_id", "team", "rep_team", "value", "counted_over",
+                                         "days_in_period", "days_overlapping"])
+        df = _keep(df, _split(dims, {}, ("owner", "team")), {"owner": "rep_id", "team": "rep_team" if scope ==
+                                                              "owner" else "team"})
         if CATALOG_BY_ID[target].additive:  # prorated by its days inside the period: these add up to the target
             df["prorated"] = df["value"] * df["days_overlapping"] / df["days_in_period"]
         return df.sort_values(["period", "rep_id", "team"], na_position="first", kind="stable")

@@ -217,6 +217,7 @@ RECORD_COLUMNS: dict[str, tuple[str, str]] = {
     "month": ("Maand", "Month"), "category": ("Soort", "Category"), "submitted_on": ("Ingediend op", "Submitted on"),
     "won_value": ("Gewonnen waarde", "Won value"), "days_in_period": ("Dagen in periode", "Days in period"),
     "days_overlapping": ("Dagen overlap", "Days overlapping"), "prorated": ("Naar rato", "Prorated"),
+    "rep_team": ("Team van de verkoper", "Rep's team"), "counted_over": ("Geteld over", "Counted over"),
 }
 
 

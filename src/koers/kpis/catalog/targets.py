@@ -35,6 +35,7 @@ def _target_rows(ctx, kpi_id: str | None = None) -> list[dict]:
                 bounds[row["period"]] = (p.start, p.end)
             row["_start"], row["_end"] = bounds[row["period"]]
             row["scope"] = "owner" if row["rep_id"] is not None else "team" if row["team"] is not None else "company"
+            row["_team_as_written"] = row["team"]  # what the drill-down shows of the row
             if row["scope"] == "owner":
                 row["team"] = ctx.rep_teams.get(row["rep_id"])  # a rep target belongs to the rep's team of today
         ctx._target_rows = cache = t

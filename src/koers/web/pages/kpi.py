@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
+import pandas as pd
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException
@@ -116,8 +117,16 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
 
     if split:
         split_frame = ask.rows([kpi.id], [view.period], [split], where)
-        split_rows, split_links = records(split_frame, [split])
         split_targets = targets_beside(ask, kpi, [view.period], [split], where)
+        # a rep or team with a target and no records still shows, with the value the KPI gives it (0 for a
+        # sum), as target_attainment lists it: the ones furthest behind are the ones to see
+        shown = set(zip(split_frame["period"], split_frame[split]))
+        behind = [{"period": p, split: g, "value": kpi.empty_value([split]), "numerator": None, "denominator": None}
+                  for p, g in split_targets if (p, g) not in shown]
+        if behind:
+            split_frame = pd.concat([split_frame.astype(object), pd.DataFrame(behind, dtype=object)],
+                                    ignore_index=True)
+        split_rows, split_links = records(split_frame, [split])
         for r in split_rows if split_targets else []:  # each rep's or team's own target and attainment
             r["target"] = split_targets.get((r["period"], r[split]))
             r["attainment"] = divide(r["value"], r["target"]) if not is_null(r["value"]) else None
