@@ -120,7 +120,7 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
         split_targets = targets_beside(ask, kpi, [view.period], [split], where)
         # a rep or team with a target and no records still shows, with the value the KPI gives it (0 for a
         # sum), as target_attainment lists it: the ones furthest behind are the ones to see
-        shown = set(zip(split_frame["period"], split_frame[split]))
+        shown = set(zip(split_frame["period"], split_frame[split])) if split_targets else set()
         behind = [{"period": p, split: g, "value": kpi.empty_value([split]), "numerator": None, "denominator": None}
                   for p, g in split_targets if (p, g) not in shown]
         if behind:
