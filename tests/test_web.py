@@ -298,6 +298,12 @@ def test_a_kpi_page_sets_its_figures_beside_their_targets(client, demo_path):
     shown = {(round(float(r["Value"]), 2), round(float(r["Target"]), 2), round(float(r["Attainment"]), 9))
              for r in split if r["Target"]}
     assert shown and shown == targets  # every rep with a target, also one without a won deal (at 0)
+    # each target links to the target rows that make it
+    page = client.get("/kpi/won_value", params={k: v for k, v in asked.items() if k != "export"} | {"split": "owner"})
+    links = re.findall(r'href="(/kpi/target_attainment/drill\?[^"]*m_owner=[^"]*records=targets[^"]*)"', page.text)
+    assert len(links) == len(targets)
+    rows = client.get(links[0].replace("&amp;", "&") + "&export=csv").text
+    assert "Prorated" in rows.splitlines()[0] and len(rows.splitlines()) > 1
     trend = list(csv.DictReader(io.StringIO(client.get("/kpi/won_value", params={**asked, "table": "trend"}).text)))
     company = api_rows(client, kpi="won_value", period=period, compare="target", as_of=AS_OF)[0]
     assert float(trend[-1]["Target"]) == pytest.approx(company["compared_value"])

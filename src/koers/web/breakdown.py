@@ -47,13 +47,15 @@ def shared_filters(ask: Asker, kpi_ids) -> tuple[dict[str, str], list[str]]:
     return kept, [d for d in ask.view.where if d not in kept]
 
 
-def drill_link(ask: Asker, kpi_id: str, match: dict, where: dict[str, str], period: str | None = None) -> str:
+def drill_link(ask: Asker, kpi_id: str, match: dict, where: dict[str, str], period: str | None = None,
+               records: str | None = None) -> str:
     """The drill-down of one figure: its period (P unless given), its split's
-    values, and the page's filters the figure was asked with."""
+    values, and the page's filters the figure was asked with; `records`:
+    another table's rows behind it (a target's rows)."""
     extra = {f"{MATCH_PREFIX}{d}": ("" if is_null(v) else str(v)) for d, v in match.items()}
     dropped = {d: None for d in ask.view.where if d not in where}
     return ask.view.url(f"/kpi/{kpi_id}/drill", period=period or ask.view.period.label, grain=None, **dropped,
-                        **extra)
+                        **extra, **({"records": records} if records else {}))
 
 
 def order_values(values: list, dim: str, choices: Choices) -> list:

@@ -96,8 +96,10 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
         trend_columns.insert(2, Column("year", word("previous_year", lang), "kpi", kpi.id))
     targets = targets_beside(ask, kpi, trend_periods, [], where)
     if targets:  # the KPI's own target, beside its value, as the cards pace against it
-        for r in trend_rows:
+        for r, links in zip(trend_rows, trend_links):
             r["target"] = targets.get((r["period"],))
+            if r["target"] is not None:  # to the target rows that make it
+                links["target"] = target_rows_link(ask, kpi, {}, where, r["period_label"])
         trend_columns.insert(trend_columns.index(next(c for c in trend_columns if c.key == "value")) + 1,
                              Column("target", word("target", lang), "kpi", kpi.id))
     tables = [make_table(ask, "trend", word("trend", lang), trend_columns, trend_rows, trend_links)]
@@ -127,9 +129,11 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
             split_frame = pd.concat([split_frame.astype(object), pd.DataFrame(behind, dtype=object)],
                                     ignore_index=True)
         split_rows, split_links = records(split_frame, [split])
-        for r in split_rows if split_targets else []:  # each rep's or team's own target and attainment
+        for r, links in zip(split_rows, split_links) if split_targets else []:  # each one's target and attainment
             r["target"] = split_targets.get((r["period"], r[split]))
             r["attainment"] = divide(r["value"], r["target"]) if not is_null(r["value"]) else None
+            if r["target"] is not None:
+                links["target"] = target_rows_link(ask, kpi, {split: r[split]}, where, r["period_label"])
         # largest first, as the chart beside it
         order = sorted(range(len(split_rows)), key=lambda i: -(split_rows[i]["value"]
                                                                if not is_null(split_rows[i]["value"]) else float("-inf")))
@@ -161,6 +165,11 @@ def targets_beside(ask, kpi, periods, by: list[str], where) -> dict[tuple, float
         return {}
     rows = targets_of(ask.rows(["target_attainment"], periods, by, where), kpi.id)
     return {(r["period"], *(r[d] for d in by)): r["denominator"] for r in rows.to_dict("records")}
+
+
+def target_rows_link(ask, kpi, match: dict, where, period: str) -> str:
+    """The drill-down of a target shown beside the KPI: its target rows."""
+    return drill_link(ask, "target_attainment", {"target_kpi": kpi.id, **match}, where, period, records="targets")
 
 
 def year_earlier(ask, kpi_id: str, periods, where) -> dict:
