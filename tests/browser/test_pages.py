@@ -14,7 +14,10 @@ pytestmark = pytest.mark.browser
 
 PAGES = {"overview": "/", "pipeline": "/pipeline", "activities": "/activities", "performance": "/performance",
          "stages": "/stages", "leaderboard": "/leaderboard", "catalogue": "/kpis", "kpi-win-rate":
-         "/kpi/win_rate?split=owner", "drill-won-value": "/kpi/won_value/drill", "settings": "/settings"}
+         "/kpi/win_rate?split=owner", "drill-won-value": "/kpi/won_value/drill", "settings": "/settings",
+         # a split with each rep's target and attainment beside the value, and the target rows behind one
+         "kpi-won-value-targets": "/kpi/won_value?split=owner",
+         "drill-targets": "/kpi/target_attainment/drill?m_target_kpi=won_value&records=targets"}
 
 
 @pytest.mark.parametrize("name", list(PAGES))
