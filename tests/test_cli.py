@@ -940,3 +940,16 @@ def test_compare_with_the_target_passes_on_warnings_of_the_targets_only():
     shown = beside_targets(asked, targets, [])
     assert shown.warnings == ["target_attainment: needs the table targets, which is absent or empty"]
     assert shown.rows.iloc[0]["compared_value"] == 10.0 and shown.rows.iloc[0]["change"] == pytest.approx(-0.5)
+
+
+def test_compare_with_the_target_in_a_workspace_without_targets_says_the_table_is_missing(tmp_path):
+    folder = tmp_path / "data"
+    shutil.copytree(GOLDEN, folder)
+    (folder / "targets.csv").unlink()
+    path = str(tmp_path / "ws.duckdb")
+    assert runner.invoke(app, ["import", str(folder), "--workspace", path]).exit_code == 0
+    shown = runner.invoke(app, ["kpi", "won_value", "--period", "2025-03", "--compare", "target", "--format", "csv",
+                                "--workspace", path, "--as-of", "2026-01-01T00:00:00+01:00"])
+    assert shown.exit_code == 0
+    assert "target_attainment: needs the table targets, which is absent or empty" in shown.output
+    assert rows(shown.stdout)[0]["compared_value"] == ""

@@ -30,6 +30,7 @@ from datetime import datetime
 import pandas as pd
 
 from koers.engines import close, connect
+from koers.kpis.compare import targets
 from koers.kpis.compute import Engine, Result, check_query, tidy
 from koers.kpis.context import release_views
 from koers.kpis.dimension_values import unheld_warnings
@@ -147,6 +148,22 @@ class ResultCache:
         as_of = as_of or now_utc()
         key = ("drill", kpi_id, period, tuple(sorted((match or {}).items())),
                tuple(sorted((where or {}).items())), as_of, limit, offset, table)
+        found = self._answer(key, as_of, lambda con, settings, shared: drill(
+            con, settings, kpi_id, period, match, where, as_of, limit, offset, shared=shared, table=table))
+        return Drill(found.kpi, found.table, found.rows.copy(), found.total, list(found.components),
+                     list(found.tables))
+
+    def targets(self, kpi_ids, periods: list[Period], by=(), where=None, as_of: datetime | None = None) -> Result:
+        """compare.targets(): the targets alone, none of their actuals."""
+        as_of = as_of or now_utc()
+        key = ("targets", tuple(kpi_ids), tuple(periods), tuple(by), tuple(sorted((where or {}).items())), as_of)
+        found = self._answer(key, as_of, lambda con, settings, shared: targets(
+            con, settings, list(kpi_ids), periods, list(by), dict(where or {}), as_of, shared=shared))
+        return Result(found.rows.copy(), list(found.warnings))
+
+    def _answer(self, key: tuple, as_of: datetime, make):
+        """The answer kept under `key`, or `make(con, settings, shared)`'s,
+        run in the open session and kept."""
         with self.lock:
             self.state()
             must_run = key not in self._entries
@@ -161,13 +178,10 @@ class ResultCache:
                 settings = self.settings()  # before opening: it may find a new state and let go
                 session = self._open(as_of)
                 try:
-                    self._put(key, drill(session.con, settings, kpi_id, period, match, where, as_of, limit, offset,
-                                         shared=session.shared, table=table))
+                    self._put(key, make(session.con, settings, session.shared))
                 finally:
                     self._idle_later()
-            found = self._get(key)
-        return Drill(found.kpi, found.table, found.rows.copy(), found.total, list(found.components),
-                     list(found.tables))
+            return self._get(key)
 
     def unheld(self, where: dict[str, str], what: str = "where") -> list[str]:
         """dimension_values.unheld_warnings, kept per workspace state: a

@@ -21,7 +21,7 @@ import pandas as pd
 
 from koers import output
 from koers.kpis.catalog import CATALOG_BY_ID
-from koers.kpis.compute import QueryError, Result, compute
+from koers.kpis.compute import Engine, QueryError, Result, compute, needs_warning
 from koers.periods import Period
 
 AGAINST = ("previous", "year", "target")
@@ -40,9 +40,8 @@ def compared(con, settings, result: Result, kpi_ids, periods: list[Period], by, 
     """`result` (compute()'s for `periods`) with the COLUMNS added to each row."""
     if against == "target":
         check_target_scope(by, where)
-        targets = compute(con, settings, ["target_attainment"], periods, by, where, as_of) if len(result.rows) \
-            else None
-        return beside_targets(result, targets, by)
+        found = targets(con, settings, kpi_ids, periods, by, where, as_of) if len(result.rows) else None
+        return beside_targets(result, found, by)
     others = compared_periods(periods, against)
     earlier = compute(con, settings, kpi_ids, others, by, where, as_of) if others and len(result.rows) else None
     return beside(result, earlier, periods, by, where, against)
@@ -91,6 +90,25 @@ def check_target_scope(by, where) -> None:
     if other:
         raise QueryError(f"targets are set for a rep, a team or the company: compare with them split or filtered "
                          f"by owner or team only, not {', '.join(dict.fromkeys(other))}")
+
+
+def targets(con, settings, kpi_ids, periods: list[Period], by, where, as_of, shared: dict | None = None) -> Result:
+    """The targets of `kpi_ids` over `periods` for the scope of `by` and
+    `where`, as target_attainment's rows without their actuals: a comparison
+    with the target reads no records. `shared`: as drill()'s."""
+    from koers.kpis.catalog.targets import target_rows
+
+    engine = Engine(con, settings, periods, as_of, shared=shared)
+    try:
+        missing = engine.missing_tables(CATALOG_BY_ID["target_attainment"])
+        rows = target_rows(engine, kpi_ids, by, dict(where or {})) if not missing else None
+    finally:
+        if shared is None:
+            engine.release()
+    if missing:
+        return Result(pd.DataFrame(columns=["period", "target_kpi", *by, "value", "numerator", "denominator"]),
+                      [needs_warning(CATALOG_BY_ID["target_attainment"], missing)])
+    return Result(rows, [])
 
 
 def beside_targets(result: Result, targets: Result | None, by) -> Result:

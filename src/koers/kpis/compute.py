@@ -57,6 +57,11 @@ def check_values(filters: dict[str, str]) -> None:
             raise QueryError(f"the value of {dim} holds a NUL character")
 
 
+def needs_warning(kpi: Kpi, missing: list[str]) -> str:
+    """The warning of a KPI whose tables are absent or empty (cli.md)."""
+    return f"{kpi.id}: {_needs(missing)}; its values are empty"
+
+
 def _needs(missing: list[str]) -> str:
     if len(missing) == 1:
         return f"needs the table {missing[0]}, which is absent or empty"
@@ -206,7 +211,7 @@ class Engine:
         for k in kpis:
             missing = self.missing_tables(k)
             if missing:
-                self.warnings.append(f"{k.id}: {_needs(missing)}; its values are empty")
+                self.warnings.append(needs_warning(k, missing))
                 keys = [*k.split, *by]
                 df = pd.DataFrame({"period": [p.start for p in self.periods]}) if not keys else pd.DataFrame(
                     columns=["period", *keys])

@@ -87,6 +87,20 @@ def target_frame(engine, ctx, kpi_id: str, by, where, shift: int = 0) -> pd.Data
     return pd.DataFrame(out, columns=columns)
 
 
+def target_rows(engine, kpi_ids, by, where) -> pd.DataFrame:
+    """target_attainment's rows for the KPIs `kpi_ids` without their actuals
+    (what a comparison with the target needs): period, target_kpi, *by, and
+    the target as denominator."""
+    targeted = {r["kpi"] for r in _target_rows(engine.ctx)}
+    frames = [target_frame(engine, engine.ctx, k, by, where).assign(target_kpi=k) for k in dict.fromkeys(kpi_ids)
+              if k in targeted]
+    columns = ["period", "target_kpi", *by, "value", "numerator", "denominator"]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    rows = pd.concat([f.astype(object) for f in frames], ignore_index=True).rename(columns={"target": "denominator"})
+    return rows.assign(value=None, numerator=None)[columns]
+
+
 def _attainment(engine, ctx, by, where):
     from koers.kpis.catalog import CATALOG_BY_ID
     from koers.kpis.compute import divide

@@ -163,8 +163,7 @@ def values(
         check_target_scope(by_dims, filters)
     result = cockpit.cache.compute(ids, periods, by_dims, filters, moment)
     if compare == "target":
-        targets = cockpit.cache.compute(["target_attainment"], periods, by_dims, filters, moment)
-        result = beside_targets(result, targets, by_dims)
+        result = beside_targets(result, cockpit.cache.targets(ids, periods, by_dims, filters, moment), by_dims)
     elif compare:
         others = compared_periods(periods, compare)
         earlier = cockpit.cache.compute(ids, others, by_dims, filters, moment) if others else None

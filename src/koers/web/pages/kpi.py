@@ -163,7 +163,8 @@ def targets_beside(ask, kpi, periods, by: list[str], where) -> dict[tuple, float
     the split or a filter is not a scope targets are set for."""
     if kpi.id == "target_attainment" or any(d not in TARGET_SCOPES for d in [*by, *where]):
         return {}
-    rows = targets_of(ask.rows(["target_attainment"], periods, by, where), kpi.id)
+    # the targets alone: the actuals beside them are the page's own figures
+    rows = targets_of(ask.cache.targets([kpi.id], periods, by, where, ask.view.as_of).rows, kpi.id)
     return {(r["period"], *(r[d] for d in by)): r["denominator"] for r in rows.to_dict("records")}
 
 
