@@ -51,9 +51,13 @@ demo: install
 	@echo "Koers cockpit: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
 	$(BIN)/koers serve --workspace $(DEMO_WS) --host $(HOST) --port $(PORT)
 
+# Two workers (the machine's two cores): the tests that share a Spark session,
+# a PostgreSQL server or the browser each run on one of them (tests/conftest.py).
+TEST_WORKERS ?= 2
+
 test: system-packages install-test
 	$(BIN)/ruff check src tests
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 
 docs: install
 	$(BIN)/python -m koers.docs > docs/kpis.md

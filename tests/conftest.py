@@ -16,6 +16,11 @@ SHARED = Path(__file__).resolve().parents[2] / "shared"
 
 # The golden data is tiny: one shuffle partition keeps Spark's per-query cost down.
 os.environ.setdefault("KOERS_SPARK_SHUFFLE_PARTITIONS", "1")
+# pytest-xdist's workers are given COLUMNS=80 and LINES=24, which Rich would
+# take as the CLI's fixed width when koers.cli is imported: a test that asks
+# for a wider table (COLUMNS in its own environment) would get 80 columns.
+for _size in ("COLUMNS", "LINES"):
+    os.environ.pop(_size, None)
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark),
            pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -30,6 +35,20 @@ def pg_server():
 
         _pg = PgServer().start()
     return _pg
+
+
+# What a worker starts once and keeps for the session: `make test` runs the
+# tests on two workers (pytest-xdist, --dist loadgroup), and the tests of
+# one of these go to one worker, so it alone starts them.
+SHARED_BY_A_GROUP = ("spark", "postgres", "browser")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        group = next((g for g in SHARED_BY_A_GROUP if item.get_closest_marker(g)), None)
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 def pytest_sessionfinish(session, exitstatus):
