@@ -74,6 +74,8 @@ def kpi_workbook(rows: pd.DataFrame, lang: str, currency: str, period_labels: di
             columns.append((label(c, lang), _key(c), _parts_format_of(c)))
         elif c == "change":
             columns.append((label(c, lang), _key(c), lambda r: CHANGE_FORMATS.get(r.get("change_unit"), "0.0##")))
+        elif c == "pace":
+            columns.append((label(c, lang), _key(c), "0.0%"))
         else:
             columns.append((label(c, lang), _key(c), None))
             if c in names:  # reps and customers by name beside their id
@@ -84,7 +86,7 @@ def kpi_workbook(rows: pd.DataFrame, lang: str, currency: str, period_labels: di
     for record in rows.to_dict("records"):
         line = []
         for _, get, fmt in columns:
-            value = _cell_value(get(record))
+            value = cell_value(get(record))
             made = cell(figures, value)
             fmt = fmt(record) if callable(fmt) else fmt
             if fmt and isinstance(value, int | float | date):
@@ -113,7 +115,7 @@ def records_workbook(rows: pd.DataFrame, kpi_id: str, lang: str) -> bytes:
     for i in range(len(rows)):
         line = []
         for c in rows.columns:
-            value = _cell_value(local[c].iloc[i])
+            value = cell_value(local[c].iloc[i])
             if isinstance(value, pd.Timestamp):
                 value = value.to_pydatetime()
             made = cell(records, value)
@@ -156,7 +158,7 @@ def _key(column: str):
 
 def _parts_format_of(column: str):
     def of(record: dict) -> str | None:
-        value = _cell_value(record.get(column))
+        value = cell_value(record.get(column))
         return parts_format(value) if isinstance(value, int | float) else None
     return of
 
@@ -169,7 +171,7 @@ def _named(column: str, found: dict[str, str]):
     return lambda r: found.get(r.get(column))
 
 
-def _cell_value(v):
+def cell_value(v):
     """A cell as Excel holds it: numbers and dates as such, null empty."""
     if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and not math.isfinite(v)):
         return None

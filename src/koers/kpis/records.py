@@ -20,7 +20,7 @@ def _split(match: dict[str, str], where: dict[str, str], dims: tuple[str, ...]) 
     return {d: v for d, v in both.items() if d in dims}
 
 
-def _keep(df: pd.DataFrame, values: dict[str, str], columns: dict[str, str]) -> pd.DataFrame:
+def keep_where(df: pd.DataFrame, values: dict[str, str], columns: dict[str, str]) -> pd.DataFrame:
     """Rows whose column for each dimension holds its value; an empty value
     stands for null, as in --where."""
     for dim, value in values.items():
@@ -53,7 +53,7 @@ def reps(engine, match, where) -> pd.DataFrame:
         df = ctx.raw("reps").select(*columns).execute()
     else:
         df = EMPLOYED.population(ctx).select(*columns).execute()
-    return _keep(df, split, {"owner": "rep_id"}).sort_values("rep_id", kind="stable")
+    return keep_where(df, split, {"owner": "rep_id"}).sort_values("rep_id", kind="stable")
 
 
 def forecasts(engine, match, where) -> pd.DataFrame:
@@ -62,7 +62,7 @@ def forecasts(engine, match, where) -> pd.DataFrame:
     from koers.kpis.catalog import CATALOG_BY_ID
     from koers.kpis.catalog.revenue import chosen_forecasts
 
-    fc = _keep(chosen_forecasts(engine.ctx), _split(match, where, ("owner", "team")), {})
+    fc = keep_where(chosen_forecasts(engine.ctx), _split(match, where, ("owner", "team")), {})
     won = engine.part(CATALOG_BY_ID["won_value"], ("owner",), ())[["owner", "value"]]
     fc = fc.merge(won.rename(columns={"value": "won_value"}), on="owner", how="left")
     fc["won_value"] = fc["won_value"].astype("float64").fillna(0.0)
@@ -100,8 +100,8 @@ def targets_of(kpi_id: str | None, shift: int = 0):
                              "days_in_period": (r["_end"] - r["_start"]).days, "days_overlapping": overlap})
         df = pd.DataFrame(rows, columns=["period", "kpi", "rep_id", "team", "rep_team", "value", "counted_over",
                                          "days_in_period", "days_overlapping"])
-        df = _keep(df, _split(dims, {}, ("owner", "team")), {"owner": "rep_id", "team": "rep_team" if scope ==
-                                                              "owner" else "team"})
+        df = keep_where(df, _split(dims, {}, ("owner", "team")),
+                        {"owner": "rep_id", "team": "rep_team" if scope == "owner" else "team"})
         if CATALOG_BY_ID[target].additive:  # prorated by its days inside the period: these add up to the target
             df["prorated"] = df["value"] * df["days_overlapping"] / df["days_in_period"]
         return df.sort_values(["period", "rep_id", "team"], na_position="first", kind="stable")

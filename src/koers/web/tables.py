@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 from openpyxl import Workbook
@@ -15,7 +15,7 @@ from koers import output
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.web.figures import Asker, format_change, is_null
 from koers.web.i18n import word
-from koers.workbook import CHANGE_FORMATS, parts_format, value_format
+from koers.workbook import CHANGE_FORMATS, cell_value, parts_format, value_format
 from koers.workbook import cell as text_safe_cell
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -97,10 +97,7 @@ def to_xlsx(table: DataTable, currency: str) -> bytes:
     for r in table.rows:
         line = []
         for (_, key, c), fmt in zip(exported, formats):
-            v = r.get(key)
-            v = None if is_null(v) else (v.item() if hasattr(v, "item") else v)
-            if v is not None and not isinstance(v, int | float | str | date):
-                v = output.plain(v)  # a datetime or date stays one: Excel reads it as such
+            v = cell_value(r.get(key))  # a datetime or date stays one: Excel reads it as such
             cell = text_safe_cell(ws, v)
             if c is not None and c.kind == "change":
                 fmt = CHANGE_FORMATS[r.get(f"{key}_unit", "%")]

@@ -93,9 +93,8 @@ def _forecast_accuracy(engine, ctx, by, where):
     from koers.kpis.catalog import CATALOG_BY_ID
     from koers.kpis.compute import divide
 
-    fc = chosen_forecasts(ctx).rename(columns={"amount": "F"})[["period", "owner", "team", "F"]]
-    for dim, value in where.items():
-        fc = fc[fc[dim].fillna("") == value]
+    fc = records.keep_where(chosen_forecasts(ctx), where, {}).rename(columns={"amount": "F"})
+    fc = fc[["period", "owner", "team", "F"]]
     won = engine.part(CATALOG_BY_ID["won_value"], ("owner",), (), ctx)[["period", "owner", "value"]]
     fc = fc.merge(won.rename(columns={"value": "A"}), on=["period", "owner"], how="left")
     fc["A"] = fc["A"].fillna(0.0)

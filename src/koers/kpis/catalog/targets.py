@@ -87,6 +87,11 @@ def target_frame(engine, ctx, kpi_id: str, by, where, shift: int = 0) -> pd.Data
     return pd.DataFrame(out, columns=columns)
 
 
+def attainment_columns(by) -> list[str]:
+    """The columns of target_attainment's rows, split by `by`."""
+    return ["period", "target_kpi", *by, "value", "numerator", "denominator"]
+
+
 def target_rows(engine, kpi_ids, by, where) -> pd.DataFrame:
     """target_attainment's rows for the KPIs `kpi_ids` without their actuals
     (what a comparison with the target needs): period, target_kpi, *by, and
@@ -94,7 +99,7 @@ def target_rows(engine, kpi_ids, by, where) -> pd.DataFrame:
     targeted = {r["kpi"] for r in _target_rows(engine.ctx)}
     frames = [target_frame(engine, engine.ctx, k, by, where).assign(target_kpi=k) for k in dict.fromkeys(kpi_ids)
               if k in targeted]
-    columns = ["period", "target_kpi", *by, "value", "numerator", "denominator"]
+    columns = attainment_columns(by)
     if not frames:
         return pd.DataFrame(columns=columns)
     rows = pd.concat([f.astype(object) for f in frames], ignore_index=True).rename(columns={"target": "denominator"})
@@ -133,9 +138,9 @@ def _attainment(engine, ctx, by, where):
         df["denominator"] = df["target"]
         df["value"] = [divide(n, d) for n, d in zip(df["numerator"], df["denominator"])]
         df["target_kpi"] = kid
-        frames.append(df[["period", "target_kpi", *by, "value", "numerator", "denominator"]])
+        frames.append(df[attainment_columns(by)])
     if not frames:
-        return pd.DataFrame(columns=["period", "target_kpi", *by, "value", "numerator", "denominator"])
+        return pd.DataFrame(columns=attainment_columns(by))
     # as objects: a frame whose values are all missing then takes no part in
     # choosing the columns' types (pandas warns it soon will)
     return pd.concat([f.astype(object) for f in frames], ignore_index=True)
