@@ -822,6 +822,37 @@ def test_compare_with_the_target_sets_each_figure_beside_its_target_attainment_d
     assert compared
 
 
+def test_compare_with_the_target_paces_a_flow_while_its_period_runs(ws, tmp_path):
+    """At 16 March 12:00, 372 of March's 743 hours (the spring DST change
+    takes one) have passed: a flow's pace is its figure over its target
+    prorated to 372/743; a ratio, a stock and a period over at T have none."""
+    asked = ["won_value", "leads", "activity_points", "win_rate", "open_pipeline_value", "--period", "2025-02..2025-03",
+             "--by", "owner", "--compare", "target", "--workspace", ws, "--as-of", "2025-03-16T12:00:00+01:00"]
+    got = rows(runner.invoke(app, ["kpi", *asked, "--format", "csv"]).output)
+    paced = set()
+    for r in got:
+        if r["period"] == "2025-03-01" and CATALOG_BY_ID[r["kpi"]].additive and r["compared_value"]:
+            assert float(r["pace"]) == pytest.approx(float(r["value"]) / (float(r["compared_value"]) * 372 / 743))
+            paced.add(r["kpi"])
+        else:
+            assert r["pace"] == "", r
+    assert paced == {"won_value", "leads", "activity_points"}
+    assert {r["kpi"] for r in got if r["compared_value"]} > paced  # win_rate's target, not paced
+    shown = runner.invoke(app, ["kpi", *asked], env={"COLUMNS": "160"}).output
+    assert "Pace" in shown and "133.2%" in shown  # R1's won value: 10,000 of 15,000 at 372/743 of March
+    assert "Tempo" in runner.invoke(app, ["kpi", *asked, "--lang", "nl"], env={"COLUMNS": "160"}).output
+    from openpyxl import load_workbook
+
+    assert runner.invoke(app, ["kpi", *asked, "--format", "xlsx", "-o", str(tmp_path / "p.xlsx")]).exit_code == 0
+    sheet = load_workbook(tmp_path / "p.xlsx").worksheets[0]
+    heads = [c.value for c in sheet[1]]
+    cells = [r[heads.index("Pace")] for r in sheet.iter_rows(min_row=2) if r[heads.index("Pace")].value is not None]
+    assert len(cells) == sum(r["pace"] != "" for r in got) and all(c.number_format == "0.0%" for c in cells)
+    over = rows(kpi(ws, "won_value", "--period", "2025-03", "--by", "owner", "--compare", "target", "--format", "csv").output)
+    assert over and all(r["pace"] == "" for r in over)  # T after March: its attainment alone
+    assert "Pace" not in kpi(ws, "won_value", "--period", "2025-03", "--by", "owner", "--compare", "target").output
+
+
 def test_compare_with_the_target_of_a_split_targets_are_not_set_by_says_so(ws):
     wrong = kpi(ws, "won_value", "--period", "2025-03", "--by", "region", "--compare", "target")
     assert wrong.exit_code == 2

@@ -156,6 +156,9 @@ CLI_QUESTIONS = [
     (["revenue", "nps"], ["--period", "2025-Q4", "--compare", "year"], {"period": "2025-Q4", "compare": "year"}),
     (["won_value", "qualified_leads"], ["--period", "2025-Q4", "--by", "owner", "--compare", "target"],
      {"period": "2025-Q4", "by": "owner", "compare": "target"}),
+    # January runs at AS_OF: its flows are paced
+    (["won_value", "leads", "win_rate"], ["--period", "2025-12..2026-01", "--by", "owner", "--compare", "target"],
+     {"period": "2025-12..2026-01", "by": "owner", "compare": "target"}),
 ]
 
 

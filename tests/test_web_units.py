@@ -15,11 +15,12 @@ from openpyxl import load_workbook
 
 from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.kpis.compare import elapsed_share, pace
 from koers.periods import Period
 from koers.settings import DEFAULT_FOCUS_KPIS, Settings, parse_setting
 from koers.store import Workspace
 from koers.web.app import create_app
-from koers.web.figures import change_text, elapsed_share, judge, sparkline
+from koers.web.figures import change_text, judge, sparkline
 from koers.web.params import BadRequest, parse_view
 from koers.web.tables import Column, DataTable, to_xlsx
 from tests.conftest import GOLDEN
@@ -71,10 +72,27 @@ def test_coverage_and_clv_to_cac_read_as_multiples_not_shares():
 
 def test_elapsed_share_of_a_period_in_the_workspace_zone():
     july = Period(date(2025, 7, 1), "month")
-    settings = Settings()  # Europe/Amsterdam: July starts at 2025-06-30 22:00 UTC
-    assert elapsed_share(july, datetime(2025, 6, 30, 21, 0), settings) == 0
-    assert elapsed_share(july, datetime(2025, 7, 16, 22, 0), settings) == pytest.approx(16 / 31)
-    assert elapsed_share(july, datetime(2025, 8, 1, 0, 0), settings) == 1
+    tz = Settings().tz  # Europe/Amsterdam: July starts at 2025-06-30 22:00 UTC
+    assert elapsed_share(july, datetime(2025, 6, 30, 21, 0), tz) == 0
+    assert elapsed_share(july, datetime(2025, 6, 30, 22, 0), tz) == 0
+    assert elapsed_share(july, datetime(2025, 7, 16, 22, 0), tz) == pytest.approx(16 / 31)
+    assert elapsed_share(july, datetime(2025, 7, 31, 22, 0), tz) == 1
+    # the spring DST day has 23 hours: at noon (10:00 UTC) 11 of them have passed
+    assert elapsed_share(Period(date(2025, 3, 30), "day"), datetime(2025, 3, 30, 10, 0), tz) == pytest.approx(11 / 23)
+
+
+def test_pace_is_for_a_flow_while_its_period_runs():
+    won, rate, stock = (CATALOG_BY_ID[k] for k in ("won_value", "win_rate", "open_pipeline_value"))
+    assert pace(won, 50.0, 200.0, 0.5) == 0.5  # a quarter of the target half-way: half the pace
+    assert pace(won, 0, 200.0, 0.25) == 0
+    assert pace(CATALOG_BY_ID["leads"], 30, 40, 0.5) == 1.5
+    # a period over at T or not begun has its attainment, no pace
+    assert pace(won, 50.0, 200.0, 1.0) is None and pace(won, 50.0, 200.0, 0.0) is None
+    # no target, a target of 0, no actual
+    assert pace(won, 50.0, None, 0.5) is None and pace(won, 50.0, float("nan"), 0.5) is None
+    assert pace(won, 50.0, 0.0, 0.5) is None and pace(won, None, 200.0, 0.5) is None
+    # a ratio or a stock is not prorated
+    assert pace(rate, 0.3, 0.25, 0.5) is None and pace(stock, 100.0, 100.0, 0.5) is None
 
 
 def test_sparkline_spans_the_box_and_skips_gaps():

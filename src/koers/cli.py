@@ -14,8 +14,7 @@ from rich.table import Table
 
 from koers import output
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
-from koers.kpis.compare import AGAINST, compared
-from koers.kpis.compare import COLUMNS as COMPARED_COLUMNS
+from koers.kpis.compare import AGAINST, TARGET_COLUMNS, compared
 from koers.kpis.compute import QueryError, compute, dim_values
 from koers.kpis.dimension_values import unheld_warnings
 from koers.kpis.model import label
@@ -510,12 +509,14 @@ def _print_table(rows, lang: str, currency: str, period_labels: dict, names: dic
     """For people: KPIs and target KPIs by name, periods as written (2025-Q3), reps
     and customers by name with their id, numbers localised and right-aligned."""
     compared = ["compared_value", "change"] if against else []
+    if "pace" in rows and rows["pace"].notna().any():  # against the target, while a period runs
+        compared.append("pace")
     # a comparison in a terminal's width: value beside value under a heading that
     # says which (each row's compared period follows from its own), the parts,
     # the compared period and the change's unit (which the change says) in csv and json
     parts = [] if compared else ["numerator", "denominator"]
-    columns = [c for c in rows.columns if c not in ("numerator", "denominator", *COMPARED_COLUMNS)] + parts + compared
-    numbers = ("value", "numerator", "denominator", "compared_value", "change")
+    columns = [c for c in rows.columns if c not in ("numerator", "denominator", *TARGET_COLUMNS)] + parts + compared
+    numbers = ("value", "numerator", "denominator", "compared_value", "change", "pace")
     headings = {c: label(c, lang) for c in columns} | ({"compared_value": AGAINST_HEADINGS[against][lang]}
                                                        if against else {})
     table = [_cells(rec, columns, lang, currency, period_labels, names) for rec in rows.to_dict("records")]
@@ -547,6 +548,8 @@ def _cells(rec: dict, columns: list[str], lang: str, currency: str, period_label
             cells.append(output.format_number(v, lang))
         elif c == "change":
             cells.append(output.format_change(v, rec["change_unit"], lang))
+        elif c == "pace":
+            cells.append(output.format_percent(v, lang))
         elif c in names and v in names[c]:
             cells.append(f"{names[c][v]} ({v})")
         else:

@@ -90,6 +90,7 @@ LABELS = {
     "compared_denominator": ("Vergeleken noemer", "Compared denominator"),
     "change": ("Verandering", "Change"),
     "change_unit": ("Eenheid verandering", "Change unit"),
+    "pace": ("Tempo", "Pace"),  # against the target: where a flow is heading while P runs
 }
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 
 import pandas as pd
@@ -15,7 +14,7 @@ import pandas as pd
 from koers import output
 from koers.kpis.cache import ResultCache
 from koers.kpis.catalog import CATALOG_BY_ID
-from koers.kpis.compare import TARGET_SCOPES
+from koers.kpis.compare import TARGET_SCOPES, elapsed_share, pace
 from koers.kpis.compute import QueryError
 from koers.kpis.model import Direction, Kpi
 from koers.periods import Period
@@ -111,16 +110,6 @@ def change_text(kpi: Kpi, now, before, lang: str) -> str:
     return format_change(*change_of(kpi, now, before), lang)
 
 
-def elapsed_share(period: Period, as_of: datetime, settings: Settings) -> float:
-    """How much of P lies before the as-of moment, 0..1."""
-    start, end = period.start_utc(settings.tz), period.end_utc(settings.tz)
-    if as_of <= start:
-        return 0.0
-    if as_of >= end:
-        return 1.0
-    return (as_of - start) / (end - start)
-
-
 @dataclass
 class Target:
     target: str
@@ -174,16 +163,11 @@ def target_for(ask: Asker, kpi: Kpi, period: Period, where: dict[str, str]) -> t
         return None, word("no_target", lang)
     r = rows.iloc[0]
     actual, target, attained = r["numerator"], r["denominator"], r["value"]
-    pace = None
-    share = elapsed_share(period, ask.view.as_of, ask.settings)
-    # Pacing is for flows summed over P: half-way through a month half the
-    # won value is on pace; a win rate or a pipeline stock is not prorated.
-    if kpi.additive and 0 < share < 1 and not is_null(actual) and target:
-        paced = actual / (target * share)
-        pace = f"{word('on_pace_for', lang)} {output.format_percent(paced, lang)}"
+    paced = pace(kpi, actual, target, elapsed_share(period, ask.view.as_of, ask.settings.tz))
+    on_pace = None if paced is None else f"{word('on_pace_for', lang)} {output.format_percent(paced, lang)}"
     return Target(ask.fmt(kpi.id, target),
                   output.format_percent(None if is_null(attained) else attained, lang),
-                  pace, "good" if not is_null(attained) and attained >= 1 else "bad",
+                  on_pace, "good" if not is_null(attained) and attained >= 1 else "bad",
                   {"target": target, "attainment": None if is_null(attained) else attained}), None
 
 

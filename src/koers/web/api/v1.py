@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException
 from koers import output
 from koers.datalog import count_rejects, local_instant, logged_import, read_rejects, rejects_file
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
-from koers.kpis.compare import AGAINST, beside, beside_targets, check_target_scope, compared_periods
+from koers.kpis.compare import AGAINST, beside, beside_targets, check_target_scope, compared_periods, elapsed_shares
 from koers.kpis.compute import QueryError, dim_values
 from koers.kpis.drill import in_local_time
 from koers.kpis.model import Kpi
@@ -163,7 +163,8 @@ def values(
         check_target_scope(by_dims, filters)
     result = cockpit.cache.compute(ids, periods, by_dims, filters, moment)
     if compare == "target":
-        result = beside_targets(result, cockpit.cache.targets(ids, periods, by_dims, filters, moment), by_dims)
+        result = beside_targets(result, cockpit.cache.targets(ids, periods, by_dims, filters, moment), by_dims,
+                                elapsed_shares(periods, moment, settings.tz))
     elif compare:
         others = compared_periods(periods, compare)
         earlier = cockpit.cache.compute(ids, others, by_dims, filters, moment) if others else None

@@ -7,10 +7,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.kpis.compare import elapsed_share, pace
 from koers.kpis.model import Direction, label
 from koers.web import charts
 from koers.web.breakdown import drill_link
-from koers.web.figures import change_of, elapsed_share, is_null, judge, targets_of
+from koers.web.figures import change_of, is_null, judge, targets_of
 from koers.web.i18n import word
 from koers.web.params import BadRequest
 from koers.web.render import ask_for, cockpit_of, page
@@ -55,7 +56,7 @@ def leaderboard(request: Request) -> Response:
     if scoped:
         att = ask.rows(["target_attainment"], [P], [by], where)
         targets = {r[by]: r for r in targets_of(att, kpi.id).to_dict("records")}
-    share = elapsed_share(P, view.as_of, ask.settings)
+    share = elapsed_share(P, view.as_of, ask.settings.tz)
     values = dict(zip(now[by], now["value"]))
     for key, t in targets.items():
         # a rep with a target and nothing done yet ranks too: target_attainment's
@@ -66,12 +67,12 @@ def leaderboard(request: Request) -> Response:
         t = targets.get(key)
         target = None if t is None else t["denominator"]
         attained = None if t is None else t["value"]
-        pace = attained / share if kpi.additive and attained is not None and 0 < share < 1 else None
+        paced = None if t is None else pace(kpi, t["numerator"], target, share)
         change, unit = change_of(kpi, value, before.get(key))
         rows.append({"key": key, "name": choices.name(by, key), "team": choices.rep_team.get(key) if by == "owner"
                      else None, "value": value, "previous": before.get(key),
                      "change": change, "change_unit": unit, "target": target,
-                     "attainment": attained, "pace": pace})
+                     "attainment": attained, "pace": paced})
         links.append({"value": drill_link(ask, kpi.id, {by: key}, where)})
         classes.append({"change": judge(kpi, value, before.get(key)),
                         "attainment": "" if is_null(attained) else ("good" if attained >= 1 else "bad")})
