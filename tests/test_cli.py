@@ -110,6 +110,21 @@ def test_a_table_names_periods_reps_and_target_kpis_as_people_do(ws):
     assert "Anna Jansen (R1)" in wide.output and "Gerealiseerde verkoop" in wide.output
 
 
+def test_a_table_of_one_kpi_or_one_period_names_it_once_above_its_rows(ws):
+    one = runner.invoke(app, ["kpi", "leads", "--period", "2025-02", "--by", "owner", "--workspace", ws,
+                              "--as-of", AS_OF], env={"COLUMNS": "120"}).output
+    assert one.splitlines()[0].strip() == "New leads · 2025-02"
+    assert "Period" not in one and "KPI" not in one and one.count("New leads") == 1 and "Rep" in one
+    months = runner.invoke(app, ["kpi", "leads", "--period", "2025-02..2025-03", "--workspace", ws, "--as-of", AS_OF],
+                           env={"COLUMNS": "120"}).output
+    assert months.splitlines()[0].strip() == "New leads" and "Period" in months and "KPI" not in months
+    both = runner.invoke(app, ["kpi", "leads", "won_value", "--period", "2025-02..2025-03", "--workspace", ws,
+                               "--as-of", AS_OF], env={"COLUMNS": "120"}).output
+    assert "KPI" in both and "Period" in both and both.count("New leads") == 2
+    single = runner.invoke(app, ["kpi", "leads", "--period", "2025-02", "--workspace", ws, "--as-of", AS_OF]).output
+    assert "KPI" in single and "Period" in single  # a single row says what it is in its own cells
+
+
 @pytest.mark.parametrize(
     "args,needle",
     [

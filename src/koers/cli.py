@@ -517,10 +517,17 @@ def _print_table(rows, lang: str, currency: str, period_labels: dict, names: dic
     parts = [] if compared else ["numerator", "denominator"]
     columns = [c for c in rows.columns if c not in ("numerator", "denominator", *TARGET_COLUMNS)] + parts + compared
     numbers = ("value", "numerator", "denominator", "compared_value", "change", "pace")
+    # One KPI or one period asked: named once above the table instead of on
+    # every row, so that the names beside the figures keep their width.
+    title = []
+    for c in ("kpi", "period"):
+        if len(rows) > 1 and rows[c].nunique(dropna=False) == 1:
+            title += _cells(rows.iloc[0].to_dict(), [c], lang, currency, period_labels, names)
+            columns.remove(c)
     headings = {c: label(c, lang) for c in columns} | ({"compared_value": AGAINST_HEADINGS[against][lang]}
                                                        if against else {})
     table = [_cells(rec, columns, lang, currency, period_labels, names) for rec in rows.to_dict("records")]
-    t = Table()
+    t = Table(title=" · ".join(title) or None, title_justify="left")
     for i, c in enumerate(columns):
         if c in (*numbers, "period"):  # never cut short: the names around them wrap instead
             t.add_column(headings[c], justify="right" if c in numbers else "left", no_wrap=True,
