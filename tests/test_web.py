@@ -313,6 +313,16 @@ def test_a_kpi_page_sets_its_figures_beside_their_targets(client, demo_path):
     # a split targets are not set by has no target column
     regions = client.get("/kpi/won_value", params={**asked, "split": "region", "table": "split"}).text
     assert "Target" not in regions.splitlines()[0]
+    assert "on pace for" not in split[0]  # the month is over at AS_OF
+    # January runs at AS_OF: each rep's pace, as koers kpi --compare target gives it
+    running = list(csv.DictReader(io.StringIO(client.get("/kpi/won_value", params={
+        **asked, "period": "2026-01", "split": "owner", "table": "split"}).text)))
+    paces = {(round(r["value"], 2), round(r["pace"], 9))
+             for r in api_rows(client, kpi="won_value", period="2026-01", by="owner", compare="target", as_of=AS_OF)
+             if r["pace"] is not None}
+    shown = {(round(float(r["Value"]), 2), round(float(r["on pace for"]), 9)) for r in running if r["on pace for"]}
+    # (the page also lists a rep with a target and no won deal: 0, at a pace of 0)
+    assert paces and paces <= shown and all(value == 0 == paced for value, paced in shown - paces)
 
 
 def test_ratio_table_has_numerator_and_denominator(client):

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 
 from koers.kpis.catalog import CATALOG, CATALOG_BY_ID
+from koers.kpis.compare import elapsed_share, pace
 from koers.kpis.compute import QueryError, divide, one_value_each
 from koers.kpis.model import KpiType, label
 from koers.web import charts
@@ -129,9 +130,11 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
             split_frame = pd.concat([split_frame.astype(object), pd.DataFrame(behind, dtype=object)],
                                     ignore_index=True)
         split_rows, split_links = records(split_frame, [split])
+        share = elapsed_share(view.period, view.as_of, ask.settings.tz)
         for r, links in zip(split_rows, split_links) if split_targets else []:  # each one's target and attainment
             r["target"] = split_targets.get((r["period"], r[split]))
             r["attainment"] = divide(r["value"], r["target"]) if not is_null(r["value"]) else None
+            r["pace"] = pace(kpi, r["value"], r["target"], share)  # a flow while P runs, as koers kpi gives it
             if r["target"] is not None:
                 links["target"] = target_rows_link(ask, kpi, {split: r[split]}, where, r["period_label"])
         # largest first, as the chart beside it
@@ -142,6 +145,8 @@ def kpi_page(request: Request, kpi_id: str) -> Response:
         if split_targets:
             split_columns += [Column("target", word("target", lang), "kpi", kpi.id),
                               Column("attainment", word("attainment", lang), "kpi", "target_attainment")]
+            if any(r["pace"] is not None for r in split_rows):
+                split_columns.append(Column("pace", word("on_pace_for", lang), "percent"))
         tables.append(make_table(ask, "split", f"{kpi.name(lang)} · {label(split, lang)} · {view.period.label}",
                                  split_columns, split_rows, split_links))
         if not has_target:
