@@ -233,7 +233,7 @@ def test_spark_reads_the_kept_tables_of_its_own_workspace_only(tmp_path):
     figures."""
     kept = Workspace.open(f"spark:{tmp_path / 'kept'}")
     import_folder(kept, GOLDEN)
-    # a copy of its folder rather than a second import: the same tables, a minute less on Spark
+    # a copy of its folder rather than a second import: the same tables, written once
     shutil.copytree(tmp_path / "kept", tmp_path / "old")
     old = Workspace.open(f"spark:{tmp_path / 'old'}")
     for name in derived.DERIVED:

@@ -19,7 +19,7 @@ from koers.kpis.model import Unit
 LOCALES = {"nl": "nl_NL", "en": "en_GB"}
 
 
-def _none(value) -> bool:
+def missing(value) -> bool:
     """Null, or a float no output can hold as a number: NaN, and the infinity
     a sum overflows to (JSON has neither; neither is a figure)."""
     return value is None or value is pd.NaT or value is pd.NA or (isinstance(value, float) and not math.isfinite(value))
@@ -27,7 +27,7 @@ def _none(value) -> bool:
 
 def plain(value) -> str:
     """Numbers plain and full precision (1234.5), empty for null."""
-    if _none(value):
+    if missing(value):
         return ""
     if isinstance(value, date):
         return value.isoformat()
@@ -45,7 +45,7 @@ def plain(value) -> str:
 
 
 def _json_value(value):
-    if _none(value):
+    if missing(value):
         return None
     if isinstance(value, date):
         return value.isoformat()
@@ -123,7 +123,7 @@ def change_of(kpi, now, before) -> tuple[float | None, str]:
     multiple by how many times more (2.5× to 3.1× is +0.6×); everything else
     relative to where it was (%, as a fraction: +0.25 is +25%)."""
     unit = "×" if kpi.multiple else "pp" if kpi.unit == Unit.RATIO else "%"
-    if _none(now) or _none(before) or (unit == "%" and before == 0):
+    if missing(now) or missing(before) or (unit == "%" and before == 0):
         return None, unit
     if unit == "×":
         return now - before, unit
@@ -133,7 +133,7 @@ def change_of(kpi, now, before) -> tuple[float | None, str]:
 
 
 def format_change(value: float | None, unit: str, lang: str) -> str:
-    if _none(value):
+    if missing(value):
         return "–"
     sign = "+" if value >= 0 else "−"
     if unit == "×":

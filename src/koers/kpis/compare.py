@@ -86,7 +86,7 @@ def beside(result: Result, earlier: Result | None, periods: list[Period], by, wh
             value, numerator, denominator = before.get(key, empty)
         change, unit = output.change_of(kpi, rec["value"], value)
         for c, v in zip(COLUMNS, (q.start if q else None, value, numerator, denominator, change, unit)):
-            added[c].append(None if _missing(v) else v)
+            added[c].append(None if output.missing(v) else v)
     out = rows.copy()
     for c in COLUMNS:
         out[c] = pd.Series(added[c], index=rows.index, dtype=object)
@@ -141,13 +141,9 @@ def pace(kpi: Kpi, actual, target, share: float) -> float | None:
     over P has one: half-way through a month half the won value is on pace;
     a win rate or a pipeline stock is not prorated. None too for a period
     not running at T and for a figure without a target."""
-    if not kpi.additive or not 0 < share < 1 or _missing(actual) or _missing(target) or not target:
+    if not kpi.additive or not 0 < share < 1 or output.missing(actual) or output.missing(target) or not target:
         return None
     return actual / (target * share)
-
-
-def _missing(v) -> bool:
-    return output.plain(v) == ""
 
 
 def beside_targets(result: Result, targets: Result | None, by, shares: dict | None = None) -> Result:
@@ -172,7 +168,7 @@ def beside_targets(result: Result, targets: Result | None, by, shares: dict | No
         change, unit = output.change_of(kpi, rec["value"], target)
         paced = pace(kpi, rec["value"], target, shares.get(rec["period"], 1.0))
         for c, v in zip(TARGET_COLUMNS, (rec["period"], target, None, None, change, unit, paced)):
-            added[c].append(None if _missing(v) else v)
+            added[c].append(None if output.missing(v) else v)
     out = rows.copy()
     for c in TARGET_COLUMNS:
         out[c] = pd.Series(added[c], index=rows.index, dtype=object)

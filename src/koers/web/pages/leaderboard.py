@@ -89,7 +89,7 @@ def leaderboard(request: Request) -> Response:
     if targets:
         columns += [Column("target", word("target", lang), "kpi", kpi.id),
                     Column("attainment", word("attainment", lang), "percent")]
-        if kpi.additive and 0 < share < 1:
+        if any(r["pace"] is not None for r in rows):  # a flow while P runs (compare.pace)
             columns.append(Column("pace", word("on_pace_for", lang), "percent"))
     table = make_table(ask, "ranking", f"{kpi.name(lang)} · {view.period.label}", columns, rows, links, classes)
     figure = charts.bars(kpi.name(lang), [r["name"] for r in rows], [(kpi.name(lang), [r["value"] for r in rows])],
