@@ -102,10 +102,16 @@ def records_workbook(rows: pd.DataFrame, kpi_id: str, lang: str) -> bytes:
     """The records of `koers drill` as an XLSX file: instants in the
     workspace's local time (a spreadsheet holds no offset), the KPI's
     definition on a second sheet."""
+    wb = Workbook(write_only=True)
+    _records_sheet(wb, RECORDS[lang], rows, lang)
+    _definitions(wb, [kpi_id], lang)
+    return _saved(wb)
+
+
+def _records_sheet(wb: Workbook, title: str, rows: pd.DataFrame, lang: str) -> None:
     from koers.web.i18n import column_label
 
-    wb = Workbook(write_only=True)
-    records = wb.create_sheet(RECORDS[lang])
+    records = wb.create_sheet(title)
     headings = [column_label(c, lang) for c in rows.columns]
     # two columns one label (customer_id and the customer dimension): each its own heading
     headings = [f"{h} ({c})" if headings.count(h) > 1 else h for h, c in zip(headings, rows.columns)]
@@ -127,7 +133,30 @@ def records_workbook(rows: pd.DataFrame, kpi_id: str, lang: str) -> bytes:
                 made.number_format = parts_format(value)
             line.append(made)
         records.append(line)
-    _definitions(wb, [kpi_id], lang)
+
+
+CHANGES = {"nl": ("Pijplijnveranderingen", "Deals", "Betekenis"), "en": ("Pipeline changes", "Deals", "Meaning")}
+
+
+def changes_workbook(lines: pd.DataFrame, deals: pd.DataFrame, lang: str, currency: str, compared: str) -> bytes:
+    """`koers changes` as an XLSX file: the walk (per group when split), each
+    line named and explained, values as money; the deals behind it on a
+    second sheet."""
+    from koers.pipeline_changes import MEANINGS, line_label
+
+    wb = Workbook(write_only=True)
+    walk = wb.create_sheet(CHANGES[lang][0])
+    walk.append([cell(walk, compared)])
+    by = [c for c in lines.columns if c not in ("line", "count", "value")]
+    walk.append([_bold(walk, h) for h in (*by, "line", HEADINGS[lang]["name"], "count", "value", CHANGES[lang][2])])
+    money = f'+#,##0.00 "{currency}";-#,##0.00 "{currency}";0.00 "{currency}"'
+    for r in lines.to_dict("records"):
+        value = cell(walk, cell_value(r["value"]))
+        value.number_format = money
+        walk.append([*(cell(walk, cell_value(r[d])) for d in by), cell(walk, r["line"]),
+                     cell(walk, line_label(r["line"], lang)), cell(walk, int(r["count"])), value,
+                     cell(walk, MEANINGS[r["line"]])])
+    _records_sheet(wb, CHANGES[lang][1], deals, lang)
     return _saved(wb)
 
 

@@ -1,0 +1,308 @@
+"""What changed in the open pipeline between two snapshots.
+
+Every import and sync records its open opportunities in koers_snapshots
+(data-model.md, "Snapshots kept by Koers itself"): stage, amount, currency,
+probability, expected close and forecast category at that moment, which a
+source rarely keeps. Two snapshots side by side answer the question of the
+weekly sales meeting: what came in, what was won or lost, what grew or
+shrank, what moved stage or slipped.
+
+The walk from the earlier snapshot's open value to the later one's adds up
+exactly: start + new + added + won + lost + left + increased + decreased +
+exchange_rates = end, with what left the pipeline negative. A deal's value
+is in the workspace currency at the rate in force on its snapshot's local
+day (kpis.md converts an open pipeline on the day it looks at). A deal in
+both snapshots splits its change in two: its amount's change at the later
+rate, and the rate's change on its earlier amount, so that a rate moving is
+never taken for a deal growing.
+
+A deal counts with its owner as the opportunities table says today (a
+snapshot keeps no owner), and `team` is that owner's team in reps.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+
+from koers.periods import PeriodError, local_date, parse_instant
+
+# the walk, in its order: start + the changes = end
+WALK = ("start", "new", "added", "won", "lost", "left", "increased", "decreased", "exchange_rates", "end")
+# how deals open in both snapshots moved; not part of the walk
+MOVES = ("stage_forward", "stage_back", "close_pushed_out", "close_pulled_in")
+LINES = WALK + MOVES
+DIMENSIONS = ("owner", "team")
+
+LABELS = {
+    "start": ("Open bij begin", "Open at start"),
+    "new": ("Nieuwe deals", "New deals"),
+    "added": ("Heropend of later ingelezen", "Reopened or imported later"),
+    "won": ("Gewonnen", "Won"),
+    "lost": ("Verloren", "Lost"),
+    "left": ("Anders uit de pijplijn", "Left otherwise"),
+    "increased": ("Bedragen verhoogd", "Amounts raised"),
+    "decreased": ("Bedragen verlaagd", "Amounts lowered"),
+    "exchange_rates": ("Wisselkoersen", "Exchange rates"),
+    "end": ("Open bij eind", "Open at end"),
+    "stage_forward": ("Naar een latere fase", "Moved to a later stage"),
+    "stage_back": ("Terug naar een eerdere fase", "Moved back a stage"),
+    "close_pushed_out": ("Sluitdatum uitgesteld", "Close date pushed out"),
+    "close_pulled_in": ("Sluitdatum vervroegd", "Close date pulled in"),
+}
+
+MEANINGS = {
+    "start": "the deals open in the earlier snapshot, at its day's rates",
+    "new": "open in the later snapshot, not in the earlier, created after it",
+    "added": "open in the later snapshot, not in the earlier, created before it (reopened, or imported later)",
+    "won": "open in the earlier snapshot, not in the later, won today: their value at the start",
+    "lost": "open in the earlier snapshot, not in the later, lost today: their value at the start",
+    "left": "open in the earlier snapshot, not in the later, neither won nor lost today (reopened since)",
+    "increased": "open in both, amount raised: the change at the later rate",
+    "decreased": "open in both, amount lowered: the change at the later rate",
+    "exchange_rates": "open in both, in another currency: the earlier amount's change from the rate alone",
+    "end": "the deals open in the later snapshot, at its day's rates",
+    "stage_forward": "open in both, in a stage of a higher sequence: their value at the end",
+    "stage_back": "open in both, in a stage of a lower sequence: their value at the end",
+    "close_pushed_out": "open in both, expected close date later: their value at the end",
+    "close_pulled_in": "open in both, expected close date earlier: their value at the end",
+}
+
+
+def line_label(line: str, lang: str) -> str:
+    nl, en = LABELS[line]
+    return nl if lang == "nl" else en
+
+
+class ChangesError(Exception):
+    """A question about snapshots that cannot be answered (a usage error)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    import_id: str
+    taken_at: datetime  # naive UTC
+    deals: int
+
+
+def snapshots(con: duckdb.DuckDBPyConnection) -> list[Snapshot]:
+    """Every snapshot, oldest first: one per import or sync (an import that
+    found no open deal recorded an empty one), and those `koers demo` made."""
+    rows = con.execute("""
+        WITH taken AS (SELECT import_id, min(taken_at) AS taken_at, count(*) AS deals
+                       FROM koers_snapshots GROUP BY import_id)
+        SELECT coalesce(t.import_id, i.import_id), coalesce(t.taken_at, i.imported_at), coalesce(t.deals, 0)
+        FROM taken t FULL JOIN koers_imports i ON t.import_id = i.import_id
+        ORDER BY 2, 1""").fetchall()
+    return [Snapshot(*r) for r in rows]
+
+
+_RELATIVE = re.compile(r"(\d+)([dw])")
+
+
+def pick(found: list[Snapshot], when: str, tz: ZoneInfo, now: datetime) -> Snapshot:
+    """The snapshot `when` names: an import's id, else the last snapshot
+    taken at or before the moment it names (an ISO timestamp, a date's local
+    midnight, or Nd / Nw: N days or weeks before now)."""
+    for s in found:
+        if s.import_id == when:
+            return s
+    relative = _RELATIVE.fullmatch(when.strip())
+    if relative:
+        n, unit = int(relative.group(1)), relative.group(2)
+        moment = now - timedelta(days=n * (7 if unit == "w" else 1))
+    else:
+        try:
+            moment = parse_instant(when, tz)
+        except PeriodError as e:
+            raise ChangesError(f"'{when}' is neither an import id (koers imports lists them), a moment "
+                               f"(2025-07-01, 2025-07-01T09:00) nor a span back from now (7d, 2w): {e}") from None
+    before = [s for s in found if s.taken_at <= moment]
+    if not before:
+        first = found[0].taken_at if found else None
+        raise ChangesError(f"no snapshot was taken at or before {when}; the first was taken at "
+                           f"{local_text(first, tz)}" if first else "this workspace has no snapshot yet")
+    return before[-1]
+
+
+def local_text(moment: datetime, tz: ZoneInfo) -> str:
+    """A snapshot's moment in the workspace's local time, to the minute."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass
+class Changes:
+    base: Snapshot
+    then: Snapshot
+    deals: pd.DataFrame  # one row per deal open in either snapshot (DEAL_COLUMNS)
+    lines: pd.DataFrame  # [*by, line, count, value], every line for every group
+    missing_rates: set[tuple[str, date]]  # (currency, day) without a rate in force: those values are NaN
+
+
+def changes(con: duckdb.DuckDBPyConnection, tz: ZoneInfo, currency: str, base: Snapshot, then: Snapshot,
+            by: list[str] = (), where: dict[str, str] | None = None) -> Changes:
+    if base.taken_at > then.taken_at:
+        raise ChangesError(f"the earlier snapshot ({base.import_id}) was taken after the later one "
+                           f"({then.import_id}); swap --since and --until")
+    rates = _Rates(con, currency)
+    deals = _deals(con, tz, rates, base, then)
+    for dim, value in (where or {}).items():
+        deals = deals[deals[dim].fillna("") == value]
+    return Changes(base, then, deals.reset_index(drop=True), _lines(deals, list(by)), rates.missing)
+
+
+def _snapshot_rows(con, snap: Snapshot) -> pd.DataFrame:
+    rows = con.execute(
+        "SELECT opportunity_id, stage, amount, currency, probability, expected_close_on, forecast_category "
+        "FROM koers_snapshots WHERE import_id = ?", [snap.import_id]).df()
+    close = pd.to_datetime(rows["expected_close_on"])
+    rows["expected_close_on"] = close.dt.date.astype(object).where(close.notna(), None)  # dates, not midnights
+    return rows
+
+
+def _deals(con, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snapshot) -> pd.DataFrame:
+    before, after = _snapshot_rows(con, base), _snapshot_rows(con, then)
+    before["_in"], after["_in"] = True, True
+    d = before.merge(after, on="opportunity_id", how="outer", suffixes=("_before", "_after"))
+    d["_in_before"] = d.pop("_in_before").eq(True)
+    d["_in_after"] = d.pop("_in_after").eq(True)
+    con.register("_changes_ids", d[["opportunity_id"]])
+    try:
+        now = con.execute("""
+            SELECT o.opportunity_id, o.owner_id AS owner, r.team, o.status, o.created_at, o.closed_at
+            FROM opportunities o JOIN _changes_ids i USING (opportunity_id)
+            LEFT JOIN reps r ON r.rep_id = o.owner_id""").df()
+    finally:
+        con.unregister("_changes_ids")
+    d = d.merge(now, on="opportunity_id", how="left")
+    sequence = dict(con.execute("SELECT stage, sequence FROM stages").fetchall())
+    day_before, day_after = local_date(base.taken_at, tz), local_date(then.taken_at, tz)
+    amount_before = d["amount_before"].fillna(0.0)  # a null amount counts as 0 (kpis.md)
+    # a deal's value in a snapshot it is not in is empty, not 0
+    d["value_before"] = (amount_before * rates.on(d["currency_before"], day_before)).where(d["_in_before"])
+    d["value_after"] = (d["amount_after"].fillna(0.0) * rates.on(d["currency_after"], day_after)).where(d["_in_after"])
+    before_at_later_rate = amount_before * rates.on(d["currency_before"], day_after)
+
+    both = d["_in_before"] & d["_in_after"]
+    created_later = pd.to_datetime(d["created_at"]) >= pd.Timestamp(base.taken_at)
+    line = pd.Series(None, index=d.index, dtype=object)
+    line[~d["_in_before"] & created_later] = "new"
+    line[~d["_in_before"] & ~created_later] = "added"
+    gone = d["_in_before"] & ~d["_in_after"]
+    line[gone & d["status"].eq("won")] = "won"
+    line[gone & d["status"].eq("lost")] = "lost"
+    line[gone & ~d["status"].isin(["won", "lost"])] = "left"
+    amount_change = (d["value_after"] - before_at_later_rate).where(both, 0.0)
+    line[both & (amount_change > 0)] = "increased"
+    line[both & (amount_change < 0)] = "decreased"
+    d["line"] = line
+    d["value_change"] = d["value_after"].where(d["_in_after"], 0.0) - d["value_before"].where(d["_in_before"], 0.0)
+    d["amount_change"] = amount_change.where(both)
+    d["rate_change"] = (before_at_later_rate - d["value_before"]).where(both)
+
+    seq_before, seq_after = d["stage_before"].map(sequence), d["stage_after"].map(sequence)
+    close_before, close_after = pd.to_datetime(d["expected_close_on_before"]), pd.to_datetime(d["expected_close_on_after"])
+    moves = {
+        "stage_forward": both & (seq_after > seq_before),
+        "stage_back": both & (seq_after < seq_before),
+        "close_pushed_out": both & (close_after > close_before),
+        "close_pulled_in": both & (close_after < close_before),
+    }
+    d["moves"] = [",".join(m for m in MOVES if moves[m].iloc[i]) or None for i in range(len(d))]
+    for m in MOVES:
+        d["_" + m] = moves[m]
+    return d.sort_values("opportunity_id", kind="stable")
+
+
+class _Rates:
+    """Exchange rates in force on a day: the last valid_from on or before it."""
+
+    def __init__(self, con, currency: str):
+        self.currency = currency
+        self.by_currency: dict[str, list[tuple[date, float]]] = {}
+        for cur, valid_from, rate in con.execute(
+                "SELECT currency, valid_from, rate FROM exchange_rates ORDER BY currency, valid_from").fetchall():
+            self.by_currency.setdefault(cur, []).append((valid_from, float(rate)))
+        self.missing: set[tuple[str, date]] = set()
+
+    def rate(self, cur, day: date) -> float:
+        if cur is None or (isinstance(cur, float) and pd.isna(cur)) or cur == self.currency:
+            return 1.0
+        found = [r for valid_from, r in self.by_currency.get(cur, []) if valid_from <= day]
+        if not found:
+            self.missing.add((cur, day))
+            return float("nan")
+        return found[-1]
+
+    def on(self, currencies: pd.Series, day: date) -> pd.Series:
+        """Each currency's rate (1 for the workspace's own and for null; NaN
+        where none is in force, never a silent 1:1)."""
+        known = {c: self.rate(c, day) for c in currencies.dropna().unique()}
+        return currencies.map(known).astype(float).where(currencies.notna(), 1.0)
+
+
+def _lines(d: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Every line of the walk and the moves, per group of `by` (a group
+    each owner or team with a deal in either snapshot)."""
+    groups = [()] if not by else sorted(
+        {tuple(r) for r in d[by].astype(object).where(d[by].notna(), None).itertuples(index=False)},
+        key=lambda g: tuple((v is None, v or "") for v in g))
+    out = []
+    for g in groups:
+        part = d
+        for dim, v in zip(by, g):
+            part = part[part[dim].isna()] if v is None else part[part[dim] == v]
+        out += [(*g, line, *_line(part, line)) for line in LINES]
+    return pd.DataFrame(out, columns=[*by, "line", "count", "value"])
+
+
+def _line(d: pd.DataFrame, line: str) -> tuple[int, float]:
+    if line == "start":
+        part = d[d["_in_before"]]
+        return len(part), float(part["value_before"].sum(skipna=False))
+    if line == "end":
+        part = d[d["_in_after"]]
+        return len(part), float(part["value_after"].sum(skipna=False))
+    if line == "exchange_rates":
+        part = d[d["rate_change"].fillna(0) != 0]
+        return len(part), float(part["rate_change"].sum(skipna=False))
+    if line in ("increased", "decreased"):
+        part = d[d["line"] == line]
+        return len(part), float(part["amount_change"].sum(skipna=False))
+    if line in MOVES:
+        part = d[d["_" + line]]
+        return len(part), float(part["value_after"].sum(skipna=False))
+    part = d[d["line"] == line]
+    return len(part), float(part["value_change"].sum(skipna=False))
+
+
+DEAL_COLUMNS = ("opportunity_id", "owner", "team", "line", "moves", "value_before", "value_after", "value_change",
+                "stage_before", "stage_after", "amount_before", "amount_after", "currency_before", "currency_after",
+                "expected_close_on_before", "expected_close_on_after", "probability_before", "probability_after",
+                "forecast_category_before", "forecast_category_after", "status", "created_at", "closed_at")
+
+
+def deal_rows(c: Changes, line: str | None = None) -> pd.DataFrame:
+    """The deals behind the lines, every one that changed (or those of one
+    line), with each side's stage, amount and dates: the records behind a
+    figure of the walk."""
+    d = c.deals
+    if line is None:
+        changed = d["line"].notna() | d["moves"].notna() | d["rate_change"].fillna(0).ne(0)
+        d = d[changed]
+    elif line == "start":
+        d = d[d["_in_before"]]
+    elif line == "end":
+        d = d[d["_in_after"]]
+    elif line == "exchange_rates":
+        d = d[d["rate_change"].fillna(0) != 0]
+    elif line in MOVES:
+        d = d[d["_" + line]]
+    else:
+        d = d[d["line"] == line]
+    return d[list(DEAL_COLUMNS)].reset_index(drop=True)

@@ -1,0 +1,209 @@
+"""`koers changes`: the open pipeline's walk between two import snapshots,
+checked by hand on three imports of a small pipeline.
+
+Snapshot 1, imported 2025-06-01 08:00 UTC (10:00 in Amsterdam), USD at 0.9:
+  O1 R1 A 1000 EUR, close 2025-06-30   O2 R1 A 500 USD = 450
+  O3 R2 B 2000                         O4 R2 A 300
+  O5 R1 B no amount (counts 0)         O8 R2 A 100
+  O6 R2 lost on 2025-05-01, not open
+  start: 6 deals, 1000 + 450 + 2000 + 300 + 0 + 100 = 3850
+Snapshot 2, 2025-06-08 08:00 UTC, USD at 0.8 since 2025-06-02:
+  O1 1200, stage B, close 2025-07-31: raised +200, forward, pushed out
+  O2 600 USD = 480: raised (600 − 500) × 0.8 = +80; the rate alone 500 × (0.8 − 0.9) = −50
+  O3 won −2000; O4 lost −300; O8 lost −100 (but reopened in snapshot 3: today it is open)
+  O5 back to stage A, still no amount
+  O6 reopened at 700 (created 2025-04-01, before snapshot 1): added +700
+  O7 R2 created 2025-06-03, 400: new +400
+  end: 5 deals, 1200 + 480 + 0 + 700 + 400 = 2780
+  walk: 3850 + 400 + 700 − 2000 − 300 − 100 + 280 − 50 = 2780
+Snapshot 3, 2025-06-15 08:00 UTC: O8 open again at 100, so between 1 and 2
+its leaving is neither won nor lost today: "left", not "lost".
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+import koers.cli_changes
+import koers.importers.canonical
+from koers.cli import app
+from koers.pipeline_changes import LINES, WALK
+
+runner = CliRunner()
+
+REPS = "rep_id,name,team,hired_on\nR1,Anna Jansen,North,2024-01-01\nR2,Bas Smit,South,2024-01-01\n"
+STAGES = ("stage,sequence,probability,kind\nA,1,20,open\nB,2,50,open\nWon,3,100,won\nLost,4,0,lost\n")
+RATES = "currency,valid_from,rate\nUSD,2025-01-01,0.9\nUSD,2025-06-02,0.8\n"
+HEAD = "opportunity_id,owner_id,created_at,closed_at,status,stage,amount,currency,expected_close_on\n"
+V1 = HEAD + """O1,R1,2025-05-01T09:00:00,,open,A,1000,,2025-06-30
+O2,R1,2025-05-02T09:00:00,,open,A,500,USD,
+O3,R2,2025-05-03T09:00:00,,open,B,2000,,
+O4,R2,2025-05-04T09:00:00,,open,A,300,,
+O5,R1,2025-05-05T09:00:00,,open,B,,,
+O6,R2,2025-04-01T09:00:00,2025-05-01T09:00:00,lost,Lost,700,,
+O8,R2,2025-05-06T09:00:00,,open,A,100,,
+"""
+V2 = HEAD + """O1,R1,2025-05-01T09:00:00,,open,B,1200,,2025-07-31
+O2,R1,2025-05-02T09:00:00,,open,A,600,USD,
+O3,R2,2025-05-03T09:00:00,2025-06-05T10:00:00,won,Won,2000,,
+O4,R2,2025-05-04T09:00:00,2025-06-06T10:00:00,lost,Lost,300,,
+O5,R1,2025-05-05T09:00:00,,open,A,,,
+O6,R2,2025-04-01T09:00:00,,open,A,700,,
+O7,R2,2025-06-03T09:00:00,,open,A,400,,
+O8,R2,2025-05-06T09:00:00,2025-06-07T10:00:00,lost,Lost,100,,
+"""
+V3 = V2.replace("O8,R2,2025-05-06T09:00:00,2025-06-07T10:00:00,lost,Lost,100,,", "O8,R2,2025-05-06T09:00:00,,open,A,100,,")
+TAKEN = [datetime(2025, 6, 1, 8), datetime(2025, 6, 8, 8), datetime(2025, 6, 15, 8)]
+
+
+def write(folder: Path, opportunities: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in (("reps", REPS), ("stages", STAGES), ("exchange_rates", RATES),
+                       ("opportunities", opportunities)):
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    return folder
+
+
+def import_at(ws: str, folder: Path, moment: datetime) -> str:
+    """Import as if at `moment` (naive UTC), which the snapshot takes as its time."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(koers.importers.canonical, "now_utc", lambda: moment)
+        result = runner.invoke(app, ["import", str(folder), "--workspace", ws])
+    assert result.exit_code == 0, result.output
+    return next(w for w in result.output.split() if w.startswith(moment.strftime("%Y%m%dT%H%M%S")))
+
+
+@pytest.fixture(scope="module", params=["duckdb", "spark"])
+def ws(request, tmp_path_factory):
+    """(workspace, the three imports' ids); a spark:DIR workspace is read
+    without Spark, from its Parquet files, and must give the same walk."""
+    tmp = tmp_path_factory.mktemp(f"changes-{request.param}")
+    url = str(tmp / "ws.duckdb") if request.param == "duckdb" else f"spark:{tmp / 'ws'}"
+    ids = [import_at(url, write(tmp / f"v{i}", v), at) for i, (v, at) in enumerate(zip((V1, V2, V3), TAKEN), 1)]
+    return url, ids
+
+
+def changes(ws, *args):
+    return runner.invoke(app, ["changes", *args, "--workspace", ws])
+
+
+def walk(output: str, by: tuple[str, ...] = ()) -> dict:
+    found = {}
+    for r in csv.DictReader(io.StringIO(output)):
+        key = (*(r[d] for d in by), r["line"])
+        found[key if by else r["line"]] = (int(r["count"]), float(r["value"]))
+    return found
+
+
+def test_the_walk_between_two_snapshots_adds_up_by_hand(ws):
+    url, ids = ws
+    result = changes(url, "--since", ids[0], "--until", ids[1], "--format", "csv")
+    assert result.exit_code == 0, result.output
+    got = walk(result.stdout)
+    assert list(got) == list(LINES)
+    expected = {
+        "start": (6, 3850), "new": (1, 400), "added": (1, 700), "won": (1, -2000), "lost": (1, -300),
+        "left": (1, -100), "increased": (2, 280), "decreased": (0, 0), "exchange_rates": (1, -50), "end": (5, 2780),
+        "stage_forward": (1, 1200), "stage_back": (1, 0), "close_pushed_out": (1, 1200), "close_pulled_in": (0, 0),
+    }
+    for line, (count, value) in expected.items():
+        assert got[line][0] == count, line
+        assert got[line][1] == pytest.approx(value), line
+    assert sum(got[x][1] for x in WALK[:-1]) == pytest.approx(got["end"][1])
+
+
+def test_by_owner_each_rep_walks_and_the_reps_add_up(ws):
+    url, ids = ws
+    result = changes(url, "--since", ids[0], "--until", ids[1], "--by", "owner", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    got = walk(result.stdout, ("owner",))
+    assert got["R1", "start"] == (3, pytest.approx(1450)) and got["R1", "end"] == (3, pytest.approx(1680))
+    assert got["R2", "start"] == (3, pytest.approx(2400)) and got["R2", "end"] == (2, pytest.approx(1100))
+    total = walk(changes(url, "--since", ids[0], "--until", ids[1], "--format", "csv").stdout)
+    for line in LINES:
+        assert got["R1", line][0] + got["R2", line][0] == total[line][0], line
+        assert got["R1", line][1] + got["R2", line][1] == pytest.approx(total[line][1]), line
+    south = walk(changes(url, "--since", ids[0], "--until", ids[1], "--where", "team=South", "--format", "csv").stdout)
+    assert south == {line: got["R2", line] for line in LINES}
+
+
+def test_the_deals_behind_a_line(ws):
+    url, ids = ws
+    result = changes(url, "--since", ids[0], "--until", ids[1], "--deals", "--format", "json")
+    assert result.exit_code == 0, result.output
+    deals = {d["opportunity_id"]: d for d in json.loads(result.stdout)}
+    assert sorted(deals) == ["O1", "O2", "O3", "O4", "O5", "O6", "O7", "O8"]
+    assert deals["O1"]["line"] == "increased" and deals["O1"]["moves"] == "stage_forward,close_pushed_out"
+    assert deals["O1"]["expected_close_on_before"] == "2025-06-30" and deals["O1"]["value_change"] == 200
+    assert deals["O2"]["value_change"] == pytest.approx(30)  # +80 from the amount, −50 from the rate
+    assert deals["O3"]["value_after"] is None and deals["O3"]["closed_at"] == "2025-06-05T10:00:00+02:00"
+    assert deals["O5"]["line"] is None and deals["O5"]["moves"] == "stage_back"
+    assert deals["O8"]["line"] == "left" and deals["O8"]["status"] == "open"
+    won = changes(url, "--since", ids[0], "--until", ids[1], "--deals", "--line", "won", "--format", "csv")
+    assert [r["opportunity_id"] for r in csv.DictReader(io.StringIO(won.stdout))] == ["O3"]
+    start = changes(url, "--since", ids[0], "--until", ids[1], "--deals", "--line", "start", "--format", "csv")
+    assert sum(float(r["value_before"]) for r in csv.DictReader(io.StringIO(start.stdout))) == pytest.approx(3850)
+
+
+def test_snapshots_named_by_moment_or_by_default(ws, monkeypatch):
+    url, ids = ws
+    # without --since and --until: the latest two (only O8 came back, as added)
+    latest = walk(changes(url, "--format", "csv").stdout)
+    assert latest["added"] == (1, pytest.approx(100)) and latest["start"][0] == 5 and latest["end"][0] == 6
+    # a date is its local midnight: the last snapshot at or before it
+    by_date = changes(url, "--since", "2025-06-02", "--until", "2025-06-14T23:00:00", "--format", "csv")
+    assert walk(by_date.stdout) == walk(changes(url, "--since", ids[0], "--until", ids[1], "--format", "csv").stdout)
+    monkeypatch.setattr(koers.cli_changes, "now_utc", lambda: datetime(2025, 6, 16, 8))
+    assert walk(changes(url, "--since", "2w", "--format", "csv").stdout)["start"][0] == 6  # 2 June: snapshot 1
+    assert walk(changes(url, "--since", "7d", "--format", "csv").stdout) == latest  # 9 June: snapshot 2
+
+
+def test_what_cannot_be_answered_exits_2_and_says_why(ws, tmp_path):
+    url, ids = ws
+    early = changes(url, "--since", "2025-05-31")
+    assert early.exit_code == 2 and "no snapshot was taken at or before 2025-05-31" in early.output
+    assert "2025-06-01 10:00" in early.output  # the first, in local time
+    swapped = changes(url, "--since", ids[1], "--until", ids[0])
+    assert swapped.exit_code == 2 and "swap --since and --until" in swapped.output
+    assert changes(url, "--since", "last week").exit_code == 2
+    assert changes(url, "--by", "region").exit_code == 2
+    assert changes(url, "--line", "won").exit_code == 2  # without --deals
+    lone = str(tmp_path / "lone.duckdb")
+    runner.invoke(app, ["import", str(write(tmp_path / "lone", V1)), "--workspace", lone])
+    one = changes(lone)
+    assert one.exit_code == 2 and "no snapshot was taken before" in one.output
+
+
+def test_a_snapshot_converts_at_its_own_local_day(tmp_path):
+    """22:00 UTC on 1 June is midnight on 2 June in Amsterdam: the new rate."""
+    url = str(tmp_path / "ws.duckdb")
+    folder = write(tmp_path / "v", V1)
+    ids = [import_at(url, folder, at) for at in (datetime(2025, 6, 1, 21, 59, 59), datetime(2025, 6, 1, 22, 0, 0))]
+    got = walk(changes(url, "--since", ids[0], "--until", ids[1], "--format", "csv").stdout)
+    assert got["start"][1] == pytest.approx(3850) and got["end"][1] == pytest.approx(3800)
+    assert got["exchange_rates"] == (1, pytest.approx(-50)) and got["increased"] == (0, 0)
+
+
+def test_people_read_a_table_and_a_workbook(ws, tmp_path):
+    url, ids = ws
+    table = changes(url, "--since", ids[0], "--until", ids[1], "--lang", "nl")
+    assert table.exit_code == 0, table.output
+    assert "Open bij begin" in table.output and "3.850,00" in table.output and "Wisselkoersen" in table.output
+    by = changes(url, "--since", ids[0], "--until", ids[1], "--by", "owner")
+    assert "Anna" in by.output and "(R1)" in by.output  # the rep by name (wrapped in 80 columns)
+    book = tmp_path / "changes.xlsx"
+    made = changes(url, "--since", ids[0], "--until", ids[1], "--format", "xlsx", "--output", str(book))
+    assert made.exit_code == 0, made.output
+    wb = load_workbook(book)
+    walk_sheet, deals_sheet = wb.worksheets
+    values = {r[0]: r[3] for r in walk_sheet.iter_rows(min_row=3, values_only=True)}
+    assert values["end"] == pytest.approx(2780) and values["won"] == pytest.approx(-2000)
+    assert deals_sheet.max_row == 1 + 8
