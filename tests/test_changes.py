@@ -36,6 +36,7 @@ import koers.cli_changes
 import koers.importers.canonical
 from koers.cli import app
 from koers.pipeline_changes import LINES, WALK
+from tests.conftest import pg_server
 
 runner = CliRunner()
 
@@ -81,12 +82,14 @@ def import_at(ws: str, folder: Path, moment: datetime) -> str:
     return next(w for w in result.output.split() if w.startswith(moment.strftime("%Y%m%dT%H%M%S")))
 
 
-@pytest.fixture(scope="module", params=["duckdb", "spark"])
+@pytest.fixture(scope="module", params=["duckdb", "spark", pytest.param("postgres", marks=pytest.mark.postgres)])
 def ws(request, tmp_path_factory):
-    """(workspace, the three imports' ids); a spark:DIR workspace is read
-    without Spark, from its Parquet files, and must give the same walk."""
+    """(workspace, the three imports' ids) on every kind of workspace: a
+    spark:DIR one is read without Spark, from its Parquet files; a
+    PostgreSQL one a table at a time. Each must give the same walk."""
     tmp = tmp_path_factory.mktemp(f"changes-{request.param}")
-    url = str(tmp / "ws.duckdb") if request.param == "duckdb" else f"spark:{tmp / 'ws'}"
+    url = {"duckdb": str(tmp / "ws.duckdb"), "spark": f"spark:{tmp / 'ws'}"}.get(request.param) or \
+        pg_server().new_database()
     ids = [import_at(url, write(tmp / f"v{i}", v), at) for i, (v, at) in enumerate(zip((V1, V2, V3), TAKEN), 1)]
     return url, ids
 

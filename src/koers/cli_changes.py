@@ -35,6 +35,7 @@ from koers.pipeline_changes import (
     line_label,
     local_text,
     pick,
+    read,
     snapshots,
 )
 from koers.store import WorkspaceError, now_utc
@@ -85,8 +86,6 @@ def changes_cmd(
     try:
         settings = ws.settings()
         with ws.reader_table_by_table() as (con, take):
-            for table in ("opportunities", "reps", "stages", "exchange_rates"):
-                take(table)
             found = snapshots(con)
             if not found:
                 raise ChangesError("this workspace has no snapshot yet: every import or sync takes one")
@@ -100,11 +99,12 @@ def changes_cmd(
                                    "import again later, or name --until")
             else:
                 base = found[found.index(then) - 1]
-            result = changes(con, settings.tz, settings.currency, base, then, by_dims, filters)
-            names = dict(con.execute("SELECT rep_id, name FROM reps WHERE name IS NOT NULL").fetchall())
+            records = read(con, take, base, then)
+        result = changes(records, settings.tz, settings.currency, base, then, by_dims, filters)
     except (ChangesError, WorkspaceError) as e:
         usage_error(str(e))
     tz, currency = settings.tz, settings.currency
+    names = {rep: name for rep, (name, _) in records.reps.items() if name}
     compared = (f"{base.import_id} ({local_text(base.taken_at, tz)}, {base.deals} open) → "
                 f"{then.import_id} ({local_text(then.taken_at, tz)}, {then.deals} open)")
     if format != "table":

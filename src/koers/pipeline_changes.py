@@ -144,13 +144,49 @@ class Changes:
     missing_rates: set[tuple[str, date]]  # (currency, day) without a rate in force: those values are NaN
 
 
-def changes(con: duckdb.DuckDBPyConnection, tz: ZoneInfo, currency: str, base: Snapshot, then: Snapshot,
+@dataclass
+class Read:
+    """What the walk reads from a workspace: the two snapshots' deals, those
+    deals' records today, the reps (name, team), the stages' sequences and
+    the exchange rates."""
+    deals: pd.DataFrame
+    reps: dict[str, tuple[str | None, str | None]]  # rep_id: (name, team)
+    sequence: dict[str, int]
+    rates: list[tuple[str, date, float]]
+
+
+def read(con: duckdb.DuckDBPyConnection, take, base: Snapshot, then: Snapshot) -> Read:
+    """`take(name)` before each canonical table is read (Workspace.reader_table_by_table:
+    a PostgreSQL workspace holds one at a time)."""
+    before, after = _snapshot_rows(con, base), _snapshot_rows(con, then)
+    before["_in"], after["_in"] = True, True
+    d = before.merge(after, on="opportunity_id", how="outer", suffixes=("_before", "_after"))
+    d["_in_before"] = d.pop("_in_before").eq(True)
+    d["_in_after"] = d.pop("_in_after").eq(True)
+    take("opportunities")
+    con.register("_changes_ids", d[["opportunity_id"]])
+    try:
+        now = con.execute("""
+            SELECT o.opportunity_id, o.owner_id AS owner, o.status, o.created_at, o.closed_at
+            FROM opportunities o JOIN _changes_ids i USING (opportunity_id)""").df()
+    finally:
+        con.unregister("_changes_ids")
+    take("reps")
+    reps = {r: (n, t) for r, n, t in con.execute("SELECT rep_id, name, team FROM reps").fetchall()}
+    take("stages")
+    sequence = dict(con.execute("SELECT stage, sequence FROM stages").fetchall())
+    take("exchange_rates")
+    rates = con.execute("SELECT currency, valid_from, rate FROM exchange_rates").fetchall()
+    return Read(d.merge(now, on="opportunity_id", how="left"), reps, sequence, rates)
+
+
+def changes(found: Read, tz: ZoneInfo, currency: str, base: Snapshot, then: Snapshot,
             by: list[str] = (), where: dict[str, str] | None = None) -> Changes:
     if base.taken_at > then.taken_at:
         raise ChangesError(f"the earlier snapshot ({base.import_id}) was taken after the later one "
                            f"({then.import_id}); swap --since and --until")
-    rates = _Rates(con, currency)
-    deals = _deals(con, tz, rates, base, then)
+    rates = _Rates(found.rates, currency)
+    deals = _deals(found, tz, rates, base, then)
     for dim, value in (where or {}).items():
         deals = deals[deals[dim].fillna("") == value]
     return Changes(base, then, deals.reset_index(drop=True), _lines(deals, list(by)), rates.missing)
@@ -165,22 +201,10 @@ def _snapshot_rows(con, snap: Snapshot) -> pd.DataFrame:
     return rows
 
 
-def _deals(con, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snapshot) -> pd.DataFrame:
-    before, after = _snapshot_rows(con, base), _snapshot_rows(con, then)
-    before["_in"], after["_in"] = True, True
-    d = before.merge(after, on="opportunity_id", how="outer", suffixes=("_before", "_after"))
-    d["_in_before"] = d.pop("_in_before").eq(True)
-    d["_in_after"] = d.pop("_in_after").eq(True)
-    con.register("_changes_ids", d[["opportunity_id"]])
-    try:
-        now = con.execute("""
-            SELECT o.opportunity_id, o.owner_id AS owner, r.team, o.status, o.created_at, o.closed_at
-            FROM opportunities o JOIN _changes_ids i USING (opportunity_id)
-            LEFT JOIN reps r ON r.rep_id = o.owner_id""").df()
-    finally:
-        con.unregister("_changes_ids")
-    d = d.merge(now, on="opportunity_id", how="left")
-    sequence = dict(con.execute("SELECT stage, sequence FROM stages").fetchall())
+def _deals(found: Read, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snapshot) -> pd.DataFrame:
+    d = found.deals.copy()
+    d.insert(d.columns.get_loc("owner") + 1, "team", d["owner"].map(lambda r: found.reps.get(r, (None, None))[1]))
+    sequence = found.sequence
     day_before, day_after = local_date(base.taken_at, tz), local_date(then.taken_at, tz)
     amount_before = d["amount_before"].fillna(0.0)  # a null amount counts as 0 (kpis.md)
     # a deal's value in a snapshot it is not in is empty, not 0
@@ -222,11 +246,10 @@ def _deals(con, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snapshot) -> 
 class _Rates:
     """Exchange rates in force on a day: the last valid_from on or before it."""
 
-    def __init__(self, con, currency: str):
+    def __init__(self, rows: list[tuple[str, date, float]], currency: str):
         self.currency = currency
         self.by_currency: dict[str, list[tuple[date, float]]] = {}
-        for cur, valid_from, rate in con.execute(
-                "SELECT currency, valid_from, rate FROM exchange_rates ORDER BY currency, valid_from").fetchall():
+        for cur, valid_from, rate in sorted(rows):
             self.by_currency.setdefault(cur, []).append((valid_from, float(rate)))
         self.missing: set[tuple[str, date]] = set()
 
