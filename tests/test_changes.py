@@ -210,3 +210,31 @@ def test_people_read_a_table_and_a_workbook(ws, tmp_path):
     values = {r[0]: r[3] for r in walk_sheet.iter_rows(min_row=3, values_only=True)}
     assert values["end"] == pytest.approx(2780) and values["won"] == pytest.approx(-2000)
     assert deals_sheet.max_row == 1 + 8
+
+
+def test_the_demo_company_leaves_weekly_snapshots(tmp_path):
+    """`koers demo` imports once, so it records the snapshots of the weekly
+    imports it never had: Mondays at 08:00, each the deals open then."""
+    from zoneinfo import ZoneInfo
+
+    from koers.demo.snapshots import ID_SUFFIX, WEEKS
+    from koers.store import Workspace
+
+    url = str(tmp_path / "demo.duckdb")
+    assert runner.invoke(app, ["demo", "--size", "small", "--workspace", url]).exit_code == 0
+    with Workspace.open(url).reader() as con:
+        taken = con.execute("SELECT import_id, min(taken_at), count(*) FROM koers_snapshots "
+                            "GROUP BY import_id ORDER BY 2").fetchall()
+    assert len(taken) == WEEKS + 1 and all(i.endswith(ID_SUFFIX) for i, _, _ in taken[:-1])
+    ams = ZoneInfo("Europe/Amsterdam")
+    for _, moment, count in (taken[0], taken[WEEKS - 1]):
+        local = moment.replace(tzinfo=ZoneInfo("UTC")).astimezone(ams)
+        assert (local.weekday(), local.hour, local.minute) == (0, 8, 0)
+        # the deals open then, by the spec's own rule for a state at an instant
+        kpi = runner.invoke(app, ["kpi", "open_pipeline_count", "--period", local.strftime("%Y-%m"), "--as-of",
+                                  local.isoformat(), "--format", "csv", "--workspace", url])
+        assert float(next(csv.DictReader(io.StringIO(kpi.stdout)))["value"]) == count
+    got = walk(changes(url, "--since", taken[0][0], "--format", "csv").stdout)
+    assert sum(got[x][1] for x in WALK[:-1]) == pytest.approx(got["end"][1])
+    for line in ("new", "won", "lost", "increased", "decreased", "stage_forward", "close_pushed_out"):
+        assert got[line][0] > 0, line

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 from koers.importers.canonical import import_folder
@@ -13,8 +14,10 @@ from koers.store import Workspace
 
 def load_demo(ws: Workspace, size: str, seed: int, on_step: Callable[[str], None] | None = None) -> dict[str, int]:
     from koers.demo import build_demo, write_folder
+    from koers.demo.snapshots import record_past_snapshots
 
-    tables = build_demo(size=size, seed=seed)
+    until = date.today().replace(day=1)  # the day after the data's last (build_demo's default)
+    tables = build_demo(size=size, seed=seed, until=until)
     if on_step:
         on_step("importing the demo company")
     with tempfile.TemporaryDirectory(prefix="koers-demo-") as tmp:
@@ -22,6 +25,9 @@ def load_demo(ws: Workspace, size: str, seed: int, on_step: Callable[[str], None
         result = import_folder(ws, Path(tmp), origin=f"koers demo --size {size} --seed {seed}")
     if result.rejected:
         raise RuntimeError(f"the demo company has {result.rejected} invalid rows: {result.rejects_path}")
+    # the weekly imports it never had, so that koers changes has snapshots to compare
+    with ws.writer(touches=(), reads=("opportunities", "stage_history")) as con:
+        record_past_snapshots(con, until, ws.settings().tz)
     if on_step:
         on_step("done")
     return ws.counts()
