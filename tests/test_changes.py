@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime
 from pathlib import Path
 
@@ -87,9 +88,11 @@ def ws(request, tmp_path_factory):
     """(workspace, the three imports' ids) on every kind of workspace: a
     spark:DIR one is read without Spark, from its Parquet files; a
     PostgreSQL one a table at a time. Each must give the same walk."""
-    tmp = tmp_path_factory.mktemp(f"changes-{request.param}")
-    url = {"duckdb": str(tmp / "ws.duckdb"), "spark": f"spark:{tmp / 'ws'}"}.get(request.param) or \
-        pg_server().new_database()
+    return three_imports(tmp_path_factory.mktemp(f"changes-{request.param}"), request.param)
+
+
+def three_imports(tmp: Path, kind: str) -> tuple[str, list[str]]:
+    url = {"duckdb": str(tmp / "ws.duckdb"), "spark": f"spark:{tmp / 'ws'}"}.get(kind) or pg_server().new_database()
     ids = [import_at(url, write(tmp / f"v{i}", v), at) for i, (v, at) in enumerate(zip((V1, V2, V3), TAKEN), 1)]
     return url, ids
 
@@ -238,3 +241,65 @@ def test_the_demo_company_leaves_weekly_snapshots(tmp_path):
     assert sum(got[x][1] for x in WALK[:-1]) == pytest.approx(got["end"][1])
     for line in ("new", "won", "lost", "increased", "decreased", "stage_forward", "close_pushed_out"):
         assert got[line][0] > 0, line
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory):
+    """(the web app on a DuckDB workspace of the three imports, its url, their ids)."""
+    from fastapi.testclient import TestClient
+
+    from koers.web.app import create_app
+
+    url, ids = three_imports(tmp_path_factory.mktemp("changes-web"), "duckdb")
+    with TestClient(create_app(url)) as c:
+        yield c, url, ids
+
+
+def test_the_api_gives_the_cli_s_walk_and_deals(client):
+    c, url, ids = client
+    got = c.get("/api/v1/changes", params={"since": ids[0], "until": ids[1], "by": "owner", "deals": "true"})
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["since"] == {"import_id": ids[0], "taken_at": "2025-06-01T10:00:00+02:00", "open_deals": 6}
+    cli = changes(url, "--since", ids[0], "--until", ids[1], "--by", "owner", "--format", "json")
+    assert body["lines"] == json.loads(cli.stdout)
+    deals = changes(url, "--since", ids[0], "--until", ids[1], "--deals", "--format", "json")
+    assert body["deals"] == json.loads(deals.stdout)
+    assert [d["opportunity_id"] for d in body["deals"][:2]] == ["O3", "O6"]  # the biggest change first
+    assert c.get("/api/v1/changes", params={"by": "region"}).status_code == 400
+    assert c.get("/api/v1/changes", params={"since": "2025-05-31"}).status_code == 400
+    assert c.get("/api/v1/changes").json()["deals"] is None
+
+
+def test_the_page_walks_with_a_waterfall_and_lists_each_line_s_deals(client):
+    c, _, ids = client
+    page = c.get("/pipeline/changes", params={"lang": "en", "since": ids[0], "until": ids[1]})
+    assert page.status_code == 200, page.text
+    html = page.text
+    figure = json.loads(re.search(r"data-name=\"pipeline-changes\" data-figure='([^']*)'", html).group(1)
+                        .replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&"))
+    trace = figure["data"][0]
+    assert trace["type"] == "waterfall" and trace["measure"][0] == "absolute" and trace["measure"][-1] == "total"
+    assert trace["y"][0] == pytest.approx(3850) and sum(trace["y"][:-1]) == pytest.approx(2780)
+    assert "Anna Jansen" in html and "Exchange rates" in html
+    won = c.get("/pipeline/changes", params={"lang": "en", "since": ids[0], "until": ids[1], "line": "won",
+                                              "export": "csv", "table": "deals"})
+    assert [r["Deal"] for r in csv.DictReader(io.StringIO(won.text))] == ["O3"]
+    team = c.get("/pipeline/changes", params={"lang": "en", "since": ids[0], "until": ids[1], "team": "South",
+                                               "region": "Noord", "export": "csv", "table": "walk"})
+    walked = {r["Line"]: r["Deals"] for r in csv.DictReader(io.StringIO(team.text))}
+    assert walked["Open at start"] == "3" and walked["Open at end"] == "2"  # R2's deals alone
+    assert "data-changes-link" in c.get("/pipeline", params={"lang": "en"}).text
+    assert c.get("/pipeline/changes", params={"since": "nonsense"}).status_code == 400
+
+
+def test_the_page_of_a_workspace_imported_once_says_what_it_needs(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from koers.web.app import create_app
+
+    url = str(tmp_path / "once.duckdb")
+    runner.invoke(app, ["import", str(write(tmp_path / "v", V1)), "--workspace", url])
+    with TestClient(create_app(url)) as c:
+        page = c.get("/pipeline/changes", params={"lang": "en"})
+    assert page.status_code == 200 and "data-changes-problem" in page.text and "import again later" in page.text

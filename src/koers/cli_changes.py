@@ -25,18 +25,17 @@ from koers.cli import (
     write_out,
 )
 from koers.pipeline_changes import (
-    DIMENSIONS,
     LINES,
     MOVES,
     WALK,
     ChangesError,
-    changes,
+    arrow,
+    asked,
     deal_rows,
     line_label,
     local_text,
-    pick,
-    read,
-    snapshots,
+    question,
+    said,
 )
 from koers.store import WorkspaceError, now_utc
 
@@ -68,47 +67,24 @@ def changes_cmd(
     check_choice("format", format, ("table", "csv", "json", "xlsx"))
     check_output(format, output_path)
     check_choice("lang", lang, ("nl", "en"))
-    by_dims = [d.strip() for d in by.split(",")] if by else []
-    for d in by_dims:
-        check_choice("by", d, DIMENSIONS)
-    filters = {}
-    for w in where or []:
-        dim, sep, value = w.partition("=")
-        if not sep:
-            usage_error(f"--where takes DIM=VALUE (got '{w}')")
-        check_choice("where", dim.strip(), DIMENSIONS)
-        filters[dim.strip()] = value.strip()
-    if line is not None:
-        check_choice("line", line, LINES)
-        if not deals:
-            usage_error("--line picks the deals of one line: add --deals")
+    try:
+        by_dims, filters = question(by, where or [], line, deals)
+    except ChangesError as e:
+        usage_error(str(e).replace("ask for the deals", "add --deals"))
     ws = open_workspace(workspace, read_only=True)
     try:
         settings = ws.settings()
-        with ws.reader_table_by_table() as (con, take):
-            found = snapshots(con)
-            if not found:
-                raise ChangesError("this workspace has no snapshot yet: every import or sync takes one")
-            now = now_utc()
-            then = pick(found, until, settings.tz, now) if until else found[-1]
-            if since:
-                base = pick(found, since, settings.tz, now)
-            elif found.index(then) == 0:
-                raise ChangesError(f"no snapshot was taken before {then.import_id} "
-                                   f"({local_text(then.taken_at, settings.tz)}): every import or sync takes one; "
-                                   "import again later, or name --until")
-            else:
-                base = found[found.index(then) - 1]
-            records = read(con, take, base, then)
-        result = changes(records, settings.tz, settings.currency, base, then, by_dims, filters)
+        result, records = asked(ws, since, until, by_dims, filters, now_utc())
     except (ChangesError, WorkspaceError) as e:
         usage_error(str(e))
-    tz, currency = settings.tz, settings.currency
+    base, then, tz, currency = result.base, result.then, settings.tz, settings.currency
     names = {rep: name for rep, (name, _) in records.reps.items() if name}
     compared = (f"{base.import_id} ({local_text(base.taken_at, tz)}, {base.deals} open) → "
                 f"{then.import_id} ({local_text(then.taken_at, tz)}, {then.deals} open)")
     if format != "table":
         err.print(f"snapshots: {compared}", highlight=False)
+    for w in result.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     if deals:
         rows = in_local_time(deal_rows(result, line), tz)
         if format == "csv":
@@ -135,9 +111,6 @@ def changes_cmd(
         _print_walk_by(result.lines, by_dims, lang, currency, compared, names)
     else:
         _print_walk(result.lines, lang, currency, compared)
-    for cur, day in sorted(result.missing_rates):
-        err.print(f"[yellow]warning:[/yellow] no exchange rate of {cur} in force on {day}: the values of its deals "
-                  "are empty", highlight=False)
 
 
 def _money(value, lang: str, currency: str, short: bool = False) -> str:
@@ -200,20 +173,12 @@ def _print_deals(rows, lang: str, currency: str, compared: str, line: str | None
               COLUMNS["close"][lang])
     t.columns[3].justify = "right"
     for r in rows.itertuples(index=False):
-        said = [] if output.missing(r.line) else [r.line]
-        what = ", ".join(line_label(x, lang) for x in said + (r.moves.split(",") if r.moves else []))
-        stage = _arrow(r.stage_before, r.stage_after)
-        close = _arrow(r.expected_close_on_before, r.expected_close_on_after)
+        what = ", ".join(line_label(x, lang) for x in said(r._asdict()))
+        stage = arrow(r.stage_before, r.stage_after)
+        close = arrow(r.expected_close_on_before, r.expected_close_on_after)
         t.add_row(escape(r.opportunity_id), escape(names.get(r.owner, output.plain(r.owner) or "–")), escape(what),
                   _signed(r.value_change, lang, currency, short=True), escape(stage), escape(close))
     out.print(t)
-
-
-def _arrow(before, after) -> str:
-    """before → after when both are known and differ, else the one known
-    (a deal won or new is in one snapshot only)."""
-    b, a = output.plain(before), output.plain(after)
-    return f"{b} → {a}" if b and a and b != a else b or a or "–"
 
 
 TITLE = {"en": "Open pipeline changes", "nl": "Veranderingen in de open pijplijn"}

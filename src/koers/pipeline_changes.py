@@ -23,7 +23,7 @@ snapshot keeps no owner), and `team` is that owner's team in reps.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -31,6 +31,7 @@ import duckdb
 import pandas as pd
 
 from koers.periods import PeriodError, local_date, parse_instant
+from koers.store import now_utc
 
 # the walk, in its order: start + the changes = end
 WALK = ("start", "new", "added", "won", "lost", "left", "increased", "decreased", "exchange_rates", "end")
@@ -81,6 +82,27 @@ def line_label(line: str, lang: str) -> str:
 
 class ChangesError(Exception):
     """A question about snapshots that cannot be answered (a usage error)."""
+
+
+def question(by: str | None, where: list[str], line: str | None, deals: bool) -> tuple[list[str], dict[str, str]]:
+    """`by` (comma-separated) and `where` (DIM=VALUE) as the walk takes them,
+    checked with `line`, which picks the deals of one line."""
+    by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
+    filters = {}
+    for w in where:
+        dim, sep, value = w.partition("=")
+        if not sep:
+            raise ChangesError(f"where takes DIM=VALUE (got '{w}')")
+        filters[dim.strip()] = value.strip()
+    for dim in [*by_dims, *filters]:
+        if dim not in DIMENSIONS:
+            raise ChangesError(f"pipeline changes split and filter by {' or '.join(DIMENSIONS)}, not '{dim}'")
+    if line is not None:
+        if line not in LINES:
+            raise ChangesError(f"line is one of {', '.join(LINES)}, not '{line}'")
+        if not deals:
+            raise ChangesError("a line picks the deals of one line: ask for the deals")
+    return by_dims, filters
 
 
 @dataclass(frozen=True)
@@ -143,6 +165,11 @@ class Changes:
     lines: pd.DataFrame  # [*by, line, count, value], every line for every group
     missing_rates: set[tuple[str, date]]  # (currency, day) without a rate in force: those values are NaN
 
+    @property
+    def warnings(self) -> list[str]:
+        return [f"no exchange rate of {cur} in force on {day}: the values of its deals are empty"
+                for cur, day in sorted(self.missing_rates)]
+
 
 @dataclass
 class Read:
@@ -153,6 +180,32 @@ class Read:
     reps: dict[str, tuple[str | None, str | None]]  # rep_id: (name, team)
     sequence: dict[str, int]
     rates: list[tuple[str, date, float]]
+    snapshots: list[Snapshot] = field(default_factory=list)  # every one, oldest first (asked)
+
+
+def asked(ws, since: str | None = None, until: str | None = None, by: list[str] = (),
+          where: dict[str, str] | None = None, now: datetime | None = None) -> tuple[Changes, Read]:
+    """The walk between the snapshots `since` and `until` name (pick): the
+    later one by default the latest, the earlier one by default the one
+    before it; and what was read for it (the reps' names among it)."""
+    settings = ws.settings()
+    now = now or now_utc()
+    with ws.reader_table_by_table() as (con, take):
+        found = snapshots(con)
+        if not found:
+            raise ChangesError("this workspace has no snapshot yet: every import or sync takes one")
+        then = pick(found, until, settings.tz, now) if until else found[-1]
+        if since:
+            base = pick(found, since, settings.tz, now)
+        elif found.index(then) == 0:
+            raise ChangesError(f"no snapshot was taken before {then.import_id} "
+                               f"({local_text(then.taken_at, settings.tz)}): every import or sync takes one; "
+                               "import again later, or name an earlier one")
+        else:
+            base = found[found.index(then) - 1]
+        records = read(con, take, base, then)
+    records.snapshots = found
+    return changes(records, settings.tz, settings.currency, base, then, by, where), records
 
 
 def read(con: duckdb.DuckDBPyConnection, take, base: Snapshot, then: Snapshot) -> Read:
@@ -269,6 +322,11 @@ class _Rates:
         return currencies.map(known).astype(float).where(currencies.notna(), 1.0)
 
 
+def split(c: Changes, by: list[str]) -> pd.DataFrame:
+    """The lines of `c` per group of `by` (a walk asked whole, split after)."""
+    return _lines(c.deals, by)
+
+
 def _lines(d: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Every line of the walk and the moves, per group of `by` (a group
     each owner or team with a deal in either snapshot)."""
@@ -313,7 +371,7 @@ DEAL_COLUMNS = ("opportunity_id", "owner", "team", "line", "moves", "value_befor
 def deal_rows(c: Changes, line: str | None = None) -> pd.DataFrame:
     """The deals behind the lines, every one that changed (or those of one
     line), with each side's stage, amount and dates: the records behind a
-    figure of the walk."""
+    figure of the walk, the biggest change of value first."""
     d = c.deals
     if line is None:
         changed = d["line"].notna() | d["moves"].notna() | d["rate_change"].fillna(0).ne(0)
@@ -328,4 +386,22 @@ def deal_rows(c: Changes, line: str | None = None) -> pd.DataFrame:
         d = d[d["_" + line]]
     else:
         d = d[d["line"] == line]
+    # the biggest changes first, as a sales meeting goes through them
+    d = d.assign(_size=d["value_change"].abs()).sort_values(["_size", "opportunity_id"], ascending=[False, True],
+                                                            kind="stable", na_position="last")
     return d[list(DEAL_COLUMNS)].reset_index(drop=True)
+
+
+def said(deal: dict) -> list[str]:
+    """A deal's line and moves, as line ids (a deal of deal_rows)."""
+    line = deal["line"]
+    return ([] if line is None or line != line else [line]) + (deal["moves"].split(",") if deal["moves"] else [])
+
+
+def arrow(before, after) -> str:
+    """before → after when both are known and differ, else the one known
+    (a deal won or new is in one snapshot only)."""
+    from koers.output import plain
+
+    b, a = plain(before), plain(after)
+    return f"{b} → {a}" if b and a and b != a else b or a or "–"

@@ -80,3 +80,15 @@ def funnel(title: str, steps: list[str], values: list, texts: list[str]) -> dict
     layout = _layout(title, None, hovermode="closest", height=max(280, 48 * len(steps) + 80))
     layout["margin"]["l"] = 140
     return {"data": data, "layout": layout}
+
+
+def waterfall(title: str, steps: list[str], measures: list[str], values: list, texts: list[str]) -> dict:
+    """A walk from one total to another: `measures` says of each step whether
+    it is a total (`absolute`, `total`) or a change (`relative`)."""
+    data = [{"type": "waterfall", "x": steps, "y": _clean(values), "measure": measures, "text": texts,
+             "textposition": "outside", "hoverinfo": "x+text", "connector": {"line": {"color": "#c9ced6"}},
+             "increasing": {"marker": {"color": PALETTE[2]}}, "decreasing": {"marker": {"color": PALETTE[3]}},
+             "totals": {"marker": {"color": PALETTE[0]}}}]
+    layout = _layout(title, None, hovermode="closest", showlegend=False, height=360)
+    layout["yaxis"]["automargin"] = True
+    return {"data": data, "layout": layout}

@@ -178,6 +178,19 @@ WORDS: dict[str, tuple[str, str]] = {
     "error": ("Dat kan niet", "That cannot be asked"),
     "not_found": ("Niet gevonden", "Not found"),
     "stale_deals": ("Vastgelopen deals", "Stale deals"),
+    # pipeline changes between two snapshots
+    "pipeline_changes": ("Pijplijnveranderingen", "Pipeline changes"),
+    "changes_since": ("Van", "From"),
+    "changes_until": ("Tot", "To"),
+    "changes_note": ("Elke import legt de open deals vast; dit zet twee van die momenten naast elkaar. Waarden in "
+                     "de valuta van de werkruimte tegen de koers van elke dag; per verkoper de eigenaar van nu.",
+                     "Every import records the open deals; this sets two of those moments side by side. Values in "
+                     "the workspace currency at each day's rate; per rep, the owner today."),
+    "changes_cut": ("De eerste 1000 deals; de export geeft ze alle.", "The first 1,000 deals; the export gives them all."),
+    "all_changed": ("alle gewijzigde deals", "every deal that changed"),
+    "deals": ("Deals", "Deals"),
+    "other": ("Overig", "Other"),
+    "deals_changed": ("Gewijzigde deals", "Deals that changed"),
     "not_by_team": ("Niet per team te splitsen", "Does not split by team"),
     "not_computed": ("Kon niet worden berekend", "Could not be computed"),
     "top": ("top", "top"),

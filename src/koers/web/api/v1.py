@@ -237,6 +237,55 @@ def rejects(request: Request, import_id: str, limit: Annotated[int, Query(ge=0, 
                          offset=offset, rows=rows)
 
 
+class SnapshotPublic(BaseModel):
+    import_id: str = Field(description="the import or sync that took it (or `koers demo`'s weekly ones)")
+    taken_at: str = Field(description="local time of the workspace with its offset")
+    open_deals: int
+
+
+class ChangesPublic(BaseModel):
+    since: SnapshotPublic = Field(description="the earlier snapshot")
+    until: SnapshotPublic = Field(description="the later snapshot")
+    lines: list[dict] = Field(description="[owner|team,] line, count, value: the walk from the earlier open value "
+                                          "to the later, then the moves (`koers changes --format json`)")
+    deals: list[dict] | None = Field(description="with deals=true, the deals behind the lines (`koers changes "
+                                                  "--deals --format json`); else null")
+    warnings: list[str]
+
+
+@router.get("/changes", response_model=ChangesPublic,
+            summary="What changed in the open pipeline between two snapshots (as `koers changes`)")
+def changes(
+    request: Request,
+    since: Annotated[str | None, Query(description="the earlier snapshot: an import id, a moment (2025-07-01, "
+                                                   "2025-07-01T09:00) or 7d / 2w back; the last snapshot taken at "
+                                                   "or before it (default: the one before `until`)")] = None,
+    until: Annotated[str | None, Query(description="the later snapshot, named the same way (default: the "
+                                                   "latest)")] = None,
+    by: Annotated[str | None, Query(description="owner or team")] = None,
+    where: Annotated[list[str], Query(description="owner=REP or team=TEAM, repeatable")] = (),
+    deals: Annotated[bool, Query(description="also the deals behind the lines")] = False,
+    line: Annotated[str | None, Query(description="with deals: only the deals of this line")] = None,
+) -> ChangesPublic:
+    from koers.pipeline_changes import ChangesError, asked, deal_rows, question
+
+    cockpit = cockpit_of(request)
+    tz = cockpit.settings().tz
+    try:
+        by_dims, filters = question(by, list(where), line, deals)
+        result, _ = asked(cockpit.ws, since, until, by_dims, filters)
+    except ChangesError as e:
+        raise BadRequest(str(e)) from None
+
+    def snapshot(s) -> SnapshotPublic:
+        return SnapshotPublic(import_id=s.import_id, taken_at=local_instant(s.taken_at, tz).isoformat(),
+                              open_deals=s.deals)
+
+    found = json.loads(output.to_json(in_local_time(deal_rows(result, line), tz))) if deals else None
+    return ChangesPublic(since=snapshot(result.base), until=snapshot(result.then),
+                         lines=json.loads(output.to_json(result.lines)), deals=found, warnings=result.warnings)
+
+
 @router.get("/dimensions", response_model=dict[str, list[DimensionValue]],
             summary="The values each page filter offers (reps by name)")
 def dimensions(request: Request) -> dict[str, list[DimensionValue]]:
