@@ -270,3 +270,9 @@ def test_drill_as_a_workbook_holds_the_csv_records_in_local_time(ws, tmp_path):
         # local time without its offset: a spreadsheet holds none
         assert line[created].isoformat() == expected["created_at"][:19]
     assert list(wb["Definitions"].iter_rows(values_only=True))[1][0] == "won_value"
+
+
+def test_a_drill_over_a_range_says_it_takes_one_period(ws):
+    shown = run(ws, "drill", "won_value", "--period", "2025-Q1..2025-Q2")
+    assert shown.exit_code == 2 and "is a range; one period is asked here" in shown.output
+    assert "or a range" not in shown.output

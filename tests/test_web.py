@@ -622,9 +622,9 @@ def test_every_page_endpoint_and_filter_is_documented(client):
         assert f"`{param}`" in doc, param
     page_routes = {p for p in page_paths(client.app.routes)
                    if not p.startswith(("/assets", "/static", "/docs", "/favicon", "/openapi"))}
-    assert set(PAGES) <= page_routes <= set(PAGES) | {"/kpi/{kpi_id}", "/kpi/{kpi_id}/drill", "/data/rejects"}, \
-        page_routes
-    assert "`/data/rejects`" in doc
+    others = {"/kpi/{kpi_id}", "/kpi/{kpi_id}/drill", "/data/rejects", "/pipeline/changes"}
+    assert set(PAGES) <= page_routes <= set(PAGES) | others, page_routes
+    assert "`/data/rejects`" in doc and "`/pipeline/changes`" in doc
 
 
 def page_paths(routes) -> set[str]:
@@ -682,6 +682,14 @@ def test_overview_cards_export_as_numbers(client, demo_path):
                   if r["target_kpi"] == "won_value")
     assert float(won["Target"]) == pytest.approx(target["denominator"], rel=1e-12)
     assert float(won["Attainment"]) == pytest.approx(target["value"], rel=1e-12)
+    # in the workbook each card's figures carry its own KPI's unit: money as money, a ratio as a percentage
+    book = load_workbook(io.BytesIO(client.get("/", params={
+        "export": "xlsx", "table": "cards", "period": period, "as_of": AS_OF, "lang": "en"}).content))
+    sheet = book.worksheets[0]
+    heads = [c.value for c in sheet[1]]
+    formats = {r[0].value: {h: c.number_format for h, c in zip(heads, r)} for r in sheet.iter_rows(min_row=2)}
+    assert '"EUR"' in formats["Closed won value"]["Value"] and '"EUR"' in formats["Closed won value"]["Target"]
+    assert formats["Win rate"]["Value"] == "0.0%" and formats["Win rate"]["vs previous period"] == "0.0%"
 
 
 def test_leaderboard_lists_every_rep_with_a_target_and_paces_a_running_period(client):

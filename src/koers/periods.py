@@ -124,6 +124,9 @@ def _in_years(text: str, year: int) -> None:
 def parse_one(text: str) -> Period:
     """One period in any notation."""
     text = text.strip()
+    if ".." in text:  # parse_spec reads ranges; here one period is asked (a drill's)
+        raise PeriodError(f"'{text}' is a range; one period is asked here: 2025 (year), 2025-Q3 (quarter), "
+                          "2025-07 (month), 2025-W14 (ISO week) or 2025-07-15 (day)")
     for grain, pattern in _PATTERNS.items():
         m = pattern.match(text)
         if not m:

@@ -103,6 +103,8 @@ def to_xlsx(table: DataTable, currency: str) -> bytes:
                 fmt = CHANGE_FORMATS[r.get(f"{key}_unit", "%")]
             elif c is not None and c.kind == "number" and isinstance(v, int | float):
                 fmt = parts_format(v)
+            elif c is not None and c.kind == "kpi" and c.kpi is None and r.get("kpi") in CATALOG_BY_ID:
+                fmt = value_format(r["kpi"], currency)  # a row per KPI (the overview's cards): each its own unit
             if fmt and isinstance(v, int | float):
                 cell.number_format = fmt
             line.append(cell)
