@@ -203,6 +203,8 @@ def test_people_read_a_table_and_a_workbook(ws, tmp_path):
     table = changes(url, "--since", ids[0], "--until", ids[1], "--lang", "nl")
     assert table.exit_code == 0, table.output
     assert "Open bij begin" in table.output and "3.850,00" in table.output and "Wisselkoersen" in table.output
+    first = changes(url, "--since", ids[0], "--until", ids[1], "--deals", "--limit", "1")
+    assert "O3" in first.output and "O6" not in first.output and "the first 1 of 8 deals" in first.output
     by = changes(url, "--since", ids[0], "--until", ids[1], "--by", "owner")
     assert "Anna" in by.output and "(R1)" in by.output  # the rep by name (wrapped in 80 columns)
     book = tmp_path / "changes.xlsx"

@@ -53,6 +53,8 @@ def changes_cmd(
     deals: Annotated[bool, typer.Option("--deals", help="the deals behind the walk instead of its lines")] = False,
     line: Annotated[str | None, typer.Option(help="with --deals: only the deals of this line ("
                                                   + ", ".join(LINES) + ")")] = None,
+    limit: Annotated[int, typer.Option(min=0, help="with --deals: the deals the table shows, biggest change first "
+                                                   "(0: all; csv, json and xlsx give all)")] = 50,
     format: Annotated[str, typer.Option("--format", help="table | csv | json | xlsx")] = "table",
     lang: LangOpt = "en",
     output_path: Annotated[Path | None, typer.Option("--output", "-o", help="write csv, json or xlsx to this "
@@ -96,7 +98,7 @@ def changes_cmd(
 
             write_out(changes_workbook(result.lines, rows, lang, currency, compared), output_path)
         else:
-            _print_deals(rows, lang, currency, compared, line, names)
+            _print_deals(rows, lang, currency, compared, line, names, limit or len(rows))
         return
     if format == "csv":
         write_out(output.to_csv(result.lines), output_path)
@@ -163,7 +165,8 @@ def _print_walk_by(lines, by: list[str], lang: str, currency: str, compared: str
     out.print(t)
 
 
-def _print_deals(rows, lang: str, currency: str, compared: str, line: str | None, names: dict[str, str]) -> None:
+def _print_deals(rows, lang: str, currency: str, compared: str, line: str | None, names: dict[str, str],
+                 limit: int) -> None:
     what = line_label(line, lang) if line else COLUMNS["changed"][lang]
     out.print(f"[bold]{escape(what)}[/bold]: {escape(compared)}", highlight=False)
     if rows.empty:
@@ -172,13 +175,15 @@ def _print_deals(rows, lang: str, currency: str, compared: str, line: str | None
     t = Table("Deal", COLUMNS["owner"][lang], COLUMNS["line"][lang], COLUMNS["change"][lang], "stage",
               COLUMNS["close"][lang])
     t.columns[3].justify = "right"
-    for r in rows.itertuples(index=False):
+    for r in rows.head(limit).itertuples(index=False):
         what = ", ".join(line_label(x, lang) for x in said(r._asdict()))
         stage = arrow(r.stage_before, r.stage_after)
         close = arrow(r.expected_close_on_before, r.expected_close_on_after)
         t.add_row(escape(r.opportunity_id), escape(names.get(r.owner, output.plain(r.owner) or "–")), escape(what),
                   _signed(r.value_change, lang, currency, short=True), escape(stage), escape(close))
     out.print(t)
+    if len(rows) > limit:
+        out.print(COLUMNS["more"][lang].format(shown=limit, total=len(rows)), highlight=False)
 
 
 TITLE = {"en": "Open pipeline changes", "nl": "Veranderingen in de open pijplijn"}
@@ -191,6 +196,8 @@ COLUMNS = {
     "team": {"en": "Team", "nl": "Team"},
     "changed": {"en": "Deals that changed", "nl": "Gewijzigde deals"},
     "none": {"en": "no deal", "nl": "geen deal"},
+    "more": {"en": "the first {shown} of {total} deals: --limit 0 or --format csv gives them all",
+             "nl": "de eerste {shown} van {total} deals: --limit 0 of --format csv geeft ze alle"},
     "change": {"en": "Change", "nl": "Verandering"},
     "close": {"en": "Expected close", "nl": "Verwachte sluiting"},
 }

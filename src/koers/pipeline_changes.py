@@ -28,6 +28,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from koers.periods import PeriodError, local_date, parse_instant
@@ -290,7 +291,8 @@ def _deals(found: Read, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snaps
         "close_pushed_out": both & (close_after > close_before),
         "close_pulled_in": both & (close_after < close_before),
     }
-    d["moves"] = [",".join(m for m in MOVES if moves[m].iloc[i]) or None for i in range(len(d))]
+    named = [np.where(moves[m].to_numpy(dtype=bool), m, "") for m in MOVES]
+    d["moves"] = [",".join(m for m in row if m) or None for row in zip(*named)]
     for m in MOVES:
         d["_" + m] = moves[m]
     return d.sort_values("opportunity_id", kind="stable")
