@@ -17,7 +17,9 @@ PAGES = {"overview": "/", "pipeline": "/pipeline", "activities": "/activities", 
          "/kpi/win_rate?split=owner", "drill-won-value": "/kpi/won_value/drill", "settings": "/settings",
          # a split with each rep's target and attainment beside the value, and the target rows behind one
          "kpi-won-value-targets": "/kpi/won_value?split=owner",
-         "drill-targets": "/kpi/target_attainment/drill?m_target_kpi=won_value&records=targets"}
+         "drill-targets": "/kpi/target_attainment/drill?m_target_kpi=won_value&records=targets",
+         # the demo's weekly snapshots, walked from the one two weeks before its import
+         "pipeline-changes": "/pipeline/changes"}
 
 
 @pytest.mark.parametrize("name", list(PAGES))
@@ -56,6 +58,29 @@ def test_follow_a_drill_down_and_page_through_it(laptop):
             page.locator('a[rel="next"]').click()
         assert "page=2" in page.url
     laptop.screenshot("drill-followed")
+
+
+def test_from_the_pipeline_to_what_changed_and_the_deals_won(laptop):
+    page = laptop.open("/pipeline?lang=en")
+    with page.expect_navigation():
+        page.locator("[data-changes-link]").click()
+    assert "/pipeline/changes" in page.url
+    laptop.charts_drawn()
+    earlier = page.locator('select[name="since"] option').nth(3).get_attribute("value")
+    with page.expect_navigation():
+        page.select_option('select[name="since"]', earlier)  # submits on change
+    assert f"since={earlier}" in page.url
+    walk = page.locator('table[data-table="walk"] tbody tr')
+    won = walk.filter(has_text="Won").first
+    count = int(won.locator("a").inner_text())
+    assert count > 0
+    with page.expect_navigation():
+        won.locator("a").click()
+    assert "line=won" in page.url
+    rows = page.locator('table[data-table="deals"] tbody tr')
+    assert rows.count() == min(count, 1000)
+    assert all(t == "Won" for t in rows.locator("td:nth-child(3)").all_inner_texts())
+    laptop.screenshot("pipeline-changes-won")
 
 
 def test_switch_language_keeps_the_filters(laptop):

@@ -98,7 +98,7 @@ def changes_page(request: Request) -> Response:
          Column("what", word("line", lang)), Column("value_change", word("change", lang), "kpi", "won_value"),
          Column("stage", column_label("stage", lang)), Column("close", column_label("expected_close_on", lang))],
         deals, ignored=ignored)
-    snapshots = [(s.import_id, f"{local_text(s.taken_at, tz)} · {s.import_id} ({s.deals})")
+    snapshots = [(s.import_id, f"{local_text(s.taken_at, tz)} ({s.deals})")  # a select is narrow: when, how many
                  for s in reversed(records.snapshots)]
     return page(request, ask, "changes.html", "pipeline", word("pipeline_changes", lang), [walk, by_rep, deal_table],
                 figure=figure, snapshots=snapshots, since=result.base.import_id, until=result.then.import_id,
