@@ -305,3 +305,18 @@ def test_the_page_of_a_workspace_imported_once_says_what_it_needs(tmp_path):
     with TestClient(create_app(url)) as c:
         page = c.get("/pipeline/changes", params={"lang": "en"})
     assert page.status_code == 200 and "data-changes-problem" in page.text and "import again later" in page.text
+
+
+def test_a_deal_without_a_rate_on_its_snapshot_s_day_empties_its_lines_never_sums_1_to_1(tmp_path):
+    """A deal dated after the import (created 1 July, imported 1 June) in a
+    currency whose first rate is of 15 June: on 1 June it has no value."""
+    url = str(tmp_path / "ws.duckdb")
+    folder = write(tmp_path / "v", HEAD + "O9,R1,2025-07-01T09:00:00,,open,A,100,USD,\nO1,R1,2025-05-01T09:00:00,,open,A,50,,\n")
+    (folder / "exchange_rates.csv").write_text("currency,valid_from,rate\nUSD,2025-06-15,0.8\n", encoding="utf-8")
+    ids = [import_at(url, folder, at) for at in (datetime(2025, 6, 1, 8), datetime(2025, 6, 20, 8))]
+    result = changes(url, "--since", ids[0], "--until", ids[1], "--by", "owner", "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert "no exchange rate of USD in force on 2025-06-01" in result.stderr
+    got = {r["line"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+    assert got["start"]["count"] == "2" and got["start"]["value"] == ""  # not 50, not 150
+    assert got["end"]["value"] == "130" and got["exchange_rates"]["value"] == ""

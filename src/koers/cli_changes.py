@@ -107,8 +107,8 @@ def changes_cmd(
     elif format == "xlsx":
         from koers.workbook import changes_workbook
 
-        write_out(changes_workbook(result.lines, in_local_time(deal_rows(result), tz), lang, currency,
-                                           compared), output_path)
+        every = in_local_time(deal_rows(result), tz)
+        write_out(changes_workbook(result.lines, every, lang, currency, compared), output_path)
     elif by_dims:
         _print_walk_by(result.lines, by_dims, lang, currency, compared, names)
     else:

@@ -282,6 +282,8 @@ def _deals(found: Read, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snaps
     d["value_change"] = d["value_after"].where(d["_in_after"], 0.0) - d["value_before"].where(d["_in_before"], 0.0)
     d["amount_change"] = amount_change.where(both)
     d["rate_change"] = (before_at_later_rate - d["value_before"]).where(both)
+    # a rate that moved, or that cannot be known on one of the two days
+    d["_rate_moved"] = both & (d["rate_change"].isna() | d["rate_change"].ne(0))
 
     seq_before, seq_after = d["stage_before"].map(sequence), d["stage_after"].map(sequence)
     close_before, close_after = pd.to_datetime(d["expected_close_on_before"]), pd.to_datetime(d["expected_close_on_after"])
@@ -331,37 +333,45 @@ def split(c: Changes, by: list[str]) -> pd.DataFrame:
 
 def _lines(d: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Every line of the walk and the moves, per group of `by` (a group
-    each owner or team with a deal in either snapshot)."""
-    groups = [()] if not by else sorted(
-        {tuple(r) for r in d[by].astype(object).where(d[by].notna(), None).itertuples(index=False)},
-        key=lambda g: tuple((v is None, v or "") for v in g))
+    each owner or team with a deal in either snapshot): each deal's part in
+    each line, summed per group in one pass. A value that cannot be known
+    (no rate) makes its line's value empty, never a partial sum."""
+    parts = {}
+    for line in LINES:
+        counted, value = _part(d, line)
+        parts[("count", line)] = counted.astype("int64")
+        parts[("value", line)] = value.where(counted, 0.0).fillna(0.0)
+        parts[("unknown", line)] = (counted & value.isna()).astype("int64")
+    frame = pd.DataFrame(parts, index=d.index)
+    if by:
+        keys = d[by].astype(object).where(d[by].notna(), None)
+        summed = frame.groupby([keys[c] for c in by], dropna=False, sort=False).sum()
+        groups = sorted(summed.index, key=lambda g: tuple((v is None or v != v, v if isinstance(v, str) else "")
+                                                            for v in (g if isinstance(g, tuple) else (g,))))
+    else:
+        summed, groups = frame.sum().to_frame().T, [0]
     out = []
     for g in groups:
-        part = d
-        for dim, v in zip(by, g):
-            part = part[part[dim].isna()] if v is None else part[part[dim] == v]
-        out += [(*g, line, *_line(part, line)) for line in LINES]
+        row = summed.loc[g]
+        key = () if not by else tuple(None if v is None or v != v else v for v in (g if isinstance(g, tuple) else (g,)))
+        out += [(*key, line, int(row[("count", line)]),
+                 float("nan") if row[("unknown", line)] else float(row[("value", line)])) for line in LINES]
     return pd.DataFrame(out, columns=[*by, "line", "count", "value"])
 
 
-def _line(d: pd.DataFrame, line: str) -> tuple[int, float]:
+def _part(d: pd.DataFrame, line: str) -> tuple[pd.Series, pd.Series]:
+    """Which deals a line counts, and what each adds to its value."""
     if line == "start":
-        part = d[d["_in_before"]]
-        return len(part), float(part["value_before"].sum(skipna=False))
+        return d["_in_before"], d["value_before"]
     if line == "end":
-        part = d[d["_in_after"]]
-        return len(part), float(part["value_after"].sum(skipna=False))
+        return d["_in_after"], d["value_after"]
     if line == "exchange_rates":
-        part = d[d["rate_change"].fillna(0) != 0]
-        return len(part), float(part["rate_change"].sum(skipna=False))
+        return d["_rate_moved"], d["rate_change"]
     if line in ("increased", "decreased"):
-        part = d[d["line"] == line]
-        return len(part), float(part["amount_change"].sum(skipna=False))
+        return d["line"] == line, d["amount_change"]
     if line in MOVES:
-        part = d[d["_" + line]]
-        return len(part), float(part["value_after"].sum(skipna=False))
-    part = d[d["line"] == line]
-    return len(part), float(part["value_change"].sum(skipna=False))
+        return d["_" + line], d["value_after"]
+    return d["line"] == line, d["value_change"]
 
 
 DEAL_COLUMNS = ("opportunity_id", "owner", "team", "line", "moves", "value_before", "value_after", "value_change",
@@ -376,14 +386,13 @@ def deal_rows(c: Changes, line: str | None = None) -> pd.DataFrame:
     figure of the walk, the biggest change of value first."""
     d = c.deals
     if line is None:
-        changed = d["line"].notna() | d["moves"].notna() | d["rate_change"].fillna(0).ne(0)
-        d = d[changed]
+        d = d[d["line"].notna() | d["moves"].notna() | d["_rate_moved"]]
     elif line == "start":
         d = d[d["_in_before"]]
     elif line == "end":
         d = d[d["_in_after"]]
     elif line == "exchange_rates":
-        d = d[d["rate_change"].fillna(0) != 0]
+        d = d[d["_rate_moved"]]
     elif line in MOVES:
         d = d[d["_" + line]]
     else:
