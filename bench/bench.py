@@ -157,6 +157,17 @@ def plain_load(folder: Path) -> float:
     return seconds
 
 
+def pipeline_changes(ws, import_id: str) -> tuple[float, int]:
+    """`koers changes --by owner` over the import's snapshot of the open
+    pipeline set beside itself: every open deal read, valued and walked, by
+    its owner (an import takes one snapshot, so this is the one there is)."""
+    from koers.pipeline_changes import asked
+
+    start = time.perf_counter()
+    result, _ = asked(ws, import_id, import_id, ["owner"])
+    return round(time.perf_counter() - start, 2), len(result.deals)
+
+
 def pandas_child(url: str, spec: str, as_of: str) -> dict:
     from datetime import datetime
 
@@ -238,6 +249,7 @@ def main() -> None:
     core = min(compute_core(ws, periods, as_of) for _ in range(2))
     figures["core_koers_s"] = round(core, 3)
     figures["peak_memory_mb"] = round(peak_mb())
+    figures["pipeline_changes_s"], figures["pipeline_changes_deals"] = pipeline_changes(ws, result.import_id)
     # pandas in its own process: its memory is the analyst's, not Koers's
     child = subprocess.run(
         [sys.executable, __file__, "--pandas", str(target), f"{periods[0].label}..{periods[-1].label}",
