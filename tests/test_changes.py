@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import re
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ from typer.testing import CliRunner
 import koers.cli_changes
 import koers.importers.canonical
 from koers.cli import app
-from koers.pipeline_changes import LINES, WALK
+from koers.pipeline_changes import LINES, WALK, what_changed
 from tests.conftest import pg_server
 
 runner = CliRunner()
@@ -105,7 +106,7 @@ def walk(output: str, by: tuple[str, ...] = ()) -> dict:
     found = {}
     for r in csv.DictReader(io.StringIO(output)):
         key = (*(r[d] for d in by), r["line"])
-        found[key if by else r["line"]] = (int(r["count"]), float(r["value"]))
+        found[key if by else r["line"]] = (int(r["count"]), float(r["value"] or "nan"))
     return found
 
 
@@ -320,3 +321,70 @@ def test_a_deal_without_a_rate_on_its_snapshot_s_day_empties_its_lines_never_sum
     got = {r["line"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
     assert got["start"]["count"] == "2" and got["start"]["value"] == ""  # not 50, not 150
     assert got["end"]["value"] == "130" and got["exchange_rates"]["value"] == ""
+
+
+ODD_REPS = REPS + "R3,Cas de Vries,,2024-01-01\n"
+ODD_STAGES = STAGES + "A2,1,20,open\n"
+ODD_RATES = RATES + "GBP,2025-06-20,1.2\n"
+ODD_V1 = HEAD + """P1,R3,2025-05-01T09:00:00,,open,A,100,,
+P2,R1,2025-05-01T09:00:00,,open,A,1000,,
+P3,R1,2025-06-25T09:00:00,,open,A,100,GBP,
+P4,R2,2025-05-01T09:00:00,,open,A,50,,
+"""
+ODD_V2 = HEAD + """P1,R3,2025-05-01T09:00:00,,open,A,100,,
+P2,R1,2025-05-01T09:00:00,,open,A,1100,USD,
+P3,R1,2025-06-25T09:00:00,,open,A,200,GBP,
+P4,R2,2025-05-01T09:00:00,,open,A2,50,,2025-07-01
+"""
+
+
+def test_a_currency_switch_an_unknown_rate_a_rep_without_team_and_a_change_outside_every_line(tmp_path):
+    """P2 goes from 1000 EUR to 1100 USD (at 0.8: 880): its currency changed,
+    −120, neither raised nor lowered. P3 (GBP, dated after the imports) has
+    no rate on either day: raised, counted, of unknown value. P4 moves to a
+    stage of the same sequence and gets a close date: in no line, but among
+    the deals that changed. R3 has no team."""
+    url = str(tmp_path / "ws.duckdb")
+    ids = []
+    for i, (opportunities, at) in enumerate(((ODD_V1, TAKEN[0]), (ODD_V2, TAKEN[1]))):
+        folder = write(tmp_path / f"v{i}", opportunities)
+        (folder / "reps.csv").write_text(ODD_REPS, encoding="utf-8")
+        (folder / "stages.csv").write_text(ODD_STAGES, encoding="utf-8")
+        (folder / "exchange_rates.csv").write_text(ODD_RATES, encoding="utf-8")
+        ids.append(import_at(url, folder, at))
+    got = walk(changes(url, "--format", "csv").stdout)
+    assert got["currency_changed"] == (1, pytest.approx(-120))
+    assert got["increased"][0] == 1 and math.isnan(got["increased"][1])  # P3: its amount rose; by how much is unknown
+    assert got["decreased"] == (0, 0)
+    assert got["exchange_rates"][0] == 1 and math.isnan(got["exchange_rates"][1])  # P3's rate: unknown, not 0
+    assert math.isnan(got["start"][1]) and got["start"][0] == 4
+    split = changes(url, "--by", "owner,team", "--format", "csv")
+    assert split.exit_code == 0, split.output
+    rows = list(csv.DictReader(io.StringIO(split.stdout)))
+    assert {(r["owner"], r["team"]) for r in rows} == {("R1", "North"), ("R2", "South"), ("R3", "")}
+    deals = {d["opportunity_id"]: d for d in json.loads(changes(url, "--deals", "--format", "json").stdout)}
+    assert sorted(deals) == ["P2", "P3", "P4"]  # P1 did not change
+    assert deals["P4"]["line"] is None and deals["P4"]["changed"] == "stage,expected_close_on"
+    assert deals["P2"]["line"] == "currency_changed" and deals["P2"]["changed"] == "amount,currency"
+    table = changes(url, "--deals", "--lang", "nl")
+    assert "Valuta" in table.output and "Fase" in table.output  # P2 and P4, in words (wrapped in 80 columns)
+    assert "€\xa0-120,00" in changes(url, "--lang", "nl").output
+
+
+def test_rate_parts_are_named_and_signs_sit_where_the_locale_puts_them(ws):
+    url, ids = ws
+    deals = {d["opportunity_id"]: d for d in json.loads(
+        changes(url, "--since", ids[0], "--until", ids[1], "--deals", "--format", "json").stdout)}
+    assert deals["O2"]["rate_moved"] is True and deals["O2"]["rate_change"] == pytest.approx(-50)
+    assert deals["O2"]["amount_change"] == pytest.approx(80) and deals["O1"]["rate_moved"] is False
+    nl = changes(url, "--since", ids[0], "--until", ids[1], "--lang", "nl").output
+    assert "€\xa0+400,00" in nl and "€\xa0-2.000,00" in nl  # Babel: a non-breaking space after €
+    assert what_changed(deals["O2"], "en") == "Amounts raised, Exchange rates"  # as the table and the page say
+    assert what_changed(deals["O5"], "nl") == "Terug naar een eerdere fase"
+
+
+def test_the_page_of_a_walk_without_deals_is_an_empty_walk(client):
+    c, _, ids = client
+    page = c.get("/pipeline/changes", params={"lang": "en", "since": ids[0], "until": ids[1], "team": "Nope"})
+    assert page.status_code == 200, page.text
+    assert "data-changes-problem" not in page.text

@@ -35,7 +35,7 @@ from koers.pipeline_changes import (
     line_label,
     local_text,
     question,
-    said,
+    what_changed,
 )
 from koers.store import WorkspaceError, now_utc
 
@@ -81,8 +81,7 @@ def changes_cmd(
         usage_error(str(e))
     base, then, tz, currency = result.base, result.then, settings.tz, settings.currency
     names = {rep: name for rep, (name, _) in records.reps.items() if name}
-    compared = (f"{base.import_id} ({local_text(base.taken_at, tz)}, {base.deals} open) → "
-                f"{then.import_id} ({local_text(then.taken_at, tz)}, {then.deals} open)")
+    compared = f"{base.import_id} ({local_text(base.taken_at, tz)}) → {then.import_id} ({local_text(then.taken_at, tz)})"
     if format != "table":
         err.print(f"snapshots: {compared}", highlight=False)
     for w in result.warnings:
@@ -122,11 +121,13 @@ def _money(value, lang: str, currency: str, short: bool = False) -> str:
 
 
 def _signed(value, lang: str, currency: str, short: bool = False) -> str:
-    """A change to the open value with its sign; none at all a dash."""
+    """A change to the open value with its sign where the locale puts a
+    minus (-€500.00, +€300.00; € -500,00, € +300,00); none at all a dash."""
     if not output.missing(value) and value == 0:
         return "–"
-    text = _money(value, lang, currency, short)
-    return "+" + text if not output.missing(value) and value > 0 else text
+    if output.missing(value) or value < 0:
+        return _money(value, lang, currency, short)
+    return _money(-value, lang, currency, short).replace("-", "+", 1)
 
 
 def _print_walk(lines, lang: str, currency: str, compared: str) -> None:
@@ -176,7 +177,7 @@ def _print_deals(rows, lang: str, currency: str, compared: str, line: str | None
               COLUMNS["close"][lang])
     t.columns[3].justify = "right"
     for r in rows.head(limit).itertuples(index=False):
-        what = ", ".join(line_label(x, lang) for x in said(r._asdict()))
+        what = what_changed(r._asdict(), lang)
         stage = arrow(r.stage_before, r.stage_after)
         close = arrow(r.expected_close_on_before, r.expected_close_on_after)
         t.add_row(escape(r.opportunity_id), escape(names.get(r.owner, output.plain(r.owner) or "–")), escape(what),

@@ -35,7 +35,8 @@ from koers.periods import PeriodError, local_date, parse_instant
 from koers.store import now_utc
 
 # the walk, in its order: start + the changes = end
-WALK = ("start", "new", "added", "won", "lost", "left", "increased", "decreased", "exchange_rates", "end")
+WALK = ("start", "new", "added", "won", "lost", "left", "increased", "decreased", "currency_changed", "exchange_rates",
+        "end")
 # how deals open in both snapshots moved; not part of the walk
 MOVES = ("stage_forward", "stage_back", "close_pushed_out", "close_pulled_in")
 LINES = WALK + MOVES
@@ -50,6 +51,7 @@ LABELS = {
     "left": ("Anders uit de pijplijn", "Left otherwise"),
     "increased": ("Bedragen verhoogd", "Amounts raised"),
     "decreased": ("Bedragen verlaagd", "Amounts lowered"),
+    "currency_changed": ("Valuta gewijzigd", "Currency changed"),
     "exchange_rates": ("Wisselkoersen", "Exchange rates"),
     "end": ("Open bij eind", "Open at end"),
     "stage_forward": ("Naar een latere fase", "Moved to a later stage"),
@@ -58,22 +60,43 @@ LABELS = {
     "close_pulled_in": ("Sluitdatum vervroegd", "Close date pulled in"),
 }
 
-MEANINGS = {
-    "start": "the deals open in the earlier snapshot, at its day's rates",
-    "new": "open in the later snapshot, not in the earlier, created after it",
-    "added": "open in the later snapshot, not in the earlier, created before it (reopened, or imported later)",
-    "won": "open in the earlier snapshot, not in the later, won today: their value at the start",
-    "lost": "open in the earlier snapshot, not in the later, lost today: their value at the start",
-    "left": "open in the earlier snapshot, not in the later, neither won nor lost today (reopened since)",
-    "increased": "open in both, amount raised: the change at the later rate",
-    "decreased": "open in both, amount lowered: the change at the later rate",
-    "exchange_rates": "open in both, in another currency: the earlier amount's change from the rate alone",
-    "end": "the deals open in the later snapshot, at its day's rates",
-    "stage_forward": "open in both, in a stage of a higher sequence: their value at the end",
-    "stage_back": "open in both, in a stage of a lower sequence: their value at the end",
-    "close_pushed_out": "open in both, expected close date later: their value at the end",
-    "close_pulled_in": "open in both, expected close date earlier: their value at the end",
+MEANINGS = {  # (nl, en)
+    "start": ("de deals open in de eerdere momentopname, tegen de koers van die dag",
+              "the deals open in the earlier snapshot, at its day's rates"),
+    "new": ("open in de latere momentopname, niet in de eerdere, gemaakt op of na de eerdere",
+            "open in the later snapshot, not in the earlier, created at or after it"),
+    "added": ("open in de latere momentopname, niet in de eerdere, gemaakt ervoor (heropend, of later ingelezen)",
+              "open in the later snapshot, not in the earlier, created before it (reopened, or imported later)"),
+    "won": ("open in de eerdere momentopname, niet in de latere, nu gewonnen: hun waarde bij begin",
+            "open in the earlier snapshot, not in the later, won today: their value at the start"),
+    "lost": ("open in de eerdere momentopname, niet in de latere, nu verloren: hun waarde bij begin",
+             "open in the earlier snapshot, not in the later, lost today: their value at the start"),
+    "left": ("open in de eerdere momentopname, niet in de latere, nu gewonnen noch verloren (sindsdien heropend)",
+             "open in the earlier snapshot, not in the later, neither won nor lost today (reopened since)"),
+    "increased": ("open in beide, zelfde valuta, bedrag verhoogd: de verhoging tegen de latere koers",
+                  "open in both, same currency, amount raised: the rise at the later rate"),
+    "decreased": ("open in beide, zelfde valuta, bedrag verlaagd: de verlaging tegen de latere koers",
+                  "open in both, same currency, amount lowered: the fall at the later rate"),
+    "currency_changed": ("open in beide, in een andere valuta: de hele verandering van hun waarde",
+                         "open in both, in another currency than before: their value's whole change"),
+    "exchange_rates": ("open in beide, zelfde vreemde valuta: wat de koers alleen aan het eerdere bedrag veranderde",
+                       "open in both, same foreign currency: the earlier amount's change from the rate alone"),
+    "end": ("de deals open in de latere momentopname, tegen de koers van die dag",
+            "the deals open in the later snapshot, at its day's rates"),
+    "stage_forward": ("open in beide, in een fase met een hoger volgnummer: hun waarde bij eind",
+                      "open in both, in a stage of a higher sequence: their value at the end"),
+    "stage_back": ("open in beide, in een fase met een lager volgnummer: hun waarde bij eind",
+                   "open in both, in a stage of a lower sequence: their value at the end"),
+    "close_pushed_out": ("open in beide, verwachte sluitdatum later: hun waarde bij eind",
+                         "open in both, expected close date later: their value at the end"),
+    "close_pulled_in": ("open in beide, verwachte sluitdatum eerder: hun waarde bij eind",
+                        "open in both, expected close date earlier: their value at the end"),
 }
+
+
+def meaning(line: str, lang: str) -> str:
+    nl, en = MEANINGS[line]
+    return nl if lang == "nl" else en
 
 
 def line_label(line: str, lang: str) -> str:
@@ -154,8 +177,10 @@ def pick(found: list[Snapshot], when: str, tz: ZoneInfo, now: datetime) -> Snaps
 
 
 def local_text(moment: datetime, tz: ZoneInfo) -> str:
-    """A snapshot's moment in the workspace's local time, to the minute."""
-    return moment.replace(tzinfo=timezone.utc).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    """A snapshot's moment in the workspace's local time, to the minute, with
+    its offset (the night the clocks go back has two 02:30s)."""
+    local = moment.replace(tzinfo=timezone.utc).astimezone(tz)
+    return local.strftime("%Y-%m-%d %H:%M") + local.isoformat()[-6:]
 
 
 @dataclass
@@ -260,13 +285,16 @@ def _deals(found: Read, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snaps
     d.insert(d.columns.get_loc("owner") + 1, "team", d["owner"].map(lambda r: found.reps.get(r, (None, None))[1]))
     sequence = found.sequence
     day_before, day_after = local_date(base.taken_at, tz), local_date(then.taken_at, tz)
-    amount_before = d["amount_before"].fillna(0.0)  # a null amount counts as 0 (kpis.md)
-    # a deal's value in a snapshot it is not in is empty, not 0
-    d["value_before"] = (amount_before * rates.on(d["currency_before"], day_before)).where(d["_in_before"])
-    d["value_after"] = (d["amount_after"].fillna(0.0) * rates.on(d["currency_after"], day_after)).where(d["_in_after"])
-    before_at_later_rate = amount_before * rates.on(d["currency_before"], day_after)
+    # a null amount counts as 0 (kpis.md); a deal's value in a snapshot it is not in is empty, not 0
+    amount_before, amount_after = d["amount_before"].fillna(0.0), d["amount_after"].fillna(0.0)
+    rate_before, rate_after = rates.on(d["currency_before"], day_before), rates.on(d["currency_after"], day_after)
+    d["value_before"] = (amount_before * rate_before).where(d["_in_before"])
+    d["value_after"] = (amount_after * rate_after).where(d["_in_after"])
 
     both = d["_in_before"] & d["_in_after"]
+    # the same currency on both sides (null is the workspace's own): the amount's change, at the later rate, and
+    # the rate's change on the earlier amount; another currency: one change of value, neither of these
+    same_currency = both & d["currency_before"].fillna(rates.currency).eq(d["currency_after"].fillna(rates.currency))
     created_later = pd.to_datetime(d["created_at"]) >= pd.Timestamp(base.taken_at)
     line = pd.Series(None, index=d.index, dtype=object)
     line[~d["_in_before"] & created_later] = "new"
@@ -275,15 +303,17 @@ def _deals(found: Read, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snaps
     line[gone & d["status"].eq("won")] = "won"
     line[gone & d["status"].eq("lost")] = "lost"
     line[gone & ~d["status"].isin(["won", "lost"])] = "left"
-    amount_change = (d["value_after"] - before_at_later_rate).where(both, 0.0)
-    line[both & (amount_change > 0)] = "increased"
-    line[both & (amount_change < 0)] = "decreased"
+    raised = amount_after - amount_before  # in the deal's own currency: known even where a rate is not
+    line[same_currency & (raised > 0)] = "increased"
+    line[same_currency & (raised < 0)] = "decreased"
+    line[both & ~same_currency] = "currency_changed"
     d["line"] = line
     d["value_change"] = d["value_after"].where(d["_in_after"], 0.0) - d["value_before"].where(d["_in_before"], 0.0)
-    d["amount_change"] = amount_change.where(both)
-    d["rate_change"] = (before_at_later_rate - d["value_before"]).where(both)
+    d["amount_change"] = (raised * rate_after).where(same_currency)
+    d["rate_change"] = (amount_before * (rate_after - rate_before)).where(same_currency)
     # a rate that moved, or that cannot be known on one of the two days
-    d["_rate_moved"] = both & (d["rate_change"].isna() | d["rate_change"].ne(0))
+    d["rate_moved"] = same_currency & (d["rate_change"].isna() | d["rate_change"].ne(0))
+    d["changed"] = _changed_fields(d, both)
 
     seq_before, seq_after = d["stage_before"].map(sequence), d["stage_after"].map(sequence)
     close_before, close_after = pd.to_datetime(d["expected_close_on_before"]), pd.to_datetime(d["expected_close_on_after"])
@@ -344,16 +374,16 @@ def _lines(d: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         parts[("unknown", line)] = (counted & value.isna()).astype("int64")
     frame = pd.DataFrame(parts, index=d.index)
     if by:
-        keys = d[by].astype(object).where(d[by].notna(), None)
-        summed = frame.groupby([keys[c] for c in by], dropna=False, sort=False).sum()
-        groups = sorted(summed.index, key=lambda g: tuple((v is None or v != v, v if isinstance(v, str) else "")
-                                                            for v in (g if isinstance(g, tuple) else (g,))))
+        none = "\x00"  # a group key for a null dimension (pandas groups NaN keys unreliably across levels)
+        keys = d[by].astype(object).where(d[by].notna(), none)
+        summed = frame.groupby([keys[c] for c in by], sort=False).sum()
+        groups = [g if isinstance(g, tuple) else (g,) for g in summed.index]
+        order = sorted(range(len(groups)), key=lambda i: tuple((v == none, "" if v == none else v) for v in groups[i]))
+        rows = [(tuple(None if v == none else v for v in groups[i]), summed.iloc[i]) for i in order]
     else:
-        summed, groups = frame.sum().to_frame().T, [0]
+        rows = [((), frame.sum())]
     out = []
-    for g in groups:
-        row = summed.loc[g]
-        key = () if not by else tuple(None if v is None or v != v else v for v in (g if isinstance(g, tuple) else (g,)))
+    for key, row in rows:
         out += [(*key, line, int(row[("count", line)]),
                  float("nan") if row[("unknown", line)] else float(row[("value", line)])) for line in LINES]
     return pd.DataFrame(out, columns=[*by, "line", "count", "value"])
@@ -366,15 +396,18 @@ def _part(d: pd.DataFrame, line: str) -> tuple[pd.Series, pd.Series]:
     if line == "end":
         return d["_in_after"], d["value_after"]
     if line == "exchange_rates":
-        return d["_rate_moved"], d["rate_change"]
+        return d["rate_moved"], d["rate_change"]
     if line in ("increased", "decreased"):
         return d["line"] == line, d["amount_change"]
+    if line == "currency_changed":
+        return d["line"] == line, d["value_change"]
     if line in MOVES:
         return d["_" + line], d["value_after"]
     return d["line"] == line, d["value_change"]
 
 
-DEAL_COLUMNS = ("opportunity_id", "owner", "team", "line", "moves", "value_before", "value_after", "value_change",
+DEAL_COLUMNS = ("opportunity_id", "owner", "team", "line", "moves", "rate_moved", "changed", "value_before",
+                "value_after", "value_change", "amount_change", "rate_change",
                 "stage_before", "stage_after", "amount_before", "amount_after", "currency_before", "currency_after",
                 "expected_close_on_before", "expected_close_on_after", "probability_before", "probability_after",
                 "forecast_category_before", "forecast_category_after", "status", "created_at", "closed_at")
@@ -386,13 +419,13 @@ def deal_rows(c: Changes, line: str | None = None) -> pd.DataFrame:
     figure of the walk, the biggest change of value first."""
     d = c.deals
     if line is None:
-        d = d[d["line"].notna() | d["moves"].notna() | d["_rate_moved"]]
+        d = d[d["line"].notna() | d["moves"].notna() | d["rate_moved"] | d["changed"].notna()]
     elif line == "start":
         d = d[d["_in_before"]]
     elif line == "end":
         d = d[d["_in_after"]]
     elif line == "exchange_rates":
-        d = d[d["_rate_moved"]]
+        d = d[d["rate_moved"]]
     elif line in MOVES:
         d = d[d["_" + line]]
     else:
@@ -404,9 +437,25 @@ def deal_rows(c: Changes, line: str | None = None) -> pd.DataFrame:
 
 
 def said(deal: dict) -> list[str]:
-    """A deal's line and moves, as line ids (a deal of deal_rows)."""
+    """A deal's lines, as line ids (a deal of deal_rows): its line of the
+    walk, its rate's part, its moves."""
     line = deal["line"]
-    return ([] if line is None or line != line else [line]) + (deal["moves"].split(",") if deal["moves"] else [])
+    return (([] if line is None or line != line else [line]) + (["exchange_rates"] if deal["rate_moved"] else [])
+            + (deal["moves"].split(",") if deal["moves"] else []))
+
+
+FIELDS = ("stage", "amount", "currency", "probability", "expected_close_on", "forecast_category")
+
+
+def _changed_fields(d: pd.DataFrame, both: pd.Series) -> list[str | None]:
+    """Per deal open in both snapshots, the snapshot fields that differ
+    (FIELDS, comma-separated; a null against a value differs too)."""
+    differs = []
+    for f in FIELDS:
+        a, b = d[f + "_before"], d[f + "_after"]
+        differs.append((both & ~((a == b) | (a.isna() & b.isna()))).to_numpy(dtype=bool))
+    named = [np.where(x, f, "") for f, x in zip(FIELDS, differs)]
+    return [",".join(f for f in row if f) or None for row in zip(*named)]
 
 
 def arrow(before, after) -> str:
@@ -416,3 +465,14 @@ def arrow(before, after) -> str:
 
     b, a = plain(before), plain(after)
     return f"{b} → {a}" if b and a and b != a else b or a or "–"
+
+
+def what_changed(deal: dict, lang: str) -> str:
+    """A deal's lines as people read them; a deal in none of them, the
+    fields that changed (a stage of the same sequence, a close date set)."""
+    from koers.web.i18n import column_label
+
+    lines = said(deal)
+    if lines:
+        return ", ".join(line_label(x, lang) for x in lines)
+    return ", ".join(column_label(f, lang) for f in (deal["changed"] or "").split(",") if f) or "–"

@@ -136,26 +136,31 @@ def _records_sheet(wb: Workbook, title: str, rows: pd.DataFrame, lang: str) -> N
 
 
 CHANGES = {"nl": ("Pijplijnveranderingen", "Deals", "Betekenis"), "en": ("Pipeline changes", "Deals", "Meaning")}
+CHANGES_HEADINGS = {"nl": {"line": "Regel", "count": "Deals", "value": "Waarde"},
+                    "en": {"line": "Line", "count": "Deals", "value": "Value"}}
 
 
 def changes_workbook(lines: pd.DataFrame, deals: pd.DataFrame, lang: str, currency: str, compared: str) -> bytes:
     """`koers changes` as an XLSX file: the walk (per group when split), each
     line named and explained, values as money; the deals behind it on a
     second sheet."""
-    from koers.pipeline_changes import MEANINGS, line_label
+    from koers.pipeline_changes import line_label, meaning
+    from koers.web.i18n import column_label
 
     wb = Workbook(write_only=True)
     walk = wb.create_sheet(CHANGES[lang][0])
     walk.append([cell(walk, compared)])
     by = [c for c in lines.columns if c not in ("line", "count", "value")]
-    walk.append([_bold(walk, h) for h in (*by, "line", HEADINGS[lang]["name"], "count", "value", CHANGES[lang][2])])
+    said = CHANGES_HEADINGS[lang]
+    walk.append([_bold(walk, h) for h in (*(column_label(d, lang) for d in by), said["line"], HEADINGS[lang]["name"],
+                                          said["count"], said["value"], CHANGES[lang][2])])
     money = f'+#,##0.00 "{currency}";-#,##0.00 "{currency}";0.00 "{currency}"'
     for r in lines.to_dict("records"):
         value = cell(walk, cell_value(r["value"]))
         value.number_format = money
         walk.append([*(cell(walk, cell_value(r[d])) for d in by), cell(walk, r["line"]),
                      cell(walk, line_label(r["line"], lang)), cell(walk, int(r["count"])), value,
-                     cell(walk, MEANINGS[r["line"]])])
+                     cell(walk, meaning(r["line"], lang))])
     _records_sheet(wb, CHANGES[lang][1], deals, lang)
     return _saved(wb)
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from koers import output
-from koers.datalog import local_text
 from koers.pipeline_changes import (
     DIMENSIONS,
     MOVES,
@@ -19,9 +18,10 @@ from koers.pipeline_changes import (
     asked,
     deal_rows,
     line_label,
+    local_text,
     question,
-    said,
     split,
+    what_changed,
 )
 from koers.web import charts
 from koers.web.i18n import column_label, word
@@ -72,8 +72,10 @@ def changes_page(request: Request) -> Response:
         [r["value"] for r in steps], [output.format_short("won_value", r["value"], lang, ask.settings.currency)
                                       for r in steps])
 
-    per_rep = split(result, ["owner"]).pivot(index="owner", columns="line", values="value").reset_index()
-    per_rep["other"] = per_rep[[x for x in WALK if x not in BY_REP]].sum(axis=1)
+    per_rep = (split(result, ["owner"]).pivot(index="owner", columns="line", values="value")
+               .reindex(columns=list(WALK)).reset_index())  # every line, also when no deal is in the walk
+    # what the other lines add; empty when one of them cannot be known, never a partial sum
+    per_rep["other"] = per_rep[[x for x in WALK if x not in BY_REP]].sum(axis=1, skipna=False)
     per_rep["name"] = [names.get(o, o) if isinstance(o, str) else "–" for o in per_rep["owner"]]
     reps = per_rep.sort_values("end", ascending=False, kind="stable").to_dict("records")
     by_rep = make_table(
@@ -87,7 +89,7 @@ def changes_page(request: Request) -> Response:
 
     found = deal_rows(result, line)
     deals = [{"opportunity_id": d["opportunity_id"], "owner_name": names.get(d["owner"], d["owner"]),
-              "what": ", ".join(line_label(x, lang) for x in said(d)), "value_change": d["value_change"],
+              "what": what_changed(d, lang), "value_change": d["value_change"],
               "stage": arrow(d["stage_before"], d["stage_after"]),
               "close": arrow(d["expected_close_on_before"], d["expected_close_on_after"])}
              for d in (found if q.get("export") else found.head(SHOWN_DEALS)).to_dict("records")]
