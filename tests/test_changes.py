@@ -38,6 +38,7 @@ import koers.cli_changes
 import koers.importers.canonical
 from koers.cli import app
 from koers.pipeline_changes import LINES, WALK, what_changed
+from koers.web.i18n import column_label
 from tests.conftest import pg_server
 
 runner = CliRunner()
@@ -379,8 +380,8 @@ def test_rate_parts_are_named_and_signs_sit_where_the_locale_puts_them(ws):
     assert deals["O2"]["amount_change"] == pytest.approx(80) and deals["O1"]["rate_moved"] is False
     nl = changes(url, "--since", ids[0], "--until", ids[1], "--lang", "nl").output
     assert "€\xa0+400,00" in nl and "€\xa0-2.000,00" in nl  # Babel: a non-breaking space after €
-    assert what_changed(deals["O2"], "en") == "Amounts raised, Exchange rates"  # as the table and the page say
-    assert what_changed(deals["O5"], "nl") == "Terug naar een eerdere fase"
+    assert what_changed(deals["O2"], "en", column_label) == "Amounts raised, Exchange rates"  # as the table and the page say
+    assert what_changed(deals["O5"], "nl", column_label) == "Terug naar een eerdere fase"
 
 
 def test_the_page_of_a_walk_without_deals_is_an_empty_walk(client):

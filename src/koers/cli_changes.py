@@ -38,6 +38,7 @@ from koers.pipeline_changes import (
     what_changed,
 )
 from koers.store import WorkspaceError, now_utc
+from koers.web.i18n import column_label
 
 WHEN = "an import id (koers imports), a moment (2025-07-01, 2025-07-01T09:00) or a span back from now (7d, 2w)"
 
@@ -177,7 +178,7 @@ def _print_deals(rows, lang: str, currency: str, compared: str, line: str | None
               COLUMNS["close"][lang])
     t.columns[3].justify = "right"
     for r in rows.head(limit).itertuples(index=False):
-        what = what_changed(r._asdict(), lang)
+        what = what_changed(r._asdict(), lang, column_label)
         stage = arrow(r.stage_before, r.stage_after)
         close = arrow(r.expected_close_on_before, r.expected_close_on_after)
         t.add_row(escape(r.opportunity_id), escape(names.get(r.owner, output.plain(r.owner) or "–")), escape(what),

@@ -467,12 +467,11 @@ def arrow(before, after) -> str:
     return f"{b} → {a}" if b and a and b != a else b or a or "–"
 
 
-def what_changed(deal: dict, lang: str) -> str:
+def what_changed(deal: dict, lang: str, field_label) -> str:
     """A deal's lines as people read them; a deal in none of them, the
-    fields that changed (a stage of the same sequence, a close date set)."""
-    from koers.web.i18n import column_label
-
+    fields that changed (a stage of the same sequence, a close date set),
+    each as `field_label(field, lang)` names it."""
     lines = said(deal)
     if lines:
         return ", ".join(line_label(x, lang) for x in lines)
-    return ", ".join(column_label(f, lang) for f in (deal["changed"] or "").split(",") if f) or "–"
+    return ", ".join(field_label(f, lang) for f in (deal["changed"] or "").split(",") if f) or "–"

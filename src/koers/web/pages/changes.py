@@ -89,7 +89,7 @@ def changes_page(request: Request) -> Response:
 
     found = deal_rows(result, line)
     deals = [{"opportunity_id": d["opportunity_id"], "owner_name": names.get(d["owner"], d["owner"]),
-              "what": what_changed(d, lang), "value_change": d["value_change"],
+              "what": what_changed(d, lang, column_label), "value_change": d["value_change"],
               "stage": arrow(d["stage_before"], d["stage_after"]),
               "close": arrow(d["expected_close_on_before"], d["expected_close_on_after"])}
              for d in (found if q.get("export") else found.head(SHOWN_DEALS)).to_dict("records")]
