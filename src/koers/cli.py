@@ -32,6 +32,8 @@ WorkspaceOpt = Annotated[
 ]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | csv | json")]
 LangOpt = Annotated[str, typer.Option("--lang", help="nl | en")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write csv, json or xlsx to this file instead "
+                                                                     "of standard output")]
 
 
 def usage_error(message: str) -> None:
@@ -373,9 +375,7 @@ def kpi_cmd(
                                                           "numbers as numbers, names and definitions beside)")
                       ] = "table",
     lang: LangOpt = "en",
-    output_path: Annotated[Path | None, typer.Option("--output", "-o", help="write csv, json or xlsx to this "
-                                                                            "file instead of standard output")
-                           ] = None,
+    output_path: OutputOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Compute KPIs per period, split and filtered by dimensions."""

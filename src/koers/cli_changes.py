@@ -4,7 +4,6 @@ the deals behind it."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -14,6 +13,7 @@ from rich.table import Table
 from koers import output
 from koers.cli import (
     LangOpt,
+    OutputOpt,
     WorkspaceOpt,
     app,
     check_choice,
@@ -58,9 +58,7 @@ def changes_cmd(
                                                    "(0: all; csv, json and xlsx give all)")] = 50,
     format: Annotated[str, typer.Option("--format", help="table | csv | json | xlsx")] = "table",
     lang: LangOpt = "en",
-    output_path: Annotated[Path | None, typer.Option("--output", "-o", help="write csv, json or xlsx to this "
-                                                                            "file instead of standard output")
-                           ] = None,
+    output_path: OutputOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """What changed in the open pipeline between two snapshots (every import takes one): new deals, won, lost,

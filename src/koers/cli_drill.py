@@ -8,7 +8,6 @@ KPI's definition.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
@@ -19,6 +18,7 @@ from rich.table import Table
 from koers import output
 from koers.cli import (
     LangOpt,
+    OutputOpt,
     WorkspaceOpt,
     app,
     check_choice,
@@ -60,9 +60,7 @@ def drill_cmd(
     offset: Annotated[int, typer.Option(min=0, help="records skipped first, in the order of the table's key")] = 0,
     format: Annotated[str, typer.Option("--format", help="table | csv | json | xlsx")] = "table",
     lang: LangOpt = "en",
-    output_path: Annotated[Path | None, typer.Option("--output", "-o", help="write csv, json or xlsx to this "
-                                                                            "file instead of standard output")
-                           ] = None,
+    output_path: OutputOpt = None,
     workspace: WorkspaceOpt = None,
 ) -> None:
     """The records behind one figure: the rows a KPI counts, sums or divides for one period and split."""
