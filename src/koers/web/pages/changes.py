@@ -11,7 +11,6 @@ from fastapi.responses import Response
 from koers import output
 from koers.pipeline_changes import (
     DIMENSIONS,
-    MOVES,
     WALK,
     ChangesError,
     arrow,
@@ -105,4 +104,4 @@ def changes_page(request: Request) -> Response:
     return page(request, ask, "changes.html", "pipeline", word("pipeline_changes", lang), [walk, by_rep, deal_table],
                 figure=figure, snapshots=snapshots, since=result.base.import_id, until=result.then.import_id,
                 line=line, cut=len(found) > SHOWN_DEALS, all_deals=url(line=None) + "#table-deals",
-                ignored=ignored, moves=MOVES)
+                ignored=ignored)
