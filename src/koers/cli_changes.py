@@ -172,8 +172,8 @@ def _print_deals(rows, lang: str, currency: str, compared: str, line: str | None
     if rows.empty:
         out.print(COLUMNS["none"][lang], highlight=False)
         return
-    t = Table("Deal", COLUMNS["owner"][lang], COLUMNS["line"][lang], COLUMNS["change"][lang], "stage",
-              COLUMNS["close"][lang])
+    t = Table("Deal", COLUMNS["owner"][lang], COLUMNS["line"][lang], COLUMNS["change"][lang],
+              column_label("stage", lang), COLUMNS["close"][lang])
     t.columns[3].justify = "right"
     for r in rows.head(limit).itertuples(index=False):
         what = what_changed(r._asdict(), lang, column_label)
