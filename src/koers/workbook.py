@@ -144,7 +144,7 @@ def changes_workbook(lines: pd.DataFrame, deals: pd.DataFrame, lang: str, curren
     """`koers changes` as an XLSX file: the walk (per group when split), each
     line named and explained, values as money; the deals behind it on a
     second sheet."""
-    from koers.pipeline_changes import line_label, meaning
+    from koers.pipeline_changes import MOVES, line_label, meaning
     from koers.web.i18n import column_label
 
     wb = Workbook(write_only=True)
@@ -154,10 +154,10 @@ def changes_workbook(lines: pd.DataFrame, deals: pd.DataFrame, lang: str, curren
     said = CHANGES_HEADINGS[lang]
     walk.append([_bold(walk, h) for h in (*(column_label(d, lang) for d in by), said["line"], HEADINGS[lang]["name"],
                                           said["count"], said["value"], CHANGES[lang][2])])
-    money = f'+#,##0.00 "{currency}";-#,##0.00 "{currency}";0.00 "{currency}"'
+    signed = f'+#,##0.00 "{currency}";-#,##0.00 "{currency}";0.00 "{currency}"'  # a change to the open value
     for r in lines.to_dict("records"):
         value = cell(walk, cell_value(r["value"]))
-        value.number_format = money
+        value.number_format = value_format("won_value", currency) if r["line"] in ("start", "end", *MOVES) else signed
         walk.append([*(cell(walk, cell_value(r[d])) for d in by), cell(walk, r["line"]),
                      cell(walk, line_label(r["line"], lang)), cell(walk, int(r["count"])), value,
                      cell(walk, meaning(r["line"], lang))])
