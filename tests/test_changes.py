@@ -389,3 +389,19 @@ def test_the_page_of_a_walk_without_deals_is_an_empty_walk(client):
     page = c.get("/pipeline/changes", params={"lang": "en", "since": ids[0], "until": ids[1], "team": "Nope"})
     assert page.status_code == 200, page.text
     assert "data-changes-problem" not in page.text
+
+
+def test_closing_follows_the_deals_expected_to_close_in_a_period(ws):
+    """Snapshot 1 expected O1 alone to close in June 2025 (on the 30th): it
+    is still open in snapshot 2, raised to 1200 and pushed out to July."""
+    url, ids = ws
+    june = walk(changes(url, "--since", ids[0], "--until", ids[1], "--closing", "2025-06", "--format", "csv").stdout)
+    assert june["start"] == (1, pytest.approx(1000)) and june["end"] == (1, pytest.approx(1200))
+    assert june["increased"] == (1, pytest.approx(200)) and june["close_pushed_out"] == (1, pytest.approx(1200))
+    assert june["won"] == (0, 0) and june["new"] == (0, 0)  # O7, new in June, was not expected by snapshot 1
+    quarter = walk(changes(url, "--since", ids[0], "--until", ids[1], "--closing", "2025-Q2", "--format", "csv").stdout)
+    assert quarter == june
+    july = walk(changes(url, "--since", ids[0], "--until", ids[1], "--closing", "2025-07", "--format", "csv").stdout)
+    assert july["start"] == (0, 0) and july["end"] == (0, 0)  # O1's July close is the later snapshot's
+    bad = changes(url, "--closing", "June")
+    assert bad.exit_code == 2 and "closing:" in bad.output

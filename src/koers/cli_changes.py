@@ -31,6 +31,7 @@ from koers.pipeline_changes import (
     ChangesError,
     arrow,
     asked,
+    closing_span,
     deal_rows,
     line_label,
     local_text,
@@ -51,6 +52,8 @@ def changes_cmd(
                                                    "latest)")] = None,
     by: Annotated[str | None, typer.Option(help="owner or team (the deal's owner today)")] = None,
     where: Annotated[list[str] | None, typer.Option(help="owner=REP or team=TEAM (repeatable)")] = None,
+    closing: Annotated[str | None, typer.Option(help="only the deals the earlier snapshot expected to close in this "
+                                                     "period (2025-07, 2025-Q3, ...): won, lost, or slipped")] = None,
     deals: Annotated[bool, typer.Option("--deals", help="the deals behind the walk instead of its lines")] = False,
     line: Annotated[str | None, typer.Option(help="with --deals: only the deals of this line ("
                                                   + ", ".join(LINES) + ")")] = None,
@@ -70,17 +73,20 @@ def changes_cmd(
     check_choice("lang", lang, ("nl", "en"))
     try:
         by_dims, filters = question(by, where or [], line, deals)
+        span = closing_span(closing)
     except ChangesError as e:
         usage_error(str(e).replace("ask for the deals", "add --deals"))
     ws = open_workspace(workspace, read_only=True)
     try:
         settings = ws.settings()
-        result, records = asked(ws, since, until, by_dims, filters, now_utc())
+        result, records = asked(ws, since, until, by_dims, filters, now_utc(), span)
     except (ChangesError, WorkspaceError) as e:
         usage_error(str(e))
     base, then, tz, currency = result.base, result.then, settings.tz, settings.currency
     names = {rep: name for rep, (name, _) in records.reps.items() if name}
     compared = f"{base.import_id} ({local_text(base.taken_at, tz)}) → {then.import_id} ({local_text(then.taken_at, tz)})"
+    if closing:
+        compared += f" · {COLUMNS['closing'][lang]} {closing}"
     if format != "table":
         err.print(f"snapshots: {compared}", highlight=False)
     for w in result.warnings:
@@ -200,4 +206,5 @@ COLUMNS = {
              "nl": "de eerste {shown} van {total} deals: --limit 0 of --format csv geeft ze alle"},
     "change": {"en": "Change", "nl": "Verandering"},
     "close": {"en": "Expected close", "nl": "Verwachte sluiting"},
+    "closing": {"en": "expected to close in", "nl": "verwacht te sluiten in"},
 }

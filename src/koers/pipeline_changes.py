@@ -31,7 +31,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from koers.periods import PeriodError, local_date, parse_instant
+from koers.periods import PeriodError, local_date, parse_instant, parse_spec
 from koers.store import now_utc
 
 # the walk, in its order: start + the changes = end
@@ -106,6 +106,19 @@ def line_label(line: str, lang: str) -> str:
 
 class ChangesError(Exception):
     """A question about snapshots that cannot be answered (a usage error)."""
+
+
+def closing_span(spec: str | None) -> tuple[date, date] | None:
+    """The dates [first, end) of a period SPEC (cli.md's notations and
+    ranges), for `closing`: the deals the earlier snapshot expected to close
+    in it."""
+    if not spec:
+        return None
+    try:
+        periods = parse_spec(spec)
+    except PeriodError as e:
+        raise ChangesError(f"closing: {e}") from None
+    return periods[0].start, periods[-1].end
 
 
 def question(by: str | None, where: list[str], line: str | None, deals: bool) -> tuple[list[str], dict[str, str]]:
@@ -210,7 +223,8 @@ class Read:
 
 
 def asked(ws, since: str | None = None, until: str | None = None, by: list[str] = (),
-          where: dict[str, str] | None = None, now: datetime | None = None) -> tuple[Changes, Read]:
+          where: dict[str, str] | None = None, now: datetime | None = None,
+          closing: tuple[date, date] | None = None) -> tuple[Changes, Read]:
     """The walk between the snapshots `since` and `until` name (pick): the
     later one by default the latest, the earlier one by default the one
     before it; and what was read for it (the reps' names among it)."""
@@ -231,7 +245,7 @@ def asked(ws, since: str | None = None, until: str | None = None, by: list[str] 
             base = found[found.index(then) - 1]
         records = read(con, take, base, then)
     records.snapshots = found
-    return changes(records, settings.tz, settings.currency, base, then, by, where), records
+    return changes(records, settings.tz, settings.currency, base, then, by, where, closing), records
 
 
 def read(con: duckdb.DuckDBPyConnection, take, base: Snapshot, then: Snapshot) -> Read:
@@ -260,7 +274,11 @@ def read(con: duckdb.DuckDBPyConnection, take, base: Snapshot, then: Snapshot) -
 
 
 def changes(found: Read, tz: ZoneInfo, currency: str, base: Snapshot, then: Snapshot,
-            by: list[str] = (), where: dict[str, str] | None = None) -> Changes:
+            by: list[str] = (), where: dict[str, str] | None = None,
+            closing: tuple[date, date] | None = None) -> Changes:
+    """`closing`: only the deals the earlier snapshot expected to close in
+    [first, end): what became of the pipeline expected in a period (won,
+    lost, or still open: slipped)."""
     if base.taken_at > then.taken_at:
         raise ChangesError(f"the earlier snapshot ({base.import_id}) was taken after the later one "
                            f"({then.import_id}); swap --since and --until")
@@ -268,6 +286,9 @@ def changes(found: Read, tz: ZoneInfo, currency: str, base: Snapshot, then: Snap
     deals = _deals(found, tz, rates, base, then)
     for dim, value in (where or {}).items():
         deals = deals[deals[dim].fillna("") == value]
+    if closing is not None:
+        expected = pd.to_datetime(deals["expected_close_on_before"])
+        deals = deals[(expected >= pd.Timestamp(closing[0])) & (expected < pd.Timestamp(closing[1]))]
     return Changes(base, then, deals.reset_index(drop=True), _lines(deals, list(by)), rates.missing)
 
 

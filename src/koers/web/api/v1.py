@@ -266,14 +266,16 @@ def changes(
     where: Annotated[list[str], Query(description="owner=REP or team=TEAM, repeatable")] = (),
     deals: Annotated[bool, Query(description="also the deals behind the lines")] = False,
     line: Annotated[str | None, Query(description="with deals: only the deals of this line")] = None,
+    closing: Annotated[str | None, Query(description="only the deals the earlier snapshot expected to close in this "
+                                                     "period (2025-07, 2025-Q3, ...): won, lost or slipped")] = None,
 ) -> ChangesPublic:
-    from koers.pipeline_changes import ChangesError, asked, deal_rows, question
+    from koers.pipeline_changes import ChangesError, asked, closing_span, deal_rows, question
 
     cockpit = cockpit_of(request)
     tz = cockpit.settings().tz
     try:
         by_dims, filters = question(by, list(where), line, deals)
-        result, _ = asked(cockpit.ws, since, until, by_dims, filters)
+        result, _ = asked(cockpit.ws, since, until, by_dims, filters, closing=closing_span(closing))
     except ChangesError as e:
         raise BadRequest(str(e)) from None
 
