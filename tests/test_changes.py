@@ -295,6 +295,13 @@ def test_the_page_walks_with_a_waterfall_and_lists_each_line_s_deals(client):
     assert walked["Open at start"] == "3" and walked["Open at end"] == "2"  # R2's deals alone
     assert "data-changes-link" in c.get("/pipeline", params={"lang": "en"}).text
     assert c.get("/pipeline/changes", params={"since": "nonsense"}).status_code == 400
+    june = c.get("/pipeline/changes", params={"lang": "en", "since": ids[0], "until": ids[1], "closing": "2025-06",
+                                               "export": "csv", "table": "walk"})
+    walked = {r["Line"]: r["Deals"] for r in csv.DictReader(io.StringIO(june.text))}
+    assert walked["Open at start"] == "1" and walked["Open at end"] == "1"  # O1, expected in June by snapshot 1
+    assert c.get("/pipeline/changes", params={"closing": "June"}).status_code == 400
+    kept = c.get("/pipeline/changes", params={"lang": "en", "since": ids[0], "until": ids[1], "closing": "2025-06"})
+    assert "closing=2025-06" in re.search(r'href="([^"]*line=won[^"]*)"', kept.text).group(1)  # a line keeps it
 
 
 def test_the_page_of_a_workspace_imported_once_says_what_it_needs(tmp_path):

@@ -182,6 +182,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "pipeline_changes": ("Pijplijnveranderingen", "Pipeline changes"),
     "changes_since": ("Van", "From"),
     "changes_until": ("Tot", "To"),
+    "changes_closing": ("Verwacht te sluiten in", "Expected to close in"),
     "changes_note": ("Elke import legt de open deals vast; dit zet twee van die momenten naast elkaar. Waarden in "
                      "de valuta van de werkruimte tegen de koers van elke dag; per verkoper de eigenaar van nu.",
                      "Every import records the open deals; this sets two of those moments side by side. Values in "

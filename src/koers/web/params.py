@@ -18,7 +18,7 @@ from koers.web.i18n import LANGS
 FILTER_DIMS = ("owner", "team", "product", "region", "source", "segment")
 # Parameters that belong to one page and are not carried to another.
 PAGE_ONLY = ("split", "page", "kpi", "rank_by", "role", "export", "table", "saved", "import_id", "records", "since",
-             "until", "line")
+             "until", "line", "closing")
 MATCH_PREFIX = "m_"  # m_owner=R002: the figure a drill-down explains
 
 

@@ -15,6 +15,7 @@ from koers.pipeline_changes import (
     ChangesError,
     arrow,
     asked,
+    closing_span,
     deal_rows,
     line_label,
     local_text,
@@ -40,13 +41,14 @@ def changes_page(request: Request) -> Response:
     lang, tz = ask.view.lang, ask.settings.tz
     q = request.query_params
     since, until, line = q.get("since") or None, q.get("until") or None, q.get("line") or None
+    closing = q.get("closing", "").strip() or None
     where = {d: v for d, v in ask.view.where.items() if d in DIMENSIONS}
     ignored = [d for d in ask.view.where if d not in DIMENSIONS]
     try:
         _, filters = question(None, [f"{d}={v}" for d, v in where.items()], line, deals=True)
-        result, records = asked(cockpit_of(request).ws, since, until, [], filters)
+        result, records = asked(cockpit_of(request).ws, since, until, [], filters, closing=closing_span(closing))
     except ChangesError as e:
-        if since or until or line:
+        if since or until or line or closing:
             raise BadRequest(str(e)) from None
         # a workspace imported once has nothing to compare yet: the page says so
         return page(request, ask, "changes.html", "pipeline", word("pipeline_changes", lang), [], problem=str(e),
@@ -54,7 +56,8 @@ def changes_page(request: Request) -> Response:
     names = {rep: name for rep, (name, _) in records.reps.items() if name}
 
     def url(**changed) -> str:
-        asked_for = {"since": result.base.import_id, "until": result.then.import_id, "line": line} | changed
+        asked_for = {"since": result.base.import_id, "until": result.then.import_id, "line": line,
+                     "closing": closing} | changed
         return ask.view.url("/pipeline/changes", **asked_for)
 
     money = Column("value", word("value", lang), "kpi", "won_value")
@@ -82,8 +85,7 @@ def changes_page(request: Request) -> Response:
         [Column("name", column_label("owner", lang)),
          *[Column(x, word("other", lang) if x == "other" else line_label(x, lang), "kpi", "won_value")
            for x in BY_REP]],
-        reps, links=[{"name": ask.view.url("/pipeline/changes", since=result.base.import_id,
-                                           until=result.then.import_id, owner=r["owner"])} if r["owner"] else {}
+        reps, links=[{"name": url(line=None, owner=r["owner"])} if r["owner"] else {}
                      for r in reps], ignored=ignored)
 
     found = deal_rows(result, line)
@@ -103,5 +105,5 @@ def changes_page(request: Request) -> Response:
                  for s in reversed(records.snapshots)]
     return page(request, ask, "changes.html", "pipeline", word("pipeline_changes", lang), [walk, by_rep, deal_table],
                 figure=figure, snapshots=snapshots, since=result.base.import_id, until=result.then.import_id,
-                line=line, cut=len(found) > SHOWN_DEALS, all_deals=url(line=None) + "#table-deals",
+                line=line, closing=closing or "", cut=len(found) > SHOWN_DEALS, all_deals=url(line=None) + "#table-deals",
                 ignored=ignored)
