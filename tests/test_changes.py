@@ -283,8 +283,9 @@ def test_the_page_walks_with_a_waterfall_and_lists_each_line_s_deals(client):
     figure = json.loads(re.search(r"data-name=\"pipeline-changes\" data-figure='([^']*)'", html).group(1)
                         .replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&"))
     trace = figure["data"][0]
-    assert trace["type"] == "waterfall" and trace["measure"][0] == "absolute" and trace["measure"][-1] == "total"
-    assert trace["y"][0] == pytest.approx(3850) and sum(trace["y"][:-1]) == pytest.approx(2780)
+    assert trace["type"] == "waterfall" and trace["measure"][0] == trace["measure"][-1] == "absolute"
+    assert trace["y"][0] == pytest.approx(3850) and trace["y"][-1] == pytest.approx(2780)
+    assert sum(trace["y"][:-1]) == pytest.approx(2780)
     assert "Anna Jansen" in html and "Exchange rates" in html
     won = c.get("/pipeline/changes", params={"lang": "en", "since": ids[0], "until": ids[1], "line": "won",
                                               "export": "csv", "table": "deals"})
@@ -338,11 +339,13 @@ ODD_V1 = HEAD + """P1,R3,2025-05-01T09:00:00,,open,A,100,,
 P2,R1,2025-05-01T09:00:00,,open,A,1000,,
 P3,R1,2025-06-25T09:00:00,,open,A,100,GBP,
 P4,R2,2025-05-01T09:00:00,,open,A,50,,
+P5,R3,2025-06-25T09:00:00,,open,A,0,GBP,
 """
 ODD_V2 = HEAD + """P1,R3,2025-05-01T09:00:00,,open,A,100,,
 P2,R1,2025-05-01T09:00:00,,open,A,1100,USD,
 P3,R1,2025-06-25T09:00:00,,open,A,200,GBP,
 P4,R2,2025-05-01T09:00:00,,open,A2,50,,2025-07-01
+P5,R3,2025-06-25T09:00:00,,open,A,0,GBP,
 """
 
 
@@ -365,11 +368,25 @@ def test_a_currency_switch_an_unknown_rate_a_rep_without_team_and_a_change_outsi
     assert got["increased"][0] == 1 and math.isnan(got["increased"][1])  # P3: its amount rose; by how much is unknown
     assert got["decreased"] == (0, 0)
     assert got["exchange_rates"][0] == 1 and math.isnan(got["exchange_rates"][1])  # P3's rate: unknown, not 0
-    assert math.isnan(got["start"][1]) and got["start"][0] == 4
+    assert math.isnan(got["start"][1]) and got["start"][0] == 5
     split = changes(url, "--by", "owner,team", "--format", "csv")
     assert split.exit_code == 0, split.output
     rows = list(csv.DictReader(io.StringIO(split.stdout)))
     assert {(r["owner"], r["team"]) for r in rows} == {("R1", "North"), ("R2", "South"), ("R3", "")}
+    teams = json.loads(changes(url, "--by", "team", "--format", "json").stdout)
+    assert [r["team"] for r in teams[::len(LINES)]] == ["North", "South", None]  # no team: null, and last
+    r3 = walk(changes(url, "--by", "owner", "--format", "csv").stdout, ("owner",))
+    assert r3["R3", "start"] == (2, pytest.approx(100))  # P5's nothing is 0 at any rate, known or not
+    r2 = changes(url, "--where", "owner=R2", "--format", "csv")
+    assert "no exchange rate" not in r2.stderr  # P3's missing rate does not concern R2's deals
+    from fastapi.testclient import TestClient
+
+    from koers.web.app import create_app
+
+    with TestClient(create_app(url)) as c:
+        page = c.get("/pipeline/changes", params={"lang": "en"}).text
+    assert 'data-name="pipeline-changes"' not in page  # no waterfall of an unknown start: plotly would draw it at 0
+    assert "Currency changed" in page
     deals = {d["opportunity_id"]: d for d in json.loads(changes(url, "--deals", "--format", "json").stdout)}
     assert sorted(deals) == ["P2", "P3", "P4"]  # P1 did not change
     assert deals["P4"]["line"] is None and deals["P4"]["changed"] == "stage,expected_close_on"

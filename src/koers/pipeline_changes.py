@@ -289,7 +289,11 @@ def changes(found: Read, tz: ZoneInfo, currency: str, base: Snapshot, then: Snap
     if closing is not None:
         expected = pd.to_datetime(deals["expected_close_on_before"])
         deals = deals[(expected >= pd.Timestamp(closing[0])) & (expected < pd.Timestamp(closing[1]))]
-    return Changes(base, then, deals.reset_index(drop=True), _lines(deals, list(by)), rates.missing)
+    # the rates missing for the deals asked about, not for those the filters left out
+    day_before, day_after = local_date(base.taken_at, tz), local_date(then.taken_at, tz)
+    needed = ({(c, day_before) for c in deals.loc[deals["_in_before"], "currency_before"].dropna()}
+              | {(c, day_after) for c in deals.loc[deals["_in_after"], "currency_after"].dropna()})
+    return Changes(base, then, deals.reset_index(drop=True), _lines(deals, list(by)), rates.missing & needed)
 
 
 def _snapshot_rows(con, snap: Snapshot) -> pd.DataFrame:
@@ -309,8 +313,8 @@ def _deals(found: Read, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snaps
     # a null amount counts as 0 (kpis.md); a deal's value in a snapshot it is not in is empty, not 0
     amount_before, amount_after = d["amount_before"].fillna(0.0), d["amount_after"].fillna(0.0)
     rate_before, rate_after = rates.on(d["currency_before"], day_before), rates.on(d["currency_after"], day_after)
-    d["value_before"] = (amount_before * rate_before).where(d["_in_before"])
-    d["value_after"] = (amount_after * rate_after).where(d["_in_after"])
+    d["value_before"] = _times(amount_before, rate_before).where(d["_in_before"])
+    d["value_after"] = _times(amount_after, rate_after).where(d["_in_after"])
 
     both = d["_in_before"] & d["_in_after"]
     # the same currency on both sides (null is the workspace's own): the amount's change, at the later rate, and
@@ -330,8 +334,8 @@ def _deals(found: Read, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snaps
     line[both & ~same_currency] = "currency_changed"
     d["line"] = line
     d["value_change"] = d["value_after"].where(d["_in_after"], 0.0) - d["value_before"].where(d["_in_before"], 0.0)
-    d["amount_change"] = (raised * rate_after).where(same_currency)
-    d["rate_change"] = (amount_before * (rate_after - rate_before)).where(same_currency)
+    d["amount_change"] = _times(raised, rate_after).where(same_currency)
+    d["rate_change"] = _times(amount_before, rate_after - rate_before).where(same_currency)
     # a rate that moved, or that cannot be known on one of the two days
     d["rate_moved"] = same_currency & (d["rate_change"].isna() | d["rate_change"].ne(0))
     d["changed"] = _changed_fields(d, both)
@@ -349,6 +353,11 @@ def _deals(found: Read, tz: ZoneInfo, rates: _Rates, base: Snapshot, then: Snaps
     for m in MOVES:
         d["_" + m] = moves[m]
     return d.sort_values("opportunity_id", kind="stable")
+
+
+def _times(amount: pd.Series, rate: pd.Series) -> pd.Series:
+    """amount × rate, where nothing is 0 at any rate, known or not."""
+    return (amount * rate).where(amount != 0, 0.0)
 
 
 class _Rates:
@@ -395,7 +404,7 @@ def _lines(d: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         parts[("unknown", line)] = (counted & value.isna()).astype("int64")
     frame = pd.DataFrame(parts, index=d.index)
     if by:
-        none = "\x00"  # a group key for a null dimension (pandas groups NaN keys unreliably across levels)
+        none = "\x00none"  # a null dimension's group key (pandas groups NaN keys unreliably across levels)
         keys = d[by].astype(object).where(d[by].notna(), none)
         summed = frame.groupby([keys[c] for c in by], sort=False).sum()
         groups = [g if isinstance(g, tuple) else (g,) for g in summed.index]

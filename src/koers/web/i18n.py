@@ -136,7 +136,6 @@ WORDS: dict[str, tuple[str, str]] = {
     "reps": ("verkopers", "reps"),
     "teams": ("teams", "teams"),
     "kpi": ("KPI", "KPI"),
-    "value": ("Waarde", "Value"),
     "share_previous": ("% van vorige stap", "% of previous step"),
     "share_first": ("% van eerste stap", "% of first step"),
     "step": ("Stap", "Step"),
@@ -235,13 +234,26 @@ RECORD_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+# the deals behind `koers changes` (koers.pipeline_changes): a field before and after, and what changed
+CHANGED_DEAL_COLUMNS: dict[str, tuple[str, str]] = {
+    "line": ("Regel", "Line"), "moves": ("Bewegingen", "Moves"), "rate_moved": ("Koers bewogen", "Rate moved"),
+    "changed": ("Gewijzigde velden", "Fields changed"), "value_change": ("Verandering waarde", "Change in value"),
+    "amount_change": ("Verandering bedrag", "Change in amount"), "rate_change": ("Verandering koers", "Change in rate"),
+}
+SIDES = {"before": ("ervoor", "before"), "after": ("erna", "after")}
+
+
 def column_label(name: str, lang: str) -> str:
     """A record column's heading: the catalogue's label for a dimension, else ours, else its name."""
     from koers.kpis.model import LABELS, label
 
     if name in LABELS:
         return label(name, lang)
-    nl, en = RECORD_COLUMNS.get(name, (name, name))
+    field, _, side = name.rpartition("_")
+    if side in SIDES and field:  # stage_before: "Fase (ervoor)"
+        nl, en = SIDES[side]
+        return f"{column_label(field, lang)} ({nl if lang == 'nl' else en})"
+    nl, en = RECORD_COLUMNS.get(name) or CHANGED_DEAL_COLUMNS.get(name, (name, name))
     return nl if lang == "nl" else en
 
 

@@ -68,9 +68,10 @@ def changes_page(request: Request) -> Response:
         [{**r, "name": line_label(r["line"], lang)} for r in lines],
         links=[{"count": url(line=r["line"]) + "#table-deals"} for r in lines], ignored=ignored)
     steps = [r for r in lines if r["line"] in WALK and (r["count"] or r["line"] in ("start", "end"))]
-    figure = charts.waterfall(
+    # both ends drawn at their own value; no chart when a step's value is unknown (plotly.js would draw it as 0)
+    figure = None if any(output.missing(r["value"]) for r in steps) else charts.waterfall(
         word("pipeline_changes", lang), [line_label(r["line"], lang) for r in steps],
-        ["absolute" if r["line"] == "start" else "total" if r["line"] == "end" else "relative" for r in steps],
+        ["absolute" if r["line"] in ("start", "end") else "relative" for r in steps],
         [r["value"] for r in steps], [output.format_short("won_value", r["value"], lang, ask.settings.currency)
                                       for r in steps])
 
