@@ -136,6 +136,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "reps": ("verkopers", "reps"),
     "teams": ("teams", "teams"),
     "kpi": ("KPI", "KPI"),
+    "value": ("Waarde", "Value"),
     "share_previous": ("% van vorige stap", "% of previous step"),
     "share_first": ("% van eerste stap", "% of first step"),
     "step": ("Stap", "Step"),
