@@ -377,6 +377,7 @@ def test_a_currency_switch_an_unknown_rate_a_rep_without_team_and_a_change_outsi
     assert [r["team"] for r in teams[::len(LINES)]] == ["North", "South", None]  # no team: null, and last
     r3 = walk(changes(url, "--by", "owner", "--format", "csv").stdout, ("owner",))
     assert r3["R3", "start"] == (2, pytest.approx(100))  # P5's nothing is 0 at any rate, known or not
+    assert "no exchange rate" not in changes(url, "--where", "owner=R3", "--format", "csv").stderr
     r2 = changes(url, "--where", "owner=R2", "--format", "csv")
     assert "no exchange rate" not in r2.stderr  # P3's missing rate does not concern R2's deals
     from fastapi.testclient import TestClient

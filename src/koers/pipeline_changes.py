@@ -289,10 +289,12 @@ def changes(found: Read, tz: ZoneInfo, currency: str, base: Snapshot, then: Snap
     if closing is not None:
         expected = pd.to_datetime(deals["expected_close_on_before"])
         deals = deals[(expected >= pd.Timestamp(closing[0])) & (expected < pd.Timestamp(closing[1]))]
-    # the rates missing for the deals asked about, not for those the filters left out
+    # the rates missing for the deals asked about (an amount of nothing needs none), not for those left out
     day_before, day_after = local_date(base.taken_at, tz), local_date(then.taken_at, tz)
-    needed = ({(c, day_before) for c in deals.loc[deals["_in_before"], "currency_before"].dropna()}
-              | {(c, day_after) for c in deals.loc[deals["_in_after"], "currency_after"].dropna()})
+    held_before = deals["_in_before"] & deals["amount_before"].fillna(0).ne(0)
+    held_after = deals["_in_after"] & deals["amount_after"].fillna(0).ne(0)
+    needed = ({(c, day_before) for c in deals.loc[held_before, "currency_before"].dropna()}
+              | {(c, day_after) for c in deals.loc[held_after, "currency_after"].dropna()})
     return Changes(base, then, deals.reset_index(drop=True), _lines(deals, list(by)), rates.missing & needed)
 
 
