@@ -409,6 +409,13 @@ def test_rate_parts_are_named_and_signs_sit_where_the_locale_puts_them(ws):
     assert what_changed(deals["O5"], "nl", column_label) == "Terug naar een eerdere fase"
 
 
+def test_the_page_s_exports_compare_the_pair_it_shows(client):
+    c, _, ids = client
+    page = c.get("/pipeline/changes", params={"lang": "en"}).text  # the default: the last two snapshots
+    export = re.search(r'href="([^"]*export=csv[^"]*table=walk[^"]*)"', page).group(1).replace("&amp;", "&")
+    assert f"since={ids[1]}" in export and f"until={ids[2]}" in export
+
+
 def test_the_page_of_a_walk_without_deals_is_an_empty_walk(client):
     c, _, ids = client
     page = c.get("/pipeline/changes", params={"lang": "en", "since": ids[0], "until": ids[1], "team": "Nope"})

@@ -54,6 +54,9 @@ def changes_page(request: Request) -> Response:
         return page(request, ask, "changes.html", "pipeline", word("pipeline_changes", lang), [], problem=str(e),
                     ignored=ignored)
     names = {rep: name for rep, (name, _) in records.reps.items() if name}
+    # the pair compared, pinned in the page's own links (its exports, the language switch): an import
+    # between viewing and exporting must not change what the export compares
+    ask.view.query.update(since=result.base.import_id, until=result.then.import_id)
 
     def url(**changed) -> str:
         asked_for = {"since": result.base.import_id, "until": result.then.import_id, "line": line,
