@@ -25,6 +25,7 @@ from koers.cli import (
     write_out,
 )
 from koers.pipeline_changes import (
+    BY_GROUP,
     LINES,
     MOVES,
     WALK,
@@ -154,7 +155,7 @@ def _print_walk(lines, lang: str, currency: str, compared: str) -> None:
 def _print_walk_by(lines, by: list[str], lang: str, currency: str, compared: str, names: dict[str, str]) -> None:
     """A row per group: start, what came in, won, lost, the rest, end; a rep by name."""
     out.print(f"[bold]{escape(TITLE[lang])}[/bold]: {escape(compared)}", highlight=False)
-    shown = ("start", "new", "won", "lost", "other", "end")
+    shown = BY_GROUP
     t = Table(*[COLUMNS.get(d, {}).get(lang, d) for d in by],
               *[COLUMNS["other"][lang] if s == "other" else line_label(s, lang) for s in shown])
     for c in t.columns[len(by):]:

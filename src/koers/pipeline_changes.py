@@ -40,6 +40,8 @@ WALK = ("start", "new", "added", "won", "lost", "left", "increased", "decreased"
 # how deals open in both snapshots moved; not part of the walk
 MOVES = ("stage_forward", "stage_back", "close_pushed_out", "close_pulled_in")
 LINES = WALK + MOVES
+# the walk per group in one row (the CLI's --by table, the page's per-rep table): "other" is the remaining lines
+BY_GROUP = ("start", "new", "won", "lost", "other", "end")
 DIMENSIONS = ("owner", "team")
 
 LABELS = {

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from koers import output
 from koers.pipeline_changes import (
+    BY_GROUP,
     DIMENSIONS,
     WALK,
     ChangesError,
@@ -32,7 +33,6 @@ from koers.web.tables import Column, make_table
 router = APIRouter(include_in_schema=False)
 
 SHOWN_DEALS = 1000  # on the page; its exports and `koers changes --deals` give them all
-BY_REP = ("start", "new", "won", "lost", "other", "end")  # the walk per rep, the rest as one column
 
 
 @router.get("/pipeline/changes")
@@ -81,14 +81,14 @@ def changes_page(request: Request) -> Response:
     per_rep = (split(result, ["owner"]).pivot(index="owner", columns="line", values="value")
                .reindex(columns=list(WALK)).reset_index())  # every line, also when no deal is in the walk
     # what the other lines add; empty when one of them cannot be known, never a partial sum
-    per_rep["other"] = per_rep[[x for x in WALK if x not in BY_REP]].sum(axis=1, skipna=False)
+    per_rep["other"] = per_rep[[x for x in WALK if x not in BY_GROUP]].sum(axis=1, skipna=False)
     per_rep["name"] = [names.get(o, o) if isinstance(o, str) else "–" for o in per_rep["owner"]]
     reps = per_rep.sort_values("end", ascending=False, kind="stable").to_dict("records")
     by_rep = make_table(
         ask, "by_rep", f"{word('pipeline_changes', lang)} · {column_label('owner', lang)}",
         [Column("name", column_label("owner", lang)),
          *[Column(x, word("other", lang) if x == "other" else line_label(x, lang), "kpi", "won_value")
-           for x in BY_REP]],
+           for x in BY_GROUP]],
         reps, links=[{"name": url(line=None, owner=r["owner"])} if r["owner"] else {}
                      for r in reps], ignored=ignored)
 
