@@ -235,3 +235,15 @@ def test_an_in_memory_copy_keeps_to_the_memory_limit_and_spills_into_the_system_
 
     with duckdb.connect(config=store.duckdb_config()) as bounded:  # KOERS_DUCKDB_MEMORY_LIMIT, as a file's
         assert limit == bounded.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+
+def test_spark_settings_from_the_environment_are_read_as_key_value_pairs():
+    from koers.engines import spark_conf
+
+    assert spark_conf("") == {}
+    assert spark_conf(" spark.driver.memory = 8g, spark.sql.adaptive.enabled=false ,") == {
+        "spark.driver.memory": "8g", "spark.sql.adaptive.enabled": "false"}
+    assert spark_conf("spark.sql.x=a=b") == {"spark.sql.x": "a=b"}
+    for bad in ("spark.driver.memory", "=8g"):
+        with pytest.raises(WorkspaceError, match="KOERS_SPARK_CONF holds .* which is not key=value"):
+            spark_conf(bad)

@@ -13,11 +13,30 @@ import ibis.expr.operations as ops
 
 from koers.kpis.derived import DERIVED
 from koers.model import TABLES
-from koers.store import DuckDBWorkspace, SparkWorkspace, Workspace, duckdb_config, quiet, waiting_for_lock
+from koers.store import (
+    DuckDBWorkspace,
+    SparkWorkspace,
+    Workspace,
+    WorkspaceError,
+    duckdb_config,
+    quiet,
+    waiting_for_lock,
+)
 
 SQL_BACKENDS = ("duckdb", "postgres")  # temporary tables and views by SQL
 
 _spark_session = None
+
+
+def spark_conf(text: str) -> dict[str, str]:
+    """Spark settings given as `key=value,key=value` (KOERS_SPARK_CONF), over Koers's own."""
+    conf = {}
+    for pair in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise WorkspaceError(f"KOERS_SPARK_CONF holds '{pair}', which is not key=value")
+        conf[key.strip()] = value.strip()
+    return conf
 
 
 def _spark():
@@ -27,7 +46,7 @@ def _spark():
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
         from pyspark.sql import SparkSession
 
-        _spark_session = (
+        builder = (
             SparkSession.builder.master(os.environ.get("KOERS_SPARK_MASTER", "local[2]"))
             .appName("koers")
             .config("spark.sql.session.timeZone", "UTC")
@@ -36,8 +55,10 @@ def _spark():
             .config("spark.sql.shuffle.partitions", os.environ.get("KOERS_SPARK_SHUFFLE_PARTITIONS", "4"))
             .config("spark.driver.memory", os.environ.get("KOERS_SPARK_DRIVER_MEMORY", "2g"))
             .config("spark.sql.ansi.enabled", "false")
-            .getOrCreate()
         )
+        for key, value in spark_conf(os.environ.get("KOERS_SPARK_CONF", "")).items():
+            builder = builder.config(key, value)
+        _spark_session = builder.getOrCreate()
         _spark_session.sparkContext.setLogLevel("ERROR")
     return _spark_session
 
