@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from koers.alerts import make_rule, save
 from koers.importers.canonical import import_folder
 from koers.store import Workspace
 
@@ -28,6 +29,23 @@ def load_demo(ws: Workspace, size: str, seed: int, on_step: Callable[[str], None
     # the weekly imports it never had, so that koers changes has snapshots to compare
     with ws.writer(touches=(), reads=("opportunities", "stage_history")) as con:
         record_past_snapshots(con, until, ws.settings().tz)
+    for rule in demo_rules():
+        save(ws, rule, replace=True)
     if on_step:
         on_step("done")
     return ws.counts()
+
+
+def demo_rules() -> list:
+    """Alert rules a sales manager of the demo company would keep, each of
+    which catches one of its reps' profiles (koers.demo): the slow responder,
+    the rep who loses after the quote, the over-forecaster; and the reps
+    short of their target, and the pipeline shrinking. The demo's records
+    end with last month, so every rule looks at a complete period."""
+    return [
+        make_rule("slow-response", "lead_response_time", above="4", by=["owner"]),
+        make_rule("low-win-rate", "win_rate", below="20%", grain="quarter", by=["owner"]),
+        make_rule("over-forecast", "forecast_accuracy", above="20%", by=["owner"]),
+        make_rule("behind-target", "won_value", worse_than="target", by_more_than="10%", by=["owner"]),
+        make_rule("pipeline-drop", "open_pipeline_value", worse_than="previous", by_more_than="10%"),
+    ]

@@ -177,6 +177,8 @@ def quiet(con) -> None:
 
 META_DDL = {
     "koers_settings": "key VARCHAR PRIMARY KEY, value VARCHAR",
+    # alert rules (koers.alerts), each as its JSON
+    "koers_alert_rules": "name VARCHAR PRIMARY KEY, rule VARCHAR",
     "koers_imports": (
         "import_id VARCHAR, imported_at TIMESTAMP, source VARCHAR, rows_read BIGINT, "
         "rows_written BIGINT, rows_rejected BIGINT, rejects_path VARCHAR"
@@ -202,6 +204,7 @@ META_DDL = {
 # elsewhere writes back only the rows an import changed)
 META_KEYS = {
     "koers_settings": ("key",),
+    "koers_alert_rules": ("name",),
     "koers_imports": ("import_id",),
     "koers_snapshots": ("import_id", "opportunity_id"),
     "koers_generated_history": ("opportunity_id", "stage", "entered_at"),

@@ -13,7 +13,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 PAGES = {"overview": "/", "pipeline": "/pipeline", "activities": "/activities", "performance": "/performance",
-         "stages": "/stages", "leaderboard": "/leaderboard", "catalogue": "/kpis", "kpi-win-rate":
+         "stages": "/stages", "leaderboard": "/leaderboard", "alerts": "/alerts", "catalogue": "/kpis", "kpi-win-rate":
          "/kpi/win_rate?split=owner", "drill-won-value": "/kpi/won_value/drill", "settings": "/settings",
          # a split with each rep's target and attainment beside the value, and the target rows behind one
          "kpi-won-value-targets": "/kpi/won_value?split=owner",
@@ -58,6 +58,20 @@ def test_follow_a_drill_down_and_page_through_it(laptop):
             page.locator('a[rel="next"]').click()
         assert "page=2" in page.url
     laptop.screenshot("drill-followed")
+
+
+def test_from_the_nav_to_an_alert_and_the_records_behind_it(laptop):
+    """The demo keeps a rule for slow responses by rep: last month, the slow
+    responder (R003) breaks it, and his figure opens his leads."""
+    page = laptop.open("/?lang=en")
+    with page.expect_navigation():
+        page.locator('[data-nav="alerts"]').click()
+    rule = page.locator('[data-alert-rule="slow-response"]')
+    assert "Bram de Boer" in rule.inner_text()
+    with page.expect_navigation():
+        rule.locator('table tbody tr', has_text="Bram de Boer").locator("a").first.click()
+    assert "/kpi/lead_response_time/drill" in page.url and "m_owner=R003" in page.url
+    assert int(page.locator("[data-total]").get_attribute("data-total")) > 0
 
 
 def test_from_the_pipeline_to_what_changed_and_the_deals_won(laptop):

@@ -33,7 +33,7 @@ from koers.engines import close, connect
 from koers.kpis.compare import targets
 from koers.kpis.compute import Engine, Result, check_query, tidy
 from koers.kpis.context import release_views
-from koers.kpis.dimension_values import unheld_warnings
+from koers.kpis.dimension_values import reps, unheld_warnings
 from koers.kpis.drill import Drill, drill
 from koers.periods import Period
 from koers.settings import Settings
@@ -160,6 +160,10 @@ class ResultCache:
         found = self._answer(key, as_of, lambda con, settings, shared: targets(
             con, settings, list(kpi_ids), periods, list(by), dict(where or {}), as_of, shared=shared))
         return Result(found.rows.copy(), list(found.warnings))
+
+    def reps(self, as_of: datetime | None = None):
+        """dimension_values.reps(): every rep's id, team and employment dates."""
+        return self._answer(("reps",), as_of or now_utc(), lambda con, settings, shared: reps(con)).copy()
 
     def _answer(self, key: tuple, as_of: datetime, make):
         """The answer kept under `key`, or `make(con, settings, shared)`'s,

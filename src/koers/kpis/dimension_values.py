@@ -35,6 +35,12 @@ IMPLIED = {"deal_type": {"new_business"}}
 FEW = 12  # a dimension with no more values than this has them all named when none is near
 
 
+def reps(con):
+    """Every rep's id, team and employment dates (a DataFrame): who an
+    owner can be in a period."""
+    return con.table("reps").select("rep_id", "team", "hired_on", "left_on").to_pandas()
+
+
 def held(con, dim: str, value: str) -> bool:
     """Whether a record in the workspace holds `value` for `dim` (True for a
     dimension Koers does not know the places of, such as close_month)."""

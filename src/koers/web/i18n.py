@@ -13,6 +13,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "performance": ("Prestaties", "Performance"),
     "stages": ("Fase-analyse", "Stage analysis"),
     "leaderboard": ("Ranglijst", "Leaderboard"),
+    "alerts": ("Signalen", "Alerts"),
     "catalogue": ("KPI's", "KPIs"),
     "settings": ("Instellingen", "Settings"),
     "data": ("Gegevens", "Data"),
@@ -189,6 +190,18 @@ WORDS: dict[str, tuple[str, str]] = {
                      "the workspace currency at each day's rate; per rep, the owner today."),
     "changes_cut": ("De eerste 1000 deals; de export geeft ze alle.", "The first 1,000 deals; the export gives them all."),
     "all_changed": ("alle gewijzigde deals", "every deal that changed"),
+    # alerts (koers.alerts)
+    "alerts_note": ("De signaalregels van deze werkruimte, getoetst aan de cijfers op het peilmoment. Elke regel "
+                    "kijkt naar een periode vanaf dat moment: de laatste volle periode of de lopende.",
+                    "This workspace's alert rules, checked against the figures at the as-of moment. Each rule looks "
+                    "at a period from that moment: the last complete one or the one running."),
+    "alerts_fired": ("{fired} signalen van {rules} regels", "{fired} alerts from {rules} rules"),
+    "alerts_quiet": ("Regels zonder signaal", "Rules without an alert"),
+    "alerts_none": ("Nog geen signaalregels. Een regel maak je met de opdrachtregel, bijvoorbeeld:",
+                    "No alert rules yet. Make one on the command line, for example:"),
+    "set_against": ("Afgezet tegen", "Set against"),
+    "worse_by": ("Slechter met", "Worse by"),
+    "so_far": ("tot nu", "so far"),
     "deals": ("Deals", "Deals"),
     "other": ("Overig", "Other"),
     "deals_changed": ("Gewijzigde deals", "Deals that changed"),

@@ -288,6 +288,36 @@ def changes(
                          lines=json.loads(output.to_json(result.lines)), deals=found, warnings=result.warnings)
 
 
+class AlertsPublic(BaseModel):
+    as_of: str = Field(description="the moment the rules were checked at: local time of the workspace with its "
+                                   "offset")
+    rules: list[dict] = Field(description="the workspace's alert rules, as `koers alerts list --format json`")
+    rows: list[dict] = Field(description="the figures that fire (with all=true every figure the rules looked at), "
+                                         "as `koers alerts check --format json`")
+    warnings: list[str]
+
+
+@router.get("/alerts", response_model=AlertsPublic,
+            summary="The alert rules checked at a moment (as `koers alerts check`)")
+def alerts_check(
+    request: Request,
+    as_of: AsOf = None,
+    all: Annotated[bool, Query(description="every figure the rules looked at, each with whether it fires")] = False,
+    lang: Lang = "en",
+) -> AlertsPublic:
+    from koers import alerts
+
+    cockpit = cockpit_of(request)
+    settings = cockpit.settings()
+    moment = _as_of(as_of, settings.tz)
+    kept = alerts.rules(cockpit.ws)
+    checked = alerts.check(cockpit.cache, settings, kept, moment)
+    rows = checked.rows if all else checked.rows[checked.rows["fired"] == True]  # noqa: E712 (object column)
+    return AlertsPublic(as_of=local_instant(moment, settings.tz).isoformat(),
+                        rules=json.loads(output.to_json(alerts.rules_table(kept, lang, settings.currency))),
+                        rows=json.loads(output.to_json(rows.reset_index(drop=True))), warnings=checked.warnings)
+
+
 @router.get("/dimensions", response_model=dict[str, list[DimensionValue]],
             summary="The values each page filter offers (reps by name)")
 def dimensions(request: Request) -> dict[str, list[DimensionValue]]:

@@ -1,5 +1,5 @@
 """The HTML pages: dashboards, the catalogue and a page per KPI, the data log, settings."""
 
-from koers.web.pages import changes, dashboards, data, kpi, leaderboard, settings
+from koers.web.pages import alerts, changes, dashboards, data, kpi, leaderboard, settings
 
-routers = [dashboards.router, changes.router, leaderboard.router, kpi.router, data.router, settings.router]
+routers = [dashboards.router, changes.router, alerts.router, leaderboard.router, kpi.router, data.router, settings.router]

@@ -1,0 +1,206 @@
+"""`koers alerts add|list|remove|check`: alert rules on KPIs (koers.alerts),
+kept in the workspace, checked at any moment."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from koers import alerts, output
+from koers.cli import (
+    FormatOpt,
+    LangOpt,
+    OutputOpt,
+    WorkspaceOpt,
+    _names,
+    app,
+    check_choice,
+    check_output,
+    connected,
+    err,
+    open_workspace,
+    out,
+    reading,
+    usage_error,
+    write_out,
+)
+from koers.kpis.compute import QueryError, dim_values
+from koers.store import WorkspaceError
+
+alerts_app = typer.Typer(no_args_is_help=True, help="Alert rules on KPIs, and which of them fire.")
+app.add_typer(alerts_app, name="alerts")
+
+
+@alerts_app.command("add")
+def add_cmd(
+    name: Annotated[str, typer.Argument(help="the rule's name (letters, digits, - and _)")],
+    kpi: Annotated[str, typer.Argument(help="the KPI it watches (koers kpis lists them)")],
+    below: Annotated[str | None, typer.Option(help="fires for a figure below this value (a share as 0.25 or "
+                                                   "25%, money in the workspace currency)")] = None,
+    above: Annotated[str | None, typer.Option(help="fires for a figure above this value")] = None,
+    worse_than: Annotated[str | None, typer.Option(help="previous | year | target: fires for a figure worse "
+                                                        "than the period before, a year earlier or its target, "
+                                                        "by the KPI's direction")] = None,
+    by_more_than: Annotated[str | None, typer.Option(help="with --worse-than: only when worse by more than this "
+                                                          "(10% for amounts and counts, 5pp for shares)")] = None,
+    when: Annotated[str, typer.Option(help="last (the last complete period) | current (the period running, "
+                                           "to date)")] = "last",
+    grain: Annotated[str, typer.Option(help="day | week | month | quarter | year")] = "month",
+    by: Annotated[str | None, typer.Option(help="dimensions, comma-separated: a figure, and an alert, each")] = None,
+    where: Annotated[list[str] | None, typer.Option(help="DIM=VALUE (repeatable)")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="overwrite a rule of the same name")] = False,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Add an alert rule to the workspace."""
+    try:
+        filters = dim_values(where or [], "--where")
+        by_dims = [d.strip() for d in by.split(",") if d.strip()] if by else []
+        rule = alerts.make_rule(name, kpi, below, above, worse_than, by_more_than, when, grain, by_dims, filters)
+    except (QueryError, alerts.AlertError) as e:
+        usage_error(str(e))
+    ws = open_workspace(workspace)
+    try:
+        alerts.save(ws, rule, replace)
+    except (alerts.AlertError, WorkspaceError) as e:
+        usage_error(str(e))
+    err.print(f"{'replaced' if replace else 'added'} {rule.name}: {alerts.describe(rule, 'en', ws.settings().currency)}",
+              highlight=False)
+
+
+@alerts_app.command("list")
+def list_cmd(format: FormatOpt = "table", lang: LangOpt = "en", workspace: WorkspaceOpt = None) -> None:
+    """The workspace's alert rules."""
+    check_choice("format", format, ("table", "csv", "json"))
+    check_choice("lang", lang, ("nl", "en"))
+    ws = open_workspace(workspace, read_only=True)
+    try:
+        found, currency = alerts.rules(ws), ws.settings().currency
+    except WorkspaceError as e:
+        usage_error(str(e))
+    rows = alerts.rules_table(found, lang, currency)
+    if format == "csv":
+        write_out(output.to_csv(rows), None)
+    elif format == "json":
+        write_out(output.to_json(rows) + "\n", None)
+    elif rows.empty:
+        err.print(WORDS["no_rules"][lang], highlight=False)
+    else:
+        t = Table(WORDS["rule"][lang], WORDS["watches"][lang])
+        for r in rows.itertuples(index=False):
+            t.add_row(escape(r.rule), escape(r.description))
+        out.print(t)
+
+
+@alerts_app.command("remove")
+def remove_cmd(names: Annotated[list[str], typer.Argument(help="the rules' names")],
+               workspace: WorkspaceOpt = None) -> None:
+    """Remove alert rules from the workspace."""
+    ws = open_workspace(workspace)
+    try:
+        alerts.remove(ws, list(dict.fromkeys(names)))
+    except (alerts.AlertError, WorkspaceError) as e:
+        usage_error(str(e))
+    err.print(f"removed {', '.join(dict.fromkeys(names))}", highlight=False)
+
+
+@alerts_app.command("check")
+def check_cmd(
+    names: Annotated[list[str] | None, typer.Argument(help="the rules to check (default: every rule)")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="the moment the rules are checked at "
+                                                              "(default: now)")] = None,
+    every: Annotated[bool, typer.Option("--all", help="every figure the rules looked at, each with whether it "
+                                                      "fires (default: the alerts alone)")] = False,
+    exit_code: Annotated[bool, typer.Option("--exit-code", help="exit 1 when an alert fires (for a scheduled "
+                                                                "job that mails)")] = False,
+    format: FormatOpt = "table",
+    lang: LangOpt = "en",
+    output_path: OutputOpt = None,
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Check the alert rules: every figure that breaks one, with what it was set against."""
+    check_choice("format", format, ("table", "csv", "json"))
+    check_output(format, output_path)
+    check_choice("lang", lang, ("nl", "en"))
+    ws, settings, moment = reading(workspace, as_of)
+    try:
+        kept = alerts.rules(ws)
+    except WorkspaceError as e:
+        usage_error(str(e))
+    unknown = [n for n in names or [] if n not in {r.name for r in kept}]
+    if unknown:
+        usage_error(f"no rule named {', '.join(unknown)}; the rules: {', '.join(r.name for r in kept) or 'none'} "
+                    f"(koers alerts add makes one)")
+    asked = [r for r in kept if not names or r.name in names]
+    from koers.engines import close
+
+    con = connected(ws)
+    try:
+        checked = alerts.check(alerts.Direct(con, settings), settings, asked, moment)
+        rep_names = _names(con, checked.rows.columns) if format == "table" else {}
+    finally:
+        close(con)
+    for w in checked.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    rows = checked.rows if every else checked.rows[checked.rows["fired"] == True]  # noqa: E712 (object column)
+    rows = rows.reset_index(drop=True)
+    if format == "csv":
+        write_out(output.to_csv(rows), output_path)
+    elif format == "json":
+        write_out(output.to_json(rows) + "\n", output_path)
+    else:
+        _print_alerts(rows, asked, checked, moment, settings, lang, rep_names, every)
+    if exit_code and checked.rows["fired"].any():
+        raise typer.Exit(1)
+
+
+def _print_alerts(rows, asked, checked, moment, settings, lang: str, names: dict, every: bool) -> None:
+    """A section per rule that fires (or, with --all, was checked): the rule
+    in words, then a line per figure."""
+    fired = int(checked.rows["fired"].sum()) if len(checked.rows) else 0
+    out.print(WORDS["summary"][lang].format(fired=fired, figures=len(checked.rows), rules=len(asked)),
+              highlight=False)
+    currency = settings.currency
+    for rule in asked:
+        mine = rows[rows["rule"] == rule.name]
+        if mine.empty:
+            continue
+        period = rule.period(moment, settings.tz).label + (WORDS["so_far"][lang] if rule.when == "current" else "")
+        out.print(f"\n[bold]{escape(rule.name)}[/bold] · {escape(period)} · "
+                  f"{escape(alerts.describe(rule, lang, currency))}", highlight=False)
+        dims = list(rule.scope())
+        t = Table(*[WORDS.get(d, {}).get(lang, d) for d in dims], WORDS["value"][lang],
+                  WORDS["set_against"][lang], WORDS["worse_by"][lang], *([WORDS["fires"][lang]] if every else []))
+        for c in t.columns[len(dims):]:
+            c.justify = "right"
+        for rec in mine.to_dict("records"):
+            cells = []
+            for d in dims:
+                v = rec.get(d)
+                cells.append(escape("–" if output.missing(v) else f"{names[d][v]} ({v})" if v in names.get(d, {})
+                                    else str(v)))
+            t.add_row(*cells, output.format_value(rule.kpi, rec["value"], lang, currency),
+                      escape(alerts.against_text(rule, rec, lang, currency)), escape(alerts.worse_text(rule, rec, lang, currency)),
+                      *([WORDS["yes"][lang] if rec["fired"] else ""] if every else []))
+        out.print(t)
+
+
+WORDS = {
+    "no_rules": {"en": "no alert rules yet: koers alerts add NAME KPI --below VALUE makes one",
+                 "nl": "nog geen alertregels: koers alerts add NAAM KPI --below WAARDE maakt er een"},
+    "rule": {"en": "Rule", "nl": "Regel"},
+    "watches": {"en": "Watches", "nl": "Bewaakt"},
+    "period": {"en": "Period", "nl": "Periode"},
+    "owner": {"en": "Rep", "nl": "Verkoper"},
+    "team": {"en": "Team", "nl": "Team"},
+    "value": {"en": "Value", "nl": "Waarde"},
+    "set_against": {"en": "Set against", "nl": "Afgezet tegen"},
+    "worse_by": {"en": "Worse by", "nl": "Slechter met"},
+    "fires": {"en": "Fires", "nl": "Gaat af"},
+    "yes": {"en": "yes", "nl": "ja"},
+    "so_far": {"en": " (so far)", "nl": " (tot nu)"},
+    "summary": {"en": "{fired} alerts fire: of {figures} figures, by {rules} rules",
+                "nl": "{fired} alerts gaan af: van {figures} cijfers, volgens {rules} regels"},
+}

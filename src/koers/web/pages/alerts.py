@@ -1,0 +1,69 @@
+"""Alerts: the workspace's alert rules (koers.alerts) checked at the page's
+as-of moment, through the result cache. A section per rule that fires,
+each figure linked to its drill-down; the rules that do not fire listed
+below, so a quiet page says what was checked."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from koers import alerts
+from koers.web.breakdown import drill_link
+from koers.web.i18n import column_label, word
+from koers.web.render import ask_for, cockpit_of, page
+from koers.web.tables import Column, make_table
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/alerts")
+def alerts_page(request: Request) -> Response:
+    ask = ask_for(request)
+    view, lang, tz, currency = ask.view, ask.view.lang, ask.settings.tz, ask.settings.currency
+    cockpit = cockpit_of(request)
+    choices = cockpit.choices()
+    kept = alerts.rules(cockpit.ws)
+    checked = alerts.check(cockpit.cache, ask.settings, kept, view.as_of)
+    # the page's rep and team filters narrow the figures split by them; a rule's other figures stay
+    shown = [rec for rec in checked.rows.to_dict("records") if _in_view(rec, view.where, choices.rep_team)]
+    tables, sections, quiet = [], [], []
+    for rule in kept:
+        period = rule.period(view.as_of, tz).label
+        heading = {"name": rule.name, "text": alerts.describe(rule, lang, currency), "period": period,
+                   "running": rule.when == "current",
+                   "kpi_url": view.url(f"/kpi/{rule.kpi}", period=period, grain=None, by=",".join(rule.by) or None)}
+        fired = [r for r in shown if r["rule"] == rule.name and r["fired"]]
+        if not fired:
+            quiet.append(heading)
+            continue
+        dims = list(rule.scope())
+        rows, links = [], []
+        for r in fired:
+            rows.append({**{d: choices.name(d, r.get(d)) for d in dims}, "value": r["value"],
+                         "against": alerts.against_text(rule, r, lang, currency),
+                         "worse_by": alerts.worse_text(rule, r, lang, currency)})
+            match = {d: r.get(d) for d in rule.by}
+            links.append({"value": drill_link(ask, rule.kpi, match, dict(rule.where), period=period)})
+        tables.append(make_table(
+            ask, rule.name, heading["text"],
+            [*[Column(d, column_label(d, lang)) for d in dims], Column("value", word("value", lang), "kpi", rule.kpi),
+             Column("against", word("set_against", lang)), Column("worse_by", word("worse_by", lang))],
+            rows, links=links))
+        sections.append({**heading, "count": len(fired)})
+    fired = sum(s["count"] for s in sections)
+    return page(request, ask, "alerts.html", "alerts", word("alerts", lang), tables, sections=sections, quiet=quiet,
+                rules=len(kept), fired=fired, summary=word("alerts_fired", lang).format(fired=fired, rules=len(kept)),
+                rule_warnings=checked.warnings)
+
+
+def _in_view(rec: dict, where: dict[str, str], rep_team: dict) -> bool:
+    """Whether a figure is one the page's rep and team filters keep: a rep's
+    figure by the rep and the rep's team, a team's by the team; a figure
+    not split that way (the company's, a region's) is kept."""
+    owner, team = rec.get("owner"), rec.get("team")
+    if team is None and owner is not None:
+        team = rep_team.get(owner)
+    if "owner" in where and owner is not None and owner != where["owner"]:
+        return False
+    return not ("team" in where and team is not None and team != where["team"])
