@@ -39,8 +39,8 @@ from koers.web.roles import PRESETS
 # The demo company's year ends at UNTIL, so the same figures come out whatever day the tests run.
 UNTIL = date(2026, 2, 1)
 AS_OF = "2026-01-15T12:00:00+01:00"
-PAGES = ["/", "/pipeline", "/activities", "/performance", "/stages", "/leaderboard", "/alerts", "/kpis", "/data",
-         "/settings"]
+PAGES = ["/", "/pipeline", "/activities", "/performance", "/stages", "/leaderboard", "/alerts", "/review", "/kpis",
+         "/data", "/settings"]
 
 
 def build_small_demo(folder: Path) -> str:

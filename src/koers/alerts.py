@@ -32,7 +32,7 @@ from koers import output
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.compare import AGAINST, beside, beside_targets, check_target_scope, elapsed_shares, shifted, targets
 from koers.kpis.compute import QueryError, Result, compute
-from koers.kpis.dimension_values import reps
+from koers.kpis.dimension_values import employed, reps
 from koers.kpis.model import Direction, Unit
 from koers.periods import Period, ceil_date, floor, local_date
 
@@ -281,6 +281,19 @@ def _check_one(ask, settings, rule: Rule, as_of: datetime) -> tuple[pd.DataFrame
     return out, result.warnings
 
 
+def in_scope(rec: dict, where: dict[str, str], team_of: dict) -> bool:
+    """Whether a figure of check() belongs to the rep or team `where` names
+    (owner=, team=): a rep's figure by the rep and the rep's team
+    (`team_of`: rep_id -> team), a team's by the team; a figure split
+    neither way (the company's, a region's) is kept."""
+    owner, team = rec.get("owner"), rec.get("team")
+    if team is None and owner is not None:
+        team = team_of.get(owner)
+    if "owner" in where and owner is not None and owner != where["owner"]:
+        return False
+    return not ("team" in where and team is not None and team != where["team"])
+
+
 def _fires(rule: Rule, value, worse) -> bool:
     if rule.test == "worse":
         return worse is not None and worse > rule.threshold
@@ -313,28 +326,15 @@ def worse_by(kpi, rule: Rule, rec: dict) -> float | None:
 
 def _with_idle_reps(reps: pd.DataFrame, rows: pd.DataFrame, kpi_id: str, period: Period,
                     where: dict[str, str], as_of_day: date) -> pd.DataFrame:
-    """`rows` split by owner, with a row of 0 for each rep employed during
-    P (kpis.md, Time) in the filter's team who has none: hired before the
-    as-of moment too (`as_of_day`: its ceil_date), since a rep hired later
-    has not started yet."""
+    """`rows` split by owner, with a row of 0 for each rep employed during P
+    in the filter's team who has none (dimension_values.employed)."""
     have = set(rows["owner"].dropna()) if "owner" in rows.columns else set()
-    idle = []
-    for rep in reps.to_dict("records"):
-        hired, left = _day(rep["hired_on"]), _day(rep["left_on"])
-        employed = hired is not None and hired < min(period.end, as_of_day) and (left is None or left > period.start)
-        if (employed and rep["rep_id"] not in have and where.get("team", rep["team"]) == rep["team"]
-                and where.get("owner", rep["rep_id"]) == rep["rep_id"]):
-            idle.append({"kpi": kpi_id, "period": period.start, "owner": rep["rep_id"], "value": 0.0})
+    idle = [{"kpi": kpi_id, "period": period.start, "owner": rep, "value": 0.0}
+            for rep in employed(reps, period, as_of_day, where) if rep not in have]
     if not idle:
         return rows
     every = sorted(rows.to_dict("records") + idle, key=lambda r: (r["owner"] is None, r["owner"] or ""))
     return pd.DataFrame(every, columns=list(rows.columns), dtype=object)
-
-
-def _day(value) -> date | None:
-    if output.missing(value):
-        return None
-    return value.date() if isinstance(value, datetime) else value
 
 
 # -- in words ------------------------------------------------------------------

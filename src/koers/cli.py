@@ -652,7 +652,7 @@ def serve_cmd(
 
 
 # `koers sync ...` lives in its own module; it adds itself to `app`
-from koers import cli_alerts, cli_changes, cli_drill, cli_sync  # noqa: E402,F401
+from koers import cli_alerts, cli_changes, cli_drill, cli_review, cli_sync  # noqa: E402,F401
 
 
 def main() -> None:

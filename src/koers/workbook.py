@@ -229,3 +229,57 @@ def _bold(sheet, text: str) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=text)
     cell.font = Font(bold=True)
     return cell
+
+
+REVIEW = {"nl": ("Focus-KPI's", "Verkopers", "Signalen", "Pijplijn", "Verwacht te sluiten"),
+          "en": ("Focus KPIs", "Reps", "Alerts", "Pipeline", "Expected to close")}
+
+
+def review_workbook(found, lang: str, currency: str, rep_names: dict[str, str]) -> bytes:
+    """`koers review` as an XLSX file: a sheet per part, each figure a
+    number in its KPI's format, KPIs and reps by name beside their ids; the
+    focus KPIs' definitions on the last sheet."""
+    from koers.pipeline_changes import line_label
+    from koers.review import WORDS
+
+    wb = Workbook(write_only=True)
+    said = WORDS
+    money = value_format("won_value", currency)
+
+    def sheet(title: str, headings: list[str], lines: list[list[tuple]]) -> None:
+        """`lines`: per row, (value, number format or None) per column."""
+        made = wb.create_sheet(title)
+        made.append([_bold(made, h) for h in headings])
+        for line in lines:
+            cells = []
+            for value, fmt in line:
+                value = cell_value(value)
+                c = cell(made, value)
+                if fmt and isinstance(value, int | float):
+                    c.number_format = fmt
+                cells.append(c)
+            made.append(cells)
+
+    change = {r["kpi"]: CHANGE_FORMATS.get(r["change_unit"], "0.0##") for r in found.headline.to_dict("records")}
+    sheet(REVIEW[lang][0], ["kpi", HEADINGS[lang]["name"], said["value"][lang], said["previous"][lang],
+                            said["change"][lang], said["year"][lang], said["target"][lang], said["attainment"][lang]],
+          [[(r["kpi"], None), (CATALOG_BY_ID[r["kpi"]].name(lang), None),
+            *((r[c], value_format(r["kpi"], currency)) for c in ("value", "previous_value")),
+            (r["previous_change"], change[r["kpi"]]), (r["year_value"], value_format(r["kpi"], currency)),
+            (r["target"], value_format(r["kpi"], currency)), (r["attainment"], "0.0%")]
+           for r in found.headline.to_dict("records")])
+    sheet(REVIEW[lang][1], ["owner", said["rep"][lang], said["team"][lang],
+                            *(CATALOG_BY_ID[k].name(lang) for k in found.rep_kpis), said["won_target"][lang],
+                            said["attainment"][lang]],
+          [[(r["owner"], None), (rep_names.get(r["owner"]), None), (r["team"], None),
+            *((r[k], value_format(k, currency)) for k in found.rep_kpis), (r["won_value_target"], money),
+            (r["won_value_attainment"], "0.0%")] for r in found.reps.to_dict("records")])
+    fired = found.alerts.rows[found.alerts.rows["fired"] == True]  # noqa: E712 (object column)
+    _records_sheet(wb, REVIEW[lang][2], fired.drop(columns=["fired"]).reset_index(drop=True), lang)
+    for title, walk in ((REVIEW[lang][3], found.pipeline), (REVIEW[lang][4], found.closing)):
+        if walk is not None:
+            sheet(title, [said["line"][lang], HEADINGS[lang]["name"], said["deals"][lang], said["value"][lang]],
+                  [[(r["line"], None), (line_label(r["line"], lang), None), (int(r["count"]), "#,##0"),
+                    (r["value"], money)] for r in walk.lines.to_dict("records")])
+    _definitions(wb, list(found.headline["kpi"]), lang)
+    return _saved(wb)

@@ -13,7 +13,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 PAGES = {"overview": "/", "pipeline": "/pipeline", "activities": "/activities", "performance": "/performance",
-         "stages": "/stages", "leaderboard": "/leaderboard", "alerts": "/alerts", "catalogue": "/kpis", "kpi-win-rate":
+         "stages": "/stages", "leaderboard": "/leaderboard", "alerts": "/alerts", "review": "/review",
+         "catalogue": "/kpis", "kpi-win-rate":
          "/kpi/win_rate?split=owner", "drill-won-value": "/kpi/won_value/drill", "settings": "/settings",
          # a split with each rep's target and attainment beside the value, and the target rows behind one
          "kpi-won-value-targets": "/kpi/won_value?split=owner",

@@ -10,6 +10,9 @@ values nearest to it.
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
+
+import pandas as pd
 
 # Several tables may carry one dimension; a value in any of them can match.
 PLACES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -39,6 +42,27 @@ def reps(con):
     """Every rep's id, team and employment dates (a DataFrame): who an
     owner can be in a period."""
     return con.table("reps").select("rep_id", "team", "hired_on", "left_on").to_pandas()
+
+
+def employed(reps, period, as_of_day, where: dict[str, str] | None = None) -> list[str]:
+    """The ids of the reps (a reps() frame) employed during `period`
+    (kpis.md, Time: hired_on < end(P) and (left_on null or left_on >
+    start(P))) and hired before `as_of_day` (the as-of moment's ceil_date: a
+    rep hired later has not started yet), in the filter's team or rep."""
+    where = where or {}
+    found = []
+    for rep in reps.to_dict("records"):
+        hired, left = _day(rep["hired_on"]), _day(rep["left_on"])
+        if (hired is not None and hired < min(period.end, as_of_day) and (left is None or left > period.start)
+                and where.get("team", rep["team"]) == rep["team"] and where.get("owner", rep["rep_id"]) == rep["rep_id"]):
+            found.append(rep["rep_id"])
+    return found
+
+
+def _day(value):
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value.date() if isinstance(value, datetime) else value
 
 
 def held(con, dim: str, value: str) -> bool:

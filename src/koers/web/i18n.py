@@ -14,6 +14,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "stages": ("Fase-analyse", "Stage analysis"),
     "leaderboard": ("Ranglijst", "Leaderboard"),
     "alerts": ("Signalen", "Alerts"),
+    "review": ("Terugblik", "Review"),
     "catalogue": ("KPI's", "KPIs"),
     "settings": ("Instellingen", "Settings"),
     "data": ("Gegevens", "Data"),
@@ -202,6 +203,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "set_against": ("Afgezet tegen", "Set against"),
     "worse_by": ("Slechter met", "Worse by"),
     "so_far": ("tot nu", "so far"),
+    "rule": ("Regel", "Rule"),
+    "scope": ("Voor", "For"),
+    # the review (koers.review)
+    "review_left_out": ("Weggelaten, want niet te splitsen naar dit filter", "Left out, as they do not split by this filter"),
+    "review_note": ("Wat het verkoopoverleg doorneemt over de periode: de focus-KPI's naast de periode ervoor, een "
+                    "jaar eerder en het target van het bedrijf; elke verkoper; de signalen, elke regel over de volle "
+                    "periode van zijn korrel die met deze eindigt; en wat er in de pijplijn veranderde tussen de "
+                    "momentopnamen aan het begin en het eind. Een lopende periode tot nu.",
+                    "What the sales meeting goes through for the period: the focus KPIs beside the period before, a "
+                    "year earlier and the company's target; every rep; the alerts, each rule over the complete period "
+                    "of its grain that ends with this one; and what changed in the pipeline between the snapshots at "
+                    "its start and its end. A running period so far."),
     "deals": ("Deals", "Deals"),
     "other": ("Overig", "Other"),
     "deals_changed": ("Gewijzigde deals", "Deals that changed"),

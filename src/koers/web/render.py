@@ -21,10 +21,10 @@ from koers.web.tables import XLSX_TYPE, DataTable, to_csv, to_xlsx
 
 env = Environment(loader=PackageLoader("koers.web", "templates"), autoescape=select_autoescape(["html"]))
 
-NAV = ("overview", "pipeline", "activities", "performance", "stages", "leaderboard", "alerts", "catalogue", "data",
-       "settings")
+NAV = ("overview", "pipeline", "activities", "performance", "stages", "leaderboard", "alerts", "review", "catalogue",
+       "data", "settings")
 NAV_PATHS = {"overview": "/", "pipeline": "/pipeline", "activities": "/activities", "performance": "/performance",
-             "stages": "/stages", "leaderboard": "/leaderboard", "alerts": "/alerts", "catalogue": "/kpis", "data": "/data",
+             "stages": "/stages", "leaderboard": "/leaderboard", "alerts": "/alerts", "review": "/review", "catalogue": "/kpis", "data": "/data",
              "settings": "/settings"}
 
 

@@ -26,7 +26,7 @@ def alerts_page(request: Request) -> Response:
     kept = alerts.rules(cockpit.ws)
     checked = alerts.check(cockpit.cache, ask.settings, kept, view.as_of)
     # the page's rep and team filters narrow the figures split by them; a rule's other figures stay
-    shown = [rec for rec in checked.rows.to_dict("records") if _in_view(rec, view.where, choices.rep_team)]
+    shown = [rec for rec in checked.rows.to_dict("records") if alerts.in_scope(rec, view.where, choices.rep_team)]
     tables, sections, quiet = [], [], []
     for rule in kept:
         period = rule.period(view.as_of, tz).label
@@ -55,15 +55,3 @@ def alerts_page(request: Request) -> Response:
     return page(request, ask, "alerts.html", "alerts", word("alerts", lang), tables, sections=sections, quiet=quiet,
                 rules=len(kept), fired=fired, summary=word("alerts_fired", lang).format(fired=fired, rules=len(kept)),
                 rule_warnings=checked.warnings)
-
-
-def _in_view(rec: dict, where: dict[str, str], rep_team: dict) -> bool:
-    """Whether a figure is one the page's rep and team filters keep: a rep's
-    figure by the rep and the rep's team, a team's by the team; a figure
-    not split that way (the company's, a region's) is kept."""
-    owner, team = rec.get("owner"), rec.get("team")
-    if team is None and owner is not None:
-        team = rep_team.get(owner)
-    if "owner" in where and owner is not None and owner != where["owner"]:
-        return False
-    return not ("team" in where and team is not None and team != where["team"])
