@@ -15,6 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
+import shutil
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,8 +45,6 @@ def golden_ws(tmp_path_factory) -> str:
 @pytest.fixture
 def ws(golden_ws, tmp_path) -> str:
     """A copy of the golden workspace per test, so each adds its own rules."""
-    import shutil
-
     copy = str(tmp_path / "ws.duckdb")
     shutil.copy(golden_ws, copy)
     return copy
@@ -114,7 +114,7 @@ def test_targets_previous_periods_and_thresholds_on_the_golden_data(ws):
     assert not march["fired"] and march["worse_by"] == pytest.approx(-100 / 6)
     (april,) = checked(ws, [rule], "2025-05-01")
     assert april["fired"] and april["worse_by"] == pytest.approx(100 / 3) and april["change_unit"] == "pp"
-    for by_more, fires in (("30pp", True), ("34", False)):
+    for by_more, fires in (("30pp", True), ("34pp", False)):
         (april,) = checked(ws, [alerts.make_rule("p", "win_rate", worse_than="previous", by_more_than=by_more)],
                            "2025-05-01")
         assert april["fired"] is fires
@@ -129,7 +129,11 @@ def test_worse_follows_the_kpis_direction_and_a_running_flow_its_pace():
     assert alerts.worse_by(zero, rule, {"value": -0.3, "compared_value": 0.2, "change": -50.0}) == pytest.approx(10)
     assert alerts.worse_by(higher, rule, {"value": 50, "compared_value": 100, "change": -0.5, "pace": 0.8}) \
         == pytest.approx(0.2)
-    assert alerts.worse_by(higher, rule, {"value": 5, "compared_value": 0, "change": None}) is None
+    # from 0 no relative change is defined: a step the wrong way is worse than any threshold, the right way better
+    assert alerts.worse_by(lower, rule, {"value": 1, "compared_value": 0, "change": None}) == math.inf
+    assert alerts.worse_by(higher, rule, {"value": 5, "compared_value": 0, "change": None}) == -math.inf
+    assert alerts.worse_by(lower, rule, {"value": 0, "compared_value": 0, "change": None}) == 0
+    assert alerts.worse_by(higher, rule, {"value": 5, "compared_value": None, "change": None}) is None
 
 
 def test_rules_are_kept_listed_replaced_and_removed_through_the_cli(ws):
@@ -147,7 +151,7 @@ def test_rules_are_kept_listed_replaced_and_removed_through_the_cli(ws):
                                                       "-w", ws).stdout)))
     assert [r["description"] for r in described] == [
         "Gerealiseerde verkoop per verkoper, de laatste volle maand: slechter dan het target",
-        "Reactietijd leads, de laatste volle maand: boven 8,0 uur"]
+        "Reactietijd leads, de laatste volle maand: boven 8 uur"]
     assert "behind" in koers("alerts", "list", "-w", ws).stdout
     assert koers("alerts", "remove", "slow", "-w", ws).exit_code == 0
     gone = koers("alerts", "remove", "slow", "-w", ws)
@@ -170,7 +174,7 @@ def test_check_prints_csv_json_and_a_table_and_exits_1_on_request(ws):
     assert koers("alerts", "check", "--as-of", APRIL, "--exit-code", "-w", ws).exit_code == 1
     table = runner.invoke(app, ["alerts", "check", "--as-of", APRIL, "--lang", "nl", "-w", ws],
                           env={"COLUMNS": "200"}).stdout
-    assert "5 alerts gaan af: van 11 cijfers, volgens 3 regels" in table
+    assert "5 signalen gaan af: van 11 cijfers, volgens 3 regels" in table
     assert "Anna Jansen (R1)" in table and "€\xa010.000,00" in table and "33,3%" in table
     unknown = koers("alerts", "check", "nope", "-w", ws)
     assert unknown.exit_code == 2 and "no rule named nope; the rules: behind, quiet, rev" in unknown.output
@@ -181,6 +185,11 @@ def test_check_prints_csv_json_and_a_table_and_exits_1_on_request(ws):
     (["x", "won_value"], "a rule has one test"),
     (["x", "won_value", "--below", "1", "--above", "2"], "a rule has one test"),
     (["x", "won_value", "--below", "10%"], "won_value is not a share"),
+    (["x", "win_rate", "--below", "25"], "win_rate is a share: write 25% or 0.25 (a fraction), not 25"),
+    (["x", "pipeline_coverage", "--below", "50%"], "a multiple: write it as 0.5x"),
+    (["x", "won_value", "--worse-than", "previous", "--by-more-than", "10"], "a relative change of amounts"),
+    (["x", "win_rate", "--worse-than", "previous", "--by-more-than", "5%"], "percentage points of a share, e.g. 5pp"),
+    (["x", "won_value", "--worse-than", "previous", "--when", "current"], "set it against its target"),
     (["x", "won_value", "--below", "lots"], "the threshold must be a number, got 'lots'"),
     (["x", "won_value", "--below", "1", "--by", "colour"], "colour is not a dimension of won_value"),
     (["x", "won_value", "--worse-than", "target", "--by", "region"], "targets are set for a rep, a team"),
@@ -221,7 +230,7 @@ def test_the_page_and_the_api_check_the_rules_as_the_cli_does(ws):
         koers("alerts", "add", "quiet", "leads", "--above", "1000", "-w", ws)
         page = c.get("/alerts", params={"lang": "en", "as_of": "2025-04-01T00:00"})
         assert page.status_code == 200, page.text
-        assert 'data-alerts-count="5"' in page.text and "5 alerts from 3 rules" in page.text
+        assert 'data-alerts-count="5"' in page.text and "5 alerts fire: of 11 figures, by 3 rules" in page.text
         assert 'data-alert-rule="behind"' in page.text and 'data-alert-rule="rev"' in page.text
         assert "Anna Jansen" in page.text and "its target: €15,000.00" in page.text and "33.3%" in page.text
         quiet = page.text[page.text.index("data-alerts-quiet"):]
@@ -247,6 +256,16 @@ def test_the_page_and_the_api_check_the_rules_as_the_cli_does(ws):
         every = c.get("/api/v1/alerts", params={"as_of": "2025-04-01T00:00", "all": "true"}).json()
         assert len(every["rows"]) == 11
 
+        # a rule's filter goes with its figures' links; a period picked on the page checks the rules at its end
+        koers("alerts", "add", "nl", "won_value", "--below", "1000000", "--by", "owner", "--where", "region=NL",
+              "-w", ws)
+        page = c.get("/alerts", params={"lang": "en", "as_of": "2025-04-01T00:00"}).text
+        section = page[page.index('data-alert-rule="nl"'):]
+        assert "m_region=NL" in section[:section.index("</section>")]
+        february = c.get("/alerts", params={"lang": "en", "as_of": "2025-04-01T00:00", "period": "2025-02"}).text
+        main = february[february.index("data-alerts-count"):]
+        assert "2025-02</a>" in main and "2025-03</a>" not in main
+
 
 def test_the_demo_company_keeps_rules_that_catch_its_reps_profiles(tmp_path):
     """koers.demo's profiles: R003 answers leads slowly, R004 loses after the
@@ -258,3 +277,51 @@ def test_the_demo_company_keeps_rules_that_catch_its_reps_profiles(tmp_path):
     rows = json.loads(koers("alerts", "check", "--format", "json", "-w", url).stdout)
     fired = {(r["rule"], r["owner"]) for r in rows}
     assert {("slow-response", "R003"), ("low-win-rate", "R004"), ("over-forecast", "R005")} <= fired
+
+
+def test_what_the_first_audit_found(ws, tmp_path):
+    """A missing table measures nothing; a lower-is-better count rising from
+    0 fires; a stock's idle reps are those employed at the period's end; a
+    running flow is judged against its target only once time has gone by."""
+    folder = tmp_path / "no-activities"
+    shutil.copytree(GOLDEN, folder)
+    for name in ("activities.csv", "activity_points.csv"):
+        (folder / name).unlink()
+    bare = str(tmp_path / "bare.duckdb")
+    import_folder(Workspace.open(bare), folder)
+    assert checked(bare, [alerts.make_rule("idle", "activities", below="1", by=["owner"])], APRIL) == []
+
+    (rose,) = checked(ws, [alerts.make_rule("od", "overdue_activities", worse_than="previous")],
+                      "2025-02-01T00:00:00+01:00")
+    assert (rose["value"], rose["compared_value"], rose["fired"], rose["worse_by"]) == (1, 0, True, None)
+    assert alerts.worse_text(alerts.make_rule("od", "overdue_activities", worse_than="previous"), rose, "en",
+                             "EUR") == "from 0"
+
+    # R4 left on 2025-08-15: not employed at the end of August; R2 (left_on 09-01) still is at its first instant
+    rows = checked(ws, [alerts.make_rule("s", "open_pipeline_count", below="1", by=["owner"])],
+                   "2025-09-01T00:00:00+02:00")
+    assert "R4" not in {r["owner"] for r in rows} and "R2" in {r["owner"] for r in rows}
+
+    at_start = checked(ws, [alerts.make_rule("t", "leads", worse_than="target", grain="week", when="current")],
+                       "2025-03-24T00:00:00+01:00")
+    assert at_start and not any(r["fired"] for r in at_start)
+
+
+def test_words_keep_the_threshold_as_typed_and_dutch_grammar():
+    rule = alerts.make_rule("r", "lead_response_time", above="0.25", grain="quarter")
+    assert alerts.describe(rule, "en") == "Lead response time, the last complete quarter: above 0.25 h"
+    assert alerts.describe(rule, "nl") == "Reactietijd leads, het laatste volle kwartaal: boven 0,25 uur"
+    win = alerts.make_rule("w", "win_rate", worse_than="previous", by_more_than="0.05pp", when="current",
+                           grain="year", by=["owner"])
+    assert alerts.describe(win, "nl").endswith("per verkoper, dit jaar tot nu: slechter dan de periode ervoor met "
+                                               "meer dan 0,05 pp")
+    low = alerts.make_rule("l", "win_rate", below="20%")
+    assert alerts.worse_text(low, {"value": 0.032, "worse_by": 0.168}, "en", "EUR") == "16.8 pp"
+    assert alerts.summary(1, 1, 1, "en") == "1 alert fires: of 1 figure, by 1 rule"
+
+
+def test_a_rule_filtered_on_a_value_no_record_holds_is_warned_of(ws):
+    added = koers("alerts", "add", "r1", "activities", "--below", "1", "--by", "owner", "--where", "owner=r1",
+                  "-w", ws)
+    assert added.exit_code == 0 and "did you mean 'R1'?" in added.output
+    assert "did you mean 'R1'?" in koers("alerts", "check", "--as-of", APRIL, "-w", ws).output

@@ -30,8 +30,8 @@ import pandas as pd
 
 from koers import output
 from koers.kpis.catalog import CATALOG_BY_ID
-from koers.kpis.compare import AGAINST, beside, beside_targets, check_target_scope, elapsed_shares, shifted, targets
-from koers.kpis.compute import QueryError, Result, compute
+from koers.kpis.compare import AGAINST, beside, beside_targets, check_target_scope, elapsed_share, shifted, targets
+from koers.kpis.compute import QueryError, Result, compute, needs_prefix
 from koers.kpis.dimension_values import employed, reps
 from koers.kpis.model import Direction, Unit
 from koers.periods import Period, ceil_date, floor, local_date
@@ -43,7 +43,7 @@ GRAINS = ("day", "week", "month", "quarter", "year")
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 # what `koers alerts check` gives for each figure a rule looked at
 COLUMNS = ("rule", "kpi", "period", "value", "threshold", "compared_period", "compared_value", "change",
-           "change_unit", "pace", "worse_by", "fired")
+           "change_unit", "pace", "paced_target", "worse_by", "fired")
 
 
 class AlertError(ValueError):
@@ -56,7 +56,8 @@ class Rule:
     kpi: str
     test: str  # below | above | worse
     # below, above: a value in the KPI's unit (a ratio as a fraction);
-    # worse: how much worse at least, in the change's unit (0: any worse)
+    # worse: how much worse at least, in the change's unit (0: any worse;
+    # a relative change as a fraction, 0.1 for 10%)
     threshold: float = 0.0
     against: str | None = None  # worse: previous | year | target
     when: str = "last"
@@ -117,6 +118,10 @@ def make_rule(name: str, kpi_id: str, below: str | None = None, above: str | Non
                 check_target_scope(by, where)
             except QueryError as e:
                 raise AlertError(str(e)) from None
+        if when == "current" and worse_than in ("previous", "year") and kpi.additive:
+            raise AlertError(f"{kpi_id} adds up over its period: the running one so far would be set against a "
+                             f"whole one; set it against its target (paced to the time gone) or look at the last "
+                             f"complete {grain} (--when last)")
         threshold = parse_change(kpi, by_more_than) if by_more_than is not None else 0.0
     else:
         if by_more_than is not None:
@@ -136,38 +141,57 @@ def _number(text: str, what: str) -> float:
     return value
 
 
+def _kind(kpi) -> str:
+    """How a threshold of the KPI is written: a share, a multiple or a plain number."""
+    if kpi.unit == Unit.RATIO:
+        return "multiple" if kpi.multiple else "share"
+    return "number"
+
+
 def parse_value(kpi, text: str) -> float:
     """A threshold in the KPI's unit: a share as a fraction or a percentage
-    (0.25 or 25%), money in the workspace currency, durations in the KPI's
-    hours or days."""
+    (0.25 or 25%; beyond ±1 only as a percentage, so that 25 is never read
+    as 2,500%), a multiple with or without × (0.5 or 0.5x), money in the
+    workspace currency, durations in the KPI's hours or days."""
     text = text.strip()
+    kind = _kind(kpi)
+    if kind == "share":
+        if text.endswith("%"):
+            return _number(text[:-1].strip(), "the threshold") / 100
+        value = _number(text, "the threshold")
+        if abs(value) > 1:
+            raise AlertError(f"{kpi.id} is a share: write {text}% or {value / 100:g} (a fraction), not {text}")
+        return value
     if text.endswith("%"):
-        if kpi.unit != Unit.RATIO or kpi.multiple:
-            raise AlertError(f"{kpi.id} is not a share: give its threshold in {kpi.unit}, without %")
-        return _number(text[:-1].strip(), "the threshold") / 100
-    return _number(text.rstrip("×x").strip() if kpi.multiple else text, "the threshold")
+        said = "a multiple: write it as 0.5x" if kind == "multiple" else f"in {kpi.unit}, without %"
+        raise AlertError(f"{kpi.id} is not a share; its threshold is {said} (got '{text}')")
+    return _number(text.rstrip("×x").strip() if kind == "multiple" else text, "the threshold")
 
 
 def change_unit(kpi) -> str:
     return output.change_of(kpi, 1.0, 1.0)[1]
 
 
+CHANGE_FORMS = {"%": ("%", "a relative change of amounts and counts, e.g. 10%"),
+                "pp": ("pp", "percentage points of a share, e.g. 5pp"),
+                "×": ("x", "times of a multiple, e.g. 0.5x")}
+
+
 def parse_change(kpi, text: str) -> float:
-    """How much worse at least, in the unit the KPI's change is read in:
-    a percentage for amounts and counts (10% or 0.1), percentage points for
-    shares (5pp or 5), times for a multiple (0.5×)."""
+    """How much worse at least, with the unit the KPI's change is read in
+    written out: a percentage for amounts and counts (10%), percentage
+    points for shares (5pp), times for a multiple (0.5x); as a number, the
+    percentage a fraction (0.1)."""
     text = text.strip()
     unit = change_unit(kpi)
-    if unit == "%":
-        value = _number(text[:-1].strip(), "--by-more-than") / 100 if text.endswith("%") else \
-            _number(text, "--by-more-than")
-    elif unit == "pp":
-        value = _number(text.removesuffix("pp").strip(), "--by-more-than")
-    else:
-        value = _number(text.rstrip("×x").strip(), "--by-more-than")
+    suffix, said = CHANGE_FORMS[unit]
+    written = text[:-1] + "x" if unit == "×" and text.endswith("×") else text
+    if not written.lower().endswith(suffix):
+        raise AlertError(f"--by-more-than of {kpi.id} is in {said} (got '{text}')")
+    value = _number(written[:-len(suffix)].strip(), "--by-more-than")
     if value < 0:
         raise AlertError(f"--by-more-than is how much worse, 0 or more (got '{text}')")
-    return value
+    return value / 100 if unit == "%" else value
 
 
 # -- the rules a workspace keeps -----------------------------------------------
@@ -259,23 +283,34 @@ def _check_one(ask, settings, rule: Rule, as_of: datetime) -> tuple[pd.DataFrame
     by, where = list(rule.by), dict(rule.where)
     result = ask.compute([rule.kpi], [period], by, where, as_of)
     rows = result.rows
-    if by == ["owner"] and kpi.empty_value(rule.scope()) == 0:
-        rows = _with_idle_reps(ask.reps(as_of), rows, rule.kpi, period, where, ceil_date(as_of, settings.tz))
+    # a KPI whose tables are absent measures nothing: no rep has a 0 then (cli.md)
+    measured = not any(w.startswith(needs_prefix(kpi)) for w in result.warnings)
+    if by == ["owner"] and kpi.empty_value(rule.scope()) == 0 and measured:
+        rows = _with_idle_reps(ask.reps(as_of), rows, kpi, period, where, ceil_date(as_of, settings.tz))
     result = Result(rows, list(result.warnings))
+    share = elapsed_share(period, as_of, settings.tz)
     if rule.against == "target":
         found = ask.targets([rule.kpi], [period], by, where, as_of) if len(rows) else None
-        result = beside_targets(result, found, by, elapsed_shares([period], as_of, settings.tz))
+        result = beside_targets(result, found, by, {period.start: share})
+        if len(rows) and result.rows["compared_value"].isna().all():
+            result.warnings.append(f"no target of {rule.kpi} for {_scope_words(rule)} overlaps {period.label}: "
+                                   f"nothing to set its figures against")
     elif rule.against:
         other = shifted(period, rule.against)
         earlier = ask.compute([rule.kpi], [other], by, where, as_of) if other and len(rows) else None
         result = beside(result, earlier, [period], by, where, rule.against)
     out = result.rows.copy()
+    if "pace" in out.columns:  # what the target asks by now, beside the pace
+        out["paced_target"] = [None if output.missing(p) else t * share
+                               for p, t in zip(out["pace"], out["compared_value"])]
     for d, v in rule.where:  # the filter's value beside each figure, as a split's would be
         if d not in out.columns:
             out[d] = v
     out.insert(0, "rule", rule.name)
-    worse = [worse_by(kpi, rule, rec) for rec in out.to_dict("records")]
-    out["threshold"] = None if rule.test == "worse" else rule.threshold
+    # a flow against its target when nothing of its period has gone by: nothing to judge yet
+    unjudged = rule.against == "target" and kpi.additive and share == 0
+    worse = [None if unjudged else worse_by(kpi, rule, rec) for rec in out.to_dict("records")]
+    out["threshold"] = rule.threshold
     out["worse_by"] = worse
     out["fired"] = [_fires(rule, v, w) for v, w in zip(out["value"], worse)]
     return out, result.warnings
@@ -313,6 +348,11 @@ def worse_by(kpi, rule: Rule, rec: dict) -> float | None:
     now, before = rec.get("value"), rec.get("compared_value")
     if not output.missing(rec.get("pace")):  # a flow while its period runs: against the prorated target
         change = rec["pace"] - 1
+    elif kpi.direction != Direction.CLOSER_TO_ZERO and change_unit(kpi) == "%" and before == 0 \
+            and not output.missing(now):
+        # from 0 no relative change is defined; any step the wrong way is worse by more than any threshold
+        bad = now > 0 if kpi.direction == Direction.LOWER else now < 0
+        return math.inf if bad else (0.0 if now == 0 else -math.inf)
     elif kpi.direction == Direction.CLOSER_TO_ZERO:
         if output.missing(now) or output.missing(before):
             return None
@@ -324,13 +364,15 @@ def worse_by(kpi, rule: Rule, rec: dict) -> float | None:
     return change if kpi.direction in (Direction.LOWER, Direction.CLOSER_TO_ZERO) else -change
 
 
-def _with_idle_reps(reps: pd.DataFrame, rows: pd.DataFrame, kpi_id: str, period: Period,
+def _with_idle_reps(reps: pd.DataFrame, rows: pd.DataFrame, kpi, period: Period,
                     where: dict[str, str], as_of_day: date) -> pd.DataFrame:
-    """`rows` split by owner, with a row of 0 for each rep employed during P
-    in the filter's team who has none (dimension_values.employed)."""
+    """`rows` split by owner, with a row of 0 for each rep in the filter's
+    team who has none (dimension_values.employed): employed during P for a
+    flow over P, employed at its end (or at the as-of moment) for a stock
+    measured then, such as the open pipeline."""
     have = set(rows["owner"].dropna()) if "owner" in rows.columns else set()
-    idle = [{"kpi": kpi_id, "period": period.start, "owner": rep, "value": 0.0}
-            for rep in employed(reps, period, as_of_day, where) if rep not in have]
+    idle = [{"kpi": kpi.id, "period": period.start, "owner": rep, "value": 0.0}
+            for rep in employed(reps, period, as_of_day, where, at_end=not kpi.additive) if rep not in have]
     if not idle:
         return rows
     every = sorted(rows.to_dict("records") + idle, key=lambda r: (r["owner"] is None, r["owner"] or ""))
@@ -347,63 +389,108 @@ WORDS = {
     "previous": {"en": "the period before", "nl": "de periode ervoor"},
     "year": {"en": "a year earlier", "nl": "een jaar eerder"},
     "target": {"en": "its target", "nl": "het target"},
-    "last": {"en": "the last complete {grain}", "nl": "de laatste volle {grain}"},
-    "current": {"en": "this {grain} so far", "nl": "deze {grain} tot nu"},
     "by": {"en": " by {dims}", "nl": " per {dims}"},
     "set_below": {"en": "below", "nl": "onder"},
     "set_above": {"en": "above", "nl": "boven"},
     "pace": {"en": "pace", "nl": "tempo"},
+    "by_now": {"en": "by now", "nl": "tot nu"},
+    "from_zero": {"en": "from 0", "nl": "vanaf 0"},
     "where": {"en": " where {filters}", "nl": " waar {filters}"},
 }
-GRAIN_WORDS = {"day": ("dag", "day"), "week": ("week", "week"), "month": ("maand", "month"),
-               "quarter": ("kwartaal", "quarter"), "year": ("jaar", "year")}
-DIM_WORDS = {"owner": ("verkoper", "rep")}
+# the period a rule looks at, by grain: (last complete, running) in Dutch and English
+PERIOD_WORDS = {
+    "day": (("de laatste volle dag", "vandaag tot nu"), ("the last complete day", "today so far")),
+    "week": (("de laatste volle week", "deze week tot nu"), ("the last complete week", "this week so far")),
+    "month": (("de laatste volle maand", "deze maand tot nu"), ("the last complete month", "this month so far")),
+    "quarter": (("het laatste volle kwartaal", "dit kwartaal tot nu"),
+                ("the last complete quarter", "this quarter so far")),
+    "year": (("het laatste volle jaar", "dit jaar tot nu"), ("the last complete year", "this year so far")),
+}
 
 
-def threshold_text(rule: Rule, lang: str, currency: str) -> str:
+def _scope_words(rule: Rule) -> str:
+    parts = [f"each {d}" for d in rule.by] + [f"{d}={v}" for d, v in rule.where]
+    return ", ".join(parts) or "the company"
+
+
+def value_text(rule: Rule, value, lang: str, currency: str) -> str:
+    """A threshold as typed, in the KPI's unit, without rounding it away
+    (0.25 h stays 0.25 h, 12.5% stays 12.5%)."""
     kpi = CATALOG_BY_ID[rule.kpi]
-    if rule.test != "worse":
-        return output.format_value(rule.kpi, rule.threshold, lang, currency)
-    return output.format_change(rule.threshold, change_unit(kpi), lang).lstrip("+")
+    if kpi.unit in (Unit.MONEY, Unit.MONEY_PER_DAY):
+        return output.format_value(rule.kpi, value, lang, currency)
+    number = output.format_number(value * 100 if _kind(kpi) == "share" else value, lang)
+    if _kind(kpi) == "share":
+        return f"{number}%"
+    if _kind(kpi) == "multiple":
+        return f"{number}×"
+    if kpi.unit in (Unit.HOURS, Unit.DAYS):
+        word = {"nl": {Unit.HOURS: "uur", Unit.DAYS: "dagen"}, "en": {Unit.HOURS: "h", Unit.DAYS: "days"}}
+        return f"{number} {word[lang][kpi.unit]}"
+    return number
+
+
+def change_text(kpi, value, lang: str) -> str:
+    """How much worse, unsigned, in the change's unit and with its decimals
+    (a threshold of 0.05 pp is not shown as 0.1 pp)."""
+    unit = change_unit(kpi)
+    if unit == "%":
+        return f"{output.format_number(value * 100, lang)}%"
+    return f"{output.format_number(value, lang)} {'pp' if unit == 'pp' else '×'}".replace(" ×", "×")
 
 
 def describe(rule: Rule, lang: str, currency: str = "EUR") -> str:
-    """The rule in a sentence: `Win rate by rep, the last complete month: below 25.0%`."""
+    """The rule in a sentence: `Win rate by rep, the last complete month: below 25%`."""
+    from koers.kpis.model import label
+
     kpi = CATALOG_BY_ID[rule.kpi]
-    grain = GRAIN_WORDS[rule.grain][0 if lang == "nl" else 1]
     text = kpi.name(lang)
     if rule.by:
-        dims = ", ".join(DIM_WORDS.get(d, (d, d))[0 if lang == "nl" else 1] for d in rule.by)
-        text += WORDS["by"][lang].format(dims=dims)
+        text += WORDS["by"][lang].format(dims=", ".join(label(d, lang).lower() for d in rule.by))
     if rule.where:
         text += WORDS["where"][lang].format(filters=", ".join(f"{d}={v}" for d, v in rule.where))
-    text += ", " + WORDS[rule.when][lang].format(grain=grain) + ": "
+    text += ", " + PERIOD_WORDS[rule.grain][0 if lang == "nl" else 1][0 if rule.when == "last" else 1] + ": "
     if rule.test == "worse":
         text += WORDS["worse"][lang].format(against=WORDS[rule.against][lang])
         if rule.threshold:
-            text += WORDS["by_more_than"][lang].format(x=threshold_text(rule, lang, currency))
+            text += WORDS["by_more_than"][lang].format(x=change_text(kpi, rule.threshold, lang))
     else:
-        text += WORDS[rule.test][lang].format(x=threshold_text(rule, lang, currency))
+        text += WORDS[rule.test][lang].format(x=value_text(rule, rule.threshold, lang, currency))
     return text
 
 
 def against_text(rule: Rule, rec: dict, lang: str, currency: str) -> str:
     """What a figure of check() was set against: the threshold, or the
-    compared figure (with the pace of a running flow)."""
+    compared figure (for a running flow its target, what the target asks by
+    now and the pace)."""
     if rule.test != "worse":
-        return f"{WORDS['set_' + rule.test][lang]} {output.format_value(rule.kpi, rule.threshold, lang, currency)}"
+        return f"{WORDS['set_' + rule.test][lang]} {value_text(rule, rule.threshold, lang, currency)}"
     text = f"{WORDS[rule.against][lang]}: {output.format_value(rule.kpi, rec['compared_value'], lang, currency)}"
     if not output.missing(rec.get("pace")):
-        text += f" ({WORDS['pace'][lang]} {output.format_percent(rec['pace'], lang)})"
+        by_now = output.format_value(rule.kpi, rec.get("paced_target"), lang, currency)
+        text += f", {WORDS['by_now'][lang]} {by_now} ({WORDS['pace'][lang]} {output.format_percent(rec['pace'], lang)})"
     return text
 
 
 def worse_text(rule: Rule, rec: dict, lang: str, currency: str) -> str:
-    """How much worse a figure of check() is, in the KPI's unit or its change's."""
+    """How much worse a figure of check() is: in the KPI's unit beside a
+    threshold (a share in percentage points), else in its change's unit."""
     w = rec["worse_by"]
+    kpi = CATALOG_BY_ID[rule.kpi]
     if output.missing(w):
-        return "–"
+        return WORDS["from_zero"][lang] if rec.get("fired") else "–"
     if rule.test != "worse":
+        if _kind(kpi) == "share":
+            return output.format_change(w * 100, "pp", lang).lstrip("+")
         return output.format_value(rule.kpi, w, lang, currency)
-    unit = "%" if not output.missing(rec.get("pace")) else change_unit(CATALOG_BY_ID[rule.kpi])
+    unit = "%" if not output.missing(rec.get("pace")) else change_unit(kpi)
     return output.format_change(w, unit, lang).lstrip("+")
+
+
+def summary(fired: int, figures: int, rules: int, lang: str) -> str:
+    """`3 alerts fire: of 36 figures, by 5 rules`, in the singular where one."""
+    if lang == "nl":
+        return (f"{fired} {'signaal gaat' if fired == 1 else 'signalen gaan'} af: van {figures} "
+                f"{'cijfer' if figures == 1 else 'cijfers'}, volgens {rules} {'regel' if rules == 1 else 'regels'}")
+    return (f"{fired} {'alert fires' if fired == 1 else 'alerts fire'}: of {figures} "
+            f"{'figure' if figures == 1 else 'figures'}, by {rules} {'rule' if rules == 1 else 'rules'}")

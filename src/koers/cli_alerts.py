@@ -28,6 +28,8 @@ from koers.cli import (
     write_out,
 )
 from koers.kpis.compute import QueryError, dim_values
+from koers.kpis.dimension_values import unheld_warnings
+from koers.kpis.model import label
 from koers.store import WorkspaceError
 
 alerts_app = typer.Typer(no_args_is_help=True, help="Alert rules on KPIs, and which of them fire.")
@@ -66,6 +68,7 @@ def add_cmd(
         alerts.save(ws, rule, replace)
     except (alerts.AlertError, WorkspaceError) as e:
         usage_error(str(e))
+    _warn_unheld(ws, [rule])
     err.print(f"{'replaced' if replace else 'added'} {rule.name}: {alerts.describe(rule, 'en', ws.settings().currency)}",
               highlight=False)
 
@@ -144,6 +147,7 @@ def check_cmd(
         close(con)
     for w in checked.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    _warn_unheld(ws, asked)
     rows = checked.rows if every else checked.rows[checked.rows["fired"] == True]  # noqa: E712 (object column)
     rows = rows.reset_index(drop=True)
     if format == "csv":
@@ -156,12 +160,27 @@ def check_cmd(
         raise typer.Exit(1)
 
 
+def _warn_unheld(ws, rules) -> None:
+    """A warning for each rule's filter value no record holds: such a rule
+    has nothing to look at, and never fires (koers kpi --where warns alike)."""
+    from koers.engines import close
+
+    if not any(r.where for r in rules):
+        return
+    con = connected(ws)
+    try:
+        for r in rules:
+            for w in unheld_warnings(con, dict(r.where), f"rule {r.name}: where"):
+                err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    finally:
+        close(con)
+
+
 def _print_alerts(rows, asked, checked, moment, settings, lang: str, names: dict, every: bool) -> None:
     """A section per rule that fires (or, with --all, was checked): the rule
     in words, then a line per figure."""
     fired = int(checked.rows["fired"].sum()) if len(checked.rows) else 0
-    out.print(WORDS["summary"][lang].format(fired=fired, figures=len(checked.rows), rules=len(asked)),
-              highlight=False)
+    out.print(alerts.summary(fired, len(checked.rows), len(asked), lang), highlight=False)
     currency = settings.currency
     for rule in asked:
         mine = rows[rows["rule"] == rule.name]
@@ -171,7 +190,7 @@ def _print_alerts(rows, asked, checked, moment, settings, lang: str, names: dict
         out.print(f"\n[bold]{escape(rule.name)}[/bold] · {escape(period)} · "
                   f"{escape(alerts.describe(rule, lang, currency))}", highlight=False)
         dims = list(rule.scope())
-        t = Table(*[WORDS.get(d, {}).get(lang, d) for d in dims], WORDS["value"][lang],
+        t = Table(*[label(d, lang) for d in dims], WORDS["value"][lang],
                   WORDS["set_against"][lang], WORDS["worse_by"][lang], *([WORDS["fires"][lang]] if every else []))
         for c in t.columns[len(dims):]:
             c.justify = "right"
@@ -193,14 +212,10 @@ WORDS = {
     "rule": {"en": "Rule", "nl": "Regel"},
     "watches": {"en": "Watches", "nl": "Bewaakt"},
     "period": {"en": "Period", "nl": "Periode"},
-    "owner": {"en": "Rep", "nl": "Verkoper"},
-    "team": {"en": "Team", "nl": "Team"},
     "value": {"en": "Value", "nl": "Waarde"},
     "set_against": {"en": "Set against", "nl": "Afgezet tegen"},
     "worse_by": {"en": "Worse by", "nl": "Slechter met"},
     "fires": {"en": "Fires", "nl": "Gaat af"},
     "yes": {"en": "yes", "nl": "ja"},
     "so_far": {"en": " (so far)", "nl": " (tot nu)"},
-    "summary": {"en": "{fired} alerts fire: of {figures} figures, by {rules} rules",
-                "nl": "{fired} alerts gaan af: van {figures} cijfers, volgens {rules} regels"},
 }

@@ -59,7 +59,12 @@ def check_values(filters: dict[str, str]) -> None:
 
 def needs_warning(kpi: Kpi, missing: list[str]) -> str:
     """The warning of a KPI whose tables are absent or empty (cli.md)."""
-    return f"{kpi.id}: {_needs(missing)}; its values are empty"
+    return f"{needs_prefix(kpi)}{_needs(missing)[len('needs '):]}; its values are empty"
+
+
+def needs_prefix(kpi: Kpi) -> str:
+    """How needs_warning() starts: a result with such a warning measured nothing."""
+    return f"{kpi.id}: needs "
 
 
 def _needs(missing: list[str]) -> str:

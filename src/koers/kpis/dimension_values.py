@@ -44,16 +44,21 @@ def reps(con):
     return con.table("reps").select("rep_id", "team", "hired_on", "left_on").to_pandas()
 
 
-def employed(reps, period, as_of_day, where: dict[str, str] | None = None) -> list[str]:
+def employed(reps, period, as_of_day, where: dict[str, str] | None = None, at_end: bool = False) -> list[str]:
     """The ids of the reps (a reps() frame) employed during `period`
     (kpis.md, Time: hired_on < end(P) and (left_on null or left_on >
     start(P))) and hired before `as_of_day` (the as-of moment's ceil_date: a
-    rep hired later has not started yet), in the filter's team or rep."""
+    rep hired later has not started yet), in the filter's team or rep.
+    `at_end`: employed at end(P) instead, or at the as-of moment if sooner
+    (hired_on < t and (left_on null or left_on >= t), t's date standing for
+    its first instant), as a stock measured then asks."""
     where = where or {}
+    t = min(period.end, as_of_day)
     found = []
     for rep in reps.to_dict("records"):
         hired, left = _day(rep["hired_on"]), _day(rep["left_on"])
-        if (hired is not None and hired < min(period.end, as_of_day) and (left is None or left > period.start)
+        still = left is None or (left >= t if at_end else left > period.start)
+        if (hired is not None and hired < t and still
                 and where.get("team", rep["team"]) == rep["team"] and where.get("owner", rep["rep_id"]) == rep["rep_id"]):
             found.append(rep["rep_id"])
     return found

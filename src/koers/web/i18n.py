@@ -196,8 +196,8 @@ WORDS: dict[str, tuple[str, str]] = {
                     "kijkt naar een periode vanaf dat moment: de laatste volle periode of de lopende.",
                     "This workspace's alert rules, checked against the figures at the as-of moment. Each rule looks "
                     "at a period from that moment: the last complete one or the one running."),
-    "alerts_fired": ("{fired} signalen van {rules} regels", "{fired} alerts from {rules} rules"),
     "alerts_quiet": ("Regels zonder signaal", "Rules without an alert"),
+    "alerts_quiet_filtered": ("Regels zonder signaal voor deze filters", "Rules without an alert for these filters"),
     "alerts_none": ("Nog geen signaalregels. Een regel maak je met de opdrachtregel, bijvoorbeeld:",
                     "No alert rules yet. Make one on the command line, for example:"),
     "set_against": ("Afgezet tegen", "Set against"),

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from koers import alerts
 from koers.web.breakdown import drill_link
 from koers.web.i18n import column_label, word
+from koers.web.params import FILTER_DIMS
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
 
@@ -24,15 +25,20 @@ def alerts_page(request: Request) -> Response:
     cockpit = cockpit_of(request)
     choices = cockpit.choices()
     kept = alerts.rules(cockpit.ws)
-    checked = alerts.check(cockpit.cache, ask.settings, kept, view.as_of)
+    # a period picked on the page: the rules as they were checked at its end (stepping back a month shows what
+    # fired then); else at the page's moment
+    moment = min(view.as_of, view.period.end_utc(tz)) if request.query_params.get("period") else view.as_of
+    checked = alerts.check(cockpit.cache, ask.settings, kept, moment)
     # the page's rep and team filters narrow the figures split by them; a rule's other figures stay
     shown = [rec for rec in checked.rows.to_dict("records") if alerts.in_scope(rec, view.where, choices.rep_team)]
     tables, sections, quiet = [], [], []
     for rule in kept:
-        period = rule.period(view.as_of, tz).label
+        period = rule.period(moment, tz).label
+        filters = {d: v for d, v in rule.where if d in FILTER_DIMS}  # what the KPI page can filter on
         heading = {"name": rule.name, "text": alerts.describe(rule, lang, currency), "period": period,
                    "running": rule.when == "current",
-                   "kpi_url": view.url(f"/kpi/{rule.kpi}", period=period, grain=None, by=",".join(rule.by) or None)}
+                   "kpi_url": view.url(f"/kpi/{rule.kpi}", period=period, grain=None, split=rule.by[0] if rule.by else None,
+                                       **filters)}
         fired = [r for r in shown if r["rule"] == rule.name and r["fired"]]
         if not fired:
             quiet.append(heading)
@@ -43,7 +49,8 @@ def alerts_page(request: Request) -> Response:
             rows.append({**{d: choices.name(d, r.get(d)) for d in dims}, "value": r["value"],
                          "against": alerts.against_text(rule, r, lang, currency),
                          "worse_by": alerts.worse_text(rule, r, lang, currency)})
-            match = {d: r.get(d) for d in rule.by}
+            # the records behind the figure: its split's values and the rule's filter
+            match = {**dict(rule.where), **{d: r.get(d) for d in rule.by}}
             links.append({"value": drill_link(ask, rule.kpi, match, dict(rule.where), period=period)})
         tables.append(make_table(
             ask, rule.name, heading["text"],
@@ -53,5 +60,6 @@ def alerts_page(request: Request) -> Response:
         sections.append({**heading, "count": len(fired)})
     fired = sum(s["count"] for s in sections)
     return page(request, ask, "alerts.html", "alerts", word("alerts", lang), tables, sections=sections, quiet=quiet,
-                rules=len(kept), fired=fired, summary=word("alerts_fired", lang).format(fired=fired, rules=len(kept)),
-                rule_warnings=checked.warnings)
+                rules=len(kept), fired=fired, rule_warnings=checked.warnings,
+                summary=alerts.summary(fired, len(shown), len(kept), lang),
+                filtered=any(d in view.where for d in ("owner", "team")))
