@@ -180,8 +180,8 @@ CHANGE_FORMS = {"%": ("%", "a relative change of amounts and counts, e.g. 10%"),
 def parse_change(kpi, text: str) -> float:
     """How much worse at least, with the unit the KPI's change is read in
     written out: a percentage for amounts and counts (10%), percentage
-    points for shares (5pp), times for a multiple (0.5x); as a number, the
-    percentage a fraction (0.1)."""
+    points for shares (5pp), times for a multiple (0.5x); a percentage is
+    kept as a fraction (10% is 0.1), as the change it is compared with."""
     text = text.strip()
     unit = change_unit(kpi)
     suffix, said = CHANGE_FORMS[unit]
@@ -372,7 +372,7 @@ def _with_idle_reps(reps: pd.DataFrame, rows: pd.DataFrame, kpi, period: Period,
     measured then, such as the open pipeline."""
     have = set(rows["owner"].dropna()) if "owner" in rows.columns else set()
     idle = [{"kpi": kpi.id, "period": period.start, "owner": rep, "value": 0.0}
-            for rep in employed(reps, period, as_of_day, where, at_end=not kpi.additive) if rep not in have]
+            for rep in employed(reps, period, as_of_day, where, at_end=kpi.stock) if rep not in have]
     if not idle:
         return rows
     every = sorted(rows.to_dict("records") + idle, key=lambda r: (r["owner"] is None, r["owner"] or ""))

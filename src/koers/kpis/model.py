@@ -159,6 +159,12 @@ class Kpi:
         return None
 
     @property
+    def stock(self) -> bool:
+        """A count or a sum measured at an instant (at end(P)), such as the
+        open pipeline or the active customers, rather than over P."""
+        return self.agg in (Agg.COUNT, Agg.SUM) and not self.additive
+
+    @property
     def record_tables(self) -> tuple[str, ...]:
         """The tables whose rows a drill-down shows beside the KPI's own
         records or its parts' (cac's costs, a target's rows)."""
