@@ -28,6 +28,7 @@ from koers.engines import close, connect
 from koers.importers.canonical import import_folder
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.periods import parse_instant
+from koers.pipeline_changes import WALK
 from koers.store import Workspace
 from tests.conftest import GOLDEN, pg_server
 
@@ -277,6 +278,13 @@ def test_the_demo_company_keeps_rules_that_catch_its_reps_profiles(tmp_path):
     rows = json.loads(koers("alerts", "check", "--format", "json", "-w", url).stdout)
     fired = {(r["rule"], r["owner"]) for r in rows}
     assert {("slow-response", "R003"), ("low-win-rate", "R004"), ("over-forecast", "R005")} <= fired
+
+    # the demo's review of last month: its weekly snapshots walk the pipeline, and a note says they are Mondays'
+    review = json.loads(koers("review", "--format", "json", "-w", url).stdout)
+    walk = {r["line"]: r["value"] for r in review["pipeline"]}
+    assert sum(walk[x] for x in WALK[:-1]) == pytest.approx(walk["end"])
+    assert any("the snapshots nearest the period's bounds" in n for n in review["notes"])
+    assert {("slow-response", "R003")} <= {(a["rule"], a["owner"]) for a in review["alerts"]}
 
 
 def test_what_the_first_audit_found(ws, tmp_path):

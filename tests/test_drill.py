@@ -64,7 +64,8 @@ def test_records_add_up_to_the_figure(golden, kpi_id):
     settings = ws.settings()
     if con.name == "pyspark" and kpi_id not in ("won_value", "win_rate", "lead_response_time", "nps"):
         pytest.skip("Spark drills a sample of aggregations; DuckDB and PostgreSQL drill every KPI")
-    for spec in PERIODS:
+    # Spark drills the quarter alone: its records hold March's, and each of its queries costs seconds
+    for spec in PERIODS[1:] if con.name == "pyspark" else PERIODS:
         _check(con, settings, kpi_id, spec, parse_instant(T0, settings.tz))
 
 

@@ -49,9 +49,11 @@ def test_a_filter_value_with_a_nul_character_is_a_query_error(tmp_ws):
 # and a month before any record of the golden data.
 EMPTY_SCOPES = [("owner", "R9"), ("team", "West"), ("team", "East")]
 BEFORE_ALL = "2023-01"
-# Spark asks a sample with every kind of aggregation, stocks among them
-# (every KPI for every scope took 277 s there); DuckDB and PostgreSQL ask
-# every KPI.
+# Spark and PostgreSQL ask a sample with every kind of aggregation, stocks
+# among them (every KPI for every scope took 277 s on Spark, 25 s on
+# PostgreSQL); DuckDB asks every KPI. The actual of a target is the same
+# code on every engine; each KPI's own SQL on each engine is what the
+# golden and oracle tests check.
 SPARK_SAMPLE = {"leads", "won_value", "open_pipeline_value", "overdue_activities", "win_rate", "lead_response_time",
                 "average_deal_size", "nps", "activities_per_rep_week"}
 
@@ -59,7 +61,7 @@ SPARK_SAMPLE = {"leads", "won_value", "open_pipeline_value", "overdue_activities
 @pytest.fixture(scope="module", params=ENGINES)
 def empty_scopes(request, tmp_path_factory):
     """The golden data plus rep R9 (team West, employed since 2024) without
-    records, and a target of 1 for every KPI asked (on Spark SPARK_SAMPLE)
+    records, and a target of 1 for every KPI asked (on Spark and PostgreSQL SPARK_SAMPLE)
     in March 2025 for R9, West and East, and for the company in BEFORE_ALL:
     (workspace, backend, the KPIs with a target)."""
     tmp = tmp_path_factory.mktemp(f"empty-scopes-{request.param}")
@@ -67,7 +69,7 @@ def empty_scopes(request, tmp_path_factory):
     shutil.copytree(GOLDEN, data)
     assert SPARK_SAMPLE <= {k.id for k in CATALOG}
     with_target = [k.id for k in CATALOG if k.id != "target_attainment"
-                   and (request.param != "spark" or k.id in SPARK_SAMPLE)]
+                   and (request.param == "duckdb" or k.id in SPARK_SAMPLE)]
     with open(data / "reps.csv", "a", encoding="utf-8") as f:
         f.write("R9,Ids Empty,ids@example.nl,West,field_sales,R5,2024-01-01,\n")
     with open(data / "targets.csv", "a", encoding="utf-8") as f:

@@ -42,6 +42,7 @@ def golden_ws(tmp_path_factory) -> str:
     ws = Workspace.open(path)
     assert import_folder(ws, GOLDEN).rejected == 0
     alerts.save(ws, alerts.make_rule("behind", "won_value", worse_than="target", when="current", by=["owner"]))
+    alerts.save(ws, alerts.make_rule("co-won", "won_value", below="1000000"))  # the company's, not a team's
     return path
 
 
@@ -80,7 +81,8 @@ def test_a_month_as_it_stood_at_its_end(golden_ws):
 
     # a rule on the running month looks, in a review, at the month reviewed
     fired = found.alerts.rows[found.alerts.rows["fired"] == True]  # noqa: E712
-    assert list(fired["owner"]) == ["R1", "R2"] and set(fired["period"].astype(str)) == {"2025-03-01"}
+    assert list(zip(fired["rule"], fired["owner"])) == [("behind", "R1"), ("behind", "R2"), ("co-won", None)]
+    assert set(fired["period"].astype(str)) == {"2025-03-01"}
     assert found.pipeline is None and found.notes and found.notes[0].startswith("pipeline:")
 
 
@@ -90,7 +92,9 @@ def test_a_team_s_review_and_a_running_month(golden_ws):
     head = {r["kpi"]: r for r in north.headline.to_dict("records")}
     assert head["won_value"]["value"] == 12250 and "revenue" in head
     fired = north.alerts.rows[north.alerts.rows["fired"] == True]  # noqa: E712
-    assert list(fired["owner"]) == ["R1", "R2"]
+    assert list(fired["owner"]) == ["R1", "R2"]  # the company's figure is not North's
+    mine = reviewed(golden_ws, "2025-03", where={"owner": "R2"})
+    assert list(mine.alerts.rows["owner"]) == ["R2"] and list(mine.reps["owner"]) == ["R2"]
     south = reviewed(golden_ws, "2025-03", where={"team": "South"})
     assert list(south.reps["owner"]) == ["R3", "R4", "R5"] and south.alerts.rows["fired"].sum() == 0
     with pytest.raises(QueryError, match="filter by owner or team, not region"):
@@ -100,6 +104,11 @@ def test_a_team_s_review_and_a_running_month(golden_ws):
     running = reviewed(golden_ws, "2025-03", now="2025-03-15T12:00")
     assert running.running and running.as_of == datetime(2025, 3, 15, 11, 0)
     assert running.reps["won_value"].sum() < 12250
+    head = {r["kpi"]: r for r in running.headline.to_dict("records")}
+    # a flow so far has no change against a whole month; a share has
+    assert head["won_value"]["previous_change"] is None and head["win_rate"]["previous_change"] is not None
+    with pytest.raises(QueryError, match="2027-01 has not begun"):
+        reviewed(golden_ws, "2027-01")
 
 
 def test_the_cli_writes_a_table_json_and_a_workbook(golden_ws, tmp_path):
@@ -110,7 +119,7 @@ def test_the_cli_writes_a_table_json_and_a_workbook(golden_ws, tmp_path):
     body = json.loads(got.stdout)
     assert body["period"] == "2025-03" and body["as_of"] == "2025-04-01T00:00:00+02:00" and not body["running"]
     assert body["headline"][0]["kpi"] == "won_value" and body["headline"][0]["value"] == 12250
-    assert [a["owner"] for a in body["alerts"]] == ["R1", "R2"] and body["pipeline"] is None
+    assert [a["owner"] for a in body["alerts"]] == ["R1", "R2", None] and body["pipeline"] is None
     table = runner.invoke(app, ["review", "--period", "2025-03", "--lang", "nl", "-w", path],
                           env={"COLUMNS": "200"}).stdout
     assert "Terugblik op 2025-03" in table and "Anna Jansen (R1)" in table and "€\xa012.250,00" in table
@@ -119,7 +128,10 @@ def test_the_cli_writes_a_table_json_and_a_workbook(golden_ws, tmp_path):
                                "-w", path])
     assert book.exit_code == 0, book.output
     wb = load_workbook(io.BytesIO((tmp_path / "r.xlsx").read_bytes()))
-    assert wb.sheetnames == ["Focus KPIs", "Reps", "Alerts", "Definitions"]
+    assert wb.sheetnames == ["Review", "Focus KPIs", "Reps", "Alerts", "Definitions"]
+    about = {r[0].value: r[1].value for r in wb["Review"].iter_rows()}
+    assert about["Period"] == "2025-03" and about["For"] == "the company" and about["Notes"].startswith("pipeline:")
+    assert [c.value for c in wb["Alerts"][2]][:4] == ["behind", "Closed won value", "2025-03", "Anna Jansen"]
     first = [c.value for c in wb["Focus KPIs"][2]]
     assert first[:4] == ["won_value", "Closed won value", 12250, 1740]
     assert wb["Focus KPIs"].cell(2, 3).number_format == '#,##0.00 "EUR"'
@@ -146,3 +158,4 @@ def test_the_page_pins_its_links_to_the_period_s_end(golden_ws):
         assert "Bram de Vries" in north and "Carla Smit" not in north[north.index('data-table="reps"'):]
         assert "data-ignored" in north  # region is named as not applied
         assert c.get("/review", params={"lang": "nl", "period": "2025-03"}).status_code == 200
+        assert c.get("/review", params={"lang": "en", "period": "2025-01..2025-03"}).status_code == 400

@@ -316,17 +316,24 @@ def _check_one(ask, settings, rule: Rule, as_of: datetime) -> tuple[pd.DataFrame
     return out, result.warnings
 
 
-def in_scope(rec: dict, where: dict[str, str], team_of: dict) -> bool:
+def in_scope(rec: dict, where: dict[str, str], team_of: dict, strict: bool = False) -> bool:
     """Whether a figure of check() belongs to the rep or team `where` names
-    (owner=, team=): a rep's figure by the rep and the rep's team
-    (`team_of`: rep_id -> team), a team's by the team; a figure split
-    neither way (the company's, a region's) is kept."""
+    (owner=, team=): a rep's figure by the rep, or for a team by the rep's
+    team (`team_of`: rep_id -> team); a team's figure by the team, or for a
+    rep by the rep's team. A figure split neither way (the company's, a
+    region's) is kept, unless `strict` (a team's or a rep's review, which
+    holds that team's or rep's figures alone)."""
     owner, team = rec.get("owner"), rec.get("team")
-    if team is None and owner is not None:
-        team = team_of.get(owner)
-    if "owner" in where and owner is not None and owner != where["owner"]:
-        return False
-    return not ("team" in where and team is not None and team != where["team"])
+    if owner is None and team is None:
+        return not (strict and ("owner" in where or "team" in where))
+    if "owner" in where:
+        if owner is not None and owner != where["owner"]:
+            return False
+        if owner is None and (strict or team != team_of.get(where["owner"])):
+            return False
+    if "team" in where:
+        return (team if team is not None else team_of.get(owner)) == where["team"]
+    return True
 
 
 def _fires(rule: Rule, value, worse) -> bool:

@@ -71,6 +71,7 @@ def review_cmd(
         usage_error(str(e))
     finally:
         close(con)
+    _warn_unheld(ws, filters)
     if found.unfiltered:
         err.print(f"left out, as they do not split by {', '.join(filters)}: {', '.join(found.unfiltered)}",
                   highlight=False)
@@ -81,9 +82,24 @@ def review_cmd(
     elif format == "xlsx":
         from koers.workbook import review_workbook
 
-        write_out(review_workbook(found, lang, settings.currency, names.get("owner", {})), output_path)
+        write_out(review_workbook(found, lang, settings.currency, names.get("owner", {}), settings.tz), output_path)
     else:
         _print(found, lang, settings.currency, names.get("owner", {}), settings.tz)
+
+
+def _warn_unheld(ws, filters: dict[str, str]) -> None:
+    """A filter value no record holds makes an empty review: say so, as koers kpi --where does."""
+    from koers.engines import close
+    from koers.kpis.dimension_values import unheld_warnings
+
+    if not filters:
+        return
+    con = connected(ws)
+    try:
+        for w in unheld_warnings(con, filters):
+            err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    finally:
+        close(con)
 
 
 def as_json(found, tz) -> str:
@@ -110,7 +126,8 @@ def _print(found, lang: str, currency: str, names: dict[str, str], tz) -> None:
     out.print(f"[bold]{escape(said['title'][lang])} {found.period.label}{so_far}[/bold]", highlight=False)
 
     t = Table("KPI", said["value"][lang], said["previous"][lang], said["change"][lang], said["year"][lang],
-              said["target"][lang], said["attainment"][lang], title=said["headline"][lang], title_justify="left")
+              said["target"][lang], said["attainment"][lang], *([said["pace"][lang]] if found.running else []),
+              title=said["headline"][lang], title_justify="left")
     for c in t.columns[1:]:
         c.justify = "right"
     for r in found.headline.to_dict("records"):
@@ -119,7 +136,8 @@ def _print(found, lang: str, currency: str, names: dict[str, str], tz) -> None:
                   output.format_value(k, r["previous_value"], lang, currency),
                   output.format_change(r["previous_change"], r["change_unit"], lang),
                   output.format_value(k, r["year_value"], lang, currency),
-                  output.format_value(k, r["target"], lang, currency), output.format_percent(r["attainment"], lang))
+                  output.format_value(k, r["target"], lang, currency), output.format_percent(r["attainment"], lang),
+                  *([output.format_percent(r["pace"], lang)] if found.running else []))
     out.print(t)
 
     reps = Table(said["rep"][lang], said["team"][lang], *[CATALOG_BY_ID[k].name(lang) for k in found.rep_kpis],

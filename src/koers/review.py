@@ -8,7 +8,9 @@ answers, so every figure in it is the figure its own page shows:
   during the period (a count or a sum is 0 for a rep without records), and
   each rep's won value against the rep's target;
 - the alerts: the workspace's rules (koers.alerts) checked at the period's
-  end, each looking at the complete period of its grain that ends then;
+  end, each looking at the last complete period of its grain then (a rule
+  on the running month at the month reviewed, a quarterly one reviewed in
+  October at the third quarter); a running period's as they are now;
 - the pipeline: what changed in it from the snapshot at the period's start
   to the one at its end (koers.pipeline_changes), and what became of the
   deals the first expected to close in the period (won, lost, slipped).
@@ -19,7 +21,7 @@ A period not over yet is reviewed as of now, so far.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pandas as pd
 
@@ -30,7 +32,7 @@ from koers.kpis.compute import QueryError, Result
 from koers.kpis.dimension_values import employed
 from koers.output import missing
 from koers.periods import Period, ceil_date, local_date
-from koers.pipeline_changes import WALK, Changes, ChangesError, asked, line_label
+from koers.pipeline_changes import WALK, Changes, ChangesError, asked, line_label, local_text
 
 HEADLINE = ("kpi", "value", "previous_value", "previous_change", "change_unit", "year_value", "year_change",
             "target", "attainment", "pace")
@@ -59,6 +61,7 @@ class Review:
 
 
 SCOPES = ("owner", "team")  # a review of a team (its meeting) or of one rep
+FRESH = timedelta(days=1)  # a snapshot further from a period's bound than this is named in a note
 
 
 def review(ws, ask, settings, period: Period, now: datetime, where: dict[str, str] | None = None) -> Review:
@@ -73,6 +76,8 @@ def review(ws, ask, settings, period: Period, now: datetime, where: dict[str, st
                          f"{', '.join(other)}")
     tz = settings.tz
     end = period.end_utc(tz)
+    if now <= period.start_utc(tz):
+        raise QueryError(f"{period.label} has not begun: a review looks back at a period that is over or running")
     running = now < end
     as_of = now if running else end
     warnings: list[str] = []
@@ -84,13 +89,13 @@ def review(ws, ask, settings, period: Period, now: datetime, where: dict[str, st
     rep_kpis = [k for k in focus if "owner" in CATALOG_BY_ID[k].dimensions]
     reps = _reps(ask, settings, rep_kpis, period, as_of, where, warnings)
 
-    # a rule looks at the complete period of its grain that ends with the reviewed one (a rule on the
-    # running month would look at the month after it)
+    # at the period's end a rule looks at the last complete period of its grain (a rule on the running
+    # month would look at the month after the one reviewed)
     rules = [r if running else replace(r, when="last") for r in alerts.rules(ws)]
     checked = alerts.check(ask, settings, rules, as_of)
     everyone = ask.reps(as_of)
     team_of = dict(zip(everyone["rep_id"], everyone["team"]))
-    kept = [alerts.in_scope(r, where, team_of) for r in checked.rows.to_dict("records")]
+    kept = [alerts.in_scope(r, where, team_of, strict=True) for r in checked.rows.to_dict("records")]
     checked = alerts.Checked(checked.rows[kept].reset_index(drop=True) if len(checked.rows) else checked.rows,
                              checked.warnings)
 
@@ -102,10 +107,26 @@ def review(ws, ask, settings, period: Period, now: datetime, where: dict[str, st
         closing, _ = asked(ws, since, until or None, where=where, now=now, closing=(period.start, period.end))
     except ChangesError as e:
         notes.append(f"pipeline: {e}")
+    if pipeline is not None and pipeline.base.import_id == pipeline.then.import_id:
+        notes.append(f"pipeline: one snapshot ({pipeline.base.import_id}) is the last both at the period's start "
+                     f"and at its end: no import between them to compare")
+        pipeline = closing = None
+    elif pipeline is not None:
+        # snapshots are only as fresh as the imports: say how far from the period's bounds they are
+        start_gap = period.start_utc(tz) - pipeline.base.taken_at
+        end_gap = min(end, now) - pipeline.then.taken_at
+        if start_gap > FRESH or end_gap > FRESH:
+            notes.append(f"pipeline: the snapshots nearest the period's bounds are of {local_text(pipeline.base.taken_at, tz)} "
+                         f"and {local_text(pipeline.then.taken_at, tz)} (the last at or before its start and its "
+                         f"end): the walk covers those moments, not the period's own")
     for found in (pipeline, closing):
         for w in found.warnings if found else []:
             if w not in warnings:
                 warnings.append(w)
+    if running:  # a flow so far beside a whole period is no change (its pace against the target says more)
+        for c in ("previous_change", "year_change"):
+            headline[c] = [None if CATALOG_BY_ID[k].additive else v for k, v in zip(headline["kpi"], headline[c])]
+        headline = _nulls(headline)
     return Review(period, as_of, running, headline, reps, rep_kpis, rules, checked, pipeline, closing, notes,
                   warnings, where, unfiltered)
 
@@ -194,6 +215,16 @@ WORDS = {
     "year": {"en": "Year earlier", "nl": "Jaar eerder"},
     "target": {"en": "Target", "nl": "Target"},
     "attainment": {"en": "Attained", "nl": "Gerealiseerd"},
+    "pace": {"en": "Pace", "nl": "Tempo"},
+    "review": {"en": "Review", "nl": "Terugblik"},
+    "period": {"en": "Period", "nl": "Periode"},
+    "scope": {"en": "For", "nl": "Voor"},
+    "company": {"en": "the company", "nl": "het bedrijf"},
+    "as_of": {"en": "As it stood at", "nl": "Zoals het stond op"},
+    "snapshots": {"en": "Snapshots", "nl": "Momentopnamen"},
+    "notes": {"en": "Notes", "nl": "Opmerkingen"},
+    "rule": {"en": "Rule", "nl": "Regel"},
+    "set_against": {"en": "Set against", "nl": "Afgezet tegen"},
     "reps": {"en": "Reps", "nl": "Verkopers"},
     "rep": {"en": "Rep", "nl": "Verkoper"},
     "team": {"en": "Team", "nl": "Team"},

@@ -231,15 +231,18 @@ def _bold(sheet, text: str) -> WriteOnlyCell:
     return cell
 
 
-REVIEW = {"nl": ("Focus-KPI's", "Verkopers", "Signalen", "Pijplijn", "Verwacht te sluiten"),
-          "en": ("Focus KPIs", "Reps", "Alerts", "Pipeline", "Expected to close")}
+REVIEW = {"nl": ("Terugblik", "Focus-KPI's", "Verkopers", "Signalen", "Pijplijn", "Verwacht te sluiten"),
+          "en": ("Review", "Focus KPIs", "Reps", "Alerts", "Pipeline", "Expected to close")}
 
 
-def review_workbook(found, lang: str, currency: str, rep_names: dict[str, str]) -> bytes:
-    """`koers review` as an XLSX file: a sheet per part, each figure a
-    number in its KPI's format, KPIs and reps by name beside their ids; the
-    focus KPIs' definitions on the last sheet."""
-    from koers.pipeline_changes import line_label
+def review_workbook(found, lang: str, currency: str, rep_names: dict[str, str], tz) -> bytes:
+    """`koers review` as an XLSX file: what was reviewed (period, scope,
+    moment, snapshots) first, then a sheet per part, each figure a number in
+    its KPI's format, KPIs and reps by name beside their ids; the focus
+    KPIs' definitions on the last sheet."""
+    from koers import alerts
+    from koers.datalog import local_instant
+    from koers.pipeline_changes import WALK, line_label
     from koers.review import WORDS
 
     wb = Workbook(write_only=True)
@@ -260,26 +263,53 @@ def review_workbook(found, lang: str, currency: str, rep_names: dict[str, str]) 
                 cells.append(c)
             made.append(cells)
 
+    scope = ", ".join(f"{d}={v}" for d, v in found.where.items()) or said["company"][lang]
+    walked = (f"{found.pipeline.base.import_id} → {found.pipeline.then.import_id}" if found.pipeline else None)
+    moment = local_instant(found.as_of, tz).replace(tzinfo=None)
+    about = [[(said["period"][lang], None), (found.period.label + (f" ({said['so_far'][lang]})" if found.running
+                                                                    else ""), None)],
+             [(said["scope"][lang], None), (scope, None)], [(said["as_of"][lang], None), (moment, None)],
+             [(said["snapshots"][lang], None), (walked, None)],
+             *[[(said["notes"][lang], None), (n, None)] for n in found.notes]]
+    made = wb.create_sheet(REVIEW[lang][0])
+    for line in about:
+        c = cell(made, cell_value(line[1][0]))
+        if isinstance(line[1][0], datetime):
+            c.number_format = "yyyy-mm-dd hh:mm"
+        made.append([_bold(made, line[0][0]), c])
+
     change = {r["kpi"]: CHANGE_FORMATS.get(r["change_unit"], "0.0##") for r in found.headline.to_dict("records")}
-    sheet(REVIEW[lang][0], ["kpi", HEADINGS[lang]["name"], said["value"][lang], said["previous"][lang],
-                            said["change"][lang], said["year"][lang], said["target"][lang], said["attainment"][lang]],
+    sheet(REVIEW[lang][1], ["kpi", HEADINGS[lang]["name"], said["value"][lang], said["previous"][lang],
+                            said["change"][lang], said["year"][lang], said["change"][lang], said["target"][lang],
+                            said["attainment"][lang], said["pace"][lang]],
           [[(r["kpi"], None), (CATALOG_BY_ID[r["kpi"]].name(lang), None),
             *((r[c], value_format(r["kpi"], currency)) for c in ("value", "previous_value")),
             (r["previous_change"], change[r["kpi"]]), (r["year_value"], value_format(r["kpi"], currency)),
-            (r["target"], value_format(r["kpi"], currency)), (r["attainment"], "0.0%")]
+            (r["year_change"], change[r["kpi"]]), (r["target"], value_format(r["kpi"], currency)),
+            (r["attainment"], "0.0%"), (r["pace"], "0.0%")]
            for r in found.headline.to_dict("records")])
-    sheet(REVIEW[lang][1], ["owner", said["rep"][lang], said["team"][lang],
+    sheet(REVIEW[lang][2], ["owner", said["rep"][lang], said["team"][lang],
                             *(CATALOG_BY_ID[k].name(lang) for k in found.rep_kpis), said["won_target"][lang],
                             said["attainment"][lang]],
           [[(r["owner"], None), (rep_names.get(r["owner"]), None), (r["team"], None),
             *((r[k], value_format(k, currency)) for k in found.rep_kpis), (r["won_value_target"], money),
             (r["won_value_attainment"], "0.0%")] for r in found.reps.to_dict("records")])
-    fired = found.alerts.rows[found.alerts.rows["fired"] == True]  # noqa: E712 (object column)
-    _records_sheet(wb, REVIEW[lang][2], fired.drop(columns=["fired"]).reset_index(drop=True), lang)
-    for title, walk in ((REVIEW[lang][3], found.pipeline), (REVIEW[lang][4], found.closing)):
-        if walk is not None:
+    rules = {r.name: r for r in found.rules}
+    fired = [r for r in found.alerts.rows.to_dict("records") if r["fired"]]
+    sheet(REVIEW[lang][3], [said["rule"][lang], HEADINGS[lang]["name"], said["period"][lang], said["scope"][lang],
+                            said["value"][lang], said["set_against"][lang], said["worse_by"][lang].capitalize()],
+          [[(r["rule"], None), (CATALOG_BY_ID[r["kpi"]].name(lang), None),
+            (rules[r["rule"]].period(found.as_of, tz).label, None),
+            (", ".join(rep_names.get(r[d], r[d]) if d == "owner" else str(r[d]) for d in rules[r["rule"]].scope()
+                       if r.get(d) is not None), None),
+            (r["value"], value_format(r["kpi"], currency)),
+            (alerts.against_text(rules[r["rule"]], r, lang, currency), None),
+            (alerts.worse_text(rules[r["rule"]], r, lang, currency), None)] for r in fired])
+    for title, walk in ((REVIEW[lang][4], found.pipeline), (REVIEW[lang][5], found.closing)):
+        if walk is not None:  # the walk's own lines, which add up from start to end
+            lines = [r for r in walk.lines.to_dict("records") if r["line"] in WALK]
             sheet(title, [said["line"][lang], HEADINGS[lang]["name"], said["deals"][lang], said["value"][lang]],
                   [[(r["line"], None), (line_label(r["line"], lang), None), (int(r["count"]), "#,##0"),
-                    (r["value"], money)] for r in walk.lines.to_dict("records")])
+                    (r["value"], money)] for r in lines])
     _definitions(wb, list(found.headline["kpi"]), lang)
     return _saved(wb)

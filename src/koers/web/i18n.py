@@ -208,13 +208,16 @@ WORDS: dict[str, tuple[str, str]] = {
     # the review (koers.review)
     "review_left_out": ("Weggelaten, want niet te splitsen naar dit filter", "Left out, as they do not split by this filter"),
     "review_note": ("Wat het verkoopoverleg doorneemt over de periode: de focus-KPI's naast de periode ervoor, een "
-                    "jaar eerder en het target van het bedrijf; elke verkoper; de signalen, elke regel over de volle "
-                    "periode van zijn korrel die met deze eindigt; en wat er in de pijplijn veranderde tussen de "
-                    "momentopnamen aan het begin en het eind. Een lopende periode tot nu.",
+                    "jaar eerder en het target; elke verkoper; de signalen, elke regel over de laatste volle periode "
+                    "van zijn korrel aan het eind van deze; en wat er in de pijplijn veranderde tussen de "
+                    "momentopnamen aan het begin en het eind.",
                     "What the sales meeting goes through for the period: the focus KPIs beside the period before, a "
-                    "year earlier and the company's target; every rep; the alerts, each rule over the complete period "
-                    "of its grain that ends with this one; and what changed in the pipeline between the snapshots at "
-                    "its start and its end. A running period so far."),
+                    "year earlier and the target; every rep; the alerts, each rule over the last complete period of its "
+                    "grain at this one's end; and what changed in the pipeline between the snapshots at "
+                    "its start and its end."),
+    "review_over": ("De cijfers zoals ze stonden aan het eind van de periode,", "The figures as they stood at the "
+                    "period's end,"),
+    "review_running": ("De periode loopt nog: de cijfers tot nu,", "The period is running: the figures so far,"),
     "deals": ("Deals", "Deals"),
     "other": ("Overig", "Other"),
     "deals_changed": ("Gewijzigde deals", "Deals that changed"),

@@ -13,10 +13,12 @@ from fastapi.responses import Response
 from koers import alerts
 from koers.datalog import local_instant
 from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.compute import QueryError
 from koers.review import CLOSING_SHOWN, REP_TARGET, SCOPES, WALK_SHOWN, WORDS, review, shown_walk
 from koers.web.breakdown import drill_link
 from koers.web.figures import Asker
 from koers.web.i18n import column_label, word
+from koers.web.params import BadRequest
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
 
@@ -29,10 +31,16 @@ def review_page(request: Request) -> Response:
     view, lang, currency, tz = ask.view, ask.view.lang, ask.settings.currency, ask.settings.tz
     cockpit = cockpit_of(request)
     choices = cockpit.choices()
+    if len(view.periods) > 1:
+        raise BadRequest(f"a review is of one period, not the range {view.period_text}: name a month, quarter, "
+                         f"week or year")
     P = view.period
     where = {d: v for d, v in view.where.items() if d in SCOPES}
     ignored = [d for d in view.where if d not in SCOPES]
-    found = review(cockpit.ws, cockpit.cache, ask.settings, P, view.as_of, where)
+    try:
+        found = review(cockpit.ws, cockpit.cache, ask.settings, P, view.as_of, where)
+    except QueryError as e:
+        raise BadRequest(str(e)) from None
     page_ask = ask
     if not found.running:
         # the figures are as they stood at the period's end: so are those its links open (the page's own
@@ -49,7 +57,8 @@ def review_page(request: Request) -> Response:
          Column("previous_value", WORDS["previous"][lang], "kpi"), Column("previous_change", WORDS["change"][lang],
                                                                            "change"),
          Column("year_value", WORDS["year"][lang], "kpi"), Column("target", WORDS["target"][lang], "kpi"),
-         Column("attainment", WORDS["attainment"][lang], "percent")],
+         Column("attainment", WORDS["attainment"][lang], "percent"),
+         *([Column("pace", WORDS["pace"][lang], "percent")] if found.running else [])],
         [{**r, "name": CATALOG_BY_ID[r["kpi"]].name(lang), "previous_change_unit": r["change_unit"]} for r in heads],
         links=[{"name": view.url(f"/kpi/{r['kpi']}", period=P.label, grain=None),
                 "value": drill_link(ask, r["kpi"], {}, where, period=P.label)} for r in heads], ignored=ignored))
@@ -99,5 +108,6 @@ def review_page(request: Request) -> Response:
                                                       until=walk.then.import_id, closing=closing)})
     so_far = f" ({WORDS['so_far'][lang]})" if found.running else ""
     return page(request, page_ask, "review.html", "review", f"{WORDS['title'][lang]} {P.label}{so_far}", tables,
-                walks=walks, notes=found.notes, review_warnings=found.warnings + found.alerts.warnings,
+                walks=walks, notes=found.notes, running=found.running,
+                as_of_text=local_instant(found.as_of, tz).strftime("%Y-%m-%d %H:%M"), review_warnings=found.warnings + found.alerts.warnings,
                 left_out=[CATALOG_BY_ID[k].name(lang) for k in found.unfiltered], ignored=ignored)
