@@ -135,6 +135,9 @@ def test_the_cli_writes_a_table_json_and_a_workbook(golden_ws, tmp_path):
     first = [c.value for c in wb["Focus KPIs"][2]]
     assert first[:4] == ["won_value", "Closed won value", 12250, 1740]
     assert wb["Focus KPIs"].cell(2, 3).number_format == '#,##0.00 "EUR"'
+    nope = runner.invoke(app, ["review", "--period", "2025-03", "--where", "team=Nort", "-w", path])
+    assert nope.exit_code == 0 and "no record in the workspace has team 'Nort'" in nope.output
+    assert "did you mean 'North'?" in nope.output
     for bad, said in ((["--period", "2025-01..2025-03"], "a review is of one period"),
                       (["--where", "region=NL"], "filter by owner or team, not region")):
         result = runner.invoke(app, ["review", *bad, "-w", path])

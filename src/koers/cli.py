@@ -86,6 +86,24 @@ def connected(ws: Workspace):
         usage_error(str(e))
 
 
+def warn_unheld(ws, asked: list[tuple[dict[str, str], str]]) -> None:
+    """A warning for each filter value no record holds, naming the nearest
+    (`asked`: each set of filters and what it belongs to): such a filter
+    covers no record, so its figures are empty or 0."""
+    from koers.engines import close
+    from koers.kpis.dimension_values import unheld_warnings
+
+    if not any(filters for filters, _ in asked):
+        return
+    con = connected(ws)
+    try:
+        for filters, what in asked:
+            for w in unheld_warnings(con, filters, what):
+                err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    finally:
+        close(con)
+
+
 def check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
         usage_error(f"--{name} must be one of: {', '.join(choices)} (got '{value}')")

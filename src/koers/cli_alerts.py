@@ -25,10 +25,10 @@ from koers.cli import (
     out,
     reading,
     usage_error,
+    warn_unheld,
     write_out,
 )
 from koers.kpis.compute import QueryError, dim_values
-from koers.kpis.dimension_values import unheld_warnings
 from koers.kpis.model import label
 from koers.store import WorkspaceError
 
@@ -68,7 +68,7 @@ def add_cmd(
         alerts.save(ws, rule, replace)
     except (alerts.AlertError, WorkspaceError) as e:
         usage_error(str(e))
-    _warn_unheld(ws, [rule])
+    warn_unheld(ws, [(dict(rule.where), f"rule {rule.name}: where")])
     err.print(f"{'replaced' if replace else 'added'} {rule.name}: {alerts.describe(rule, 'en', ws.settings().currency)}",
               highlight=False)
 
@@ -147,7 +147,7 @@ def check_cmd(
         close(con)
     for w in checked.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
-    _warn_unheld(ws, asked)
+    warn_unheld(ws, [(dict(r.where), f"rule {r.name}: where") for r in asked])
     rows = checked.rows if every else checked.rows[checked.rows["fired"] == True]  # noqa: E712 (object column)
     rows = rows.reset_index(drop=True)
     if format == "csv":
@@ -158,22 +158,6 @@ def check_cmd(
         _print_alerts(rows, asked, checked, moment, settings, lang, rep_names, every)
     if exit_code and checked.rows["fired"].any():
         raise typer.Exit(1)
-
-
-def _warn_unheld(ws, rules) -> None:
-    """A warning for each rule's filter value no record holds: such a rule
-    has nothing to look at, and never fires (koers kpi --where warns alike)."""
-    from koers.engines import close
-
-    if not any(r.where for r in rules):
-        return
-    con = connected(ws)
-    try:
-        for r in rules:
-            for w in unheld_warnings(con, dict(r.where), f"rule {r.name}: where"):
-                err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
-    finally:
-        close(con)
 
 
 def _print_alerts(rows, asked, checked, moment, settings, lang: str, names: dict, every: bool) -> None:

@@ -24,6 +24,7 @@ from koers.cli import (
     out,
     reading,
     usage_error,
+    warn_unheld,
     write_out,
 )
 from koers.datalog import local_instant
@@ -71,7 +72,7 @@ def review_cmd(
         usage_error(str(e))
     finally:
         close(con)
-    _warn_unheld(ws, filters)
+    warn_unheld(ws, [(filters, "--where")])
     if found.unfiltered:
         err.print(f"left out, as they do not split by {', '.join(filters)}: {', '.join(found.unfiltered)}",
                   highlight=False)
@@ -85,21 +86,6 @@ def review_cmd(
         write_out(review_workbook(found, lang, settings.currency, names.get("owner", {}), settings.tz), output_path)
     else:
         _print(found, lang, settings.currency, names.get("owner", {}), settings.tz)
-
-
-def _warn_unheld(ws, filters: dict[str, str]) -> None:
-    """A filter value no record holds makes an empty review: say so, as koers kpi --where does."""
-    from koers.engines import close
-    from koers.kpis.dimension_values import unheld_warnings
-
-    if not filters:
-        return
-    con = connected(ws)
-    try:
-        for w in unheld_warnings(con, filters):
-            err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
-    finally:
-        close(con)
 
 
 def as_json(found, tz) -> str:
