@@ -19,6 +19,7 @@ during the period without a record: a rep with no activities this week has
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -238,6 +239,11 @@ class Checked:
     rows: pd.DataFrame  # COLUMNS with the rules' dimensions after period, one row per figure looked at
     warnings: list[str]
 
+    @property
+    def fired(self) -> pd.DataFrame:
+        """The figures that fire, numbered from 0."""
+        return self.rows[self.rows["fired"].astype(bool)].reset_index(drop=True)
+
 
 class Direct:
     """What check() asks, answered by the engine on `con` (the CLI); the
@@ -260,9 +266,10 @@ def check(ask, settings, asked: list[Rule], as_of: datetime) -> Checked:
     """Every figure each rule looks at when asked at `as_of`, and whether it
     fires. `ask`: a Direct, or anything that answers its three questions."""
     frames, warnings = [], []
+    reps = functools.cache(lambda: ask.reps(as_of))  # read once, for every rule split by owner
     for rule in asked:
         try:
-            rows, said = _check_one(ask, settings, rule, as_of)
+            rows, said = _check_one(ask, settings, rule, as_of, reps)
         except QueryError as e:
             warnings.append(f"rule {rule.name}: {e}")
             continue
@@ -275,7 +282,7 @@ def check(ask, settings, asked: list[Rule], as_of: datetime) -> Checked:
     return Checked(pd.DataFrame(records, columns=cols, dtype=object), warnings)
 
 
-def _check_one(ask, settings, rule: Rule, as_of: datetime) -> tuple[pd.DataFrame, list[str]]:
+def _check_one(ask, settings, rule: Rule, as_of: datetime, reps) -> tuple[pd.DataFrame, list[str]]:
     """The rule's figures beside what they are set against, as `koers kpi
     --compare` sets them (compare.py)."""
     kpi = CATALOG_BY_ID[rule.kpi]
@@ -286,7 +293,7 @@ def _check_one(ask, settings, rule: Rule, as_of: datetime) -> tuple[pd.DataFrame
     # a KPI whose tables are absent measures nothing: no rep has a 0 then (cli.md)
     measured = not any(w.startswith(needs_prefix(kpi)) for w in result.warnings)
     if by == ["owner"] and kpi.empty_value(rule.scope()) == 0 and measured:
-        rows = _with_idle_reps(ask.reps(as_of), rows, kpi, period, where, ceil_date(as_of, settings.tz))
+        rows = _with_idle_reps(reps(), rows, kpi, period, where, ceil_date(as_of, settings.tz))
     result = Result(rows, list(result.warnings))
     share = elapsed_share(period, as_of, settings.tz)
     if rule.against == "target":
@@ -492,6 +499,21 @@ def worse_text(rule: Rule, rec: dict, lang: str, currency: str) -> str:
         return output.format_value(rule.kpi, w, lang, currency)
     unit = "%" if not output.missing(rec.get("pace")) else change_unit(kpi)
     return output.format_change(w, unit, lang).lstrip("+")
+
+
+def scope_text(rule: Rule, rec: dict, name) -> str:
+    """Whom a figure of check() is for: its split's and filter's values,
+    each as `name(dim, value)` reads it (a rep by name)."""
+    return ", ".join(name(d, rec[d]) for d in rule.scope() if not output.missing(rec.get(d)))
+
+
+# column headings of the alerts, in the CLI, the review's workbook and the pages
+HEADINGS = {
+    "rule": {"en": "Rule", "nl": "Regel"},
+    "value": {"en": "Value", "nl": "Waarde"},
+    "set_against": {"en": "Set against", "nl": "Afgezet tegen"},
+    "worse_by": {"en": "Worse by", "nl": "Slechter met"},
+}
 
 
 def summary(fired: int, figures: int, rules: int, lang: str) -> str:

@@ -148,23 +148,21 @@ def check_cmd(
     for w in checked.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     warn_unheld(ws, [(dict(r.where), f"rule {r.name}: where") for r in asked])
-    rows = checked.rows if every else checked.rows[checked.rows["fired"] == True]  # noqa: E712 (object column)
-    rows = rows.reset_index(drop=True)
+    rows = checked.rows if every else checked.fired
     if format == "csv":
         write_out(output.to_csv(rows), output_path)
     elif format == "json":
         write_out(output.to_json(rows) + "\n", output_path)
     else:
         _print_alerts(rows, asked, checked, moment, settings, lang, rep_names, every)
-    if exit_code and checked.rows["fired"].any():
+    if exit_code and len(checked.fired):
         raise typer.Exit(1)
 
 
 def _print_alerts(rows, asked, checked, moment, settings, lang: str, names: dict, every: bool) -> None:
     """A section per rule that fires (or, with --all, was checked): the rule
     in words, then a line per figure."""
-    fired = int(checked.rows["fired"].sum()) if len(checked.rows) else 0
-    out.print(alerts.summary(fired, len(checked.rows), len(asked), lang), highlight=False)
+    out.print(alerts.summary(len(checked.fired), len(checked.rows), len(asked), lang), highlight=False)
     currency = settings.currency
     for rule in asked:
         mine = rows[rows["rule"] == rule.name]
@@ -191,14 +189,11 @@ def _print_alerts(rows, asked, checked, moment, settings, lang: str, names: dict
 
 
 WORDS = {
+    **alerts.HEADINGS,
     "no_rules": {"en": "no alert rules yet: koers alerts add NAME KPI --below VALUE makes one",
                  "nl": "nog geen alertregels: koers alerts add NAAM KPI --below WAARDE maakt er een"},
-    "rule": {"en": "Rule", "nl": "Regel"},
     "watches": {"en": "Watches", "nl": "Bewaakt"},
     "period": {"en": "Period", "nl": "Periode"},
-    "value": {"en": "Value", "nl": "Waarde"},
-    "set_against": {"en": "Set against", "nl": "Afgezet tegen"},
-    "worse_by": {"en": "Worse by", "nl": "Slechter met"},
     "fires": {"en": "Fires", "nl": "Gaat af"},
     "yes": {"en": "yes", "nl": "ja"},
     "so_far": {"en": " (so far)", "nl": " (tot nu)"},

@@ -94,11 +94,11 @@ def as_json(found, tz) -> str:
     def rows(frame):
         return json.loads(output.to_json(frame)) if frame is not None else None
 
-    fired = found.alerts.rows[found.alerts.rows["fired"] == True]  # noqa: E712 (object column)
+    fired = found.alerts.fired
     return json.dumps({
         "period": found.period.label, "where": found.where, "left_out": found.unfiltered, "as_of": local_instant(found.as_of, tz).isoformat(), "running": found.running,
         "headline": rows(found.headline), "reps": rows(found.reps),
-        "alerts": rows(fired.reset_index(drop=True)),
+        "alerts": rows(fired),
         "pipeline": rows(found.pipeline.lines) if found.pipeline else None,
         "closing": rows(found.closing.lines) if found.closing else None,
         "snapshots": [found.pipeline.base.import_id, found.pipeline.then.import_id] if found.pipeline else None,
@@ -137,20 +137,19 @@ def _print(found, lang: str, currency: str, names: dict[str, str], tz) -> None:
                      output.format_percent(r["won_value_attainment"], lang))
     out.print(reps)
 
-    rows = found.alerts.rows
-    fired = rows[rows["fired"] == True]  # noqa: E712 (object column)
+    fired = found.alerts.fired
     out.print(f"\n[bold]{escape(said['alerts'][lang])}[/bold]: "
               + said["fired"][lang].format(fired=len(fired), rules=len(found.rules)), highlight=False)
     by_name = {r.name: r for r in found.rules}
     for r in fired.to_dict("records"):
         rule = by_name[r["rule"]]
-        scope = ", ".join(names.get(r[d], r[d]) if d == "owner" else str(r[d]) for d in rule.scope()
-                          if not output.missing(r.get(d)))
+        scope = alerts.scope_text(rule, r, lambda d, v: names.get(v, v) if d == "owner" else str(v))
         out.print(f"  {escape(rule.name)} · {escape(rule.period(found.as_of, tz).label)}"
                   f"{' · ' + escape(scope) if scope else ''} · "
                   f"{output.format_value(rule.kpi, r['value'], lang, currency)} · "
                   f"{escape(alerts.against_text(rule, r, lang, currency))} · "
-                  f"{said['worse_by'][lang]} {escape(alerts.worse_text(rule, r, lang, currency))}", highlight=False)
+                  f"{said['worse_by'][lang].lower()} {escape(alerts.worse_text(rule, r, lang, currency))}",
+                  highlight=False)
 
     for note in found.notes:
         out.print(f"\n{escape(note)}", highlight=False)

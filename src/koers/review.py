@@ -87,13 +87,13 @@ def review(ws, ask, settings, period: Period, now: datetime, where: dict[str, st
 
     headline = _headline(ask, settings, focus, period, as_of, where, warnings)
     rep_kpis = [k for k in focus if "owner" in CATALOG_BY_ID[k].dimensions]
-    reps = _reps(ask, settings, rep_kpis, period, as_of, where, warnings)
+    everyone = ask.reps(as_of)
+    reps = _reps(ask, settings, everyone, rep_kpis, period, as_of, where, warnings)
 
     # at the period's end a rule looks at the last complete period of its grain (a rule on the running
     # month would look at the month after the one reviewed)
     rules = [r if running else replace(r, when="last") for r in alerts.rules(ws)]
     checked = alerts.check(ask, settings, rules, as_of)
-    everyone = ask.reps(as_of)
     team_of = dict(zip(everyone["rep_id"], everyone["team"]))
     kept = [alerts.in_scope(r, where, team_of, strict=True) for r in checked.rows.to_dict("records")]
     checked = alerts.Checked(checked.rows[kept].reset_index(drop=True) if len(checked.rows) else checked.rows,
@@ -156,8 +156,7 @@ def _headline(ask, settings, focus, period, as_of, where, warnings) -> pd.DataFr
     return _nulls(out.sort_values("kpi", key=lambda s: s.map(order), kind="stable", ignore_index=True))
 
 
-def _reps(ask, settings, rep_kpis, period, as_of, where, warnings) -> pd.DataFrame:
-    reps = ask.reps(as_of)
+def _reps(ask, settings, reps, rep_kpis, period, as_of, where, warnings) -> pd.DataFrame:
     team = dict(zip(reps["rep_id"], reps["team"]))
     got = ask.compute([*rep_kpis, *([] if REP_TARGET in rep_kpis else [REP_TARGET])], [period], ["owner"], where,
                       as_of)
@@ -206,10 +205,10 @@ def shown_walk(lines, shown: tuple[str, ...], lang: str) -> list[tuple[str, int 
 
 
 WORDS = {
+    **alerts.HEADINGS,
     "title": {"en": "Review of", "nl": "Terugblik op"},
     "so_far": {"en": "so far", "nl": "tot nu"},
     "headline": {"en": "Focus KPIs", "nl": "Focus-KPI's"},
-    "value": {"en": "Value", "nl": "Waarde"},
     "previous": {"en": "Period before", "nl": "Periode ervoor"},
     "change": {"en": "Change", "nl": "Verandering"},
     "year": {"en": "Year earlier", "nl": "Jaar eerder"},
@@ -223,15 +222,12 @@ WORDS = {
     "as_of": {"en": "As it stood at", "nl": "Zoals het stond op"},
     "snapshots": {"en": "Snapshots", "nl": "Momentopnamen"},
     "notes": {"en": "Notes", "nl": "Opmerkingen"},
-    "rule": {"en": "Rule", "nl": "Regel"},
-    "set_against": {"en": "Set against", "nl": "Afgezet tegen"},
     "reps": {"en": "Reps", "nl": "Verkopers"},
     "rep": {"en": "Rep", "nl": "Verkoper"},
     "team": {"en": "Team", "nl": "Team"},
     "won_target": {"en": "Won value target", "nl": "Target gerealiseerde verkoop"},
     "alerts": {"en": "Alerts", "nl": "Signalen"},
     "fired": {"en": "{fired} from {rules} rules", "nl": "{fired} van {rules} regels"},
-    "worse_by": {"en": "worse by", "nl": "slechter met"},
     "pipeline": {"en": "Pipeline over the period", "nl": "Pijplijn over de periode"},
     "closing": {"en": "Deals expected to close in the period", "nl": "Deals verwacht te sluiten in de periode"},
     "line": {"en": "Line", "nl": "Regel"},

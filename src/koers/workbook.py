@@ -295,13 +295,13 @@ def review_workbook(found, lang: str, currency: str, rep_names: dict[str, str], 
             *((r[k], value_format(k, currency)) for k in found.rep_kpis), (r["won_value_target"], money),
             (r["won_value_attainment"], "0.0%")] for r in found.reps.to_dict("records")])
     rules = {r.name: r for r in found.rules}
-    fired = [r for r in found.alerts.rows.to_dict("records") if r["fired"]]
+    fired = found.alerts.fired.to_dict("records")
     sheet(REVIEW[lang][3], [said["rule"][lang], HEADINGS[lang]["name"], said["period"][lang], said["scope"][lang],
-                            said["value"][lang], said["set_against"][lang], said["worse_by"][lang].capitalize()],
+                            said["value"][lang], said["set_against"][lang], said["worse_by"][lang]],
           [[(r["rule"], None), (CATALOG_BY_ID[r["kpi"]].name(lang), None),
             (rules[r["rule"]].period(found.as_of, tz).label, None),
-            (", ".join(rep_names.get(r[d], r[d]) if d == "owner" else str(r[d]) for d in rules[r["rule"]].scope()
-                       if r.get(d) is not None), None),
+            (alerts.scope_text(rules[r["rule"]], r, lambda d, v: rep_names.get(v, v) if d == "owner" else str(v)),
+             None),
             (r["value"], value_format(r["kpi"], currency)),
             (alerts.against_text(rules[r["rule"]], r, lang, currency), None),
             (alerts.worse_text(rules[r["rule"]], r, lang, currency), None)] for r in fired])

@@ -200,10 +200,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "alerts_quiet_filtered": ("Regels zonder signaal voor deze filters", "Rules without an alert for these filters"),
     "alerts_none": ("Nog geen signaalregels. Een regel maak je met de opdrachtregel, bijvoorbeeld:",
                     "No alert rules yet. Make one on the command line, for example:"),
-    "set_against": ("Afgezet tegen", "Set against"),
-    "worse_by": ("Slechter met", "Worse by"),
     "so_far": ("tot nu", "so far"),
-    "rule": ("Regel", "Rule"),
     "scope": ("Voor", "For"),
     # the review (koers.review)
     "review_left_out": ("Weggelaten, want niet te splitsen naar dit filter", "Left out, as they do not split by this filter"),

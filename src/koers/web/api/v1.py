@@ -312,10 +312,10 @@ def alerts_check(
     moment = _as_of(as_of, settings.tz)
     kept = alerts.rules(cockpit.ws)
     checked = alerts.check(cockpit.cache, settings, kept, moment)
-    rows = checked.rows if all else checked.rows[checked.rows["fired"] == True]  # noqa: E712 (object column)
+    rows = checked.rows if all else checked.fired
     return AlertsPublic(as_of=local_instant(moment, settings.tz).isoformat(),
                         rules=json.loads(output.to_json(alerts.rules_table(kept, lang, settings.currency))),
-                        rows=json.loads(output.to_json(rows.reset_index(drop=True))), warnings=checked.warnings)
+                        rows=json.loads(output.to_json(rows)), warnings=checked.warnings)
 
 
 @router.get("/dimensions", response_model=dict[str, list[DimensionValue]],

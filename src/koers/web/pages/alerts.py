@@ -55,7 +55,8 @@ def alerts_page(request: Request) -> Response:
         tables.append(make_table(
             ask, rule.name, heading["text"],
             [*[Column(d, column_label(d, lang)) for d in dims], Column("value", word("value", lang), "kpi", rule.kpi),
-             Column("against", word("set_against", lang)), Column("worse_by", word("worse_by", lang))],
+             Column("against", alerts.HEADINGS["set_against"][lang]),
+             Column("worse_by", alerts.HEADINGS["worse_by"][lang])],
             rows, links=links))
         sections.append({**heading, "count": len(fired)})
     fired = sum(s["count"] for s in sections)

@@ -75,20 +75,20 @@ def review_page(request: Request) -> Response:
                for r in reps]))
 
     by_name = {r.name: r for r in found.rules}
-    fired = [r for r in found.alerts.rows.to_dict("records") if r["fired"]]
+    fired = found.alerts.fired.to_dict("records")
     shown = []
     for r in fired:
         rule = by_name[r["rule"]]
         shown.append({"rule": rule.name, "period": rule.period(found.as_of, tz).label,
-                      "scope": ", ".join(choices.name(d, r.get(d)) for d in rule.scope() if r.get(d) is not None),
+                      "scope": alerts.scope_text(rule, r, choices.name),
                       "kpi": rule.kpi, "value": r["value"],
                       "against": alerts.against_text(rule, r, lang, currency),
                       "worse_by": alerts.worse_text(rule, r, lang, currency)})
     tables.append(make_table(
         ask, "alerts", f"{word('alerts', lang)}: {WORDS['fired'][lang].format(fired=len(fired), rules=len(found.rules))}",
-        [Column("rule", word("rule", lang)), Column("period", column_label("period", lang)),
+        [Column("rule", WORDS["rule"][lang]), Column("period", column_label("period", lang)),
          Column("scope", word("scope", lang)), Column("value", WORDS["value"][lang], "kpi"),
-         Column("against", word("set_against", lang)), Column("worse_by", word("worse_by", lang))],
+         Column("against", WORDS["set_against"][lang]), Column("worse_by", WORDS["worse_by"][lang])],
         shown, links=[{"value": drill_link(ask, by_name[r["rule"]].kpi, {d: r.get(d) for d in by_name[r["rule"]].by},
                                            dict(by_name[r["rule"]].where), period=s["period"])}
                       for r, s in zip(fired, shown)]))
