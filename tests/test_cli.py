@@ -289,6 +289,20 @@ def test_export_into_a_file_is_a_usage_error(tmp_path, ws):
     assert afile.read_text() == ""
 
 
+@pytest.mark.parametrize("command", [["kpi", "leads"], ["import", str(GOLDEN)], ["settings"], ["alerts", "list"]])
+def test_a_workspace_that_is_a_folder_or_no_duckdb_file_is_named(tmp_path, command):
+    not_db = tmp_path / "leads.csv"
+    not_db.write_text("lead_id,created_at\n")
+    empty = tmp_path / "empty.duckdb"
+    empty.write_text("")
+    for path, reason in ((tmp_path, "is a folder"), (not_db, "is something else"), (empty, "is empty")):
+        result = runner.invoke(app, [*command, "--workspace", str(path)])
+        assert result.exit_code == 2, result.output
+        assert str(path) in result.output and reason in result.output, result.output
+        assert isinstance(result.exception, SystemExit), result.exception  # no traceback
+    assert not_db.read_text() == "lead_id,created_at\n" and empty.read_text() == ""
+
+
 def test_import_exit_codes(tmp_path):
     path = str(tmp_path / "i.duckdb")
     bad = tmp_path / "bad"

@@ -393,6 +393,18 @@ class Workspace:
             return {t.name: con.execute(f'SELECT count(*) FROM "{t.name}"').fetchone()[0] for t in TABLES}
 
 
+def _is_duckdb_file(path: Path) -> bool:
+    """Whether `path` is absent (DuckDB makes its database there) or begins
+    as a DuckDB file does ("DUCK" after the header's checksum), so a CSV
+    given for the workspace is named as such, not by DuckDB's own error."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(12)
+    except FileNotFoundError:
+        return True
+    return head[8:12] == b"DUCK"
+
+
 class DuckDBWorkspace(Workspace):
     kind = "duckdb"
     keeps_derived = True
@@ -403,6 +415,12 @@ class DuckDBWorkspace(Workspace):
         self.read_only = read_only
         if self.path.parent and not self.path.parent.exists():
             raise WorkspaceError(f"the folder of workspace '{url}' does not exist")
+        if self.path.is_dir():
+            raise WorkspaceError(f"workspace '{url}' is a folder; name a file in it, such as "
+                                 f"'{self.path / DEFAULT_WORKSPACE}'")
+        if not _is_duckdb_file(self.path):
+            what = "is empty" if self.path.stat().st_size == 0 else "is something else"
+            raise WorkspaceError(f"'{url}' is not a Koers workspace: a workspace is a DuckDB file, and this file {what}")
         if read_only and self.path.exists() and self._schema_is_current():
             return
         con = open_duckdb(str(self.path), duckdb_config())
