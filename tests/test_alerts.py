@@ -20,6 +20,7 @@ import shutil
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from koers import alerts
@@ -249,6 +250,18 @@ def test_the_page_and_the_api_check_the_rules_as_the_cli_does(ws):
         assert exported.status_code == 200, exported.text
         assert [line.split(",")[0] for line in exported.text.splitlines()[1:]] == ["Bram de Vries", "Carla Smit",
                                                                                 "Daan Bakker"]
+        # the numbers behind "set against" and "worse by", as the CLI's csv has them
+        behind = c.get("/alerts", params={"lang": "en", "as_of": "2025-04-01T00:00", "export": "csv", "table": "behind"})
+        anna = next(csv.DictReader(io.StringIO(behind.text)))
+        assert anna["Set against"] == "its target: €15,000.00" and anna["Compared value"] == "15000"
+        assert float(anna["Change"]) == pytest.approx(-1 / 3) and anna["Change (unit)"] == "%"
+        assert float(anna["Worse by (number)"]) == pytest.approx(1 / 3) and anna["Compared period"] == "2025-03-01"
+        xlsx = c.get("/alerts", params={"lang": "nl", "as_of": "2025-04-01T00:00", "export": "xlsx", "table": "behind"})
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        heads = [cell.value for cell in sheet[1]]
+        compared, change = sheet[2][heads.index("Vergeleken waarde")], sheet[2][heads.index("Verandering")]
+        assert compared.value == 15000 and compared.number_format == "#,##0.00 \"EUR\""
+        assert change.value == pytest.approx(-1 / 3) and change.number_format == "+0.0%;-0.0%;0.0%"
 
         api = c.get("/api/v1/alerts", params={"as_of": "2025-04-01T00:00"}).json()
         cli = koers("alerts", "check", "--as-of", "2025-04-01T00:00", "--format", "json", "-w", ws)

@@ -14,6 +14,7 @@ March 2025, as it stood at its end (2025-04-01T00:00 in Amsterdam):
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import shutil
@@ -161,4 +162,10 @@ def test_the_page_pins_its_links_to_the_period_s_end(golden_ws):
         assert "Bram de Vries" in north and "Carla Smit" not in north[north.index('data-table="reps"'):]
         assert "data-ignored" in north  # region is named as not applied
         assert c.get("/review", params={"lang": "nl", "period": "2025-03"}).status_code == 200
+        # the alerts' export carries the numbers behind their text, each in its own KPI's unit
+        exported = c.get("/review", params={"lang": "en", "period": "2025-03", "export": "csv", "table": "alerts"})
+        fired = list(csv.DictReader(io.StringIO(exported.text)))
+        assert [(r["For"], r["Compared value"], r["Threshold"], r["Worse by (number)"]) for r in fired] == [
+            ("Anna Jansen", "15000", "0", "0.3333333333333333"), ("Bram de Vries", "5000", "0", "0.55"),
+            ("", "", "1000000", "987750")]
         assert c.get("/review", params={"lang": "en", "period": "2025-01..2025-03"}).status_code == 400

@@ -515,6 +515,18 @@ HEADINGS = {
     "worse_by": {"en": "Worse by", "nl": "Slechter met"},
 }
 
+# the numbers behind the text of "set against" and "worse by", as check() gives them (the CLI's csv and
+# json columns), for an export of a page's alerts: (column, kind of number, English, Dutch heading)
+NUMBERS = [
+    ("threshold", "number", "Threshold", "Drempel"),
+    ("compared_period", "text", "Compared period", "Vergeleken periode"),
+    ("compared_value", "kpi", "Compared value", "Vergeleken waarde"),
+    ("change", "change", "Change", "Verandering"),
+    ("pace", "percent", "Pace", "Tempo"),
+    ("paced_target", "kpi", "Target by now", "Target tot nu"),
+    ("worse_by", "number", "Worse by (number)", "Slechter met (getal)"),
+]
+
 
 def summary(fired: int, figures: int, rules: int, lang: str) -> str:
     """`3 alerts fire: of 36 figures, by 5 rules`, in the singular where one."""

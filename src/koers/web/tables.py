@@ -45,14 +45,17 @@ class DataTable:
     classes: list[dict[str, str]] = field(default_factory=list)  # per row: column key -> CSS class
     ignored: list[str] = field(default_factory=list)  # page filters its figures could not take, named above it
     lang: str = "en"  # of the labels an export adds
+    # exported after the shown columns, not shown: the numbers behind a column shown as text (an alert's
+    # "set against 315,000 €" is its compared value, in a column of its own)
+    exported_only: list[Column] = field(default_factory=list)
 
 
 def make_table(ask: Asker, name: str, title: str, columns: list[Column], rows: list[dict],
                links: list[dict[str, str]] | None = None, classes: list[dict[str, str]] | None = None,
-               ignored: list[str] = ()) -> DataTable:
+               ignored: list[str] = (), exported_only: list[Column] = ()) -> DataTable:
     cells = [[cell_text(ask, c, r.get(c.key), r) for c in columns] for r in rows]
     return DataTable(name, title, columns, rows, cells, links or [{} for _ in rows], classes or [{} for _ in rows],
-                     list(ignored), ask.view.lang)
+                     list(ignored), ask.view.lang, list(exported_only))
 
 
 def cell_text(ask: Asker, col: Column, value, row: dict) -> str:
@@ -74,7 +77,7 @@ def _exported(table: DataTable) -> list[tuple[str, str, Column | None]]:
     """The columns of an export: (label, row key, column); a change column is
     followed by its unit's (%, pp or ×), since its numbers mean nothing without."""
     out = []
-    for c in table.columns:
+    for c in [*table.columns, *table.exported_only]:
         out.append((c.label, c.key, c))
         if c.kind == "change":
             out.append((f"{c.label} ({word('unit', table.lang).lower()})", f"{c.key}_unit", None))
@@ -100,7 +103,7 @@ def to_xlsx(table: DataTable, currency: str) -> bytes:
             v = cell_value(r.get(key))  # a datetime or date stays one: Excel reads it as such
             cell = text_safe_cell(ws, v)
             if c is not None and c.kind == "change":
-                fmt = CHANGE_FORMATS[r.get(f"{key}_unit", "%")]
+                fmt = CHANGE_FORMATS.get(r.get(f"{key}_unit"), CHANGE_FORMATS["%"])  # (no unit: no change either)
             elif c is not None and c.kind == "number" and isinstance(v, int | float):
                 fmt = parts_format(v)
             elif c is not None and c.kind == "kpi" and c.kpi is None and r.get("kpi") in CATALOG_BY_ID:

@@ -18,6 +18,19 @@ from koers.web.tables import Column, make_table
 router = APIRouter(include_in_schema=False)
 
 
+def number_columns(lang: str, kpi: str | None) -> list[Column]:
+    """An export's columns of the numbers behind "set against" and "worse
+    by" (alerts.NUMBERS), which the page shows as text; `kpi` None: each
+    row's own (`kpi` in the row)."""
+    return [Column(f"num_{key}", en if lang == "en" else nl, kind, kpi if kind == "kpi" else None)
+            for key, kind, en, nl in alerts.NUMBERS]
+
+
+def numbers_of(rec: dict) -> dict:
+    """A checked figure's numbers, as number_columns names them."""
+    return {**{f"num_{key}": rec.get(key) for key, *_ in alerts.NUMBERS}, "num_change_unit": rec.get("change_unit")}
+
+
 @router.get("/alerts")
 def alerts_page(request: Request) -> Response:
     ask = ask_for(request)
@@ -48,7 +61,7 @@ def alerts_page(request: Request) -> Response:
         for r in fired:
             rows.append({**{d: choices.name(d, r.get(d)) for d in dims}, "value": r["value"],
                          "against": alerts.against_text(rule, r, lang, currency),
-                         "worse_by": alerts.worse_text(rule, r, lang, currency)})
+                         "worse_by": alerts.worse_text(rule, r, lang, currency), **numbers_of(r)})
             # the records behind the figure: its split's values and the rule's filter
             match = {**dict(rule.where), **{d: r.get(d) for d in rule.by}}
             links.append({"value": drill_link(ask, rule.kpi, match, dict(rule.where), period=period)})
@@ -57,7 +70,7 @@ def alerts_page(request: Request) -> Response:
             [*[Column(d, column_label(d, lang)) for d in dims], Column("value", word("value", lang), "kpi", rule.kpi),
              Column("against", alerts.HEADINGS["set_against"][lang]),
              Column("worse_by", alerts.HEADINGS["worse_by"][lang])],
-            rows, links=links))
+            rows, links=links, exported_only=number_columns(lang, rule.kpi)))
         sections.append({**heading, "count": len(fired)})
     fired = sum(s["count"] for s in sections)
     return page(request, ask, "alerts.html", "alerts", word("alerts", lang), tables, sections=sections, quiet=quiet,

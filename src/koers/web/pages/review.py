@@ -18,6 +18,7 @@ from koers.review import CLOSING_SHOWN, REP_TARGET, SCOPES, WALK_SHOWN, WORDS, r
 from koers.web.breakdown import drill_link
 from koers.web.figures import Asker
 from koers.web.i18n import column_label, word
+from koers.web.pages.alerts import number_columns, numbers_of
 from koers.web.params import BadRequest
 from koers.web.render import ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
@@ -83,13 +84,13 @@ def review_page(request: Request) -> Response:
                       "scope": alerts.scope_text(rule, r, choices.name),
                       "kpi": rule.kpi, "value": r["value"],
                       "against": alerts.against_text(rule, r, lang, currency),
-                      "worse_by": alerts.worse_text(rule, r, lang, currency)})
+                      "worse_by": alerts.worse_text(rule, r, lang, currency), **numbers_of(r)})
     tables.append(make_table(
         ask, "alerts", f"{word('alerts', lang)}: {WORDS['fired'][lang].format(fired=len(fired), rules=len(found.rules))}",
         [Column("rule", WORDS["rule"][lang]), Column("period", column_label("period", lang)),
          Column("scope", word("scope", lang)), Column("value", WORDS["value"][lang], "kpi"),
          Column("against", WORDS["set_against"][lang]), Column("worse_by", WORDS["worse_by"][lang])],
-        shown, links=[{"value": drill_link(ask, by_name[r["rule"]].kpi, {d: r.get(d) for d in by_name[r["rule"]].by},
+        shown, exported_only=number_columns(lang, None), links=[{"value": drill_link(ask, by_name[r["rule"]].kpi, {d: r.get(d) for d in by_name[r["rule"]].by},
                                            dict(by_name[r["rule"]].where), period=s["period"])}
                       for r, s in zip(fired, shown)]))
 
