@@ -84,7 +84,8 @@ def test_a_month_as_it_stood_at_its_end(golden_ws):
     fired = found.alerts.rows[found.alerts.rows["fired"] == True]  # noqa: E712
     assert list(zip(fired["rule"], fired["owner"])) == [("behind", "R1"), ("behind", "R2"), ("co-won", None)]
     assert set(fired["period"].astype(str)) == {"2025-03-01"}
-    assert found.pipeline is None and found.notes and found.notes[0].startswith("pipeline:")
+    assert found.pipeline is None and found.notes_in("en")[0].startswith("pipeline: no snapshot was taken at or before")
+    assert found.notes_in("nl")[0].startswith("pijplijn: geen momentopname genomen op of voor")
 
 
 def test_a_team_s_review_and_a_running_month(golden_ws):

@@ -102,7 +102,7 @@ def as_json(found, tz) -> str:
         "pipeline": rows(found.pipeline.lines) if found.pipeline else None,
         "closing": rows(found.closing.lines) if found.closing else None,
         "snapshots": [found.pipeline.base.import_id, found.pipeline.then.import_id] if found.pipeline else None,
-        "notes": found.notes, "warnings": found.warnings + found.alerts.warnings,
+        "notes": found.notes_in("en"), "warnings": found.warnings + found.alerts.warnings,
     }, ensure_ascii=False)
 
 
@@ -151,7 +151,7 @@ def _print(found, lang: str, currency: str, names: dict[str, str], tz) -> None:
                   f"{said['worse_by'][lang].lower()} {escape(alerts.worse_text(rule, r, lang, currency))}",
                   highlight=False)
 
-    for note in found.notes:
+    for note in found.notes_in(lang):
         out.print(f"\n{escape(note)}", highlight=False)
     for title, walk, shown in ((said["pipeline"][lang], found.pipeline, WALK_SHOWN),
                                (said["closing"][lang], found.closing, CLOSING_SHOWN)):

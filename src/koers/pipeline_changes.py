@@ -107,7 +107,17 @@ def line_label(line: str, lang: str) -> str:
 
 
 class ChangesError(Exception):
-    """A question about snapshots that cannot be answered (a usage error)."""
+    """A question about snapshots that cannot be answered (a usage error).
+    `nl`: the Dutch of those a Dutch review shows as its note (no snapshot
+    at or before a moment); others are the CLI's, in English."""
+
+    def __init__(self, message: str, nl: str | None = None):
+        super().__init__(message)
+        self.nl = nl or message
+
+
+NO_SNAPSHOT = {"en": "this workspace has no snapshot yet: every import or sync takes one",
+               "nl": "deze werkruimte heeft nog geen momentopname: elke import of synchronisatie neemt er een"}
 
 
 def closing_span(spec: str | None) -> tuple[date, date] | None:
@@ -185,9 +195,11 @@ def pick(found: list[Snapshot], when: str, tz: ZoneInfo, now: datetime) -> Snaps
                                f"(2025-07-01, 2025-07-01T09:00) nor a span back from now (7d, 2w): {e}") from None
     before = [s for s in found if s.taken_at <= moment]
     if not before:
-        first = found[0].taken_at if found else None
-        raise ChangesError(f"no snapshot was taken at or before {when}; the first was taken at "
-                           f"{local_text(first, tz)}" if first else "this workspace has no snapshot yet")
+        if not found:
+            raise ChangesError(NO_SNAPSHOT["en"], NO_SNAPSHOT["nl"])
+        first = local_text(found[0].taken_at, tz)
+        raise ChangesError(f"no snapshot was taken at or before {when}; the first was taken at {first}",
+                           f"geen momentopname genomen op of voor {when}; de eerste is van {first}")
     return before[-1]
 
 
@@ -235,7 +247,7 @@ def asked(ws, since: str | None = None, until: str | None = None, by: list[str] 
     with ws.reader_table_by_table() as (con, take):
         found = snapshots(con)
         if not found:
-            raise ChangesError("this workspace has no snapshot yet: every import or sync takes one")
+            raise ChangesError(NO_SNAPSHOT["en"], NO_SNAPSHOT["nl"])
         then = pick(found, until, settings.tz, now) if until else found[-1]
         if since:
             base = pick(found, since, settings.tz, now)

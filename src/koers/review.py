@@ -54,10 +54,13 @@ class Review:
     alerts: alerts.Checked
     pipeline: Changes | None = None  # from the snapshot at start(P) to the one at end(P)
     closing: Changes | None = None  # the deals expected to close in P then
-    notes: list[str] = field(default_factory=list)  # what could not be gathered, and why
+    notes: list[dict[str, str]] = field(default_factory=list)  # what could not be gathered, and why: {lang: text}
     warnings: list[str] = field(default_factory=list)
     where: dict[str, str] = field(default_factory=dict)  # a team's or a rep's review
     unfiltered: list[str] = field(default_factory=list)  # focus KPIs that do not split by the filter: left out
+
+    def notes_in(self, lang: str) -> list[str]:
+        return [note[lang] for note in self.notes]
 
 
 SCOPES = ("owner", "team")  # a review of a team (its meeting) or of one rep
@@ -106,19 +109,26 @@ def review(ws, ask, settings, period: Period, now: datetime, where: dict[str, st
         pipeline, _ = asked(ws, since, until or None, where=where, now=now)
         closing, _ = asked(ws, since, until or None, where=where, now=now, closing=(period.start, period.end))
     except ChangesError as e:
-        notes.append(f"pipeline: {e}")
+        notes.append({"en": f"pipeline: {e}", "nl": f"pijplijn: {e.nl}"})
     if pipeline is not None and pipeline.base.import_id == pipeline.then.import_id:
-        notes.append(f"pipeline: one snapshot ({pipeline.base.import_id}) is the last both at the period's start "
-                     f"and at its end: no import between them to compare")
+        one = pipeline.base.import_id
+        notes.append({"en": f"pipeline: one snapshot ({one}) is the last both at the period's start and at its end: "
+                            f"no import between them to compare",
+                      "nl": f"pijplijn: één momentopname ({one}) is de laatste zowel bij het begin als bij het eind "
+                            f"van de periode: geen import ertussen om mee te vergelijken"})
         pipeline = closing = None
     elif pipeline is not None:
         # snapshots are only as fresh as the imports: say how far from the period's bounds they are
         start_gap = period.start_utc(tz) - pipeline.base.taken_at
         end_gap = min(end, now) - pipeline.then.taken_at
         if start_gap > FRESH or end_gap > FRESH:
-            notes.append(f"pipeline: the snapshots nearest the period's bounds are of {local_text(pipeline.base.taken_at, tz)} "
-                         f"and {local_text(pipeline.then.taken_at, tz)} (the last at or before its start and its "
-                         f"end): the walk covers those moments, not the period's own")
+            first, last = local_text(pipeline.base.taken_at, tz), local_text(pipeline.then.taken_at, tz)
+            notes.append({"en": f"pipeline: the snapshots nearest the period's bounds are of {first} and {last} (the "
+                                f"last at or before its start and its end): the walk covers those moments, not the "
+                                f"period's own",
+                          "nl": f"pijplijn: de momentopnamen het dichtst bij de grenzen van de periode zijn van {first} "
+                                f"en {last} (de laatste op of voor het begin en het eind): het verloop beslaat die "
+                                f"momenten, niet die van de periode zelf"})
     for found in (pipeline, closing):
         for w in found.warnings if found else []:
             if w not in warnings:

@@ -270,7 +270,7 @@ def review_workbook(found, lang: str, currency: str, rep_names: dict[str, str], 
                                                                     else ""), None)],
              [(said["scope"][lang], None), (scope, None)], [(said["as_of"][lang], None), (moment, None)],
              [(said["snapshots"][lang], None), (walked, None)],
-             *[[(said["notes"][lang], None), (n, None)] for n in found.notes]]
+             *[[(said["notes"][lang], None), (n, None)] for n in found.notes_in(lang)]]
     made = wb.create_sheet(REVIEW[lang][0])
     for line in about:
         c = cell(made, cell_value(line[1][0]))

@@ -109,6 +109,6 @@ def review_page(request: Request) -> Response:
                                                       until=walk.then.import_id, closing=closing)})
     so_far = f" ({WORDS['so_far'][lang]})" if found.running else ""
     return page(request, page_ask, "review.html", "review", f"{WORDS['title'][lang]} {P.label}{so_far}", tables,
-                walks=walks, notes=found.notes, running=found.running,
+                walks=walks, notes=found.notes_in(lang), running=found.running,
                 as_of_text=local_instant(found.as_of, tz).strftime("%Y-%m-%d %H:%M"), review_warnings=found.warnings + found.alerts.warnings,
                 left_out=[CATALOG_BY_ID[k].name(lang) for k in found.unfiltered], ignored=ignored)
