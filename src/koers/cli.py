@@ -37,7 +37,8 @@ OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="write cs
 
 
 def usage_error(message: str) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    # escaped: a message may quote what was typed, or name a [section] of a file, which Rich would read as markup
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
     raise typer.Exit(2)
 
 

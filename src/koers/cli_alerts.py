@@ -1,8 +1,10 @@
-"""`koers alerts add|list|remove|check`: alert rules on KPIs (koers.alerts),
-kept in the workspace, checked at any moment."""
+"""`koers alerts add|list|remove|check|send`: alert rules on KPIs
+(koers.alerts), kept in the workspace, checked at any moment, and mailed
+(koers.alert_mail)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,7 +32,7 @@ from koers.cli import (
 )
 from koers.kpis.compute import QueryError, dim_values
 from koers.kpis.model import label
-from koers.store import WorkspaceError
+from koers.store import WorkspaceError, now_utc
 
 alerts_app = typer.Typer(no_args_is_help=True, help="Alert rules on KPIs, and which of them fire.")
 app.add_typer(alerts_app, name="alerts")
@@ -128,15 +130,7 @@ def check_cmd(
     check_output(format, output_path)
     check_choice("lang", lang, ("nl", "en"))
     ws, settings, moment = reading(workspace, as_of)
-    try:
-        kept = alerts.rules(ws)
-    except WorkspaceError as e:
-        usage_error(str(e))
-    unknown = [n for n in names or [] if n not in {r.name for r in kept}]
-    if unknown:
-        usage_error(f"no rule named {', '.join(unknown)}; the rules: {', '.join(r.name for r in kept) or 'none'} "
-                    f"(koers alerts add makes one)")
-    asked = [r for r in kept if not names or r.name in names]
+    asked = _asked_rules(ws, names)
     from koers.engines import close
 
     con = connected(ws)
@@ -157,6 +151,19 @@ def check_cmd(
         _print_alerts(rows, asked, checked, moment, settings, lang, rep_names, every)
     if exit_code and len(checked.fired):
         raise typer.Exit(1)
+
+
+def _asked_rules(ws, names: list[str] | None) -> list[alerts.Rule]:
+    """The workspace's rules named (every one when none is); exit 2 naming the rules for a name that is none."""
+    try:
+        kept = alerts.rules(ws)
+    except WorkspaceError as e:
+        usage_error(str(e))
+    unknown = [n for n in names or [] if n not in {r.name for r in kept}]
+    if unknown:
+        usage_error(f"no rule named {', '.join(unknown)}; the rules: {', '.join(r.name for r in kept) or 'none'} "
+                    f"(koers alerts add makes one)")
+    return [r for r in kept if not names or r.name in names]
 
 
 def _print_alerts(rows, asked, checked, moment, settings, lang: str, names: dict, every: bool) -> None:
@@ -198,3 +205,77 @@ WORDS = {
     "yes": {"en": "yes", "nl": "ja"},
     "so_far": {"en": " (so far)", "nl": " (tot nu)"},
 }
+
+
+@alerts_app.command("send")
+def send_cmd(
+    names: Annotated[list[str] | None, typer.Argument(help="the rules to send (default: every rule)")] = None,
+    to: Annotated[str | None, typer.Option(help="addresses, comma-separated, told every alert")] = None,
+    reps: Annotated[bool, typer.Option("--reps", help="tell each rep with an email the alerts about the rep")] = False,
+    managers: Annotated[bool, typer.Option("--managers", help="tell each rep's manager (manager_id) the alerts "
+                                                              "about the reps who report to them")] = False,
+    link: Annotated[str | None, typer.Option(help="the cockpit's address (http://host:8000): each figure links "
+                                                  "to its records")] = None,
+    outbox: Annotated[str | None, typer.Option(help="write the mails into this folder as .eml files instead of "
+                                                    "sending them")] = None,
+    again: Annotated[bool, typer.Option("--again", help="tell figures already mailed for their period too")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="the moment the rules are checked at "
+                                                              "(default: now)")] = None,
+    lang: LangOpt = "en",
+    workspace: WorkspaceOpt = None,
+) -> None:
+    """Mail the alerts that fire: each figure once per period to whom it concerns."""
+    from koers import alert_mail, mail
+    from koers.engines import close
+
+    check_choice("lang", lang, ("nl", "en"))
+    try:
+        addresses = mail.addresses(to, "--to")
+    except mail.MailError as e:
+        usage_error(str(e))
+    if not addresses and not reps and not managers:
+        usage_error("say whom to tell: --to ADDRESS[,ADDRESS...], --reps or --managers")
+    if link and not link.startswith(("http://", "https://")):
+        usage_error(f"--link is the cockpit's address, starting http:// or https:// (got '{link}')")
+    try:
+        server = None if outbox else mail.server()
+    except mail.MailError as e:
+        usage_error(f"{e}; or --outbox FOLDER writes the mails as files")
+    ws, settings, moment = reading(workspace, as_of)
+    asked = _asked_rules(ws, names)
+    con = connected(ws)
+    try:
+        checked = alerts.check(alerts.Direct(con, settings), settings, asked, moment)
+        people = con.table("reps").select("rep_id", "name", "email", "manager_id").to_pandas()
+    finally:
+        close(con)
+    for w in checked.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
+    found = alert_mail.figures(checked, asked, moment, settings.tz)
+    mails = alert_mail.addressed(found, addresses, people, reps, managers)
+    writable = open_workspace(workspace)  # the log of what was sent is written
+    if not again:
+        mails = alert_mail.unsent(writable, mails)
+    names_of = {r: n for r, n in zip(people["rep_id"], people["name"]) if isinstance(n, str) and n}
+    sender = server.sender if server else "koers@localhost"
+    messages = [alert_mail.compose(m, sender, moment, settings, lang, names_of, link) for m in mails]
+    told = sum(len(m.figures) for m in mails)
+    if not messages:
+        err.print(f"nothing to send: {len(found)} alert(s) fire, each already mailed to whom it concerns"
+                  if found else "nothing to send: no alert fires", highlight=False)
+        return
+    if outbox:
+        written = mail.to_outbox(Path(outbox), messages)
+        err.print(f"wrote {len(written)} mail(s) ({told} figure(s)) into {outbox}", highlight=False)
+    else:
+        went: list[int] = []
+        try:
+            mail.send(server, messages, went.append)
+        except mail.MailError as e:
+            alert_mail.record(writable, [mails[i] for i in went], now_utc())
+            err.print(f"[red]error:[/red] {escape(str(e))}; {len(went)} of {len(messages)} mail(s) went, and only "
+                      f"they are recorded as sent", highlight=False)
+            raise typer.Exit(1) from None
+        err.print(f"sent {len(messages)} mail(s) ({told} figure(s)) through {server.name} to "
+                  f"{', '.join(m.address for m in mails)}", highlight=False)
+    alert_mail.record(writable, mails, now_utc())

@@ -20,6 +20,15 @@ def secret(env: str, source: str, key: str) -> str:
 
     The file is refused when its group or others may read it, as ssh refuses
     a private key: a secret others can read is no longer a secret."""
+    value = optional_secret(env, source, key)
+    if value:
+        return value
+    raise SyncError(f"no {key} for {source}: set {env}, or {key} under [{source}] in {config_path()} (chmod 600)")
+
+
+def optional_secret(env: str, source: str, key: str) -> str | None:
+    """What secret() finds, or None where neither gives it (a setting with a
+    default, such as the mail server's port)."""
     value = os.environ.get(env)
     if value:
         return value
@@ -36,6 +45,6 @@ def secret(env: str, source: str, key: str) -> str:
                 value = tomllib.load(f).get(source, {}).get(key)
             except tomllib.TOMLDecodeError as e:
                 raise SyncError(f"{path} is not valid TOML: {e}") from None
-        if value:
+        if value not in (None, ""):
             return str(value)
-    raise SyncError(f"no {key} for {source}: set {env}, or {key} under [{source}] in {path} (chmod 600)")
+    return None

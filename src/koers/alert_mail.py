@@ -1,0 +1,197 @@
+"""Alerts by mail: the figures `koers alerts check` finds firing, each told
+to whom it concerns (the addresses asked for: every figure; with `reps`, a
+rep the figures about the rep; with `managers`, a rep's manager those of
+the reps who report to them), once per period: what was mailed to whom is
+kept in the workspace (`koers_alert_mail`), so a daily scheduled send tells
+a figure the day it first fires and not again for the same period.
+
+A mail says each rule in words, and per figure its value, what it was set
+against and by how much it is worse, in the same words and formats as the
+alerts page; given the cockpit's address, each figure links to the records
+behind it as of the moment checked."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import formataddr
+from urllib.parse import urlencode
+
+import pandas as pd
+
+from koers import alerts, output
+from koers.alerts import Rule
+from koers.datalog import local_instant
+
+TABLE = "koers_alert_mail"
+MATCH_PREFIX = "m_"  # the web's drill-down parameter of a figure's split value (web.params.MATCH_PREFIX)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One firing figure: its rule, its row of check(), its period's label and its key (the scope's values)."""
+    rule: Rule
+    rec: dict = field(hash=False, compare=False)
+    period: str = ""
+    key: str = ""
+
+    @property
+    def owner(self) -> str | None:
+        v = self.rec.get("owner") if "owner" in self.rule.scope() else None
+        return None if output.missing(v) else str(v)
+
+
+@dataclass
+class Mail:
+    """The figures one recipient is told."""
+    address: str
+    name: str | None
+    figures: list[Figure]
+
+
+def figures(checked: alerts.Checked, rules: list[Rule], moment: datetime, tz) -> list[Figure]:
+    by_name = {r.name: r for r in rules}
+    found = []
+    for rec in checked.fired.to_dict("records"):
+        rule = by_name[rec["rule"]]
+        scope = {d: (None if output.missing(rec.get(d)) else str(rec.get(d))) for d in rule.scope()}
+        found.append(Figure(rule, rec, rule.period(moment, tz).label, json.dumps(scope, sort_keys=True)))
+    return found
+
+
+def addressed(found: list[Figure], to: list[str], people: pd.DataFrame, reps: bool, managers: bool) -> list[Mail]:
+    """Who is told what: every address of `to` every figure; with `reps`, a
+    rep with an email the figures whose scope is that rep; with `managers`,
+    a rep's manager (manager_id) with an email the figures of the reps who
+    report to them. An address asked for twice gets one mail. `people`: the
+    reps table's rep_id, name, email, manager_id."""
+    by_id = {r["rep_id"]: r for r in people.to_dict("records")}
+
+    def email(rep_id):
+        rep = by_id.get(rep_id)
+        address = rep.get("email") if rep else None
+        return (address.strip(), rep.get("name")) if isinstance(address, str) and address.strip() else None
+
+    mails: dict[str, Mail] = {}
+
+    def tell(address: str, name: str | None, figure: Figure) -> None:
+        mail = mails.setdefault(address.lower(), Mail(address, name, []))
+        if figure not in mail.figures:
+            mail.figures.append(figure)
+
+    for figure in found:
+        for address in to:
+            tell(address, None, figure)
+        owner = figure.owner
+        if owner is None:
+            continue
+        if reps and (me := email(owner)):
+            tell(*me, figure)
+        manager = by_id.get(owner, {}).get("manager_id")
+        if managers and isinstance(manager, str) and (boss := email(manager)):
+            tell(*boss, figure)
+    return list(mails.values())
+
+
+def unsent(ws, mails: list[Mail]) -> list[Mail]:
+    """The mails with only the figures not yet mailed to their recipient
+    (for the same rule, period and scope); those left with none dropped."""
+    with ws.meta_reader(TABLE) as con:
+        sent = {tuple(r) for r in con.execute(f"SELECT rule, period, figure, lower(recipient) FROM {TABLE}").fetchall()}
+    kept = []
+    for mail in mails:
+        new = [f for f in mail.figures if (f.rule.name, f.period, f.key, mail.address.lower()) not in sent]
+        if new:
+            kept.append(Mail(mail.address, mail.name, new))
+    return kept
+
+
+def record(ws, mails: list[Mail], sent_at: datetime) -> None:
+    """Keep what was mailed to whom (sent_at naive UTC)."""
+    rows = [[f.rule.name, f.period, f.key, m.address, sent_at] for m in mails for f in m.figures]
+    if not rows:
+        return
+    with ws.writer(touches=()) as con:
+        con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+
+
+def drill_url(link: str, figure: Figure, moment: datetime, tz, lang: str) -> str:
+    """The web page of the records behind `figure`, as they stood at `moment`."""
+    rule = figure.rule
+    params = {"period": figure.period, "lang": lang,
+              "as_of": local_instant(moment, tz).isoformat(timespec="seconds"),
+              **{f"{MATCH_PREFIX}{d}": (v or "") for d, v in json.loads(figure.key).items()}}
+    return f"{link.rstrip('/')}/kpi/{rule.kpi}/drill?{urlencode(params)}"
+
+
+def compose(mail: Mail, sender: str, moment: datetime, settings, lang: str, names: dict[str, str],
+            link: str | None) -> EmailMessage:
+    """The mail of `mail`'s figures, a section per rule, in `lang`;
+    `names`: the reps' names by id."""
+    from koers.mail import message
+
+    tz, currency = settings.tz, settings.currency
+    said = WORDS
+    when = local_instant(moment, tz).strftime("%Y-%m-%d %H:%M")
+    count = len(mail.figures)
+    subject = said["subject"][lang].format(n=count, alerts=said["alert" if count == 1 else "alerts"][lang],
+                                           when=when[:10])
+
+    def name(d, v) -> str:
+        return names.get(v, v) if d == "owner" else str(v)
+
+    text = [said["hello"][lang].format(name=f" {mail.name}" if mail.name else ""), "",
+            said["intro"][lang].format(when=when), ""]
+    parts = [f"<p>{html.escape(text[0])}</p><p>{html.escape(text[2])}</p>"]
+    rules = list(dict.fromkeys(f.rule for f in mail.figures))
+    for rule in rules:
+        mine = [f for f in mail.figures if f.rule == rule]
+        period = mine[0].period + (said["so_far"][lang] if rule.when == "current" else "")
+        heading = f"{alerts.describe(rule, lang, currency)} ({period})"
+        text += [heading, "-" * min(len(heading), 72)]
+        rows = []
+        for f in mine:
+            who = alerts.scope_text(rule, f.rec, name) or said["company"][lang]
+            value = output.format_value(rule.kpi, f.rec["value"], lang, currency)
+            against = alerts.against_text(rule, f.rec, lang, currency)
+            worse = alerts.worse_text(rule, f.rec, lang, currency)
+            url = drill_url(link, f, moment, tz, lang) if link else None
+            text.append(f"- {who}: {value}; {against}; {said['worse_by'][lang].lower()} {worse}"
+                        + (f"\n  {url}" if url else ""))
+            shown = f'<a href="{html.escape(url)}">{html.escape(value)}</a>' if url else html.escape(value)
+            rows.append(f"<tr><td>{html.escape(who)}</td><td style=\"text-align:right\">{shown}</td>"
+                        f"<td>{html.escape(against)}</td><td style=\"text-align:right\">{html.escape(worse)}</td></tr>")
+        text.append("")
+        head = "".join(f"<th style=\"text-align:left\">{html.escape(h)}</th>"
+                       for h in (said["for"][lang], said["value"][lang], said["set_against"][lang],
+                                 said["worse_by"][lang]))
+        parts.append(f"<h3>{html.escape(heading)}</h3><table cellpadding=\"4\"><tr>{head}</tr>{''.join(rows)}</table>")
+    if link:
+        page = f"{link.rstrip('/')}/alerts?{urlencode({'lang': lang})}"
+        text.append(said["page"][lang].format(url=page))
+        parts.append(f"<p><a href=\"{html.escape(page)}\">{html.escape(said['page_link'][lang])}</a></p>")
+    text.append(said["footer"][lang])
+    parts.append(f"<p style=\"color:#666\">{html.escape(said['footer'][lang])}</p>")
+    to = formataddr((mail.name, mail.address)) if mail.name else mail.address
+    return message(sender, to, subject, "\n".join(text) + "\n", f"<html><body>{''.join(parts)}</body></html>")
+
+
+WORDS = {
+    **alerts.HEADINGS,
+    "subject": {"en": "Koers: {n} {alerts} ({when})", "nl": "Koers: {n} {alerts} ({when})"},
+    "alert": {"en": "alert", "nl": "signaal"},
+    "alerts": {"en": "alerts", "nl": "signalen"},
+    "hello": {"en": "Hello{name},", "nl": "Hallo{name},"},
+    "intro": {"en": "These figures break an alert rule, checked at {when}:",
+              "nl": "Deze cijfers overschrijden een signaalregel, gecontroleerd op {when}:"},
+    "so_far": {"en": ", so far", "nl": ", tot nu"},
+    "for": {"en": "For", "nl": "Voor"},
+    "company": {"en": "the company", "nl": "het bedrijf"},
+    "page": {"en": "Every alert: {url}", "nl": "Alle signalen: {url}"},
+    "page_link": {"en": "Every alert in Koers", "nl": "Alle signalen in Koers"},
+    "footer": {"en": "Sent by Koers (koers alerts send). Each figure is told once per period.",
+               "nl": "Verstuurd door Koers (koers alerts send). Elk cijfer wordt één keer per periode gemeld."},
+}
