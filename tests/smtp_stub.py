@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import email
+import email.policy
 import socketserver
 import threading
 from dataclasses import dataclass, field
@@ -78,7 +79,7 @@ class SmtpStub:
                         lines = []
                         while (data := self.rfile.readline()) not in (b".\r\n", b""):
                             lines.append(data[1:] if data.startswith(b"..") else data)
-                        stub.received.append(Received(sender, recipients, email.message_from_bytes(b"".join(lines))))
+                        stub.received.append(Received(sender, recipients, email.message_from_bytes(b"".join(lines), policy=email.policy.default)))
                         self.reply("250 queued")
                     elif verb == "QUIT":
                         self.reply("221 bye")

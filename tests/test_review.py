@@ -170,3 +170,42 @@ def test_the_page_pins_its_links_to_the_period_s_end(golden_ws):
             ("Anna Jansen", "15000", "0", "0.3333333333333333"), ("Bram de Vries", "5000", "0", "0.55"),
             ("", "", "1000000", "987750")]
         assert c.get("/review", params={"lang": "en", "period": "2025-01..2025-03"}).status_code == 400
+
+
+def test_the_review_is_mailed_with_its_workbook(golden_ws, tmp_path, monkeypatch):
+    from tests.smtp_stub import SmtpStub
+
+    monkeypatch.setenv("KOERS_CONFIG", str(tmp_path / "no-credentials.toml"))
+    path = str(tmp_path / "ws.duckdb")
+    shutil.copy(golden_ws, path)
+    with SmtpStub() as smtp:
+        result = runner.invoke(app, ["review", "--period", "2025-03", "--where", "team=North", "--mail-to",
+                                     "anna@example.nl, eva@example.nl", "--link", "http://cockpit:8000", "-w", path],
+                               env=smtp.env())
+        assert result.exit_code == 0, result.output
+        [got] = smtp.received
+    assert got.recipients == ["anna@example.nl", "eva@example.nl"]
+    assert got.message["Subject"] == "Koers: Review of 2025-03 · team=North"
+    text = got.text()
+    # the focus KPIs and the reps as the terminal shows them. North is Anna (R1: 10,000 of 15,000) and Bram
+    # (R2: 2,250): 12,250 in March, none in February (O08 is not North's); North's 2025-Q1 target 45,000 × 31/90
+    headline = next(line for line in text.splitlines() if line.startswith("Closed won value"))
+    assert headline.split() == ["Closed", "won", "value", "€12,250.00", "€0.00", "–", "€0.00", "€15,500.00", "79.0%"]
+    anna = next(line for line in text.splitlines() if line.startswith("Anna Jansen (R1)"))
+    assert anna.split()[4] == "€10,000.00" and anna.split()[-2:] == ["€15,000.00", "66.7%"]
+    assert "Carla Smit" not in text
+    assert "http://cockpit:8000/review?period=2025-03&lang=en&team=North" in text
+    assert "<td" in got.html() and "Anna Jansen (R1)" in got.html()
+    [book] = [p for p in got.message.walk() if p.get_filename()]
+    assert book.get_filename() == "review-2025-03-North.xlsx"
+    wb = load_workbook(io.BytesIO(book.get_payload(decode=True)))
+    assert wb.sheetnames[:3] == ["Review", "Focus KPIs", "Reps"] and wb["Reps"]["B2"].value == "Anna Jansen"
+
+    outbox = tmp_path / "outbox"
+    nl = runner.invoke(app, ["review", "--period", "2025-03", "--mail-to", "eva@example.nl", "--lang", "nl",
+                             "--outbox", str(outbox), "-w", path])
+    assert nl.exit_code == 0, nl.output
+    [eml] = outbox.iterdir()
+    assert "Koers: Terugblik op 2025-03" in eml.read_text() and "terugblik-2025-03.xlsx" in eml.read_text()
+    alone = runner.invoke(app, ["review", "--period", "2025-03", "--outbox", str(outbox), "-w", path])
+    assert alone.exit_code == 2 and "--link and --outbox go with --mail-to" in alone.output

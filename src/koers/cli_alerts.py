@@ -225,22 +225,13 @@ def send_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Mail the alerts that fire: each figure once per period to whom it concerns."""
-    from koers import alert_mail, mail
+    from koers import alert_mail
     from koers.engines import close
 
     check_choice("lang", lang, ("nl", "en"))
-    try:
-        addresses = mail.addresses(to, "--to")
-    except mail.MailError as e:
-        usage_error(str(e))
+    addresses, server = mail_setup(to, "--to", link, outbox)
     if not addresses and not reps and not managers:
         usage_error("say whom to tell: --to ADDRESS[,ADDRESS...], --reps or --managers")
-    if link and not link.startswith(("http://", "https://")):
-        usage_error(f"--link is the cockpit's address, starting http:// or https:// (got '{link}')")
-    try:
-        server = None if outbox else mail.server()
-    except mail.MailError as e:
-        usage_error(f"{e}; or --outbox FOLDER writes the mails as files")
     ws, settings, moment = reading(workspace, as_of)
     asked = _asked_rules(ws, names)
     con = connected(ws)
@@ -264,18 +255,48 @@ def send_cmd(
         err.print(f"nothing to send: {len(found)} alert(s) fire, each already mailed to whom it concerns"
                   if found else "nothing to send: no alert fires", highlight=False)
         return
+    went = deliver(messages, server, outbox, f"{told} figure(s)",
+                   lambda sent: alert_mail.record(writable, [mails[i] for i in sent], now_utc()))
+    if len(went) < len(messages):
+        raise typer.Exit(1)
+
+
+def mail_setup(to: str | None, option: str, link: str | None, outbox: str | None):
+    """The addresses of `option` and the mail server (None for an outbox),
+    each checked: exit 2 naming what to set."""
+    from koers import mail
+
+    try:
+        addresses = mail.addresses(to, option)
+    except mail.MailError as e:
+        usage_error(str(e))
+    if link and not link.startswith(("http://", "https://")):
+        usage_error(f"--link is the cockpit's address, starting http:// or https:// (got '{link}')")
+    try:
+        return addresses, None if outbox else mail.server()
+    except mail.MailError as e:
+        usage_error(f"{e}; or --outbox FOLDER writes the mails as files")
+
+
+def deliver(messages, server, outbox: str | None, what: str, record) -> list[int]:
+    """Send `messages` through `server`, or write them into `outbox`; say
+    what went, and `record(indexes)` those. A refusal is said with the
+    server's answer; the indexes returned are then fewer than the messages."""
+    from koers import mail
+
     if outbox:
         written = mail.to_outbox(Path(outbox), messages)
-        err.print(f"wrote {len(written)} mail(s) ({told} figure(s)) into {outbox}", highlight=False)
+        err.print(f"wrote {len(written)} mail(s) ({what}) into {outbox}", highlight=False)
+        went = list(range(len(messages)))
     else:
-        went: list[int] = []
+        went = []
         try:
             mail.send(server, messages, went.append)
         except mail.MailError as e:
-            alert_mail.record(writable, [mails[i] for i in went], now_utc())
             err.print(f"[red]error:[/red] {escape(str(e))}; {len(went)} of {len(messages)} mail(s) went, and only "
                       f"they are recorded as sent", highlight=False)
-            raise typer.Exit(1) from None
-        err.print(f"sent {len(messages)} mail(s) ({told} figure(s)) through {server.name} to "
-                  f"{', '.join(m.address for m in mails)}", highlight=False)
-    alert_mail.record(writable, mails, now_utc())
+        else:
+            err.print(f"sent {len(messages)} mail(s) ({what}) through {server.name} to "
+                      f"{', '.join(str(m['To']) for m in messages)}", highlight=False)
+    record(went)
+    return went

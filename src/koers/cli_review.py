@@ -27,11 +27,11 @@ from koers.cli import (
     warn_unheld,
     write_out,
 )
+from koers.cli_alerts import deliver, mail_setup
 from koers.datalog import local_instant
-from koers.kpis.catalog import CATALOG_BY_ID
 from koers.kpis.compute import QueryError, dim_values
 from koers.periods import PeriodError, last_complete_month, parse_spec
-from koers.review import CLOSING_SHOWN, WALK_SHOWN, WORDS, review, shown_walk
+from koers.review import WORDS, review
 from koers.store import WorkspaceError
 
 
@@ -42,6 +42,12 @@ def review_cmd(
     where: Annotated[list[str] | None, typer.Option(help="team=TEAM or owner=REP: the review of a team's meeting "
                                                         "or of one rep (repeatable)")] = None,
     format: Annotated[str, typer.Option("--format", help="table | json | xlsx")] = "table",
+    mail_to: Annotated[str | None, typer.Option(help="mail the review to these addresses, comma-separated "
+                                                     "(its workbook attached) instead of writing it")] = None,
+    link: Annotated[str | None, typer.Option(help="with --mail-to: the cockpit's address (http://host:8000), "
+                                                  "linked from the mail")] = None,
+    outbox: Annotated[str | None, typer.Option(help="with --mail-to: write the mail into this folder as an .eml "
+                                                    "file instead of sending it")] = None,
     lang: LangOpt = "en",
     output_path: OutputOpt = None,
     workspace: WorkspaceOpt = None,
@@ -51,6 +57,9 @@ def review_cmd(
     check_choice("format", format, ("table", "json", "xlsx"))
     check_output(format, output_path)
     check_choice("lang", lang, ("nl", "en"))
+    if (link or outbox) and not mail_to:
+        usage_error("--link and --outbox go with --mail-to ADDRESS[,ADDRESS...]")
+    recipients, server = mail_setup(mail_to, "--mail-to", link, outbox) if mail_to else ([], None)
     try:
         filters = dim_values(where or [], "--where")
     except QueryError as e:
@@ -78,7 +87,9 @@ def review_cmd(
                   highlight=False)
     for w in found.warnings + found.alerts.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
-    if format == "json":
+    if recipients:
+        _mail(found, recipients, server, outbox, link, lang, settings, names.get("owner", {}))
+    elif format == "json":
         write_out(as_json(found, settings.tz) + "\n", output_path)
     elif format == "xlsx":
         from koers.workbook import review_workbook
@@ -86,6 +97,24 @@ def review_cmd(
         write_out(review_workbook(found, lang, settings.currency, names.get("owner", {}), settings.tz), output_path)
     else:
         _print(found, lang, settings.currency, names.get("owner", {}), settings.tz)
+
+
+def _mail(found, recipients: list[str], server, outbox: str | None, link: str | None, lang: str, settings,
+          names: dict[str, str]) -> None:
+    """The review as one mail to `recipients`: the tables in its body, the workbook attached."""
+    from koers.mail import XLSX, message
+    from koers.review_text import MAIL_WORDS, mail_body, title
+    from koers.workbook import review_workbook
+
+    text, page = mail_body(found, lang, settings.currency, names, settings.tz, link)
+    book = review_workbook(found, lang, settings.currency, names, settings.tz)
+    scope = "-".join(v for v in found.where.values())
+    filename = f"{WORDS['review'][lang].lower()}-{found.period.label}{'-' + scope if scope else ''}.xlsx"
+    sent = message(server.sender if server else "koers@localhost", ", ".join(recipients),
+                   MAIL_WORDS["subject"][lang].format(title=title(found, lang)), text, page,
+                   [(filename, book, XLSX)])
+    if len(deliver([sent], server, outbox, WORDS["review"][lang].lower(), lambda went: None)) < 1:
+        raise typer.Exit(1)
 
 
 def as_json(found, tz) -> str:
@@ -107,61 +136,17 @@ def as_json(found, tz) -> str:
 
 
 def _print(found, lang: str, currency: str, names: dict[str, str], tz) -> None:
-    said = WORDS
-    so_far = f" ({said['so_far'][lang]})" if found.running else ""
-    out.print(f"[bold]{escape(said['title'][lang])} {found.period.label}{so_far}[/bold]", highlight=False)
+    from koers.review_text import sections, title
 
-    t = Table("KPI", said["value"][lang], said["previous"][lang], said["change"][lang], said["year"][lang],
-              said["target"][lang], said["attainment"][lang], *([said["pace"][lang]] if found.running else []),
-              title=said["headline"][lang], title_justify="left")
-    for c in t.columns[1:]:
-        c.justify = "right"
-    for r in found.headline.to_dict("records"):
-        k = r["kpi"]
-        t.add_row(escape(CATALOG_BY_ID[k].name(lang)), output.format_value(k, r["value"], lang, currency),
-                  output.format_value(k, r["previous_value"], lang, currency),
-                  output.format_change(r["previous_change"], r["change_unit"], lang),
-                  output.format_value(k, r["year_value"], lang, currency),
-                  output.format_value(k, r["target"], lang, currency), output.format_percent(r["attainment"], lang),
-                  *([output.format_percent(r["pace"], lang)] if found.running else []))
-    out.print(t)
-
-    reps = Table(said["rep"][lang], said["team"][lang], *[CATALOG_BY_ID[k].name(lang) for k in found.rep_kpis],
-                 said["won_target"][lang], said["attainment"][lang], title=said["reps"][lang], title_justify="left")
-    for c in reps.columns[2:]:
-        c.justify = "right"
-    for r in found.reps.to_dict("records"):
-        reps.add_row(escape(f"{names.get(r['owner'], r['owner'])} ({r['owner']})"), escape(output.plain(r["team"]) or "–"),
-                     *[output.format_value(k, r[k], lang, currency) for k in found.rep_kpis],
-                     output.format_value("won_value", r["won_value_target"], lang, currency),
-                     output.format_percent(r["won_value_attainment"], lang))
-    out.print(reps)
-
-    fired = found.alerts.fired
-    out.print(f"\n[bold]{escape(said['alerts'][lang])}[/bold]: "
-              + said["fired"][lang].format(fired=len(fired), rules=len(found.rules)), highlight=False)
-    by_name = {r.name: r for r in found.rules}
-    for r in fired.to_dict("records"):
-        rule = by_name[r["rule"]]
-        scope = alerts.scope_text(rule, r, lambda d, v: names.get(v, v) if d == "owner" else str(v))
-        out.print(f"  {escape(rule.name)} · {escape(rule.period(found.as_of, tz).label)}"
-                  f"{' · ' + escape(scope) if scope else ''} · "
-                  f"{output.format_value(rule.kpi, r['value'], lang, currency)} · "
-                  f"{escape(alerts.against_text(rule, r, lang, currency))} · "
-                  f"{said['worse_by'][lang].lower()} {escape(alerts.worse_text(rule, r, lang, currency))}",
-                  highlight=False)
-
-    for note in found.notes_in(lang):
-        out.print(f"\n{escape(note)}", highlight=False)
-    for title, walk, shown in ((said["pipeline"][lang], found.pipeline, WALK_SHOWN),
-                               (said["closing"][lang], found.closing, CLOSING_SHOWN)):
-        if walk is None:
+    out.print(f"[bold]{escape(title(found, lang))}[/bold]", highlight=False)
+    for section in sections(found, lang, currency, names, tz):
+        for line in section.lines:
+            out.print(f"\n{escape(line)}", highlight=False)
+        if not section.headings:
             continue
-        out.print(f"\n[bold]{escape(title)}[/bold] ({escape(walk.base.import_id)} → {escape(walk.then.import_id)})",
-                  highlight=False)
-        p = Table(said["line"][lang], said["deals"][lang], said["value"][lang])
-        p.columns[1].justify = p.columns[2].justify = "right"
-        for line, count, value in shown_walk(walk.lines, shown, lang):
-            p.add_row(escape(line), "" if count is None else str(count),
-                      output.format_value("won_value", value, lang, currency))
-        out.print(p)
+        t = Table(*section.headings, title=section.title, title_justify="left")
+        for i, c in enumerate(t.columns):
+            c.justify = "right" if section.right(i) else "left"
+        for row in section.rows:
+            t.add_row(*(escape(c) for c in row))
+        out.print(t)

@@ -87,13 +87,20 @@ def addresses(text: str, what: str) -> list[str]:
     return found
 
 
-def message(sender: str, to: str, subject: str, text: str, html: str) -> EmailMessage:
-    """A mail in plain text and HTML, for readers of either."""
+XLSX = ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def message(sender: str, to: str, subject: str, text: str, html: str,
+            attachments: list[tuple[str, bytes, tuple[str, str]]] = ()) -> EmailMessage:
+    """A mail in plain text and HTML, for readers of either; `attachments`:
+    (filename, content, (maintype, subtype)) each."""
     m = EmailMessage()
     m["From"], m["To"], m["Subject"] = sender, to, subject
     m["Date"], m["Message-ID"] = formatdate(localtime=True), make_msgid(domain="koers.local")
     m.set_content(text)
     m.add_alternative(html, subtype="html")
+    for filename, content, (maintype, subtype) in attachments:
+        m.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     return m
 
 
