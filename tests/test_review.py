@@ -159,6 +159,8 @@ def test_the_page_pins_its_links_to_the_period_s_end(golden_ws):
         assert "data-review-note" in text and 'data-review-walk' not in text
         # the drill-downs of its figures open the records as they stood at March's end
         assert "/kpi/won_value/drill?" in text and "as_of=2025-04-01T00%3A00%2B02%3A00" in text
+        # and so does the footer's moment (the page's own is today)
+        assert "<span data-as-of>as of 2025-04-01 00:00 (Europe/Amsterdam)</span>" in text
         north = c.get("/review", params={"lang": "en", "period": "2025-03", "team": "North", "region": "NL"}).text
         assert "Bram de Vries" in north and "Carla Smit" not in north[north.index('data-table="reps"'):]
         assert "data-ignored" in north  # region is named as not applied

@@ -67,10 +67,12 @@ def page(request: Request, ask: Asker, template: str, active: str, title: str,
         for d in FILTER_DIMS
     ]
     unheld = _unheld(filters, lang)
+    # the footer's moment: the page's, or that of its figures where a page pins them elsewhere (a past review)
+    footer_as_of = context.pop("footer_as_of", None) or as_of_text(view, ask.settings.tz)
     html = env.get_template(template).render(
         request=request, view=view, lang=lang, w=lambda key: word(key, lang), label=lambda d: label(d, lang),
         nav=[(key, NAV_PATHS[key], word(key, lang)) for key in NAV], active=active, title=title,
-        filters=filters, choices=choices, as_of=as_of_text(view, ask.settings.tz), tz=ask.settings.time_zone,
+        filters=filters, choices=choices, as_of=footer_as_of, tz=ask.settings.time_zone,
         warnings=unheld + ask.warnings, tables={t.name: t for t in tables},
         other_lang="en" if lang == "nl" else "nl", path=request.url.path, freshness=freshness, **context,
     )

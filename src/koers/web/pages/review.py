@@ -20,7 +20,7 @@ from koers.web.figures import Asker
 from koers.web.i18n import column_label, word
 from koers.web.pages.alerts import number_columns, numbers_of
 from koers.web.params import BadRequest
-from koers.web.render import ask_for, cockpit_of, page
+from koers.web.render import as_of_text, ask_for, cockpit_of, page
 from koers.web.tables import Column, make_table
 
 router = APIRouter(include_in_schema=False)
@@ -110,5 +110,6 @@ def review_page(request: Request) -> Response:
     so_far = f" ({WORDS['so_far'][lang]})" if found.running else ""
     return page(request, page_ask, "review.html", "review", f"{WORDS['title'][lang]} {P.label}{so_far}", tables,
                 walks=walks, notes=found.notes_in(lang), running=found.running,
-                as_of_text=local_instant(found.as_of, tz).strftime("%Y-%m-%d %H:%M"), review_warnings=found.warnings + found.alerts.warnings,
+                as_of_text=local_instant(found.as_of, tz).strftime("%Y-%m-%d %H:%M"), footer_as_of=as_of_text(view, tz),
+                review_warnings=found.warnings + found.alerts.warnings,
                 left_out=[CATALOG_BY_ID[k].name(lang) for k in found.unfiltered], ignored=ignored)
