@@ -88,13 +88,18 @@ def test_each_figure_goes_to_whom_it_concerns_once_per_period(ws):
         assert [m.recipients for m in smtp.received[4:]] == [["cro@example.nl"]]
         assert send(ws, "--to", "boss@example.nl", "--again", env=smtp.env()).exit_code == 0
         assert [m.recipients for m in smtp.received[5:]] == [["boss@example.nl"]]
+        # a rule replaced under its name tells its figures anew
+        koers("alerts", "add", "behind", "won_value", "--worse-than", "target", "--by-more-than", "40%", "--by", "owner",
+              "--replace", "-w", ws)
+        assert send(ws, "--to", "boss@example.nl", env=smtp.env()).exit_code == 0
+        assert [line for line in smtp.received[6].text().splitlines() if line.startswith("- ")] == [bram]
         # a new rule's figure goes out beside those told; May's check looks at April, a period of its own
         koers("alerts", "add", "co-won", "won_value", "--below", "1000000", "-w", ws)
         assert send(ws, "--to", "boss@example.nl", env=smtp.env()).exit_code == 0
         may = koers("alerts", "send", "--as-of", "2025-05-01T00:00", "--to", "boss@example.nl", "-w", ws,
                     env=smtp.env())
         assert may.exit_code == 0, may.output
-        assert [[line for line in m.text().splitlines() if "(2025-" in line] for m in smtp.received[6:]] == [
+        assert [[line for line in m.text().splitlines() if "(2025-" in line] for m in smtp.received[7:]] == [
             ["Closed won value, the last complete month: below €1,000,000.00 (2025-03)"],
             ["Closed won value, the last complete month: below €1,000,000.00 (2025-04)"]]
 

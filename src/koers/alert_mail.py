@@ -3,7 +3,8 @@ to whom it concerns (the addresses asked for: every figure; with `reps`, a
 rep the figures about the rep; with `managers`, a rep's manager those of
 the reps who report to them), once per period: what was mailed to whom is
 kept in the workspace (`koers_alert_mail`), so a daily scheduled send tells
-a figure the day it first fires and not again for the same period.
+a figure the day it first fires and not again for the same period (unless
+its rule is replaced by another under the same name).
 
 A mail says each rule in words, and per figure its value, what it was set
 against and by how much it is worse, in the same words and formats as the
@@ -12,6 +13,7 @@ behind it as of the moment checked."""
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 from dataclasses import dataclass, field
@@ -96,14 +98,23 @@ def addressed(found: list[Figure], to: list[str], people: pd.DataFrame, reps: bo
     return list(mails.values())
 
 
+def definition(rule: Rule) -> str:
+    """A short fingerprint of what the rule asks: a rule replaced under the
+    same name (another threshold, KPI or split) tells its figures anew."""
+    return hashlib.sha256(rule.to_json().encode()).hexdigest()[:16]
+
+
 def unsent(ws, mails: list[Mail]) -> list[Mail]:
     """The mails with only the figures not yet mailed to their recipient
-    (for the same rule, period and scope); those left with none dropped."""
+    (for the same rule as it stands, period and scope); those left with none
+    dropped."""
     with ws.meta_reader(TABLE) as con:
-        sent = {tuple(r) for r in con.execute(f"SELECT rule, period, figure, lower(recipient) FROM {TABLE}").fetchall()}
+        sent = {tuple(r) for r in con.execute(f"SELECT rule, definition, period, figure, lower(recipient) "
+                                              f"FROM {TABLE}").fetchall()}
     kept = []
     for mail in mails:
-        new = [f for f in mail.figures if (f.rule.name, f.period, f.key, mail.address.lower()) not in sent]
+        new = [f for f in mail.figures
+               if (f.rule.name, definition(f.rule), f.period, f.key, mail.address.lower()) not in sent]
         if new:
             kept.append(Mail(mail.address, mail.name, new))
     return kept
@@ -111,11 +122,11 @@ def unsent(ws, mails: list[Mail]) -> list[Mail]:
 
 def record(ws, mails: list[Mail], sent_at: datetime) -> None:
     """Keep what was mailed to whom (sent_at naive UTC)."""
-    rows = [[f.rule.name, f.period, f.key, m.address, sent_at] for m in mails for f in m.figures]
+    rows = [[f.rule.name, definition(f.rule), f.period, f.key, m.address, sent_at] for m in mails for f in m.figures]
     if not rows:
         return
     with ws.writer(touches=()) as con:
-        con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?)", rows)
+        con.executemany(f"INSERT INTO {TABLE} VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
 def drill_url(link: str, figure: Figure, moment: datetime, tz, lang: str) -> str:

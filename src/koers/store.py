@@ -180,7 +180,8 @@ META_DDL = {
     # alert rules (koers.alerts), each as its JSON
     "koers_alert_rules": "name VARCHAR PRIMARY KEY, rule VARCHAR",
     # each alert mailed, so a scheduled `koers alerts send` tells a figure once per period (koers.alert_mail)
-    "koers_alert_mail": "rule VARCHAR, period VARCHAR, figure VARCHAR, recipient VARCHAR, sent_at TIMESTAMP",
+    "koers_alert_mail": ("rule VARCHAR, definition VARCHAR, period VARCHAR, figure VARCHAR, recipient VARCHAR, "
+                         "sent_at TIMESTAMP"),
     "koers_imports": (
         "import_id VARCHAR, imported_at TIMESTAMP, source VARCHAR, rows_read BIGINT, "
         "rows_written BIGINT, rows_rejected BIGINT, rejects_path VARCHAR"
@@ -207,7 +208,7 @@ META_DDL = {
 META_KEYS = {
     "koers_settings": ("key",),
     "koers_alert_rules": ("name",),
-    "koers_alert_mail": ("rule", "period", "figure", "recipient"),
+    "koers_alert_mail": ("rule", "definition", "period", "figure", "recipient"),
     "koers_imports": ("import_id",),
     "koers_snapshots": ("import_id", "opportunity_id"),
     "koers_generated_history": ("opportunity_id", "stage", "entered_at"),
