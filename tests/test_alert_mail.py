@@ -123,13 +123,14 @@ def test_the_link_opens_the_figure_s_records(ws):
 
 def test_the_outbox_takes_the_mails_as_files_and_counts_them_sent(ws, tmp_path):
     outbox = tmp_path / "outbox"
-    result = send(ws, "--to", "boss@example.nl", "--reps", "--lang", "nl", "--outbox", str(outbox))
+    result = send(ws, "--to", "boss@example.nl", "--reps", "--lang", "nl", "--outbox", str(outbox),
+                  env={"KOERS_SMTP_FROM": "Sales Ops <ops@example.nl>"})  # (the server's From, no server needed)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in outbox.iterdir()) == ["0001-boss@example.nl.eml",
                                                          "0002-Anna_Jansen__anna@example.nl_.eml",
                                                          "0003-Bram_de_Vries__bram@example.nl_.eml"]
     message = email.message_from_bytes((outbox / "0002-Anna_Jansen__anna@example.nl_.eml").read_bytes())
-    assert message["Subject"] == "Koers: 1 signaal (2025-04-01)"
+    assert message["Subject"] == "Koers: 1 signaal (2025-04-01)" and message["From"] == "Sales Ops <ops@example.nl>"
     text = next(p for p in message.walk() if p.get_content_type() == "text/plain").get_payload(decode=True).decode()
     assert "Hallo Anna Jansen," in text and "- Anna Jansen: € 10.000,00; het target: € 15.000,00" in text.replace(
         "\xa0", " ")
@@ -143,16 +144,21 @@ def test_a_failed_send_says_why_and_records_only_what_went(ws):
         assert wrong.exit_code == 1
         assert f"the mail server 127.0.0.1:{smtp.port} refused the login of koers: 535" in wrong.output
         assert not smtp.received
-        refused = send(ws, "--reps", env=smtp.env())
-        assert refused.exit_code == 1 and "refused bram@example.nl: 550" in refused.output
-        assert "1 of 2 mail(s) went" in refused.output and [m.recipients for m in smtp.received] == [["anna@example.nl"]]
-        # Anna's was recorded as sent, Bram's was not: once the server takes it, it goes, and Anna's not again
+        # one refused mailbox keeps no one else's mail back: boss and Bram come after Anna
+        smtp.refuse = {"anna@example.nl"}
+        refused = send(ws, "--to", "boss@example.nl", "--reps", env=smtp.env())
+        assert refused.exit_code == 1, refused.output
+        said = " ".join(refused.output.split())
+        assert "refused anna@example.nl (550 no mailbox anna@example.nl)" in said and "sent 2 mail(s)" in said
+        assert [m.recipients for m in smtp.received] == [["boss@example.nl"], ["bram@example.nl"]]
+        # theirs were recorded as sent, Anna's was not: once the server takes it, it goes, and theirs not again
         smtp.refuse.clear()
         assert send(ws, "--to", "boss@example.nl", "--reps", env=smtp.env()).exit_code == 0
-        assert [m.recipients[0] for m in smtp.received[1:]] == ["boss@example.nl", "bram@example.nl"]
+        assert [m.recipients for m in smtp.received[2:]] == [["anna@example.nl"]]
         # a server that offers no STARTTLS, asked for it
         tls = send(ws, "--to", "x@example.nl", "--again", env=smtp.env(KOERS_SMTP_SECURITY="starttls"))
-        assert tls.exit_code == 1 and "does not support" in tls.output and "KOERS_SMTP_SECURITY" in tls.output
+        assert tls.exit_code == 1 and "does not offer STARTTLS: set KOERS_SMTP_SECURITY=ssl" in " ".join(
+            tls.output.split())
     unreachable = send(ws, "--to", "boss@example.nl", "--again", env=smtp.env())
     assert unreachable.exit_code == 1 and f"could not reach the mail server 127.0.0.1:{smtp.port}" in unreachable.output
 
@@ -162,14 +168,21 @@ def test_a_failed_send_says_why_and_records_only_what_went(ws):
     ([], {"KOERS_SMTP_HOST": "h", "KOERS_SMTP_FROM": "k@example.nl"}, "say whom to tell: --to"),
     (["--to", "boss@example.nl,nobody"], {}, "--to: nobody is no mail address"),
     (["--to", "b@example.nl", "--link", "cockpit:8000"], {}, "--link is the cockpit's address"),
+    (["--to", "b@example.nl", "--link", "http://"], {}, "--link is the cockpit's address"),
+    (["--to", "b@example.nl", "--link", "http://k:8000/?x=1"], {}, "without a query or fragment"),
+    (["--to", "jürgen@müller.nl"], {}, "has letters beyond ASCII"),
+    (["--to", "b@example.nl", "--outbox", "ws.duckdb"], {}, "--outbox ws.duckdb: cannot make a folder there"),
     (["--to", "b@example.nl"], {"KOERS_SMTP_HOST": "h", "KOERS_SMTP_FROM": "k@example.nl", "KOERS_SMTP_PORT": "x"},
-     "KOERS_SMTP_PORT (or port under [smtp]) is a number, not 'x'"),
+      "KOERS_SMTP_PORT (or port under [smtp]) is a number from 1 to 65535, not 'x'"),
+    (["--to", "b@example.nl"], {"KOERS_SMTP_HOST": "h", "KOERS_SMTP_FROM": "k@example.nl", "KOERS_SMTP_PORT": "99999"},
+     "is a number from 1 to 65535, not '99999'"),
     (["--to", "b@example.nl"], {"KOERS_SMTP_HOST": "h", "KOERS_SMTP_FROM": "k@example.nl",
                                 "KOERS_SMTP_SECURITY": "tls"}, "is one of starttls, ssl, none, not 'tls'"),
     (["--to", "b@example.nl", "nope"], {"KOERS_SMTP_HOST": "h", "KOERS_SMTP_FROM": "k@example.nl"},
      "no rule named nope; the rules: behind"),
 ])
-def test_usage_errors_say_what_to_set(ws, args, env, said):
+def test_usage_errors_say_what_to_set(ws, args, env, said, monkeypatch):
+    monkeypatch.chdir(os.path.dirname(ws))  # where ws.duckdb is a file
     result = send(ws, *args, env=env)
     assert result.exit_code == 2 and said in result.output.replace("\n", " "), result.output
 
@@ -203,3 +216,44 @@ def test_what_was_mailed_is_kept_in_a_spark_and_a_postgresql_workspace_too(tmp_p
         alert_mail.record(ws, [alert_mail.Mail("Boss@example.nl", None, [figure])], datetime(2025, 4, 1, 6))
         [left] = alert_mail.unsent(Workspace.open(url), mails)
         assert left.figures == [other]
+
+
+def test_a_rep_is_mailed_while_employed_at_a_valid_address_and_no_figure_goes_untold_unsaid():
+    """alert_mail.addressed on the golden reps, checked on 2025-09-10: Bram
+    (R2) left on 09-01; Carla (R3) has no email, Daan (R4, here still
+    employed) one that is none;
+    Anna (R1) and Eva (R5) are mailed. A team's figure concerns no rep."""
+    from datetime import date
+
+    import pandas as pd
+
+    from koers import alert_mail, alerts
+
+    people = pd.read_csv(GOLDEN / "reps.csv", dtype=str)
+    people.loc[people["rep_id"] == "R3", "email"] = None
+    people.loc[people["rep_id"] == "R4", ["email", "left_on"]] = ["daan@example.nl, ceo@example.nl", None]
+    rule = alerts.make_rule("r", "won_value", below="1000", by=["owner"])
+    teams = alerts.make_rule("t", "won_value", below="1000", by=["team"])
+    figures = [alert_mail.Figure(rule, {"owner": r}, "2025-08", f'{{"owner": "{r}"}}') for r in ("R1", "R2", "R3", "R4")]
+    figures.append(alert_mail.Figure(teams, {"team": "North"}, "2025-08", '{"team": "North"}'))
+    whom = alert_mail.addressed(figures, [], people, reps=True, managers=True, today=date(2025, 9, 10))
+    got = {m.address: [f.rec.get("owner") for f in m.figures] for m in whom.mails}
+    # Anna her own and Bram's (he reported to her); Eva those of Anna, Carla and Daan, who report to her
+    assert got == {"anna@example.nl": ["R1", "R2"], "eva@example.nl": ["R1", "R3", "R4"]}
+    assert whom.warnings == ["rep R2 (Bram de Vries) left on 2025-09-01: not mailed",
+                             "rep R3 (Carla Smit) has no email: not mailed",
+                             "rep R4 (Daan Bakker) has no valid email ('daan@example.nl, ceo@example.nl'): not mailed"]
+    assert [f.rule.name for f in whom.untold] == ["t"]
+
+
+def test_a_name_with_a_comma_or_quotes_stays_one_recipient():
+    from email import message_from_bytes, policy
+    from email.utils import getaddresses
+
+    from koers.mail import message
+
+    m = message("koers@example.nl", [("Peeters, Jöris", "joris@example.nl"), ('Bram <b> & "de" Böer', "b@example.nl")],
+                "s", "t", "<p>h</p>")
+    back = message_from_bytes(bytes(m), policy=policy.compat32)
+    assert [a for _, a in getaddresses([str(back["To"])])] == ["joris@example.nl", "b@example.nl"]
+    assert message_from_bytes(bytes(m), policy=policy.default)["To"].addresses[0].display_name == "Peeters, Jöris"

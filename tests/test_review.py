@@ -182,13 +182,15 @@ def test_the_review_is_mailed_with_its_workbook(golden_ws, tmp_path, monkeypatch
     shutil.copy(golden_ws, path)
     with SmtpStub() as smtp:
         result = runner.invoke(app, ["review", "--period", "2025-03", "--where", "team=North", "--mail-to",
-                                     "anna@example.nl, eva@example.nl", "--link", "http://cockpit:8000", "-w", path],
+                                     "anna@example.nl, eva@example.nl,Anna@Example.nl", "--link", "http://cockpit:8000",
+                                     "-w", path],
                                env=smtp.env())
         assert result.exit_code == 0, result.output
         [got] = smtp.received
     assert got.recipients == ["anna@example.nl", "eva@example.nl"]
-    assert got.message["Subject"] == "Koers: Review of 2025-03 · team=North"
+    assert got.message["Subject"] == "Koers: Review of 2025-03 · North"
     text = got.text()
+    assert text.splitlines()[1] == "As it stood at 2025-04-01 00:00 (Europe/Amsterdam)"
     # the focus KPIs and the reps as the terminal shows them. North is Anna (R1: 10,000 of 15,000) and Bram
     # (R2: 2,250): 12,250 in March, none in February (O08 is not North's); North's 2025-Q1 target 45,000 × 31/90
     headline = next(line for line in text.splitlines() if line.startswith("Closed won value"))
@@ -196,7 +198,8 @@ def test_the_review_is_mailed_with_its_workbook(golden_ws, tmp_path, monkeypatch
     anna = next(line for line in text.splitlines() if line.startswith("Anna Jansen (R1)"))
     assert anna.split()[4] == "€10,000.00" and anna.split()[-2:] == ["€15,000.00", "66.7%"]
     assert "Carla Smit" not in text
-    assert "http://cockpit:8000/review?period=2025-03&lang=en&team=North" in text
+    # the page as it stood then, whenever the mail is opened
+    assert "http://cockpit:8000/review?period=2025-03&lang=en&team=North&as_of=2025-04-01T00%3A00%3A00%2B02%3A00" in text
     assert "<td" in got.html() and "Anna Jansen (R1)" in got.html()
     [book] = [p for p in got.message.walk() if p.get_filename()]
     assert book.get_filename() == "review-2025-03-North.xlsx"
@@ -211,3 +214,9 @@ def test_the_review_is_mailed_with_its_workbook(golden_ws, tmp_path, monkeypatch
     assert "Koers: Terugblik op 2025-03" in eml.read_text() and "terugblik-2025-03.xlsx" in eml.read_text()
     alone = runner.invoke(app, ["review", "--period", "2025-03", "--outbox", str(outbox), "-w", path])
     assert alone.exit_code == 2 and "--link and --outbox go with --mail-to" in alone.output
+    # a refused address is named, and the others still get the review
+    with SmtpStub(refuse={"eva@example.nl"}) as smtp:
+        refused = runner.invoke(app, ["review", "--period", "2025-03", "--mail-to", "anna@example.nl,eva@example.nl",
+                                      "-w", path], env=smtp.env())
+        assert refused.exit_code == 1 and "refused eva@example.nl (550" in " ".join(refused.output.split())
+        assert [m.recipients for m in smtp.received] == [["anna@example.nl"]]

@@ -17,9 +17,8 @@ import hashlib
 import html
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
-from email.utils import formataddr
 from urllib.parse import urlencode
 
 import pandas as pd
@@ -64,20 +63,47 @@ def figures(checked: alerts.Checked, rules: list[Rule], moment: datetime, tz) ->
     return found
 
 
-def addressed(found: list[Figure], to: list[str], people: pd.DataFrame, reps: bool, managers: bool) -> list[Mail]:
-    """Who is told what: every address of `to` every figure; with `reps`, a
-    rep with an email the figures whose scope is that rep; with `managers`,
-    a rep's manager (manager_id) with an email the figures of the reps who
-    report to them. An address asked for twice gets one mail. `people`: the
-    reps table's rep_id, name, email, manager_id."""
-    by_id = {r["rep_id"]: r for r in people.to_dict("records")}
+@dataclass
+class Addressed:
+    mails: list[Mail]
+    warnings: list[str]  # reps left out, and why
+    untold: list[Figure]  # figures no one asked for is told
 
-    def email(rep_id):
+
+def addressed(found: list[Figure], to: list[str], people: pd.DataFrame, reps: bool, managers: bool,
+              today: date) -> Addressed:
+    """Who is told what: every address of `to` every figure; with `reps`, a
+    rep the figures whose scope is that rep; with `managers`, a rep's
+    manager (manager_id) the figures of the reps who report to them. A rep
+    is mailed only while employed on `today` (the local day checked) and at
+    a valid address; one who is not is named in a warning. An address asked
+    for twice gets one mail. `people`: the reps table's rep_id, name, email,
+    manager_id, hired_on, left_on."""
+    from koers.mail import is_address
+
+    by_id = {r["rep_id"]: r for r in people.to_dict("records")}
+    warnings: dict[str, str] = {}
+
+    def email(rep_id) -> tuple[str, str | None] | None:
         rep = by_id.get(rep_id)
-        address = rep.get("email") if rep else None
-        return (address.strip(), rep.get("name")) if isinstance(address, str) and address.strip() else None
+        if rep is None:
+            return None
+        who = f"{rep_id} ({rep.get('name')})" if isinstance(rep.get("name"), str) else str(rep_id)
+        left = _day(rep.get("left_on"))
+        if left is not None and left <= today:
+            warnings[rep_id] = f"rep {who} left on {left}: not mailed"
+            return None
+        address = rep.get("email").strip() if isinstance(rep.get("email"), str) else ""
+        if not address:
+            warnings[rep_id] = f"rep {who} has no email: not mailed"
+            return None
+        if not is_address(address):
+            warnings[rep_id] = f"rep {who} has no valid email ('{address}'): not mailed"
+            return None
+        return address, rep.get("name") if isinstance(rep.get("name"), str) else None
 
     mails: dict[str, Mail] = {}
+    untold = []
 
     def tell(address: str, name: str | None, figure: Figure) -> None:
         mail = mails.setdefault(address.lower(), Mail(address, name, []))
@@ -85,17 +111,25 @@ def addressed(found: list[Figure], to: list[str], people: pd.DataFrame, reps: bo
             mail.figures.append(figure)
 
     for figure in found:
+        told = bool(to)
         for address in to:
             tell(address, None, figure)
         owner = figure.owner
-        if owner is None:
-            continue
-        if reps and (me := email(owner)):
+        if owner is not None and reps and (me := email(owner)):
             tell(*me, figure)
-        manager = by_id.get(owner, {}).get("manager_id")
+            told = True
+        manager = by_id.get(owner, {}).get("manager_id") if owner is not None else None
         if managers and isinstance(manager, str) and (boss := email(manager)):
             tell(*boss, figure)
-    return list(mails.values())
+            told = True
+        if not told:
+            untold.append(figure)
+    return Addressed(list(mails.values()), list(warnings.values()), untold)
+
+
+def _day(value) -> date | None:
+    """A reps date as read (a date, a timestamp, NaT or None) as a date or None."""
+    return None if output.missing(value) else pd.Timestamp(value).date()
 
 
 def definition(rule: Rule) -> str:
@@ -132,10 +166,14 @@ def record(ws, mails: list[Mail], sent_at: datetime) -> None:
 def drill_url(link: str, figure: Figure, moment: datetime, tz, lang: str) -> str:
     """The web page of the records behind `figure`, as they stood at `moment`."""
     rule = figure.rule
-    params = {"period": figure.period, "lang": lang,
-              "as_of": local_instant(moment, tz).isoformat(timespec="seconds"),
+    params = {"period": figure.period, "lang": lang, "as_of": _pinned(moment, tz),
               **{f"{MATCH_PREFIX}{d}": (v or "") for d, v in json.loads(figure.key).items()}}
     return f"{link.rstrip('/')}/kpi/{rule.kpi}/drill?{urlencode(params)}"
+
+
+def _pinned(moment: datetime, tz) -> str:
+    """`moment` as a page's as_of, so a link shows the figures as they were checked."""
+    return local_instant(moment, tz).isoformat(timespec="seconds")
 
 
 def compose(mail: Mail, sender: str, moment: datetime, settings, lang: str, names: dict[str, str],
@@ -160,8 +198,7 @@ def compose(mail: Mail, sender: str, moment: datetime, settings, lang: str, name
     rules = list(dict.fromkeys(f.rule for f in mail.figures))
     for rule in rules:
         mine = [f for f in mail.figures if f.rule == rule]
-        period = mine[0].period + (said["so_far"][lang] if rule.when == "current" else "")
-        heading = f"{alerts.describe(rule, lang, currency)} ({period})"
+        heading = f"{alerts.describe(rule, lang, currency)} ({mine[0].period})"  # (describe says "so far")
         text += [heading, "-" * min(len(heading), 72)]
         rows = []
         for f in mine:
@@ -181,13 +218,12 @@ def compose(mail: Mail, sender: str, moment: datetime, settings, lang: str, name
                                  said["worse_by"][lang]))
         parts.append(f"<h3>{html.escape(heading)}</h3><table cellpadding=\"4\"><tr>{head}</tr>{''.join(rows)}</table>")
     if link:
-        page = f"{link.rstrip('/')}/alerts?{urlencode({'lang': lang})}"
+        page = f"{link.rstrip('/')}/alerts?{urlencode({'lang': lang, 'as_of': _pinned(moment, tz)})}"
         text.append(said["page"][lang].format(url=page))
         parts.append(f"<p><a href=\"{html.escape(page)}\">{html.escape(said['page_link'][lang])}</a></p>")
     text.append(said["footer"][lang])
     parts.append(f"<p style=\"color:#666\">{html.escape(said['footer'][lang])}</p>")
-    to = formataddr((mail.name, mail.address)) if mail.name else mail.address
-    return message(sender, to, subject, "\n".join(text) + "\n", f"<html><body>{''.join(parts)}</body></html>")
+    return message(sender, [(mail.name, mail.address)], subject, "\n".join(text) + "\n", f"<html><body>{''.join(parts)}</body></html>")
 
 
 WORDS = {
@@ -198,7 +234,6 @@ WORDS = {
     "hello": {"en": "Hello{name},", "nl": "Hallo{name},"},
     "intro": {"en": "These figures break an alert rule, checked at {when}:",
               "nl": "Deze cijfers overschrijden een signaalregel, gecontroleerd op {when}:"},
-    "so_far": {"en": ", so far", "nl": ", tot nu"},
     "for": {"en": "For", "nl": "Voor"},
     "company": {"en": "the company", "nl": "het bedrijf"},
     "page": {"en": "Every alert: {url}", "nl": "Alle signalen: {url}"},

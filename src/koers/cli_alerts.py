@@ -225,11 +225,12 @@ def send_cmd(
     workspace: WorkspaceOpt = None,
 ) -> None:
     """Mail the alerts that fire: each figure once per period to whom it concerns."""
-    from koers import alert_mail
+    from koers import alert_mail, mail
     from koers.engines import close
+    from koers.periods import local_date
 
     check_choice("lang", lang, ("nl", "en"))
-    addresses, server = mail_setup(to, "--to", link, outbox)
+    addresses, link, server = mail_setup(to, "--to", link, outbox)
     if not addresses and not reps and not managers:
         usage_error("say whom to tell: --to ADDRESS[,ADDRESS...], --reps or --managers")
     ws, settings, moment = reading(workspace, as_of)
@@ -237,25 +238,34 @@ def send_cmd(
     con = connected(ws)
     try:
         checked = alerts.check(alerts.Direct(con, settings), settings, asked, moment)
-        people = con.table("reps").select("rep_id", "name", "email", "manager_id").to_pandas()
+        people = con.table("reps").select("rep_id", "name", "email", "manager_id", "hired_on", "left_on").to_pandas()
     finally:
         close(con)
     for w in checked.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False)
     found = alert_mail.figures(checked, asked, moment, settings.tz)
-    mails = alert_mail.addressed(found, addresses, people, reps, managers)
-    writable = open_workspace(workspace)  # the log of what was sent is written
-    if not again:
-        mails = alert_mail.unsent(writable, mails)
     names_of = {r: n for r, n in zip(people["rep_id"], people["name"]) if isinstance(n, str) and n}
-    sender = server.sender if server else "koers@localhost"
-    messages = [alert_mail.compose(m, sender, moment, settings, lang, names_of, link) for m in mails]
-    told = sum(len(m.figures) for m in mails)
+    whom = alert_mail.addressed(found, addresses, people, reps, managers, local_date(moment, settings.tz))
+    for w in whom.warnings:
+        err.print(f"[yellow]warning:[/yellow] {escape(w)}", highlight=False)
+    if whom.untold:
+        said = "; ".join(f"{f.rule.name} ({alerts.scope_text(f.rule, f.rec, lambda d, v: str(v)) or 'the company'})"
+                         for f in whom.untold)
+        err.print(f"[yellow]warning:[/yellow] {len(whom.untold)} figure(s) concern no one asked for (--reps and "
+                  f"--managers tell a rep's own figures; --to tells every figure): {escape(said)}", highlight=False)
+    writable = open_workspace(workspace)  # the log of what was sent is written
+    mails = whom.mails if again else alert_mail.unsent(writable, whom.mails)
+    messages = [alert_mail.compose(m, server.sender if server else mail.sender(), moment, settings, lang, names_of,
+                                   link) for m in mails]
     if not messages:
-        err.print(f"nothing to send: {len(found)} alert(s) fire, each already mailed to whom it concerns"
-                  if found else "nothing to send: no alert fires", highlight=False)
+        told = len(found) - len(whom.untold)
+        why = ("no alert fires" if not found else
+               f"{len(found)} alert(s) fire, none concerning the recipients asked for" if not told else
+               f"{len(found)} alert(s) fire, each already mailed to whom it concerns" if told == len(found) else
+               f"{len(found)} alert(s) fire; the {told} concerning the recipients asked for are already mailed to them")
+        err.print(f"nothing to send: {why}", highlight=False)
         return
-    went = deliver(messages, server, outbox, f"{told} figure(s)",
-                   lambda sent: alert_mail.record(writable, [mails[i] for i in sent], now_utc()))
-    if len(went) < len(messages):
+    figures = len({(f.rule.name, f.key) for m in mails for f in m.figures})
+    if not deliver(messages, server, outbox, f"{figures} figure(s)",
+                   lambda sent: alert_mail.record(writable, [mails[i] for i in sent], now_utc())):
         raise typer.Exit(1)

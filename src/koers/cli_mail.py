@@ -12,41 +12,48 @@ from koers.cli import err, usage_error
 
 
 def mail_setup(to: str | None, option: str, link: str | None, outbox: str | None):
-    """The addresses of `option` and the mail server (None for an outbox),
-    each checked: exit 2 naming what to set."""
+    """The addresses of `option`, the cockpit's address and the mail server
+    (None for an outbox, whose folder is made), each checked: exit 2 naming
+    what to set."""
     from koers import mail
 
     try:
         addresses = mail.addresses(to, option)
+        link = mail.cockpit_link(link) if link else None
+        if outbox:
+            mail.outbox_folder(outbox)
     except mail.MailError as e:
         usage_error(str(e))
-    if link and not link.startswith(("http://", "https://")):
-        usage_error(f"--link is the cockpit's address, starting http:// or https:// (got '{link}')")
     try:
-        return addresses, None if outbox else mail.server()
+        return addresses, link, None if outbox else mail.server()
     except mail.MailError as e:
         usage_error(f"{e}; or --outbox FOLDER writes the mails as files")
 
 
-def deliver(messages, server, outbox: str | None, what: str, record) -> list[int]:
+def deliver(messages, server, outbox: str | None, what: str, record) -> bool:
     """Send `messages` through `server`, or write them into `outbox`; say
-    what went, and `record(indexes)` those. A refusal is said with the
-    server's answer; the indexes returned are then fewer than the messages."""
+    what went, and `record(indexes)` those. False when a mail did not go
+    to every recipient (each refused one named with the server's answer)."""
     from koers import mail
 
-    if outbox:
-        written = mail.to_outbox(Path(outbox), messages)
-        err.print(f"wrote {len(written)} mail(s) ({what}) into {outbox}", highlight=False)
-        went = list(range(len(messages)))
-    else:
-        went = []
-        try:
-            mail.send(server, messages, went.append)
-        except mail.MailError as e:
-            err.print(f"[red]error:[/red] {escape(str(e))}; {len(went)} of {len(messages)} mail(s) went, and only "
-                      f"they are recorded as sent", highlight=False)
+    went: list[int] = []
+    try:
+        if outbox:
+            written = mail.to_outbox(Path(outbox), messages)
+            went = list(range(len(messages)))
+            err.print(f"wrote {len(written)} mail(s) ({what}) into {outbox}", highlight=False)
+            refused = []
         else:
-            err.print(f"sent {len(messages)} mail(s) ({what}) through {server.name} to "
-                      f"{', '.join(str(m['To']) for m in messages)}", highlight=False)
+            refused = mail.send(server, messages, went.append)
+    except mail.MailError as e:
+        record(went)
+        err.print(f"[red]error:[/red] {escape(str(e))}; {len(went)} of {len(messages)} mail(s) went, and only "
+                  f"they are recorded as sent", highlight=False)
+        return False
     record(went)
-    return went
+    if not outbox and went:
+        err.print(f"sent {len(went)} mail(s) ({what}) through {server.name}", highlight=False)
+    if refused:
+        err.print(f"[red]error:[/red] the mail server {server.name} refused {escape(', '.join(refused))}; the "
+                  f"mails to the others went, and only theirs are recorded as sent", highlight=False)
+    return not refused

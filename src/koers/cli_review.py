@@ -59,7 +59,7 @@ def review_cmd(
     check_choice("lang", lang, ("nl", "en"))
     if (link or outbox) and not mail_to:
         usage_error("--link and --outbox go with --mail-to ADDRESS[,ADDRESS...]")
-    recipients, server = mail_setup(mail_to, "--mail-to", link, outbox) if mail_to else ([], None)
+    recipients, link, server = mail_setup(mail_to, "--mail-to", link, outbox) if mail_to else ([], None, None)
     try:
         filters = dim_values(where or [], "--where")
     except QueryError as e:
@@ -102,18 +102,21 @@ def review_cmd(
 def _mail(found, recipients: list[str], server, outbox: str | None, link: str | None, lang: str, settings,
           names: dict[str, str]) -> None:
     """The review as one mail to `recipients`: the tables in its body, the workbook attached."""
-    from koers.mail import XLSX, message
+    import re
+
+    from koers import mail
     from koers.review_text import MAIL_WORDS, mail_body, title
     from koers.workbook import review_workbook
 
     text, page = mail_body(found, lang, settings.currency, names, settings.tz, link)
     book = review_workbook(found, lang, settings.currency, names, settings.tz)
     scope = "-".join(v for v in found.where.values())
-    filename = f"{WORDS['review'][lang].lower()}-{found.period.label}{'-' + scope if scope else ''}.xlsx"
-    sent = message(server.sender if server else "koers@localhost", ", ".join(recipients),
-                   MAIL_WORDS["subject"][lang].format(title=title(found, lang)), text, page,
-                   [(filename, book, XLSX)])
-    if len(deliver([sent], server, outbox, "the review", lambda went: None)) < 1:
+    filename = f"{WORDS['review'][lang].lower()}-{found.period.label}{'-' + scope if scope else ''}"
+    filename = re.sub(r'[<>:"/\\|?*\x00-\x1f]', "_", filename) + ".xlsx"  # a name every system can save
+    sent = mail.message(server.sender if server else mail.sender(), [(None, r) for r in recipients],
+                        MAIL_WORDS["subject"][lang].format(title=title(found, lang, names)), text, page,
+                        [(filename, book, mail.XLSX)])
+    if not deliver([sent], server, outbox, "the review", lambda went: None):
         raise typer.Exit(1)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from koers import alerts, output
+from koers.datalog import local_instant
 from koers.kpis.catalog import CATALOG_BY_ID
 from koers.review import CLOSING_SHOWN, WALK_SHOWN, WORDS, shown_walk
 
@@ -27,9 +28,10 @@ class Section:
     lines: list[str] = field(default_factory=list)  # said above the table
 
 
-def title(found, lang: str) -> str:
+def title(found, lang: str, names: dict[str, str] | None = None) -> str:
+    """`Review of 2025-10 · Inside Sales`; a rep's review by the rep's name (`names`: by id)."""
     so_far = f" ({WORDS['so_far'][lang]})" if found.running else ""
-    scope = ", ".join(f"{d}={v}" for d, v in found.where.items())
+    scope = ", ".join((names or {}).get(v, v) if d == "owner" else v for d, v in found.where.items())
     return f"{WORDS['title'][lang]} {found.period.label}{so_far}" + (f" · {scope}" if scope else "")
 
 
@@ -123,11 +125,16 @@ def mail_body(found, lang: str, currency: str, names: dict[str, str], tz, link: 
     """The review as a mail's plain text and HTML; with `link` (the cockpit's
     address), a link to the review's page."""
     parts = sections(found, lang, currency, names, tz)
-    head = title(found, lang)
-    text = [head, "", *(plain_table(s) + "\n" for s in parts)]
-    page = [f"<h2>{html.escape(head)}</h2>", *(html_table(s) for s in parts)]
+    head = title(found, lang, names)
+    moment = local_instant(found.as_of, tz)
+    stood = f"{WORDS['as_of'][lang]} {moment.strftime('%Y-%m-%d %H:%M')} ({tz.key})"
+    text = [head, stood, "", *(plain_table(s) + "\n" for s in parts)]
+    page = [f"<h2>{html.escape(head)}</h2><p>{html.escape(stood)}</p>", *(html_table(s) for s in parts)]
     if link:
-        url = f"{link.rstrip('/')}/review?{urlencode({'period': found.period.label, 'lang': lang, **found.where})}"
+        # pinned to the review's moment, so the page shows the figures the mail does, whenever it is opened
+        query = {"period": found.period.label, "lang": lang, **found.where,
+                 "as_of": moment.isoformat(timespec="seconds")}
+        url = f"{link.rstrip('/')}/review?{urlencode(query)}"
         text.append(MAIL_WORDS["page"][lang].format(url=url))
         page.append(f'<p><a href="{html.escape(url)}">{html.escape(MAIL_WORDS["page_link"][lang])}</a></p>')
     text.append(MAIL_WORDS["attached"][lang])
