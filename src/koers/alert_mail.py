@@ -223,7 +223,8 @@ def compose(mail: Mail, sender: str, moment: datetime, settings, lang: str, name
         parts.append(f"<p><a href=\"{html.escape(page)}\">{html.escape(said['page_link'][lang])}</a></p>")
     text.append(said["footer"][lang])
     parts.append(f"<p style=\"color:#666\">{html.escape(said['footer'][lang])}</p>")
-    return message(sender, [(mail.name, mail.address)], subject, "\n".join(text) + "\n", f"<html><body>{''.join(parts)}</body></html>")
+    return message(sender, [(mail.name, mail.address)], subject, "\n".join(text) + "\n",
+                   f"<html><body>{''.join(parts)}</body></html>")
 
 
 WORDS = {

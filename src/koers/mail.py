@@ -1,8 +1,7 @@
 """Sending mail: the SMTP server Koers sends through, from the environment
 or the credentials file's [smtp] section (never the workspace: a password
 does not travel with an export), and an outbox folder that takes the
-messages as .eml files instead, to read before sending or to hand to
-another mailer."""
+messages as .eml files instead, for another mailer to deliver."""
 
 from __future__ import annotations
 
