@@ -252,6 +252,20 @@ def test_until_defaults_to_the_first_of_this_month():
     assert t["leads"]["created_at"].max() >= pd.Timestamp(first, tz=AMS) - pd.Timedelta(days=7)
 
 
+def test_koers_demo_ends_its_data_at_the_first_of_this_month_in_the_workspace_zone():
+    """At 23:30 UTC on 30 November it is 1 December in Amsterdam: the demo's
+    last month is November, the one the cockpit and the alerts call last
+    month (the machine's date made it October and left November empty)."""
+    from zoneinfo import ZoneInfo
+
+    from koers.demo_load import demo_until
+
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    assert demo_until(amsterdam, dt.datetime(2026, 11, 30, 23, 30)) == dt.date(2026, 12, 1)
+    assert demo_until(amsterdam, dt.datetime(2026, 11, 30, 22, 59)) == dt.date(2026, 11, 1)
+    assert demo_until(ZoneInfo("America/New_York"), dt.datetime(2026, 12, 1, 2, 0)) == dt.date(2026, 11, 1)
+
+
 def test_unknown_size_is_refused():
     with pytest.raises(ValueError, match="small, medium, large"):
         build_demo("huge")

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from koers.alerts import make_rule, save
 from koers.importers.canonical import import_folder
-from koers.store import Workspace
+from koers.periods import local_date
+from koers.store import Workspace, now_utc
 
 
 def load_demo(ws: Workspace, size: str, seed: int, on_step: Callable[[str], None] | None = None) -> dict[str, int]:
     from koers.demo import build_demo, write_folder
     from koers.demo.snapshots import record_past_snapshots
 
-    until = date.today().replace(day=1)  # the day after the data's last (build_demo's default)
+    until = demo_until(ws.settings().tz, now_utc())
     tables = build_demo(size=size, seed=seed, until=until)
     if on_step:
         on_step("importing the demo company")
@@ -34,6 +35,15 @@ def load_demo(ws: Workspace, size: str, seed: int, on_step: Callable[[str], None
     if on_step:
         on_step("done")
     return ws.counts()
+
+
+def demo_until(tz, now: datetime) -> date:
+    """The day after the demo's last day of data: the first of the current
+    month in the workspace's zone (`now` naive UTC), so its last month is
+    the one the cockpit and the alerts call last month. The machine's own
+    date would leave that month empty in the hours it is a month ahead of
+    the machine (23:30 UTC on 30 November is 1 December in Amsterdam)."""
+    return local_date(now, tz).replace(day=1)
 
 
 def demo_rules() -> list:

@@ -20,12 +20,12 @@ class Section:
     title: str
     headings: list[str]
     rows: list[list[str]]
-
-    def right(self, i: int) -> bool:
-        return i >= self.left and i not in self.texts
     left: int = 1  # the first `left` columns are text, the rest figures (right-aligned), but for `texts`
     texts: tuple[int, ...] = ()
     lines: list[str] = field(default_factory=list)  # said above the table
+
+    def right(self, i: int) -> bool:
+        return i >= self.left and i not in self.texts
 
 
 def title(found, lang: str, names: dict[str, str] | None = None) -> str:

@@ -90,9 +90,10 @@ def review_page(request: Request) -> Response:
         [Column("rule", WORDS["rule"][lang]), Column("period", column_label("period", lang)),
          Column("scope", word("scope", lang)), Column("value", WORDS["value"][lang], "kpi"),
          Column("against", WORDS["set_against"][lang]), Column("worse_by", WORDS["worse_by"][lang])],
-        shown, exported_only=number_columns(lang, None), links=[{"value": drill_link(ask, by_name[r["rule"]].kpi, {d: r.get(d) for d in by_name[r["rule"]].by},
-                                           dict(by_name[r["rule"]].where), period=s["period"])}
-                      for r, s in zip(fired, shown)]))
+        shown, exported_only=number_columns(lang, None),
+        links=[{"value": drill_link(ask, by_name[r["rule"]].kpi, {d: r.get(d) for d in by_name[r["rule"]].by},
+                                    dict(by_name[r["rule"]].where), period=s["period"])}
+               for r, s in zip(fired, shown)]))
 
     walks = []
     for name, walk, lines, closing in (("pipeline", found.pipeline, WALK_SHOWN, None),
