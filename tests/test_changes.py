@@ -243,8 +243,12 @@ def test_the_demo_company_leaves_weekly_snapshots(tmp_path):
         assert float(next(csv.DictReader(io.StringIO(kpi.stdout)))["value"]) == count
     got = walk(changes(url, "--since", taken[0][0], "--format", "csv").stdout)
     assert sum(got[x][1] for x in WALK[:-1]) == pytest.approx(got["end"][1])
+    # week by week, the imports would have seen every kind of change (a revision lasts a few weeks from a deal's
+    # creation, so the few deals open from the first snapshot to the last import may carry none)
+    weekly = [walk(changes(url, "--since", a[0], "--until", b[0], "--format", "csv").stdout)
+              for a, b in zip(taken, taken[1:])]
     for line in ("new", "won", "lost", "increased", "decreased", "stage_forward", "close_pushed_out"):
-        assert got[line][0] > 0, line
+        assert sum(week[line][0] for week in weekly) > 0, line
 
 
 @pytest.fixture(scope="module")
