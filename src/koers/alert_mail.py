@@ -26,9 +26,9 @@ import pandas as pd
 from koers import alerts, output
 from koers.alerts import Rule
 from koers.datalog import local_instant
+from koers.kpis.drill import MATCH_PREFIX
 
 TABLE = "koers_alert_mail"
-MATCH_PREFIX = "m_"  # the web's drill-down parameter of a figure's split value (web.params.MATCH_PREFIX)
 
 
 @dataclass(frozen=True)
@@ -188,10 +188,7 @@ def compose(mail: Mail, sender: str, moment: datetime, settings, lang: str, name
     count = len(mail.figures)
     subject = said["subject"][lang].format(n=count, alerts=said["alert" if count == 1 else "alerts"][lang],
                                            when=when[:10])
-
-    def name(d, v) -> str:
-        return names.get(v, v) if d == "owner" else str(v)
-
+    name = alerts.rep_names(names)
     text = [said["hello"][lang].format(name=f" {mail.name}" if mail.name else ""), "",
             said["intro"][lang].format(when=when), ""]
     parts = [f"<p>{html.escape(text[0])}</p><p>{html.escape(text[2])}</p>"]
@@ -214,7 +211,7 @@ def compose(mail: Mail, sender: str, moment: datetime, settings, lang: str, name
                         f"<td>{html.escape(against)}</td><td style=\"text-align:right\">{html.escape(worse)}</td></tr>")
         text.append("")
         head = "".join(f"<th style=\"text-align:left\">{html.escape(h)}</th>"
-                       for h in (said["for"][lang], said["value"][lang], said["set_against"][lang],
+                       for h in (said["scope"][lang], said["value"][lang], said["set_against"][lang],
                                  said["worse_by"][lang]))
         parts.append(f"<h3>{html.escape(heading)}</h3><table cellpadding=\"4\"><tr>{head}</tr>{''.join(rows)}</table>")
     if link:
@@ -235,8 +232,6 @@ WORDS = {
     "hello": {"en": "Hello{name},", "nl": "Hallo{name},"},
     "intro": {"en": "These figures break an alert rule, checked at {when}:",
               "nl": "Deze cijfers overschrijden een signaalregel, gecontroleerd op {when}:"},
-    "for": {"en": "For", "nl": "Voor"},
-    "company": {"en": "the company", "nl": "het bedrijf"},
     "page": {"en": "Every alert: {url}", "nl": "Alle signalen: {url}"},
     "page_link": {"en": "Every alert in Koers", "nl": "Alle signalen in Koers"},
     "footer": {"en": "Sent by Koers (koers alerts send). Each figure is told once per period.",

@@ -501,6 +501,12 @@ def worse_text(rule: Rule, rec: dict, lang: str, currency: str) -> str:
     return output.format_change(w, unit, lang).lstrip("+")
 
 
+def rep_names(names: dict[str, str]):
+    """scope_text's `name` for the CLI, the review and the mail: a rep by
+    name (`names`: by id), any other value as it is."""
+    return lambda d, v: names.get(v, v) if d == "owner" else str(v)
+
+
 def scope_text(rule: Rule, rec: dict, name) -> str:
     """Whom a figure of check() is for: its split's and filter's values,
     each as `name(dim, value)` reads it (a rep by name)."""
@@ -513,6 +519,8 @@ HEADINGS = {
     "value": {"en": "Value", "nl": "Waarde"},
     "set_against": {"en": "Set against", "nl": "Afgezet tegen"},
     "worse_by": {"en": "Worse by", "nl": "Slechter met"},
+    "scope": {"en": "For", "nl": "Voor"},  # whom a figure is for (scope_text)
+    "company": {"en": "the company", "nl": "het bedrijf"},  # a figure for no one narrower
 }
 
 # the numbers behind the text of "set against" and "worse by", as check() gives them (the CLI's csv and

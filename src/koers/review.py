@@ -227,8 +227,6 @@ WORDS = {
     "pace": {"en": "Pace", "nl": "Tempo"},
     "review": {"en": "Review", "nl": "Terugblik"},
     "period": {"en": "Period", "nl": "Periode"},
-    "scope": {"en": "For", "nl": "Voor"},
-    "company": {"en": "the company", "nl": "het bedrijf"},
     "as_of": {"en": "As it stood at", "nl": "Zoals het stond op"},
     "snapshots": {"en": "Snapshots", "nl": "Momentopnamen"},
     "notes": {"en": "Notes", "nl": "Opmerkingen"},

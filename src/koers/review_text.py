@@ -77,7 +77,7 @@ def sections(found, lang: str, currency: str, names: dict[str, str], tz) -> list
     for r in fired.to_dict("records"):
         rule = by_name[r["rule"]]
         shown.rows.append([rule.name, rule.period(found.as_of, tz).label,
-                           alerts.scope_text(rule, r, lambda d, v: names.get(v, v) if d == "owner" else str(v)),
+                           alerts.scope_text(rule, r, alerts.rep_names(names)),
                            output.format_value(rule.kpi, r["value"], lang, currency),
                            alerts.against_text(rule, r, lang, currency), alerts.worse_text(rule, r, lang, currency)])
     found_sections.append(shown)

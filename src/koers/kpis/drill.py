@@ -25,6 +25,9 @@ from koers.kpis.model import Agg, Kpi
 from koers.model import TABLE_BY_NAME
 from koers.periods import Period
 
+# the web drill-down's parameter of a figure's split value (m_owner=R002), also in links a mail carries
+MATCH_PREFIX = "m_"
+
 # The population's own per-record contribution, under the names the tidy
 # result uses for the aggregate.
 CONTRIBUTION = {

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 
 from koers.kpis.catalog import CATALOG_BY_ID
+from koers.kpis.drill import MATCH_PREFIX
 from koers.kpis.model import label
 from koers.web import charts
 from koers.web.choices import Choices
 from koers.web.figures import Asker, Card, card, card_questions, is_null
 from koers.web.i18n import word
-from koers.web.params import MATCH_PREFIX
 from koers.web.tables import Column, DataTable, make_table
 
 log = logging.getLogger(__name__)

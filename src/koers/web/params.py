@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
+from koers.kpis.drill import MATCH_PREFIX
 from koers.kpis.model import Kpi
 from koers.periods import GRAINS, Period, PeriodError, default_periods, last_complete_month, parse_instant, parse_spec
 from koers.settings import Settings
@@ -19,7 +20,6 @@ FILTER_DIMS = ("owner", "team", "product", "region", "source", "segment")
 # Parameters that belong to one page and are not carried to another.
 PAGE_ONLY = ("split", "page", "kpi", "rank_by", "role", "export", "table", "saved", "import_id", "records", "since",
              "until", "line", "closing")
-MATCH_PREFIX = "m_"  # m_owner=R002: the figure a drill-down explains
 
 
 class BadRequest(ValueError):
