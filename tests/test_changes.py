@@ -250,6 +250,20 @@ def test_the_demo_company_leaves_weekly_snapshots(tmp_path):
     for line in ("new", "won", "lost", "increased", "decreased", "stage_forward", "close_pushed_out"):
         assert sum(week[line][0] for week in weekly) > 0, line
 
+    # made again into the same workspace, the demo adds its import's snapshot and no second of a week's
+    assert runner.invoke(app, ["demo", "--size", "small", "--workspace", url]).exit_code == 0
+    with Workspace.open(url).reader() as con:
+        again = con.execute("SELECT import_id, min(taken_at), count(*) FROM koers_snapshots "
+                            "GROUP BY import_id ORDER BY 2").fetchall()
+    assert again[:WEEKS] == taken[:WEEKS] and len(again) == WEEKS + 2
+    # moved through an export, the workspace keeps its snapshots: the same walks
+    moved = str(tmp_path / "moved.duckdb")
+    assert runner.invoke(app, ["export", str(tmp_path / "out"), "--workspace", url]).exit_code == 0
+    assert runner.invoke(app, ["import", str(tmp_path / "out"), "--workspace", moved]).exit_code == 0
+    for since, until in ((taken[0][0], taken[-1][0]), (taken[3][0], taken[4][0])):
+        asked = ["--since", since, "--until", until, "--by", "owner", "--format", "csv"]
+        assert changes(moved, *asked).stdout == changes(url, *asked).stdout
+
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):

@@ -776,6 +776,10 @@ def test_python_dash_m_koers_is_the_cli():
     done = subprocess.run([sys.executable, "-m", "koers", "kpi", "no_such_kpi"], capture_output=True, text=True)
     assert done.returncode == 2
     assert "unknown KPI" in done.stderr + done.stdout
+    # as the module of the CLI too, with every command group (they add themselves to the app)
+    done = subprocess.run([sys.executable, "-m", "koers.cli", "alerts", "list", "--help"], capture_output=True,
+                          text=True)
+    assert done.returncode == 0 and "Usage: python -m koers.cli alerts list" in done.stdout
 
 
 @pytest.mark.parametrize("kpi_ids, by", [

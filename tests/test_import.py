@@ -145,6 +145,126 @@ def test_export_then_import_gives_the_same_workspace(tmp_path):
         assert (tmp_path / "out" / f"{name}.csv").read_text() == (tmp_path / "out2" / f"{name}.csv").read_text()
 
 
+def _mailed(ws, rows: list[tuple]) -> None:
+    with ws.writer(touches=()) as con:
+        con.executemany("INSERT INTO koers_alert_mail VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def test_koers_own_tables_travel_with_an_export(tmp_path):
+    """The alert rules, the import log, the pipeline's snapshots and the
+    mail log cannot be made again from the sales data: an export carries
+    them, and an import takes what the workspace lacks, once."""
+    from datetime import datetime
+
+    from koers import alerts, pipeline_changes
+    from koers.store import Workspace
+
+    a = Workspace.open(str(tmp_path / "a.duckdb"))
+    import_folder(a, GOLDEN)
+    alerts.save(a, alerts.make_rule("slow", "lead_response_time", above="4", by=["owner"]))
+    alerts.save(a, alerts.make_rule("behind", "won_value", worse_than="target", by_more_than="10%", by=["team"]))
+    # a mail sent at a moment with microseconds, to a name with a comma
+    _mailed(a, [("slow", "f1", "2025-03", "owner=R1", "Ann, de Vries <ann@x.nl>", datetime(2025, 4, 1, 6, 0, 0, 123456))])
+    export_folder(a, tmp_path / "out")
+    assert sorted(p.name for p in (tmp_path / "out").glob("koers_*.csv")) == [
+        "koers_alert_mail.csv", "koers_alert_rules.csv", "koers_imports.csv", "koers_made_history.csv",
+        "koers_settings.csv", "koers_snapshots.csv"]
+
+    b = Workspace.open(str(tmp_path / "b.duckdb"))
+    result = import_folder(b, tmp_path / "out")
+    assert result.rejected == 0 and result.warnings == []
+    written = {t.table: t.written for t in result.tables}
+    assert written["koers_alert_rules"] == 2 and written["koers_imports"] == 1 and written["koers_alert_mail"] == 1
+    assert written["koers_snapshots"] == len(table_rows(a, "koers_snapshots")) > 0
+    for name in ("koers_alert_rules", "koers_alert_mail"):
+        assert table_rows(b, name) == table_rows(a, name), name
+    # a's import, its moment to the microsecond, and its snapshot beside b's own
+    assert set(table_rows(a, "koers_imports")) < set(table_rows(b, "koers_imports"))
+    assert set(table_rows(a, "koers_snapshots")) < set(table_rows(b, "koers_snapshots"))
+    with a.reader() as ca, b.reader() as cb:
+        assert pipeline_changes.snapshots(ca)[0] == pipeline_changes.snapshots(cb)[0]
+
+    again = import_folder(b, tmp_path / "out")
+    assert again.written == 0 and again.rejected == 0
+
+    # a rule the workspace holds under the name stays, and the import says so
+    c = Workspace.open(str(tmp_path / "c.duckdb"))
+    alerts.save(c, alerts.make_rule("slow", "lead_response_time", above="8"))
+    result = import_folder(c, tmp_path / "out")
+    assert "koers_alert_rules.csv: the workspace has its own rule named slow, which differs from the export's: " \
+           "the workspace's is kept (koers alerts list shows it)" in result.warnings
+    assert {r.name: r.threshold for r in alerts.rules(c)} == {"slow": 8.0, "behind": 0.1}
+
+    # the exported folder is a fixed point, but for the imports that wrote b
+    export_folder(b, tmp_path / "out2")
+    for name in ("koers_alert_rules", "koers_alert_mail"):
+        assert (tmp_path / "out" / f"{name}.csv").read_text() == (tmp_path / "out2" / f"{name}.csv").read_text()
+    before = (tmp_path / "out" / "koers_snapshots.csv").read_text().splitlines()
+    assert set(before) < set((tmp_path / "out2" / "koers_snapshots.csv").read_text().splitlines())
+
+
+def test_a_carried_row_that_does_not_read_is_rejected_named_and_kept(tmp_path):
+    from koers import alerts
+    from koers.store import Workspace
+
+    a = Workspace.open(str(tmp_path / "a.duckdb"))
+    import_folder(a, GOLDEN)
+    alerts.save(a, alerts.make_rule("slow", "lead_response_time", above="4"))
+    out = tmp_path / "out"
+    export_folder(a, out)
+    rules = (out / "koers_alert_rules.csv").read_text()
+    gone = rules.splitlines()[1].replace("slow", "gone").replace("lead_response_time", "no_such_kpi")
+    (out / "koers_alert_rules.csv").write_text(rules + gone + "\nodd,not json\n" + rules.splitlines()[1] + "\n")
+    snapshots = (out / "koers_snapshots.csv").read_text().splitlines()
+    fields = snapshots[1].split(",")
+    fields[4] = "lots"  # the amount
+    (out / "koers_snapshots.csv").write_text("\n".join([*snapshots[:2], ",".join(fields), "a,b\n"]))
+
+    b = Workspace.open(str(tmp_path / "b.duckdb"))
+    result = import_folder(b, out)
+    found = {(r["file"], r["line"]): r for r in rejects(result)}
+    assert found[("koers_alert_rules.csv", "3")]["reason"].startswith(
+        "not a rule this Koers can check: unknown KPI no_such_kpi")
+    assert found[("koers_alert_rules.csv", "4")]["reason"].startswith("not a rule as Koers writes one")
+    assert found[("koers_alert_rules.csv", "5")]["reason"] == "duplicate of line 2"
+    assert (found[("koers_snapshots.csv", "3")]["column"], found[("koers_snapshots.csv", "3")]["value"],
+            found[("koers_snapshots.csv", "3")]["reason"]) == ("amount", "lots", "not a number")
+    assert found[("koers_snapshots.csv", "4")]["reason"].startswith("malformed CSV line")
+    assert result.rejected == 5 == len(found)
+    # the good rows landed, the rejected ones are kept as they came
+    assert [r.name for r in alerts.rules(b)] == ["slow"]
+    with b.reader() as con:
+        assert con.execute("SELECT count(*) FROM koers_snapshots WHERE import_id = ?",
+                           [fields[0]]).fetchone()[0] == 1
+    kept = (result.rejects_path.parent / "koers_snapshots.csv").read_text()
+    assert "lots" in kept and "a,b" in kept
+
+    (out / "koers_imports.csv").write_text("import_id,source\nX,here\n")
+    with pytest.raises(canonical.ImportError_, match="koers_imports.csv: the file has no column imported_at"):
+        import_folder(b, out)
+
+
+def test_a_check_reports_a_carried_file_s_rejects_and_writes_nothing(tmp_path):
+    from koers import alerts
+    from koers.store import Workspace
+
+    a = Workspace.open(str(tmp_path / "a.duckdb"))
+    import_folder(a, GOLDEN)
+    alerts.save(a, alerts.make_rule("slow", "lead_response_time", above="4"))
+    export_folder(a, tmp_path / "out")
+    with open(tmp_path / "out" / "koers_alert_rules.csv", "a") as f:
+        f.write("worse,\"{\"\"name\"\": \"\"worse\"\", \"\"kpi\"\": \"\"win_rate\"\", \"\"test\"\": \"\"worse\"\", "
+                "\"\"against\"\": \"\"never\"\"}\"\n")
+    b = Workspace.open(str(tmp_path / "b.duckdb"))
+    done = CliRunner().invoke(app, ["import", str(tmp_path / "out"), "--check", "--workspace", b.url])
+    assert done.exit_code == 1 and "koers_alert_rules" in done.output
+    checked = import_folder(b, tmp_path / "out", check=True)
+    assert [(r["file"], r["line"], r["column"], r["reason"]) for r in rejects(checked)] == [
+        ("koers_alert_rules.csv", "3", "rule", "not a rule this Koers can check: --worse-than must be one of: "
+                                               "previous, year, target (got 'never')")]
+    assert table_rows(b, "koers_alert_rules") == [] and table_rows(b, "koers_imports") == []
+
+
 def test_an_export_carries_its_settings_to_a_new_workspace_and_guards_a_filled_one(tmp_path):
     """An empty currency is the workspace's and a date is local to its zone:
     the export's rows read as they did only in its settings."""

@@ -88,7 +88,61 @@ def make_rule(name: str, kpi_id: str, below: str | None = None, above: str | Non
               grain: str = "month", by: list[str] | None = None, where: dict[str, str] | None = None) -> Rule:
     """A rule from what a user typed, checked: every mistake is an AlertError
     that names the valid choices."""
-    if not NAME.fullmatch(name or ""):
+    kpi = _kpi_of(name, kpi_id)
+    asked = [t for t, v in (("below", below), ("above", above), ("worse", worse_than)) if v is not None]
+    if len(asked) != 1:
+        raise AlertError("a rule has one test: --below VALUE, --above VALUE or --worse-than previous|year|target")
+    test = asked[0]
+    if test == "worse":
+        threshold = parse_change(kpi, by_more_than) if by_more_than is not None else 0.0
+    else:
+        if by_more_than is not None:
+            raise AlertError("--by-more-than goes with --worse-than")
+        threshold = parse_value(kpi, below if test == "below" else above)
+    return checked(Rule(name, kpi_id, test, threshold, worse_than if test == "worse" else None, when, grain,
+                        tuple(dict.fromkeys(by or [])), tuple(sorted(dict(where or {}).items()))))
+
+
+def checked(rule: Rule) -> Rule:
+    """The rule, if it is one Koers can check: its name, KPI, test, period,
+    split and filter (a rule typed by a user, or one an export carried)."""
+    kpi = _kpi_of(rule.name, rule.kpi)
+    if rule.test not in TESTS:
+        raise AlertError(f"a rule's test is one of: {', '.join(TESTS)} (got '{rule.test}')")
+    if rule.when not in WHEN:
+        raise AlertError(f"--when must be one of: {', '.join(WHEN)} (got '{rule.when}')")
+    if rule.grain not in GRAINS:
+        raise AlertError(f"--grain must be one of: {', '.join(GRAINS)} (got '{rule.grain}')")
+    bad = [d for d in [*rule.by, *(d for d, _ in rule.where)] if d not in kpi.dimensions]
+    if bad:
+        raise AlertError(f"{', '.join(dict.fromkeys(bad))} is not a dimension of {rule.kpi}; valid dimensions: "
+                         f"{', '.join(kpi.dimensions) or 'none'}")
+    if isinstance(rule.threshold, bool) or not isinstance(rule.threshold, (int, float)) \
+            or not math.isfinite(rule.threshold):
+        raise AlertError(f"a rule's threshold is a number (got '{rule.threshold}')")
+    if rule.test != "worse":
+        if rule.against is not None:
+            raise AlertError(f"a rule {rule.test} a value is set against nothing else (got '{rule.against}')")
+        return rule
+    if rule.against not in AGAINST:
+        raise AlertError(f"--worse-than must be one of: {', '.join(AGAINST)} (got '{rule.against}')")
+    if rule.threshold < 0:
+        raise AlertError(f"--by-more-than is how much worse, 0 or more (got '{rule.threshold}')")
+    if rule.against == "target":
+        try:
+            check_target_scope(list(rule.by), dict(rule.where))
+        except QueryError as e:
+            raise AlertError(str(e)) from None
+    if rule.when == "current" and rule.against in ("previous", "year") and kpi.additive:
+        raise AlertError(f"{rule.kpi} adds up over its period: the running one so far would be set against a "
+                         f"whole one; set it against its target (paced to the time gone) or look at the last "
+                         f"complete {rule.grain} (--when last)")
+    return rule
+
+
+def _kpi_of(name: str, kpi_id: str):
+    """The KPI a rule named `name` may watch."""
+    if not isinstance(name, str) or not NAME.fullmatch(name):
         raise AlertError(f"a rule's name is 1 to 40 letters, digits, '-' or '_', starting with a letter or "
                          f"digit (got '{name}')")
     kpi = CATALOG_BY_ID.get(kpi_id)
@@ -97,39 +151,7 @@ def make_rule(name: str, kpi_id: str, below: str | None = None, above: str | Non
     if kpi_id == "target_attainment":
         raise AlertError("target_attainment has a figure per KPI with a target: watch that KPI with "
                          "--worse-than target instead")
-    asked = [t for t, v in (("below", below), ("above", above), ("worse", worse_than)) if v is not None]
-    if len(asked) != 1:
-        raise AlertError("a rule has one test: --below VALUE, --above VALUE or --worse-than previous|year|target")
-    if when not in WHEN:
-        raise AlertError(f"--when must be one of: {', '.join(WHEN)} (got '{when}')")
-    if grain not in GRAINS:
-        raise AlertError(f"--grain must be one of: {', '.join(GRAINS)} (got '{grain}')")
-    by = list(dict.fromkeys(by or []))
-    where = dict(where or {})
-    bad = [d for d in [*by, *where] if d not in kpi.dimensions]
-    if bad:
-        raise AlertError(f"{', '.join(dict.fromkeys(bad))} is not a dimension of {kpi_id}; valid dimensions: "
-                         f"{', '.join(kpi.dimensions) or 'none'}")
-    test = asked[0]
-    if test == "worse":
-        if worse_than not in AGAINST:
-            raise AlertError(f"--worse-than must be one of: {', '.join(AGAINST)} (got '{worse_than}')")
-        if worse_than == "target":
-            try:
-                check_target_scope(by, where)
-            except QueryError as e:
-                raise AlertError(str(e)) from None
-        if when == "current" and worse_than in ("previous", "year") and kpi.additive:
-            raise AlertError(f"{kpi_id} adds up over its period: the running one so far would be set against a "
-                             f"whole one; set it against its target (paced to the time gone) or look at the last "
-                             f"complete {grain} (--when last)")
-        threshold = parse_change(kpi, by_more_than) if by_more_than is not None else 0.0
-    else:
-        if by_more_than is not None:
-            raise AlertError("--by-more-than goes with --worse-than")
-        threshold = parse_value(kpi, below if test == "below" else above)
-    return Rule(name, kpi_id, test, threshold, worse_than if test == "worse" else None, when, grain,
-                tuple(by), tuple(sorted(where.items())))
+    return kpi
 
 
 def _number(text: str, what: str) -> float:

@@ -679,4 +679,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as `python -m koers.cli`, this module is __main__, and the command
+    # groups above added themselves to the app of koers.cli, a second copy
+    # of it that their imports loaded: that app is the whole CLI.
+    from koers.cli import main as whole_cli
+
+    whole_cli()

@@ -29,12 +29,15 @@ def mondays_before(until: date, tz: ZoneInfo, weeks: int = WEEKS) -> list[dateti
 
 
 def record_past_snapshots(con, until: date, tz: ZoneInfo) -> int:
-    """Insert the snapshots into koers_snapshots; the rows written."""
+    """Insert the snapshots into koers_snapshots (those it lacks); the rows written."""
     moments = mondays_before(until, tz)
     values = ", ".join(f"(TIMESTAMP '{m.isoformat(sep=' ')}')" for m in moments)
     return con.execute(f"""
         INSERT INTO koers_snapshots
-        WITH moments(t) AS (VALUES {values}),
+        WITH every_moment(t) AS (VALUES {values}),
+        -- a demo made again into the same workspace keeps the snapshots it holds, never two of one moment
+        moments AS (SELECT t FROM every_moment WHERE strftime(t, '%Y%m%dT%H%M%S') || '{ID_SUFFIX}' NOT IN
+                    (SELECT import_id FROM koers_snapshots)),
         open_then AS (
             SELECT m.t, o.*, md5_number_lower(o.opportunity_id) AS h
             FROM opportunities o JOIN moments m

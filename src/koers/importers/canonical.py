@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from koers.importers import lines, settings_file
+from koers.importers import lines, own_tables, settings_file
 from koers.importers import made_history as made
 from koers.importers.validate import (
     Check,
@@ -145,7 +145,7 @@ def import_folder(
     warnings = [
         f"{extra}: not a canonical table, ignored"
         for extra in sorted(p.name for p in folder.glob("*.csv") if p.stem not in TABLE_BY_NAME)
-        if extra not in (made.FILE, settings_file.FILE)
+        if extra not in (made.FILE, settings_file.FILE, *own_tables.FILES)
     ]
     sources = [Source(n, f.name, path=f, size=f.stat().st_size) for n, f in files.items()]
     listed = folder / made.FILE
@@ -157,20 +157,23 @@ def import_folder(
             raise ImportError_(str(e)) from None
     return import_sources(ws, sources, origin or str(folder.resolve()), on_table, warnings,
                           made_history=listed if listed.exists() and "stage_history" in files else None,
-                          settings_told=told, check=check)
+                          settings_told=told, check=check, carried=folder)
 
 
 def import_sources(
     ws: Workspace, sources: list[Source], origin: str, on_table: Callable[[str, int], None] | None = None,
     warnings: list[str] | None = None, after: Callable[[duckdb.DuckDBPyConnection, ImportResult], None] | None = None,
     made_history: Path | None = None, settings_told: dict[str, object] | None = None, check: bool = False,
+    carried: Path | None = None,
 ) -> ImportResult:
     """Import one source per table, in load order, as one transaction.
     `after` runs last inside that transaction (a sync records how far it read).
     `made_history`: the file an export lists the history rows Koers made in.
     `settings_told`: the settings an export was made with (settings_file).
     `check`: validate only; the transaction is undone once the rejects are
-    reported, so the result tells what an import would write and reject."""
+    reported, so the result tells what an import would write and reject.
+    `carried`: the folder of an export, whose files of Koers's own tables
+    (own_tables) are taken too."""
     by_table = {s.table: s for s in sources}
     if len(by_table) != len(sources):
         raise ImportError_("one source per table: two sources name the same table")
@@ -178,7 +181,7 @@ def import_sources(
     result.warnings += warnings or []
     try:
         _import_in_one_transaction(ws, by_table, sources, result, origin, on_table, after, made_history,
-                                   settings_told)
+                                   settings_told, carried)
     except _Checked:
         pass  # every writer undoes its transaction on an exception: nothing was written
     return result
@@ -189,7 +192,7 @@ class _Checked(Exception):
 
 
 def _import_in_one_transaction(ws, by_table, sources, result, origin, on_table, after, made_history,
-                               settings_told) -> None:
+                               settings_told, carried) -> None:
     # Koers makes history rows only for opportunities: an import of neither
     # them nor their history leaves stage_history alone (a workspace copied
     # elsewhere then loads neither to write: SparkWorkspace.writer).
@@ -224,8 +227,10 @@ def _import_in_one_transaction(ws, by_table, sources, result, origin, on_table, 
         for source in sources:
             if source.lines_of_keys:
                 _drop_named_by_rejected_rows_alone(con, source, result)
+        taken = own_tables.take(con, carried, result.warnings) if carried is not None else []
+        result.tables += [TableResult(t.table, t.read, t.written, t.rejected) for t in taken]
         if result.checked:  # what else an import does (history, derived tables, snapshot, log) rejects nothing
-            result.rejects_path = _write_rejects(con, ws, result, sources) if result.rejected else None
+            result.rejects_path = _write_rejects(con, ws, result, sources, taken) if result.rejected else None
             raise _Checked
         made_rows = _generate_missing_history(con, "stage_history" in by_table, now_utc()) if makes_history else 0
         made.mark(con)
@@ -236,7 +241,7 @@ def _import_in_one_transaction(ws, by_table, sources, result, origin, on_table, 
             elif changed:
                 derived.refresh(con, changed)
         _snapshot_open_pipeline(con, result.import_id)
-        result.rejects_path = _write_rejects(con, ws, result, sources) if result.rejected else None
+        result.rejects_path = _write_rejects(con, ws, result, sources, taken) if result.rejected else None
         con.execute(
             "INSERT INTO koers_imports VALUES (?, ?, ?, ?, ?, ?, ?)",
             [
@@ -918,8 +923,10 @@ def _snapshot_open_pipeline(con: duckdb.DuckDBPyConnection, import_id: str) -> N
     )
 
 
-def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: ImportResult, sources: list[Source]) -> Path:
-    """rejects.csv (one line per rejected row) and, per file, the rejected rows as they came."""
+def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: ImportResult, sources: list[Source],
+                   taken: list[own_tables.Taken]) -> Path:
+    """rejects.csv (one line per rejected row) and, per file, the rejected
+    rows as they came (a carried file's too: `taken`)."""
     out = ws.rejects_dir() / result.import_id
     out.mkdir(parents=True, exist_ok=True)
     report = out / "rejects.csv"
@@ -988,6 +995,7 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
                     f"SELECT coalesce(m.physical, r.line), {empty}, r.value FROM _rejects r LEFT JOIN _line_map m "
                     f"ON m.file = r.file AND m.internal = r.line WHERE r.file = {name} AND r.col IS NULL")
         con.execute(f"COPY ({rows} ORDER BY line) TO {lit(str(out / source.name))} (HEADER, DELIMITER ',')")
+    own_tables.keep_rejected(con, taken, out)
     return report
 
 
@@ -1056,4 +1064,5 @@ def export_folder(ws: Workspace, folder: Path) -> dict[str, int]:
         if not made.write(con, folder, tz):
             (folder / made.FILE).unlink(missing_ok=True)  # from an earlier export into this folder
         settings_file.write(settings, folder)
+        counts |= own_tables.write(con, folder)
     return counts
