@@ -147,3 +147,38 @@ def test_pick_a_role_preset_as_focus_on_the_settings_page(laptop):
     assert page.locator('input[name="focus"][value="nps"]').is_checked()
     page = laptop.open("/?lang=en")
     assert page.locator('[data-card="nps"]').count() == 1
+
+
+def test_a_page_prints_on_a4_with_its_figures_and_without_its_controls(laptop):
+    """The review goes to the sales meeting on paper or as a PDF: the button
+    prints; on paper the filter line and the footer's moment say what the
+    figures are of, the menu, filters and export links are gone, and the
+    widest table fits the text of an A4 page across."""
+    page = laptop.open("/review?lang=en")
+    button = page.locator("[data-print]")
+    assert button.is_visible() and button.inner_text() == "Print or PDF"
+    page.evaluate("window.print = () => { window.__printed = true; }")
+    button.click()
+    assert page.evaluate("window.__printed === true")
+
+    page.set_viewport_size({"width": 1031, "height": 700})  # A4 across: 297 mm less 2 × 12 mm margin, at 96 dpi
+    page.emulate_media(media="print")
+    for control in ("header.top", "form.filters", "[data-print]", "span.exports", "footer .screen-only"):
+        assert not page.locator(control).first.is_visible(), control
+    for kept in ("details.filterbox > summary", "h1", 'table[data-table="reps"]', "footer [data-as-of]"):
+        assert page.locator(kept).first.is_visible(), kept
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1031
+    pdf = page.pdf(format="A4", landscape=True)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_charts_are_drawn_a_page_wide_while_they_print(laptop):
+    page = laptop.open("/kpi/won_value?split=owner&lang=en")
+    widths = "Array.from(document.querySelectorAll('.plot .main-svg:first-child')).map(s => s.width.baseVal.value)"
+    on_screen = page.evaluate(widths)
+    assert on_screen and min(on_screen) > 1000  # the trend and the split span the laptop's page
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate(widths) == [1000] * len(on_screen)
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    page.wait_for_function(f"screen => JSON.stringify({widths}) === JSON.stringify(screen)", arg=on_screen,
+                           timeout=5_000)

@@ -5,7 +5,6 @@ they compare (direction, target, pace)."""
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -25,8 +24,8 @@ from koers.web.params import View, trailing
 log = logging.getLogger(__name__)
 
 
-def is_null(v) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
+# a value that is no figure (null, NaN, the infinity a sum overflows to): as the CLI's output has it
+is_null = output.missing
 
 
 class Asker:

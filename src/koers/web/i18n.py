@@ -127,6 +127,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "previous": ("Vorige", "Previous"),
     "next": ("Volgende", "Next"),
     "export": ("Exporteren", "Export"),
+    "print": ("Afdrukken of PDF", "Print or PDF"),
     "warnings": ("Waarschuwingen", "Warnings"),
     "matching": ("records", "records"),
     # tables

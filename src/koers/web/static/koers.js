@@ -25,9 +25,30 @@
     var box = document.querySelector("details.filterbox");
     if (box && window.matchMedia("(max-width: 640px)").matches) { box.open = false; }
   }
+  // Paper is not a screen: each chart is drawn at the width of the text of
+  // an A4 page across (koers.css) while it prints, then back at its box's.
+  var PRINT_WIDTH = 1000;
+  function printable() {
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () { window.print(); });
+    });
+    if (!window.Plotly) { return; }
+    window.addEventListener("beforeprint", function () {
+      document.querySelectorAll(".plot.js-plotly-plot").forEach(function (el) {
+        Plotly.relayout(el, { width: PRINT_WIDTH });
+      });
+    });
+    window.addEventListener("afterprint", function () {
+      document.querySelectorAll(".plot.js-plotly-plot").forEach(function (el) {
+        Plotly.relayout(el, { width: null, autosize: true }).then(function () { Plotly.Plots.resize(el); });
+      });
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     foldFilters();
     if (window.Plotly) { draw(); }
     autosubmit();
+    printable();
   });
 })();
