@@ -228,7 +228,10 @@ def _import_in_one_transaction(ws, by_table, sources, result, origin, on_table, 
             if source.lines_of_keys:
                 _drop_named_by_rejected_rows_alone(con, source, result)
         taken = own_tables.take(con, carried, result.warnings) if carried is not None else []
-        result.tables += [TableResult(t.table, t.read, t.written, t.rejected) for t in taken]
+        for t in taken:
+            result.tables.append(TableResult(t.table, t.read, t.written, t.rejected))
+            if on_table:
+                on_table(t.table, (carried / t.file).stat().st_size)
         if result.checked:  # what else an import does (history, derived tables, snapshot, log) rejects nothing
             result.rejects_path = _write_rejects(con, ws, result, sources, taken) if result.rejected else None
             raise _Checked
