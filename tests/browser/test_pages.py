@@ -160,6 +160,8 @@ def test_a_page_prints_on_a4_with_its_figures_and_without_its_controls(laptop):
     page.evaluate("window.print = () => { window.__printed = true; }")
     button.click()
     assert page.evaluate("window.__printed === true")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the title keeps the width
+    assert not button.is_visible()
 
     page.set_viewport_size({"width": 1031, "height": 700})  # A4 across: 297 mm less 2 × 12 mm margin, at 96 dpi
     page.emulate_media(media="print")
