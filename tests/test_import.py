@@ -244,6 +244,61 @@ def test_a_carried_row_that_does_not_read_is_rejected_named_and_kept(tmp_path):
         import_folder(b, out)
 
 
+def test_a_carried_file_edited_by_hand_loses_nothing_and_names_its_own_lines(tmp_path):
+    """A row rejected from a snapshot leaves the rest of it taken, and the
+    corrected file adds that row; lines are the file's own past a blank
+    line or a value over two lines; mixed line ends, an empty file and an
+    extra column read as for a canonical file; a moment needs its zone."""
+    from koers import alerts
+    from koers.store import Workspace
+
+    a = Workspace.open(str(tmp_path / "a.duckdb"))
+    import_folder(a, GOLDEN)
+    alerts.save(a, alerts.make_rule("slow", "lead_response_time", above="4"))
+    out = tmp_path / "out"
+    export_folder(a, out)
+    good = (out / "koers_snapshots.csv").read_text()
+    rows = good.splitlines()
+    assert len(rows) > 4
+    at = rows[2].split(",")
+    at[1] = at[1].replace("Z", "")  # no zone
+    imports = (out / "koers_imports.csv").read_text().splitlines()
+    wrong = imports[1].split(",")
+    wrong[1] = "2026-13-01T02:01:23Z"
+    (out / "koers_imports.csv").write_text("\n".join([imports[0], ",".join(wrong)]) + "\n")
+    rules = (out / "koers_alert_rules.csv").read_text().splitlines()
+    (out / "koers_alert_rules.csv").write_text(f"{rules[0]},note\n{rules[1]},\"two\nlines\"\n\nnoname,x,\n")
+    # CR LF on two lines only, a blank line, and the row without a zone after them
+    (out / "koers_snapshots.csv").write_text(f"{rows[0]}\r\n{rows[1]}\r\n\n{','.join(at)}\n" + "\n".join(rows[3:]) + "\n")
+    (out / "koers_alert_mail.csv").write_text("")
+
+    b = Workspace.open(str(tmp_path / "b.duckdb"))
+    result = import_folder(b, out)
+    found = [(r["file"], r["line"], r["column"], r["reason"]) for r in rejects(result)]
+    assert found == [
+        ("koers_alert_rules.csv", "5", "rule", "not a rule as Koers writes one (Expecting value: line 1 column 1 "
+                                               "(char 0))"),
+        ("koers_imports.csv", "2", "imported_at", "not a moment with its zone (2025-07-01T09:00:00.000000Z)"),
+        ("koers_snapshots.csv", "4", "taken_at", "not a moment with its zone (2025-07-01T09:00:00.000000Z)")]
+    assert "koers_alert_mail.csv: the file is empty, so it brings no rows" in result.warnings
+    assert "koers_alert_rules.csv: column 'note' is not one Koers writes, ignored" in result.warnings
+    assert [r.name for r in alerts.rules(b)] == ["slow"]
+    taken = len(table_rows(b, "koers_snapshots"))
+    # the file put right, the import adds what it rejected before, and nothing else
+    (out / "koers_snapshots.csv").write_text(good)
+    (out / "koers_imports.csv").write_text("\n".join(imports) + "\n")
+    again = import_folder(b, out)
+    assert {t.table: t.written for t in again.tables if t.table.startswith("koers_")} == {
+        "koers_alert_rules": 0, "koers_imports": 1, "koers_snapshots": 1}
+    assert len(table_rows(b, "koers_snapshots")) == taken + 1 + len(table_rows(a, "koers_snapshots"))
+    assert set(table_rows(a, "koers_snapshots")) < set(table_rows(b, "koers_snapshots"))
+
+    (out / "koers_alert_rules.csv").write_text("name,name,rule\n")
+    with pytest.raises(canonical.ImportError_, match="koers_alert_rules.csv: the header names column 'name' twice "
+                                                     "\\(columns 1 and 2\\); keep one"):
+        import_folder(b, out)
+
+
 def test_a_check_reports_a_carried_file_s_rejects_and_writes_nothing(tmp_path):
     from koers import alerts
     from koers.store import Workspace

@@ -197,7 +197,8 @@ def print_rejects(result, said: str = "rejected") -> None:
     more = result.rejected > len(rows)
     err.print(_rejects_table(rows, f"the first {len(rows)} of {result.rejected} rows {said}" if more
                              else f"rows {said}"))
-    err.print(f"{result.rejected} rows {said}; every one is in {result.rejects_path}", highlight=False)
+    rows_said = "1 row" if result.rejected == 1 else f"{result.rejected} rows"
+    err.print(f"{rows_said} {said}; every one is in {result.rejects_path}", highlight=False)
 
 
 def _rejects_table(rows: list[dict], title: str) -> Table:
