@@ -238,3 +238,12 @@ def test_a_card_whose_year_earlier_fails_keeps_its_trail(tmp_ws):
     assert card.raw["year"] is None and card.year == "–"
     assert whole.error is None and (card.value, card.previous, card.spark) == (whole.value, whole.previous, whole.spark)
     assert card.raw["value"] is not None
+
+
+def test_a_printed_sheet_s_head_is_one_css_string_whatever_the_text():
+    from markupsafe import Markup
+
+    from koers.web.render import css_string
+
+    assert css_string('Won "big" \\ deals</style>\nnext') == '"Won \\"big\\" \\\\ deals\\3C /style> next"'
+    assert css_string(Markup("R&amp;D &lt;team&gt;")) == '"R&D \\3C team>"'  # a rendered block, as it shows

@@ -170,8 +170,20 @@ def test_a_page_prints_on_a4_with_its_figures_and_without_its_controls(laptop):
     for kept in ("details.filterbox > summary", "h1", 'table[data-table="reps"]', "footer [data-as-of]"):
         assert page.locator(kept).first.is_visible(), kept
     assert page.evaluate("document.documentElement.scrollWidth") <= 1031
+    # every sheet's head: the page, its period and filters, and the moment of its figures
+    head = page.locator("style[data-print-head]").text_content()
+    title, moment = page.locator("h1").inner_text(), page.locator("footer [data-as-of]").inner_text()
+    assert f'@top-left {{ content: "Koers · {title} · ' in head and f'@top-right {{ content: "{moment}"' in head
     pdf = page.pdf(format="A4", landscape=True)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+def test_a_drill_down_prints_the_page_of_records_it_shows_and_says_which(laptop):
+    page = laptop.open("/kpi/activities/drill?lang=en")
+    page.emulate_media(media="print")
+    assert page.locator(".pager span").inner_text().startswith("Page 1 of ")
+    assert not page.locator('.pager a[rel="next"]').is_visible()
+    assert not page.locator("main form").first.is_visible()  # the records' own choices
 
 
 def test_charts_are_drawn_a_page_wide_while_they_print(laptop):

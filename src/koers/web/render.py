@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from koers.datalog import local_text
 from koers.kpis import dimension_values
@@ -20,6 +21,18 @@ from koers.web.params import FILTER_DIMS, BadRequest, View, parse_view
 from koers.web.tables import XLSX_TYPE, DataTable, to_csv, to_xlsx
 
 env = Environment(loader=PackageLoader("koers.web", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def css_string(text) -> Markup:
+    """Text as a CSS string on one line (a printed sheet's running head):
+    quotes and backslashes escaped, and '<' too, so that no text ends the
+    <style> element it stands in. Markup (a rendered block) is read as the
+    text it shows."""
+    plain = " ".join((text.unescape() if isinstance(text, Markup) else str(text)).split())
+    return Markup('"' + plain.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ") + '"')
+
+
+env.filters["css_string"] = css_string
 
 NAV = ("overview", "pipeline", "activities", "performance", "stages", "leaderboard", "alerts", "review", "catalogue",
        "data", "settings")
