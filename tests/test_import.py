@@ -150,6 +150,22 @@ def _mailed(ws, rows: list[tuple]) -> None:
         con.executemany("INSERT INTO koers_alert_mail VALUES (?, ?, ?, ?, ?, ?)", rows)
 
 
+def exported_with_own_rows(tmp_path: Path):
+    """A workspace of the golden data with an alert rule and a mail sent
+    (at a moment with microseconds), and its export: (workspace, folder)."""
+    from datetime import datetime
+
+    from koers import alerts
+    from koers.store import Workspace
+
+    ws = Workspace.open(str(tmp_path / "exported.duckdb"))
+    import_folder(ws, GOLDEN)
+    alerts.save(ws, alerts.make_rule("slow", "lead_response_time", above="4", by=["owner"]))
+    _mailed(ws, [("slow", "f", "2025-03", "owner=R1", "a@x.nl", datetime(2025, 4, 1, 6, 0, 0, 250))])
+    export_folder(ws, tmp_path / "out")
+    return ws, tmp_path / "out"
+
+
 def test_koers_own_tables_travel_with_an_export(tmp_path):
     """The alert rules, the import log, the pipeline's snapshots and the
     mail log cannot be made again from the sales data: an export carries
@@ -207,11 +223,7 @@ def test_a_carried_row_that_does_not_read_is_rejected_named_and_kept(tmp_path):
     from koers import alerts
     from koers.store import Workspace
 
-    a = Workspace.open(str(tmp_path / "a.duckdb"))
-    import_folder(a, GOLDEN)
-    alerts.save(a, alerts.make_rule("slow", "lead_response_time", above="4"))
-    out = tmp_path / "out"
-    export_folder(a, out)
+    a, out = exported_with_own_rows(tmp_path)
     rules = (out / "koers_alert_rules.csv").read_text()
     gone = rules.splitlines()[1].replace("slow", "gone").replace("lead_response_time", "no_such_kpi")
     (out / "koers_alert_rules.csv").write_text(rules + gone + "\nodd,not json\n" + rules.splitlines()[1] + "\n")
@@ -252,11 +264,7 @@ def test_a_carried_file_edited_by_hand_loses_nothing_and_names_its_own_lines(tmp
     from koers import alerts
     from koers.store import Workspace
 
-    a = Workspace.open(str(tmp_path / "a.duckdb"))
-    import_folder(a, GOLDEN)
-    alerts.save(a, alerts.make_rule("slow", "lead_response_time", above="4"))
-    out = tmp_path / "out"
-    export_folder(a, out)
+    a, out = exported_with_own_rows(tmp_path)
     good = (out / "koers_snapshots.csv").read_text()
     rows = good.splitlines()
     assert len(rows) > 4
@@ -300,13 +308,9 @@ def test_a_carried_file_edited_by_hand_loses_nothing_and_names_its_own_lines(tmp
 
 
 def test_a_check_reports_a_carried_file_s_rejects_and_writes_nothing(tmp_path):
-    from koers import alerts
     from koers.store import Workspace
 
-    a = Workspace.open(str(tmp_path / "a.duckdb"))
-    import_folder(a, GOLDEN)
-    alerts.save(a, alerts.make_rule("slow", "lead_response_time", above="4"))
-    export_folder(a, tmp_path / "out")
+    exported_with_own_rows(tmp_path)
     with open(tmp_path / "out" / "koers_alert_rules.csv", "a") as f:
         f.write("worse,\"{\"\"name\"\": \"\"worse\"\", \"\"kpi\"\": \"\"win_rate\"\", \"\"test\"\": \"\"worse\"\", "
                 "\"\"against\"\": \"\"never\"\"}\"\n")

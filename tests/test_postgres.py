@@ -18,7 +18,7 @@ from koers.model import TABLES
 from koers.store import Workspace, WorkspaceError
 from koers.web.app import create_app
 from tests.conftest import GOLDEN, pg_server
-from tests.test_import import table_rows
+from tests.test_import import exported_with_own_rows, table_rows
 
 pytestmark = pytest.mark.postgres
 AS_OF = "2025-06-01T00:00:00+02:00"
@@ -51,23 +51,13 @@ def test_the_tables_and_their_export_are_those_of_a_duckdb_workspace(golden_pair
 def test_koers_own_tables_move_into_postgresql_through_an_export(golden_pair, pg_ws, tmp_path):
     """Moved by export and import, the workspace keeps its rules, import
     log, snapshots and mail log; a second import of the folder adds none."""
-    from datetime import datetime
-
-    from koers import alerts
-
-    duck = Workspace.open(str(tmp_path / "d.duckdb"))
-    import_folder(duck, GOLDEN)
-    alerts.save(duck, alerts.make_rule("slow", "lead_response_time", above="4", by=["owner"]))
-    with duck.writer(touches=()) as con:
-        con.execute("INSERT INTO koers_alert_mail VALUES ('slow', 'f', '2025-03', 'owner=R1', 'a@x.nl', ?)",
-                    [datetime(2025, 4, 1, 6, 0, 0, 250)])
-    export_folder(duck, tmp_path / "out")
-    assert import_folder(pg_ws, tmp_path / "out").rejected == 0
+    duck, out = exported_with_own_rows(tmp_path)
+    assert import_folder(pg_ws, out).rejected == 0
     for name in ("koers_alert_rules", "koers_alert_mail"):
         assert table_rows(pg_ws, name) == table_rows(duck, name), name
     for name in ("koers_imports", "koers_snapshots"):
         assert set(table_rows(duck, name)) < set(table_rows(pg_ws, name)), name
-    assert import_folder(pg_ws, tmp_path / "out").written == 0
+    assert import_folder(pg_ws, out).written == 0
 
 
 def test_a_reimport_writes_nothing(golden_pair):

@@ -17,7 +17,7 @@ from koers.importers.canonical import Source, import_folder, import_sources
 from koers.model import TABLES
 from koers.store import SparkWorkspace, Workspace, WorkspaceError
 from tests.conftest import GOLDEN
-from tests.test_import import table_rows
+from tests.test_import import exported_with_own_rows, table_rows
 
 
 def _new_rep(ws: Workspace, rep_id: str) -> None:
@@ -189,25 +189,14 @@ def _without_import(path) -> list[str]:
 def test_koers_own_tables_move_into_a_spark_workspace_through_an_export(tmp_path):
     """A DuckDB workspace moved to Spark by export and import keeps its
     rules, its import log, its snapshots and its mail log."""
-    from datetime import datetime
-
-    from koers import alerts
-    from koers.importers.canonical import export_folder
-
-    duck = Workspace.open(str(tmp_path / "d.duckdb"))
-    import_folder(duck, GOLDEN)
-    alerts.save(duck, alerts.make_rule("slow", "lead_response_time", above="4", by=["owner"]))
-    with duck.writer(touches=()) as con:
-        con.execute("INSERT INTO koers_alert_mail VALUES ('slow', 'f', '2025-03', 'owner=R1', 'a@x.nl', ?)",
-                    [datetime(2025, 4, 1, 6)])
-    export_folder(duck, tmp_path / "out")
+    duck, out = exported_with_own_rows(tmp_path)
     spark = Workspace.open(f"spark:{tmp_path / 'spark'}")
-    assert import_folder(spark, tmp_path / "out").rejected == 0
+    assert import_folder(spark, out).rejected == 0
     for name in ("koers_alert_rules", "koers_alert_mail"):
         assert table_rows(spark, name) == table_rows(duck, name), name
     for name in ("koers_imports", "koers_snapshots"):
         assert set(table_rows(duck, name)) < set(table_rows(spark, name)), name
-    assert import_folder(spark, tmp_path / "out").written == 0
+    assert import_folder(spark, out).written == 0
 
 
 def test_a_reader_keeps_its_version_though_two_imports_land_and_remove_it(ws, tmp_path):
