@@ -116,7 +116,7 @@ def take(con, folder: Path, warnings: list[str]) -> list[Taken]:
 def _take_one(con, c: Carried, path: Path, warnings: list[str], scratch: Path) -> Taken | None:
     from koers.importers.canonical import ImportError_, _header, _unreadable  # (canonical imports this module)
 
-    if not path.read_bytes()[:64].strip():
+    if path.stat().st_size < 16 and not path.read_bytes().strip():
         warnings.append(f"{c.file}: the file is empty, so it brings no rows")
         return None
     columns = _columns(con, c.table)
@@ -134,6 +134,7 @@ def _take_one(con, c: Carried, path: Path, warnings: list[str], scratch: Path) -
         f"try_cast({q(n)} AS TIMESTAMPTZ) AT TIME ZONE 'UTC' AS {q(n)}" if t == "TIMESTAMP"
         else q(n) if t == "VARCHAR" else f"try_cast({q(n)} AS {t}) AS {q(n)}" for n, t in columns)
         + ", " + ", ".join(f"{q(n)} AS {q('_text_' + n)}" for n in names) + f" FROM {text}")
+    con.execute(f"DROP TABLE {text}")  # (a temporary table lives as long as the import's connection)
     _find_problems(con, c, columns, typed)
     kept = _keep_rejected_rows(con, c, typed, names, malformed)
     written = _add(con, c, names, typed, warnings)
@@ -191,6 +192,7 @@ def _read(con, c: Carried, path: Path, names: list[str], found: list[str]) -> tu
     else:
         line = "_n"
     con.execute(f"CREATE OR REPLACE TEMP TABLE {text} AS SELECT {line} AS _line, * EXCLUDE (_n) FROM ({numbered})")
+    con.execute(f"DROP TABLE {read}")
     return text, malformed
 
 
