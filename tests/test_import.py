@@ -166,6 +166,18 @@ def exported_with_own_rows(tmp_path: Path):
     return ws, tmp_path / "out"
 
 
+def assert_moved_with_own_rows(source, moved, folder: Path) -> None:
+    """`moved`, importing `source`'s export `folder`, holds its rules and
+    mails, and its import log and snapshots beside its own; a second import
+    of the folder adds nothing (a move to Spark or PostgreSQL)."""
+    assert import_folder(moved, folder).rejected == 0
+    for name in ("koers_alert_rules", "koers_alert_mail"):
+        assert table_rows(moved, name) == table_rows(source, name), name
+    for name in ("koers_imports", "koers_snapshots"):
+        assert set(table_rows(source, name)) < set(table_rows(moved, name)), name
+    assert import_folder(moved, folder).written == 0
+
+
 def test_koers_own_tables_travel_with_an_export(tmp_path):
     """The alert rules, the import log, the pipeline's snapshots and the
     mail log cannot be made again from the sales data: an export carries

@@ -228,10 +228,9 @@ def _import_in_one_transaction(ws, by_table, sources, result, origin, on_table, 
             if source.lines_of_keys:
                 _drop_named_by_rejected_rows_alone(con, source, result)
         taken = own_tables.take(con, carried, result.warnings) if carried is not None else []
-        for t in taken:
-            result.tables.append(TableResult(t.table, t.read, t.written, t.rejected))
-            if on_table:
-                on_table(t.table, (carried / t.file).stat().st_size)
+        result.tables += taken
+        for t in taken if on_table else ():
+            on_table(t.table, (carried / own_tables.file_of(t.table)).stat().st_size)
         if result.checked:  # what else an import does (history, derived tables, snapshot, log) rejects nothing
             result.rejects_path = _write_rejects(con, ws, result, sources, taken) if result.rejected else None
             raise _Checked
@@ -927,7 +926,7 @@ def _snapshot_open_pipeline(con: duckdb.DuckDBPyConnection, import_id: str) -> N
 
 
 def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: ImportResult, sources: list[Source],
-                   taken: list[own_tables.Taken]) -> Path:
+                   taken: list[TableResult]) -> Path:
     """rejects.csv (one line per rejected row) and, per file, the rejected
     rows as they came (a carried file's too: `taken`)."""
     out = ws.rejects_dir() / result.import_id

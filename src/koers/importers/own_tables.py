@@ -50,7 +50,12 @@ class Carried:
 
     @property
     def file(self) -> str:
-        return f"{self.table}.csv"
+        return file_of(self.table)
+
+
+def file_of(table: str) -> str:
+    """The file beside an export that holds one of Koers's own tables."""
+    return f"{table}.csv"
 
 
 _MAILED = ("rule", "definition", "period", "figure", "recipient")
@@ -92,29 +97,22 @@ def write(con, folder: Path) -> dict[str, int]:
     return written
 
 
-@dataclass
-class Taken:
-    """What an import made of one carried file."""
-    table: str
-    file: str
-    read: int = 0
-    written: int = 0
-    rejected: int = 0
-
-
-def take(con, folder: Path, warnings: list[str]) -> list[Taken]:
+def take(con, folder: Path, warnings: list[str]) -> list:
     """Read the carried files in `folder` and add the rows the workspace
-    lacks, inside the import's transaction. A rejected row goes into the
-    import's `_rejects` (file, line, col, value, reason), and stays as it
-    came in `_own_rejected_<table>` for `keep_rejected`."""
+    lacks, inside the import's transaction; what each brought, as a
+    canonical table's (TableResult). A rejected row goes into the import's
+    `_rejects` (file, line, col, value, reason), and stays as it came in
+    `_own_rejected_<table>` for `keep_rejected`."""
+    present = [c for c in CARRIED if (folder / c.file).exists()]
+    if not present:  # (every canonical folder's import asks)
+        return []
     with tempfile.TemporaryDirectory(prefix="koers-own-") as scratch:
-        taken = [_take_one(con, c, folder / c.file, warnings, Path(scratch))
-                 for c in CARRIED if (folder / c.file).exists()]
+        taken = [_take_one(con, c, folder / c.file, warnings, Path(scratch)) for c in present]
     return [t for t in taken if t is not None]
 
 
-def _take_one(con, c: Carried, path: Path, warnings: list[str], scratch: Path) -> Taken | None:
-    from koers.importers.canonical import ImportError_, _header, _unreadable  # (canonical imports this module)
+def _take_one(con, c: Carried, path: Path, warnings: list[str], scratch: Path):
+    from koers.importers.canonical import ImportError_, TableResult, _header, _unreadable  # (it imports this module)
 
     if path.stat().st_size < 16 and not path.read_bytes().strip():
         warnings.append(f"{c.file}: the file is empty, so it brings no rows")
@@ -122,7 +120,7 @@ def _take_one(con, c: Carried, path: Path, warnings: list[str], scratch: Path) -
     columns = _columns(con, c.table)
     names = [n for n, _ in columns]
     found = [h.strip() for h in _header(path)]
-    _check_header(c, names, found, warnings, ImportError_)
+    _check_header(c, names, found, warnings)
     if lines.mixed_line_ends(path):  # DuckDB takes the header's line end for the whole file
         path = lines.with_line_ends_as_lf(path, scratch)[0]
     try:
@@ -145,12 +143,13 @@ def _take_one(con, c: Carried, path: Path, warnings: list[str], scratch: Path) -
     con.execute(
         f"INSERT INTO _rejects SELECT {lit(c.file)}, line, col, value, "
         "CASE WHEN first IS NULL THEN reason ELSE 'duplicate of line ' || first END FROM _own_problems")
-    return Taken(c.table, c.file, read, written, rejected)
+    return TableResult(c.table, read, written, rejected)
 
 
-def _check_header(c: Carried, names: list[str], found: list[str], warnings: list[str], error) -> None:
+def _check_header(c: Carried, names: list[str], found: list[str], warnings: list[str]) -> None:
     """A column Koers writes missing or named twice stops the import; one it
     does not write is passed over, with a warning."""
+    from koers.importers.canonical import ImportError_ as error
     missing = [n for n in names if n not in found]
     if missing:
         raise error(f"{c.file}: the file has no column {', '.join(missing)}; Koers writes it with "
@@ -295,9 +294,10 @@ def _keep_rejected_rows(con, c: Carried, typed: str, names: list[str], malformed
     return kept
 
 
-def keep_rejected(con, taken: list[Taken], out: Path) -> None:
-    """Each carried file's rejected rows into `out` (the import's rejects folder)."""
+def keep_rejected(con, taken: list, out: Path) -> None:
+    """Each carried file's rejected rows (`take`'s results) into `out`, the
+    import's rejects folder."""
     for t in taken:
         if t.rejected:
-            con.execute(f"COPY (SELECT * FROM _own_rejected_{t.table} ORDER BY line) TO {lit(str(out / t.file))} "
-                        "(HEADER, DELIMITER ',')")
+            con.execute(f"COPY (SELECT * FROM _own_rejected_{t.table} ORDER BY line) "
+                        f"TO {lit(str(out / file_of(t.table)))} (HEADER, DELIMITER ',')")
