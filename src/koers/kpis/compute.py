@@ -107,7 +107,6 @@ class Engine:
         self.ctx = Context(con, settings, periods, as_of, shared=shared)
         self.periods = periods
         self._parts: dict = {}
-        self._sizes: dict[str, int] = {}
         self._contexts: list[Context] = []  # kept alive: part() keys on id(ctx)
         self.warnings: list[str] = []
 
@@ -116,13 +115,8 @@ class Engine:
         (tests, the server) would otherwise keep every run's copies."""
         self.ctx.release()
 
-    def table_size(self, name: str) -> int:
-        if name not in self._sizes:
-            self._sizes[name] = int(self.ctx.raw(name).count().execute())
-        return self._sizes[name]
-
     def missing_tables(self, kpi: Kpi) -> list[str]:
-        return [t for t in kpi.needs if self.table_size(t) == 0]
+        return [t for t in kpi.needs if self.ctx.size(t) == 0]
 
     def part(self, kpi: Kpi, by: tuple[str, ...], where: tuple[tuple[str, str], ...], ctx=None) -> pd.DataFrame:
         """period, *by, value, numerator, denominator for one KPI; every

@@ -254,6 +254,14 @@ class Context:
             self._shared[key] = self.con.table(name)
         return self._shared[key]
 
+    def size(self, name: str) -> int:
+        """A workspace table's rows, counted once for every run that shares
+        the base tables: like them, the count changes only with the data."""
+        key = ("size", name)
+        if key not in self._shared:
+            self._shared[key] = int(self.raw(name).count().execute())
+        return self._shared[key]
+
     @shared
     def teams(self):
         r = self.raw("reps")
