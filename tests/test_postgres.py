@@ -18,7 +18,7 @@ from koers.model import TABLES
 from koers.store import Workspace, WorkspaceError
 from koers.web.app import create_app
 from tests.conftest import GOLDEN, pg_server
-from tests.test_import import assert_moved_with_own_rows, exported_with_own_rows, table_rows
+from tests.test_import import assert_moved_with_own_rows, exported_with_own_rows, table_rows, tables_rows
 
 pytestmark = pytest.mark.postgres
 AS_OF = "2025-06-01T00:00:00+02:00"
@@ -38,10 +38,15 @@ def golden_pair(tmp_path_factory):
     return duck, pg
 
 
+def assert_same_tables(pg, duck, names: list[str]) -> None:
+    got, want = tables_rows(pg, names), tables_rows(duck, names)
+    for name in names:
+        assert got[name] == want[name], name
+
+
 def test_the_tables_and_their_export_are_those_of_a_duckdb_workspace(golden_pair, tmp_path):
     duck, pg = golden_pair
-    for t in TABLES:
-        assert table_rows(pg, t.name) == table_rows(duck, t.name), t.name
+    assert_same_tables(pg, duck, [t.name for t in TABLES])
     export_folder(duck, tmp_path / "duck")
     export_folder(pg, tmp_path / "pg")
     for t in TABLES:
@@ -119,7 +124,7 @@ def test_reading_settings_counts_and_sync_state_does_not_copy_the_workspace(kind
 
 def test_a_failed_import_leaves_the_database_as_it_was(pg_ws, monkeypatch):
     assert import_folder(pg_ws, GOLDEN).rejected == 0
-    before = {t.name: table_rows(pg_ws, t.name) for t in TABLES}
+    before = tables_rows(pg_ws, [t.name for t in TABLES])
     version = pg_ws.fingerprint()
     # the write-back fails after a table was truncated and copied
     written = []
@@ -139,21 +144,21 @@ def test_a_failed_import_leaves_the_database_as_it_was(pg_ws, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         import_sources(pg_ws, [Source("reps", "new reps", rows=rows)], "test")
     monkeypatch.undo()
-    assert {t.name: table_rows(pg_ws, t.name) for t in TABLES} == before
+    assert tables_rows(pg_ws, [t.name for t in TABLES]) == before
     assert pg_ws.fingerprint() == version
 
 
 def test_a_check_leaves_the_database_as_it_was(pg_ws, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # a PostgreSQL workspace's rejects are kept beside where Koers runs
     assert import_folder(pg_ws, GOLDEN).rejected == 0
-    before, version = {t.name: table_rows(pg_ws, t.name) for t in TABLES}, pg_ws.fingerprint()
+    before, version = tables_rows(pg_ws, [t.name for t in TABLES]), pg_ws.fingerprint()
     import pandas as pd
 
     rows = pd.DataFrame({"rep_id": ["R9", "R10"], "name": ["Nieuw", "Fout"], "hired_on": ["2025-01-01", "nooit"],
                          "_line": [2, 3]}, dtype=object)
     checked = import_sources(pg_ws, [Source("reps", "new reps", rows=rows)], "test", check=True)
     assert (checked.written, checked.rejected) == (1, 1)
-    assert {t.name: table_rows(pg_ws, t.name) for t in TABLES} == before
+    assert tables_rows(pg_ws, [t.name for t in TABLES]) == before
     assert pg_ws.fingerprint() == version
 
 
@@ -215,8 +220,7 @@ def test_an_import_writes_back_only_the_rows_it_changed(tmp_path):
     for table, written in tables.items():
         now = row_versions(table)
         assert {k for k in now if now[k] != before[table].get(k)} == written, table
-    for name in [t.name for t in TABLES] + list(derived.DERIVED):
-        assert table_rows(pg, name) == table_rows(duck, name), name
+    assert_same_tables(pg, duck, [t.name for t in TABLES] + list(derived.DERIVED))
 
 
 def test_readers_go_on_reading_while_an_import_writes_its_rows(pg_ws, monkeypatch):
@@ -260,8 +264,7 @@ def test_an_import_that_replaces_rows_deletes_them_in_postgresql(tmp_path):
         made = table_rows(ws, "stage_history")
         import_folder(ws, GOLDEN)
     assert made and set(made) - set(table_rows(pg, "stage_history"))
-    for name in [t.name for t in TABLES] + list(derived.DERIVED) + ["koers_generated_history"]:
-        assert table_rows(pg, name) == table_rows(duck, name), name
+    assert_same_tables(pg, duck, [t.name for t in TABLES] + list(derived.DERIVED) + ["koers_generated_history"])
 
 
 def test_an_import_that_ran_while_another_wrote_writes_nothing(pg_ws):
@@ -356,8 +359,7 @@ def test_an_import_of_one_table_loads_what_it_needs_and_ends_as_in_duckdb(table,
         import_folder(ws, short)
     results = [import_folder(ws, one) for ws in (duck, pg)]
     assert results[0].written == results[1].written >= 1
-    for name in [t.name for t in TABLES] + list(derived.DERIVED):
-        assert table_rows(pg, name) == table_rows(duck, name), name
+    assert_same_tables(pg, duck, [t.name for t in TABLES] + list(derived.DERIVED))
 
 
 def test_a_writer_of_targets_leaves_the_activities_in_postgresql(golden_pair):

@@ -17,7 +17,7 @@ from koers.importers.canonical import Source, import_folder, import_sources
 from koers.model import TABLES
 from koers.store import SparkWorkspace, Workspace, WorkspaceError
 from tests.conftest import GOLDEN
-from tests.test_import import assert_moved_with_own_rows, exported_with_own_rows, table_rows
+from tests.test_import import assert_moved_with_own_rows, exported_with_own_rows, table_rows, tables_rows
 
 
 def _new_rep(ws: Workspace, rep_id: str) -> None:
@@ -28,7 +28,7 @@ def _new_rep(ws: Workspace, rep_id: str) -> None:
 
 def _state(ws: SparkWorkspace) -> tuple:
     """What a reader sees: the version's fingerprint, and every table's rows."""
-    return ws.fingerprint(), {t.name: table_rows(ws, t.name) for t in TABLES}
+    return ws.fingerprint(), tables_rows(ws, [t.name for t in TABLES])
 
 
 def _versions(ws: SparkWorkspace) -> list[str]:
@@ -232,7 +232,8 @@ def test_an_import_loads_only_the_tables_it_may_change_and_reads_the_rest_in_pla
     duck = Workspace.open(str(tmp_path / "same.duckdb"))
     import_folder(duck, GOLDEN)
     import_folder(duck, folder)
-    assert {t.name: table_rows(ws, t.name) for t in TABLES} == {t.name: table_rows(duck, t.name) for t in TABLES}
+    names = [t.name for t in TABLES]
+    assert tables_rows(ws, names) == tables_rows(duck, names)
 
 
 def test_an_in_memory_copy_keeps_to_the_memory_limit_and_spills_into_the_system_s_temporary_folder():
