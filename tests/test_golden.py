@@ -29,7 +29,7 @@ def sessions():
     """(backend, as-of moment) -> the base tables its runs share, as a
     server's session shares them between pages (kpis/cache.py). Spark runs
     its cases this way: every run building its own base tables again cost a
-    third of its time. DuckDB and PostgreSQL run each case alone."""
+    sixth of its time. DuckDB and PostgreSQL run each case alone."""
     made: dict = {}
     yield made
     for con, shared in made.values():

@@ -41,7 +41,8 @@ def table_rows(ws, name: str) -> list[tuple]:
 
 def tables_rows(ws, names) -> dict[str, list[tuple]]:
     """Each table's rows, through one reader: a PostgreSQL workspace's
-    reader copies its tables in each time it opens (seconds a table)."""
+    reader copies its tables in each time it opens (5 s for every table of
+    the golden data, read one reader a table)."""
     with ws.reader() as con:
         return {name: con.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall() for name in names}
 
