@@ -12,7 +12,8 @@ import pytest
 from koers.engines import close, connect
 from koers.importers.canonical import import_folder
 from koers.kpis.catalog import CATALOG
-from koers.kpis.compute import QueryError, compute
+from koers.kpis.compute import Engine, QueryError, compute
+from koers.kpis.context import release_views
 from koers.kpis.drill import drill
 from koers.periods import parse_instant, parse_one, parse_spec
 from tests.conftest import ENGINES, GOLDEN, make_workspace
@@ -42,6 +43,32 @@ def test_a_filter_value_with_a_nul_character_is_a_query_error(tmp_ws):
         with pytest.raises(QueryError, match="the value of owner holds a NUL character"):
             drill(con, tmp_ws.settings(), "won_value", parse_one("2025-03"), match={"owner": "\x00"})
     finally:
+        close(con)
+
+
+def test_runs_that_share_base_tables_count_each_table_once(tmp_ws, monkeypatch):
+    """A table's row count (which says whether a KPI can be measured) is
+    kept with the shared base tables: a second run in the same session
+    counts nothing again; a run of its own counts again."""
+    import ibis.expr.types.relations as relations
+
+    import_folder(tmp_ws, GOLDEN)
+    con, settings = connect(tmp_ws), tmp_ws.settings()
+    counts, real = [], relations.Table.count
+    monkeypatch.setattr(relations.Table, "count", lambda self, *a, **k: counts.append(1) or real(self, *a, **k))
+    shared, T = {"_views": []}, parse_instant("2026-01-01", settings.tz)
+    try:
+        made = []
+        for own in (shared, shared, None):
+            before = len(counts)
+            engine = Engine(con, settings, parse_spec("2025-03"), T, shared=own)
+            assert engine.compute(["won_value"], [], {}).rows["value"].iloc[0] > 0
+            if own is None:
+                engine.release()
+            made.append(len(counts) - before)
+        assert made[0] > 0 and made[1] == 0 and made[2] == made[0]
+    finally:
+        release_views(con, shared["_views"])
         close(con)
 
 
