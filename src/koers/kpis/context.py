@@ -537,11 +537,16 @@ class Context:
 
     @shared
     def orders(self):
+        """Orders dated before T, converted, with their customer's
+        dimensions. A view, not a table: a question reads the orders of its
+        periods (revenue of a month reads one month's), which the engine
+        finds before the joins; a table of every order ever cost the first
+        page that shows revenue seconds on a large workspace."""
         o = self.raw("orders")
         o = o.filter(o.ordered_on < self.Td)
         o = self.convert(o, {"_amount": "amount", "_cost": "cost"}, "currency", "ordered_on")
         o = o.mutate(_cost=ibis.ifelse(o.cost.isnull(), ibis.null("float64"), o._cost), customer=o.customer_id)
-        return self.view(self.customer_dims(o.drop("owner_id")), materialise=True)
+        return self.view(self.customer_dims(o.drop("owner_id")))
 
     @shared
     def reps(self):
