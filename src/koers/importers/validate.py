@@ -58,10 +58,13 @@ def raw(col: str) -> str:
     ten million rows; it runs only on a value that may change: one with a
     space at either end, or with a character beyond ASCII (the only ASCII
     character trim() removes is the space; it also removes Unicode spaces
-    such as the no-break space)."""
+    such as the no-break space), and a byte order mark at either end,
+    which trim() keeps: two files joined into one carry the second's BOM
+    into its first value, where an invisible character would make an id no
+    reference finds."""
     c = q(col)
     return (f"CASE WHEN starts_with({c}, ' ') OR ends_with({c}, ' ') OR strlen({c}) <> length({c}) "
-            f"THEN NULLIF(trim({c}), '') ELSE NULLIF({c}, '') END")
+            f"THEN NULLIF(trim(trim(trim({c}), chr(65279))), '') ELSE NULLIF({c}, '') END")
 
 
 # Local times of these years take their UTC offset from a table of the
