@@ -694,6 +694,26 @@ def test_a_folder_without_canonical_files_is_a_usage_error(tmp_ws, tmp_path):
         import_folder(tmp_ws, tmp_path / "empty")
 
 
+def test_a_file_named_in_another_case_is_its_table_s_file(tmp_ws, tmp_path):
+    """Targets.csv and nps.CSV (saved on Windows, or by Excel) are the
+    targets and NPS files: never skipped without a word. A rejected row is
+    reported under the file's own name; two files of one table are a usage
+    error, as which one is meant cannot be told."""
+    src = tmp_path / "in"
+    write(src, "reps", BASE_REPS)
+    (src / "reps.csv").rename(src / "Reps.CSV")
+    (src / "Customers.csv").write_text("customer_id,acquired_on\nC1,2024-01-01\nC2,someday\n", encoding="utf-8")
+    (src / "Notes.csv").write_text("a\n1\n", encoding="utf-8")
+    result = import_folder(tmp_ws, src)
+    assert [(r["file"], r["line"], r["column"]) for r in rejects(result)] == [("Customers.csv", "3", "acquired_on")]
+    assert [r[0] for r in table_rows(tmp_ws, "customers")] == ["C1"]
+    assert len(table_rows(tmp_ws, "reps")) == len(BASE_REPS.strip().splitlines()) - 1
+    assert result.warnings == ["Notes.csv: not a canonical table, ignored"]
+    (src / "customers.csv").write_text("customer_id,acquired_on\nC1,2024-01-01\n", encoding="utf-8")
+    with pytest.raises(canonical.ImportError_, match="Customers.csv and customers.csv: two files of the table customers"):
+        import_folder(tmp_ws, src)
+
+
 def test_malformed_lines_are_reported_and_later_lines_keep_their_numbers(tmp_ws, tmp_path):
     src = tmp_path / "in"
     write(src, "reps", "rep_id,name,hired_on\nR1,Anna,2024-01-01\nR2,Bram,2024-01-01,extra\nR3,Cas,2024-01-01\nR5,Eva,bad")

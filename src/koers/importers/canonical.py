@@ -138,13 +138,14 @@ def import_folder(
     folder = Path(folder)
     if not folder.is_dir():
         raise ImportError_(f"'{folder}' is not a folder")
-    files = {name: folder / f"{name}.csv" for name in LOAD_ORDER if (folder / f"{name}.csv").exists()}
+    files = _canonical_files(folder)
     if not files:
         expected = ", ".join(f"{n}.csv" for n in LOAD_ORDER)
         raise ImportError_(f"'{folder}' holds none of the canonical files ({expected})")
     warnings = [
         f"{extra}: not a canonical table, ignored"
-        for extra in sorted(p.name for p in folder.glob("*.csv") if p.stem not in TABLE_BY_NAME)
+        for extra in sorted(p.name for p in folder.iterdir()
+                            if p.name.lower().endswith(".csv") and p.name[:-4].lower() not in TABLE_BY_NAME)
         if extra not in (made.FILE, settings_file.FILE, *own_tables.FILES)
     ]
     sources = [Source(n, f.name, path=f, size=f.stat().st_size) for n, f in files.items()]
@@ -158,6 +159,22 @@ def import_folder(
     return import_sources(ws, sources, origin or str(folder.resolve()), on_table, warnings,
                           made_history=listed if listed.exists() and "stage_history" in files else None,
                           settings_told=told, check=check, carried=folder)
+
+
+def _canonical_files(folder: Path) -> dict[str, Path]:
+    """The folder's file of each canonical table, in load order, its name
+    in any case (Targets.csv, nps.CSV: a name saved on Windows or by Excel
+    is that table's file all the same). Two files of one table (leads.csv
+    and Leads.csv) are a usage error: which one is meant cannot be told."""
+    found: dict[str, list[Path]] = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.lower().endswith(".csv") and path.is_file():
+            found.setdefault(path.name[:-4].lower(), []).append(path)
+    for name in LOAD_ORDER:
+        if len(found.get(name, [])) > 1:
+            raise ImportError_(f"'{folder}' holds {' and '.join(p.name for p in found[name])}: two files of the "
+                               f"table {name}; keep one")
+    return {name: found[name][0] for name in LOAD_ORDER if name in found}
 
 
 def import_sources(
