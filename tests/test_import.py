@@ -756,6 +756,25 @@ def test_a_quote_never_closed_is_reported_as_such_with_the_lines_it_took(tmp_ws,
     assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R0"]
 
 
+def test_a_quote_never_closed_far_from_the_end_keeps_every_line_it_took(tmp_ws, tmp_path):
+    """DuckDB's text of such a record stops at 10,000 characters: the report
+    still counts every line to the file's end, and the record kept beside it
+    holds them all (none of those rows is lost without a trace)."""
+    src = tmp_path / "in"
+    rows = "".join(f"R{i},Rep number {i} of the team,2024-01-01\n" for i in range(2, 502))
+    write(src, "reps", f'rep_id,name,hired_on\nR0,ok,2024-01-01\nR1,"Open,2024-01-01\n{rows}')
+    result = import_folder(tmp_ws, src)
+    [found] = rejects(result)
+    assert found["line"] == "3"
+    assert found["reason"].startswith("malformed CSV line: a quote that is never closed, so this line and the 500 "
+                                      "after it (the rest of the file)")
+    assert found["value"] == 'R1,"Open,2024-01-01\n' + rows.rstrip("\n")
+    assert [r[0] for r in table_rows(tmp_ws, "reps")] == ["R0"]
+    with open(result.rejects_path.parent / "reps.csv", newline="", encoding="utf-8") as f:
+        kept = f.read()
+    assert "R501,Rep number 501 of the team,2024-01-01" in kept
+
+
 def test_a_field_of_hundreds_of_kilobytes_is_read_and_the_lines_after_it_are_counted(tmp_ws, tmp_path):
     """Python's csv module refuses a field over 128 KiB by default: the
     line numbers of a file's rejected rows are found past one all the same."""

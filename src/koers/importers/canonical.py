@@ -495,12 +495,19 @@ def _type_csv(con, table: Table, path: Path, present: list[str], typed: str, set
     malformed = con.execute("SELECT line, any_value(csv_line), min(error_type), min(error_message) "
                             "FROM _csv_errors GROUP BY line ORDER BY line").fetchall()
     fields = len(_header(path)) if malformed else 0
-    undecoded = lines.records_as_written(path, [m[0] for m in malformed if m[2] == "INVALID ENCODING"])
+    # DuckDB's text of a record with an open quote stops at 10,000
+    # characters, though the quote may run on over every line after it
+    open_quoted = {m[0] for m in malformed if m[2] == "UNQUOTED VALUE" and m[1] and m[1].count('"') % 2}
+    written = lines.records_as_written(
+        path, [m[0] for m in malformed if m[2] == "INVALID ENCODING" or m[0] in open_quoted])
     for line, text, error, message in malformed:
         # DuckDB's text of a record after a blank line starts with that line's
         # end; one of a quote never closed ends with the file's last line end
         text = text.strip("\r\n") if text else text
-        text = undecoded.get(line, text)
+        if line in open_quoted:
+            text = _whole_open_record(path, text, written.get(line))
+        elif line in written:
+            text = written[line]
         # a quote left open (an odd count) may have run on to the end of the file
         open_quote = bool(text) and text.count('"') % 2 == 1 and lines.ends_file(path, text)
         con.execute("INSERT INTO _rejects VALUES (?, ?, NULL, ?, ?)",
@@ -548,6 +555,17 @@ def _type_csv_unordered(con, table: Table, path: Path, present: list[str], typed
         con.execute(f"DROP TABLE {rows}")
         return False
     return True
+
+
+def _whole_open_record(path: Path, text: str, as_written: str | None) -> str:
+    """A record with a quote left open, whole: as the file holds it from its
+    line to the end when DuckDB's text is the start of that (DuckDB cut it),
+    so the report counts every line the quote took and keeps them all."""
+    if as_written is None or text.count("\n") == as_written.count("\n"):
+        return text
+    if as_written.replace("\r\n", "\n").startswith(text.replace("\r\n", "\n")) and lines.ends_file(path, as_written):
+        return as_written
+    return text
 
 
 def _malformed(error: str, message: str, fields: int, text: str | None = None, open_quote: bool = False) -> str:

@@ -114,6 +114,9 @@ def records_as_written(path: Path, numbers: Iterable[int]) -> dict[int, str]:
                 if len(found) == len(wanted):
                     break
             parts = []
+        else:  # a quote never closed: its record is the rest of the file
+            if parts and number + 1 in wanted:
+                found[number + 1] = b"".join(parts).rstrip(b"\r\n").decode("utf-8", "backslashreplace")
     return found
 
 
