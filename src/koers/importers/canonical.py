@@ -986,6 +986,13 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
     con.executemany("INSERT INTO _column_order VALUES (?, ?, ?)", [
         (source.name, column, i) for source in sources
         for i, column in enumerate(TABLE_BY_NAME[source.table].column_names)])
+    # files in load order (a table before the tables naming its rows): a
+    # rejected rep comes before the activities rejected for naming that rep
+    con.execute("CREATE OR REPLACE TEMP TABLE _file_order (file VARCHAR, pos INTEGER)")
+    first: dict[str, int] = {}  # a file may be the source of several tables (a mapping's)
+    for source in sources:
+        first[source.name] = min(first.get(source.name, len(LOAD_ORDER)), LOAD_ORDER.index(source.table))
+    con.executemany("INSERT INTO _file_order VALUES (?, ?)", list(first.items()))
     # cli.md: every rejected row is a line; a row with several problems names
     # the first (in the table's column order, data-model.md) in its fields, the others after it
     also = "'; also ' || coalesce(col, 'record') || ' ' || coalesce(chr(39) || value || chr(39), '(empty)') || ': ' || reason"
@@ -1002,14 +1009,15 @@ def _write_rejects(con: duckdb.DuckDBPyConnection, ws: Workspace, result: Import
                      AND (r.col = o.col OR ends_with(r.col, ' (' || o.col || ')'))
                 GROUP BY ALL),
             numbered AS (
-                SELECT *, row_number() OVER (PARTITION BY file, line ORDER BY pos NULLS LAST, col, reason) AS k
-                FROM problems),
+                SELECT p.*, f.pos AS pos_file,
+                       row_number() OVER (PARTITION BY p.file, p.line ORDER BY p.pos NULLS LAST, p.col, p.reason) AS k
+                FROM problems p LEFT JOIN _file_order f ON f.file = p.file),
             others AS (
                 SELECT file, line, string_agg({also}, '' ORDER BY k) AS more FROM numbered WHERE k > 1
                 GROUP BY file, line)
             SELECT n.file, n.line, n.col AS column, n.value, n.reason || coalesce(x.more, '') AS reason
             FROM numbered n LEFT JOIN others x ON x.file = n.file AND x.line IS NOT DISTINCT FROM n.line
-            WHERE n.k = 1 ORDER BY n.file, n.line
+            WHERE n.k = 1 ORDER BY n.pos_file, n.file, n.line
         ) TO {lit(str(report))} (HEADER, DELIMITER ',')"""
     )
     for source in sources:
