@@ -714,6 +714,36 @@ def test_a_file_named_in_another_case_is_its_table_s_file(tmp_ws, tmp_path):
         import_folder(tmp_ws, src)
 
 
+def test_a_column_named_in_another_case_is_that_column(tmp_ws, tmp_path):
+    """Customer_ID is customer_id: a header typed by hand or renamed in Excel
+    loses no column, and naming one column twice in two cases is still twice."""
+    src = tmp_path / "in"
+    write(src, "customers", " Customer_ID ,ACQUIRED_ON,Notes\nC1,2024-01-01,x\nC2,2024-02-01,y\nC3,someday,z")
+    result = import_folder(tmp_ws, src)
+    assert [(r["line"], r["column"], r["value"]) for r in rejects(result)] == [("4", "acquired_on", "someday")]
+    with open(result.rejects_path.parent / "customers.csv", newline="", encoding="utf-8") as f:
+        assert [(r["customer_id"], r["acquired_on"]) for r in csv.DictReader(f)] == [("C3", "someday")]
+    assert sorted(r[:3] for r in table_rows(tmp_ws, "customers")) == [
+        ("C1", None, pd.Timestamp("2024-01-01").date()), ("C2", None, pd.Timestamp("2024-02-01").date())]
+    assert result.warnings == ["customers.csv: column 'Notes' is not in the data model, ignored"]
+    write(src, "customers", "customer_id,Customer_ID,acquired_on\nC1,C1,2024-01-01")
+    with pytest.raises(canonical.ImportError_, match="names column 'customer_id' twice"):
+        import_folder(tmp_ws, src)
+
+
+@pytest.mark.parametrize("delimiter, said", [(";", "';'"), ("\t", "tab")])
+def test_a_file_split_by_another_delimiter_is_named_once_for_the_whole_file(tmp_ws, tmp_path, delimiter, said):
+    """Dutch Excel saves CSV with semicolons: the import says so once, not
+    only row by row, and points to a mapping, which reads any delimiter."""
+    src = tmp_path / "in"
+    write(src, "customers", f"customer_id{delimiter}acquired_on\nC1{delimiter}2024-01-01")
+    result = import_folder(tmp_ws, src)
+    assert result.warnings == [f"customers.csv: the header is one column, split by {said} rather than ','; a "
+                               "canonical file is separated by commas (save it as CSV with commas, or import it "
+                               "through a mapping that names its delimiter: docs/import.md)"]
+    assert table_rows(tmp_ws, "customers") == []
+
+
 def test_malformed_lines_are_reported_and_later_lines_keep_their_numbers(tmp_ws, tmp_path):
     src = tmp_path / "in"
     write(src, "reps", "rep_id,name,hired_on\nR1,Anna,2024-01-01\nR2,Bram,2024-01-01,extra\nR3,Cas,2024-01-01\nR5,Eva,bad")

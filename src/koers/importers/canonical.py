@@ -324,6 +324,26 @@ def _header(path: Path) -> list[str]:
         raise ImportError_(f"{path.name}: the header (line 1) is not a CSV line ({e})") from None
 
 
+def column_name(header: str, table: Table) -> str:
+    """A header's name of a column, trimmed; a canonical column's name
+    written in another case (Customer_ID) is that column."""
+    name = header.strip()
+    return name.lower() if name not in table.column_names and name.lower() in table.column_names else name
+
+
+def _other_delimiter(header: list[str], table: Table) -> str | None:
+    """The delimiter a one-column header seems split by instead of the
+    comma (Dutch Excel saves CSV with ';'), when that split names canonical
+    columns; else None."""
+    if len(header) != 1:
+        return None
+    for delimiter in (";", "\t", "|"):
+        parts = [column_name(h, table) for h in header[0].split(delimiter)]
+        if len(parts) > 1 and set(parts) & set(table.column_names):
+            return delimiter
+    return None
+
+
 def _file_columns(table: Table, path: Path) -> list[str]:
     """The names the import gives the file's columns, in their order: a
     canonical column its own, any other its place (the data model lacks it,
@@ -331,7 +351,7 @@ def _file_columns(table: Table, path: Path) -> list[str]:
     canonical column the header names twice stops the import: which of the
     two holds the values is not for Koers to guess."""
     names, seen = [], {}
-    for place, name in enumerate((h.strip() for h in _header(path)), start=1):
+    for place, name in enumerate((column_name(h, table) for h in _header(path)), start=1):
         if name in table.column_names:
             if name in seen:
                 raise ImportError_(f"{path.name}: the header names column '{name}' twice (columns {seen[name]} "
@@ -348,9 +368,16 @@ def _import_table(
 ) -> TableResult:
     name, fname = table.name, source.name
     tr = TableResult(name)
-    header = [h.strip() for h in _header(source.path)] if source.path else list(source.rows.columns)
+    header = [column_name(h, table) for h in _header(source.path)] if source.path else list(source.rows.columns)
+    delimiter = _other_delimiter(header, table) if source.path else None
+    if delimiter:
+        shown = "tab" if delimiter == "\t" else f"'{delimiter}'"
+        result.warnings.append(f"{fname}: the header is one column, split by {shown} rather than ','; a canonical "
+                               "file is separated by commas (save it as CSV with commas, or import it through a "
+                               "mapping that names its delimiter: docs/import.md)")
     for extra in [h for h in header if h not in table.column_names and h != "_line"]:
-        result.warnings.append(f"{fname}: column '{extra}' is not in the data model, ignored")
+        if not delimiter:
+            result.warnings.append(f"{fname}: column '{extra}' is not in the data model, ignored")
     if source.path and not header and source.path.stat().st_size < 16 and not source.path.read_bytes().strip():
         result.warnings.append(f"{fname}: the file is empty, so it brings no rows")
         return tr
@@ -1077,7 +1104,7 @@ def _as_they_came(con, table: Table, source: Source) -> str:
     file is read again (only an import with rejects gets here)."""
     if source.rows is not None:
         return f"SELECT * FROM _staged_{table.name}"
-    present = [c.strip() for c in _header(source.path) if c.strip() in table.column_names]
+    present = [n for n in (column_name(h, table) for h in _header(source.path)) if n in table.column_names]
     skips = f"_skips_{table.name}"
     any_skipped = con.execute(f"SELECT count(*) FROM {skips}").fetchone()[0] > 0
     numbered = f"SELECT row_number() OVER () + 1 AS _n, * FROM ({_csv_source(con, table, source.path, present, '_csv_errors_again')})"
