@@ -714,6 +714,24 @@ def test_a_file_named_in_another_case_is_its_table_s_file(tmp_ws, tmp_path):
         import_folder(tmp_ws, src)
 
 
+def test_a_day_the_calendar_lacks_is_named_as_such(tmp_ws, tmp_path):
+    """2025-02-30 and 2025-02-29T10:00 are written as a date and a timestamp
+    are; the report says the day does not exist, not that the form is wrong."""
+    src = tmp_path / "in"
+    write(src, "reps", "rep_id,name,hired_on\nR1,Anna,2025-02-30\nR2,Bram,30-01-2025\nR3,Cas,2024-02-29\n"
+                       "R4,Dirk,2025-04-31\nR5,Eva,2025-13-01")
+    write(src, "leads", "lead_id,created_at\nL1,2025-02-29T10:00:00\nL2,2025-02-28T10:00:00\nL3,tomorrow")
+    result = import_folder(tmp_ws, src)
+    found = {(r["file"], r["line"]): r["reason"] for r in rejects(result)}
+    assert found == {("reps.csv", "2"): "no such day: 2025-02-30",
+                     ("reps.csv", "3"): "not a date (YYYY-MM-DD)",
+                     ("reps.csv", "5"): "no such day: 2025-04-31",
+                     ("reps.csv", "6"): "not a date (YYYY-MM-DD)",  # no month 13 either
+                     ("leads.csv", "2"): "no such day: 2025-02-29",
+                     ("leads.csv", "4"): "not a timestamp (ISO 8601, e.g. 2025-03-04T09:15:00 or with an offset "
+                                         "+01:00)"}
+
+
 def test_a_column_named_in_another_case_is_that_column(tmp_ws, tmp_path):
     """Customer_ID is customer_id: a header typed by hand or renamed in Excel
     loses no column, and naming one column twice in two cases is still twice."""

@@ -406,6 +406,13 @@ def column_checks(col: Column) -> list[Check]:
         checks.append(Check(c, f"{r} IS NOT NULL AND {q(c)} IS NULL", r,
                             f"CASE WHEN {_no_such_week(r)} THEN left({r}, 4) || ' has no ISO week 53' "
                             f"ELSE {lit(f'not a period ({words})')} END"))
+    elif col.type in (ColType.DATE, ColType.TIMESTAMP):
+        # 2025-02-30 is written as a date is, but names no day: say that
+        day = f"left({r}, 10)"
+        checks.append(Check(c, f"{r} IS NOT NULL AND {q(c)} IS NULL", r,
+                            f"CASE WHEN regexp_matches({day}, '^[0-9]{{4}}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$') "
+                            f"AND try_cast({day} AS DATE) IS NULL THEN 'no such day: ' || {day} "
+                            f"ELSE {lit(_TYPE_WORDS[col.type])} END"))
     elif col.type in _TYPE_WORDS:
         checks.append(Check(c, f"{r} IS NOT NULL AND {q(c)} IS NULL", r, lit(_TYPE_WORDS[col.type])))
     if col.allowed:
