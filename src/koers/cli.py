@@ -153,7 +153,8 @@ def import_cmd(
     ws = open_workspace(workspace)
     folder = None if mapping else Path(paths[0])
     # a folder's progress is in bytes; a mapping's in tables (its files are read first, whole)
-    total = sum(p.stat().st_size for p in folder.glob("*.csv")) or 1 if folder and folder.is_dir() else None
+    total = sum(p.stat().st_size for p in folder.iterdir()
+                if p.name.lower().endswith(".csv") and p.is_file()) or 1 if folder and folder.is_dir() else None
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as progress:
