@@ -129,7 +129,7 @@ def import_cmd(
     """Import a canonical dataset folder, or a CRM's exported files through a mapping or a preset.
 
     Good rows land; every rejected row is reported with its file, line, column, value and reason."""
-    from koers.importers.canonical import ImportError_, import_folder
+    from koers.importers.canonical import ImportError_, csv_files, import_folder
     from koers.importers.mapping import MappingError, import_mapped
     from koers.importers.presets import preset_path
 
@@ -153,8 +153,7 @@ def import_cmd(
     ws = open_workspace(workspace)
     folder = None if mapping else Path(paths[0])
     # a folder's progress is in bytes; a mapping's in tables (its files are read first, whole)
-    total = sum(p.stat().st_size for p in folder.iterdir()
-                if p.name.lower().endswith(".csv") and p.is_file()) or 1 if folder and folder.is_dir() else None
+    total = sum(p.stat().st_size for p in csv_files(folder)) or 1 if folder and folder.is_dir() else None
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=err, transient=True
     ) as progress:

@@ -143,10 +143,8 @@ def import_folder(
         expected = ", ".join(f"{n}.csv" for n in LOAD_ORDER)
         raise ImportError_(f"'{folder}' holds none of the canonical files ({expected})")
     warnings = [
-        f"{extra}: not a canonical table, ignored"
-        for extra in sorted(p.name for p in folder.iterdir()
-                            if p.name.lower().endswith(".csv") and p.name[:-4].lower() not in TABLE_BY_NAME)
-        if extra not in (made.FILE, settings_file.FILE, *own_tables.FILES)
+        f"{p.name}: not a canonical table, ignored" for p in csv_files(folder)
+        if _table_of(p) not in TABLE_BY_NAME and p.name not in (made.FILE, settings_file.FILE, *own_tables.FILES)
     ]
     sources = [Source(n, f.name, path=f, size=f.stat().st_size) for n, f in files.items()]
     listed = folder / made.FILE
@@ -161,15 +159,24 @@ def import_folder(
                           settings_told=told, check=check, carried=folder)
 
 
+def csv_files(folder: Path) -> list[Path]:
+    """The folder's CSV files, by name, the extension in any case (nps.CSV)."""
+    return [p for p in sorted(folder.iterdir()) if p.name.lower().endswith(".csv") and p.is_file()]
+
+
+def _table_of(path: Path) -> str:
+    """The table a CSV file's name names, in any case (Targets.csv: targets)."""
+    return path.name[:-len(".csv")].lower()
+
+
 def _canonical_files(folder: Path) -> dict[str, Path]:
     """The folder's file of each canonical table, in load order, its name
     in any case (Targets.csv, nps.CSV: a name saved on Windows or by Excel
     is that table's file all the same). Two files of one table (leads.csv
     and Leads.csv) are a usage error: which one is meant cannot be told."""
     found: dict[str, list[Path]] = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.lower().endswith(".csv") and path.is_file():
-            found.setdefault(path.name[:-4].lower(), []).append(path)
+    for path in csv_files(folder):
+        found.setdefault(_table_of(path), []).append(path)
     for name in LOAD_ORDER:
         if len(found.get(name, [])) > 1:
             raise ImportError_(f"'{folder}' holds {' and '.join(p.name for p in found[name])}: two files of the "
